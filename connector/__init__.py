@@ -1,0 +1,3 @@
+"""Spotilla -> PSOP -> Netvisor invoicing connector."""
+
+__version__ = "0.1.0"

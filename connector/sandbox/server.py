@@ -1,0 +1,108 @@
+"""Serve sandbox WSGI apps on loopback, each in its own thread-per-request HTTP server.
+
+Threaded on purpose: the Netvisor sandbox must *see* overlapping requests to refuse them, and the
+Spotilla client may fetch pages concurrently. An app can raise :class:`DropConnection` to make the
+server close the socket without answering — the "connection dropped" fault (before or after the
+sandbox committed, as the app decides).
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.handlers import SimpleHandler
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
+
+WSGIApp = Callable[..., Any]
+
+
+class DropConnection(Exception):  # noqa: N818 - it is an instruction, not an error
+    """Raised by a sandbox app: close the connection without sending any answer."""
+
+
+class _Handler(ServerHandler):
+    def handle_error(self) -> None:
+        if isinstance(sys.exc_info()[1], DropConnection):
+            try:
+                self.request_handler.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.request_handler.close_connection = True
+            return
+        super().handle_error()
+
+    def close(self) -> None:
+        if self.status is None:  # dropped: nothing was sent, nothing to log
+            SimpleHandler.close(self)
+            return
+        super().close()
+
+    def log_exception(self, exc_info: Any) -> None:  # quiet: faults are injected on purpose
+        if not isinstance(exc_info[1], DropConnection):
+            super().log_exception(exc_info)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the sandbox is quiet; tests and the demo print what matters
+
+    def handle(self) -> None:
+        # Same as WSGIRequestHandler.handle, with our ServerHandler (DropConnection support).
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        handler = _Handler(
+            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+        )
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@dataclass
+class RunningServer:
+    """A WSGI app served on loopback in a background thread."""
+
+    name: str
+    url: str
+    _server: WSGIServer
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def serve(app: WSGIApp, *, name: str, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    """Start serving ``app`` on ``host:port`` (0 = a free port) in a daemon thread."""
+    server = make_server(
+        host, port, app, server_class=_ThreadingWSGIServer, handler_class=_RequestHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
+    thread.start()
+    url = f"http://{host}:{server.server_address[1]}"
+    return RunningServer(name=name, url=url, _server=server, _thread=thread)
+
+
+@contextmanager
+def serving(app: WSGIApp, *, name: str, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Context manager form of :func:`serve`; yields the base URL."""
+    running = serve(app, name=name, host=host, port=port)
+    try:
+        yield running.url
+    finally:
+        running.stop()

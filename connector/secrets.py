@@ -1,0 +1,77 @@
+"""Secrets that cannot leak: they never print, and they come from the environment or a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REGISTRY: set[str] = set()
+
+
+class Secret:
+    """A secret string. ``str()``/``repr()`` print a mask; ``reveal()`` gives the value.
+
+    Every Secret created registers its value so the log redaction processor can mask it wherever
+    it appears, even inside an exception text.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret value must be a string")
+        self._value = value
+        if len(value) >= 4:  # masking a 1-3 char value would mangle ordinary text
+            _REGISTRY.add(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def known_secret_values() -> frozenset[str]:
+    """Every secret value created in this process (for redaction)."""
+    return frozenset(_REGISTRY)
+
+
+def load_secret(
+    name: str, *, env: str | None, file: str | os.PathLike[str] | None, required: bool = True
+) -> Secret | None:
+    """Read a secret from environment variable ``env`` or from ``file`` (first line, stripped).
+
+    The environment wins when both are given. Raises ``ValueError`` naming the source (never the
+    value) when a required secret is missing.
+    """
+    if env:
+        value = os.environ.get(env)
+        if value:
+            return Secret(value)
+    if file:
+        path = Path(file).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"{name}: cannot read secret file {path}: {exc.strerror}") from None
+        if text:
+            return Secret(text.splitlines()[0].strip())
+        raise ValueError(f"{name}: secret file {path} is empty")
+    if required:
+        where = " or ".join(
+            s for s in (f"environment variable {env}" if env else "", f"file {file}" if file else "") if s
+        )
+        raise ValueError(f"{name}: no value found in {where or 'any configured source'}")
+    return None
