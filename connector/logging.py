@@ -58,7 +58,11 @@ def redact(value: Any, secrets: frozenset[str] | None = None, _depth: int = 0) -
         return redact_text(value, secrets)
     if isinstance(value, Mapping):
         return {
-            k: (MASK if isinstance(k, str) and _is_sensitive_key(k) else redact(v, secrets, _depth + 1))
+            k: (
+                MASK
+                if isinstance(k, str) and _is_sensitive_key(k)
+                else redact(v, secrets, _depth + 1)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):

@@ -30,7 +30,7 @@ def to_decimal(text: str | int | Decimal) -> Decimal:
     """Parse a decimal from ``"12.50"``, ``"12,50"``, an int or a Decimal (never a float)."""
     if isinstance(text, Decimal):
         return text
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, (bool, float)):
         raise TypeError("refusing a float/bool as money; pass a decimal string")
     if isinstance(text, int):
         return Decimal(text)

@@ -71,7 +71,9 @@ def load_secret(
         raise ValueError(f"{name}: secret file {path} is empty")
     if required:
         where = " or ".join(
-            s for s in (f"environment variable {env}" if env else "", f"file {file}" if file else "") if s
+            s
+            for s in (f"environment variable {env}" if env else "", f"file {file}" if file else "")
+            if s
         )
         raise ValueError(f"{name}: no value found in {where or 'any configured source'}")
     return None

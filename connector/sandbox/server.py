@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -22,17 +22,15 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer,
 WSGIApp = Callable[..., Any]
 
 
-class DropConnection(Exception):  # noqa: N818 - it is an instruction, not an error
+class DropConnection(Exception):
     """Raised by a sandbox app: close the connection without sending any answer."""
 
 
 class _Handler(ServerHandler):
     def handle_error(self) -> None:
         if isinstance(sys.exc_info()[1], DropConnection):
-            try:
+            with suppress(OSError):
                 self.request_handler.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self.request_handler.close_connection = True
             return
         super().handle_error()
@@ -49,7 +47,7 @@ class _Handler(ServerHandler):
 
 
 class _RequestHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # the sandbox is quiet; tests and the demo print what matters
 
     def handle(self) -> None:

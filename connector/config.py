@@ -1,0 +1,293 @@
+"""The one TOML config file: typed, validated, secrets kept out of it.
+
+Every problem is collected and reported with file, line and key before anything runs (exit 2).
+Secrets (Spotilla token/password, Netvisor customer/partner keys) are read from environment
+variables or ``*_file`` paths named in the config; a secret value written into the TOML itself is
+refused.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from connector.errors import ConfigError, ConfigProblem
+from connector.secrets import Secret, load_secret
+from connector.tomlsource import find_line
+
+# Keys that would hold a secret value; only their *_env / *_file forms are allowed.
+SECRET_KEYS = {
+    "spotilla": ("token", "password"),
+    "netvisor": ("customer_key", "partner_key"),
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConnectorSection(_Section):
+    ledger: Path = Path("connector-ledger.sqlite")
+    outbox: Path = Path("outbox")
+    time_zone: str = "Europe/Helsinki"
+    close_day: int = Field(1, ge=1, le=28, description="day of next month a period closes")
+    lock_day: int = Field(9, ge=1, le=28, description="day of next month a period locks")
+    correction_lookback_months: int = Field(3, ge=0, le=24)
+    over_grant: Literal["bill_client", "hold"] = "bill_client"
+    outside_validity: Literal["bill_full", "hold"] = "bill_full"
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class SpotillaSection(_Section):
+    base_url: str = "https://api.spotilla.fi/api"
+    subdomain: str
+    user_id: str | None = None
+    token_env: str | None = "SPOTILLA_TOKEN"
+    token_file: Path | None = None
+    username: str | None = None
+    password_env: str | None = "SPOTILLA_PASSWORD"
+    password_file: Path | None = None
+    counted_status: Literal["completed", "approved"] = "completed"
+    require_order_number: bool = False
+    timeout: float = Field(30.0, gt=0)
+    per_page: int = Field(100, ge=1, le=1000)
+    concurrency: int = Field(4, ge=1, le=16)
+    time_budget: float = Field(300.0, gt=0)
+
+
+class NetvisorSection(_Section):
+    base_url: str = "https://isvapi.netvisor.fi"
+    sender: str = "Spotilla-PSOP connector"
+    customer_id: str
+    partner_id: str
+    organisation_id: str
+    language: Literal["EN", "FI", "SE"] = "EN"
+    customer_key_env: str | None = "NETVISOR_CUSTOMER_KEY"
+    customer_key_file: Path | None = None
+    partner_key_env: str | None = "NETVISOR_PARTNER_KEY"
+    partner_key_file: Path | None = None
+    invoice_status: Literal["unsent", "open"] = "unsent"
+    payment_term_days: int = Field(14, ge=0, le=365)
+    timeout: float = Field(120.0, gt=0)
+
+
+class MappingsSection(_Section):
+    folder: Path = Path("mappings")
+
+
+class ScheduleSection(_Section):
+    timezone: str = "Europe/Helsinki"
+    master_data: str | None = Field("0 2 * * *", description="cron: customers and products")
+    invoicing: str | None = Field("30 6 * * *", description="cron: closed periods, corrections")
+    misfire_grace_seconds: int = Field(6 * 3600, ge=1)
+
+    @field_validator("master_data", "invoicing")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value.split()) != 5:
+            raise ValueError(f"expected a 5-field cron expression, got {value!r}")
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
+        return value
+
+
+class _ConfigModel(_Section):
+    connector: ConnectorSection = ConnectorSection()
+    spotilla: SpotillaSection
+    netvisor: NetvisorSection
+    mappings: MappingsSection = MappingsSection()
+    schedule: ScheduleSection = ScheduleSection()
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Secret values, resolved from the environment or files; never printed."""
+
+    spotilla_token: Secret | None
+    spotilla_password: Secret | None
+    netvisor_customer_key: Secret
+    netvisor_partner_key: Secret
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated config. Paths are absolute (relative ones resolve against the file's folder)."""
+
+    path: Path
+    connector: ConnectorSection
+    spotilla: SpotillaSection
+    netvisor: NetvisorSection
+    mappings: MappingsSection
+    schedule: ScheduleSection
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.connector.ledger
+
+    @property
+    def mappings_folder(self) -> Path:
+        return self.mappings.folder
+
+    def load_secrets(self) -> Secrets:
+        """Resolve every secret; raises ConfigError naming the key (never the value)."""
+        problems: list[ConfigProblem] = []
+        text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+
+        def get(section: str, name: str, env: str | None, file: Path | None, required: bool):
+            try:
+                return load_secret(f"{section}.{name}", env=env, file=file, required=required)
+            except ValueError as exc:
+                problems.append(
+                    ConfigProblem(
+                        str(self.path),
+                        find_line(text, [section, f"{name}_env"]) or find_line(text, [section]),
+                        f"{section}.{name}",
+                        str(exc),
+                    )
+                )
+                return None
+
+        sp, nv = self.spotilla, self.netvisor
+        token = get("spotilla", "token", sp.token_env, sp.token_file, required=False)
+        password = get("spotilla", "password", sp.password_env, sp.password_file, required=False)
+        if token is None and password is None:
+            problems.append(
+                ConfigProblem(
+                    str(self.path),
+                    find_line(text, ["spotilla"]),
+                    "spotilla.token",
+                    f"no Spotilla credentials: set ${sp.token_env or 'SPOTILLA_TOKEN'} "
+                    "(integration key) or a username with a password",
+                )
+            )
+        elif token is None and not sp.username:
+            problems.append(
+                ConfigProblem(
+                    str(self.path),
+                    find_line(text, ["spotilla"]),
+                    "spotilla.username",
+                    "a password is configured but no username",
+                )
+            )
+        elif token is not None and not sp.user_id:
+            problems.append(
+                ConfigProblem(
+                    str(self.path),
+                    find_line(text, ["spotilla"]),
+                    "spotilla.user_id",
+                    "an integration key needs the user id shown with it",
+                )
+            )
+        ck = get("netvisor", "customer_key", nv.customer_key_env, nv.customer_key_file, True)
+        pk = get("netvisor", "partner_key", nv.partner_key_env, nv.partner_key_file, True)
+        if problems:
+            raise ConfigError(problems)
+        assert ck is not None and pk is not None
+        return Secrets(token, password, ck, pk)
+
+
+def _problems_from_validation(path: Path, text: str, exc: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if isinstance(p, str | int)]
+        key = ".".join(str(p) for p in loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (typo? see config.example.toml)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        problems.append(ConfigProblem(str(path), find_line(text, loc), key, msg))
+    return problems
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate the TOML config at ``path``; raises ConfigError with every problem."""
+    path = Path(path).expanduser().resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            ConfigProblem(str(path), None, "", f"cannot read: {exc.strerror}")
+        ) from None
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        if line is None:
+            import re
+
+            m = re.search(r"line (\d+)", str(exc))
+            line = int(m.group(1)) if m else None
+        raise ConfigError(ConfigProblem(str(path), line, "", f"not valid TOML: {exc}")) from None
+
+    problems: list[ConfigProblem] = []
+    for section, keys in SECRET_KEYS.items():
+        for key in keys:
+            if isinstance(raw.get(section), dict) and key in raw[section]:
+                problems.append(
+                    ConfigProblem(
+                        str(path),
+                        find_line(text, [section, key]),
+                        f"{section}.{key}",
+                        f"secrets never go in the config file: remove it and set {key}_env "
+                        f"(an environment variable name) or {key}_file (a file path) instead",
+                    )
+                )
+                raw[section] = {k: v for k, v in raw[section].items() if k != key}
+    try:
+        model = _ConfigModel.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_problems_from_validation(path, text, exc))
+        model = None
+    if problems or model is None:
+        raise ConfigError(problems)
+
+    base = path.parent
+
+    def absolute(p: Path | None) -> Path | None:
+        if p is None:
+            return None
+        p = p.expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+
+    connector = model.connector.model_copy(
+        update={
+            "ledger": absolute(model.connector.ledger),
+            "outbox": absolute(model.connector.outbox),
+        }
+    )
+    mappings = model.mappings.model_copy(update={"folder": absolute(model.mappings.folder)})
+    spotilla = model.spotilla.model_copy(
+        update={
+            "token_file": absolute(model.spotilla.token_file),
+            "password_file": absolute(model.spotilla.password_file),
+        }
+    )
+    netvisor = model.netvisor.model_copy(
+        update={
+            "customer_key_file": absolute(model.netvisor.customer_key_file),
+            "partner_key_file": absolute(model.netvisor.partner_key_file),
+        }
+    )
+    return Config(path, connector, spotilla, netvisor, mappings, model.schedule)
