@@ -1,0 +1,408 @@
+"""The Netvisor client: signed requests, one in flight per company, retries, error mapping.
+
+The one place that decides "may I retry this?":
+
+- reads (GET look-ups) retry with jittered exponential back-off, at most ``max_read_attempts``
+  attempts, on connect errors, timeouts, dropped connections, 429, 5xx, SYSTEM_MAINTANANCE,
+  TECHNICAL_ERROR and REQUEST_NOT_UNIQUE;
+- writes retry only when the request provably never ran: a connect error or pool timeout (no
+  byte left) and REQUEST_NOT_UNIQUE (Netvisor refused it before running). Any other unclear
+  outcome raises :class:`NetvisorAmbiguousWrite` — mark the ledger row unknown and reconcile.
+
+Every attempt gets a fresh transaction id and fresh timestamps, and is reported to ``on_request``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from connector.logging import get_logger
+from connector.netvisor import xml as nvxml
+from connector.netvisor.auth import NetvisorCredentials, new_transaction_id, signed_headers
+from connector.netvisor.documents import (
+    CustomerRecord,
+    CustomerSummary,
+    InvoiceDetail,
+    InvoiceSummary,
+    ProductRecord,
+    ProductSummary,
+    RequestRecord,
+    SalesInvoice,
+)
+from connector.netvisor.errors import (
+    NOT_RUN_ERROR_TYPES,
+    RETRYABLE_READ_ERROR_TYPES,
+    NetvisorAmbiguousWrite,
+    NetvisorInvalidData,
+    error_for,
+)
+
+log = get_logger("netvisor.client")
+
+CUSTOMER_CODE_BATCH = 100
+INVOICE_KEY_BATCH = 500
+_EXCERPT = 200
+
+# One request in flight per company environment, across every client instance of the process.
+_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def company_lock(base_url: str, customer_id: str, organisation_id: str) -> threading.Lock:
+    """The process-wide lock of one Netvisor company environment."""
+    key = (base_url.rstrip("/").lower(), customer_id, organisation_id)
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            lock = _LOCKS[key] = threading.Lock()
+        return lock
+
+
+class _Retry(Exception):
+    def __init__(self, error: Exception, retry_after: float | None = None) -> None:
+        self.error = error
+        self.retry_after = retry_after
+
+
+class NetvisorClient:
+    """Typed Netvisor operations over httpx. Thread-safe; requests serialize per company.
+
+    ``timeout`` seconds per request (generous: Netvisor can be slow); ``backoff_base`` and
+    ``backoff_cap`` seconds; ``sleep`` is injectable so tests never wait.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: NetvisorCredentials,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 120.0,
+        max_read_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        on_request: Callable[[RequestRecord], None] | None = None,
+    ) -> None:
+        if max_read_attempts < 1:
+            raise ValueError("max_read_attempts must be >= 1")
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.max_read_attempts = max_read_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._on_request = on_request
+        self._lock = company_lock(
+            self.base_url, credentials.customer_id, credentials.organisation_id
+        )
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"NetvisorClient({self.base_url!r}, customer_id={self.credentials.customer_id!r})"
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> NetvisorClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def add_customer(self, rec: CustomerRecord) -> str:
+        """Create a customer; returns its NetvisorKey."""
+        return self._add("customer.nv", nvxml.customer_xml(rec))
+
+    def edit_customer(self, netvisor_key: str, rec: CustomerRecord) -> None:
+        self._write("customer.nv", {"method": "edit", "id": netvisor_key}, nvxml.customer_xml(rec))
+
+    def add_product(self, rec: ProductRecord) -> str:
+        """Create a product; returns its NetvisorKey."""
+        return self._add("product.nv", nvxml.product_xml(rec))
+
+    def edit_product(self, netvisor_key: str, rec: ProductRecord) -> None:
+        self._write("product.nv", {"method": "edit", "id": netvisor_key}, nvxml.product_xml(rec))
+
+    def add_sales_invoice(self, inv: SalesInvoice) -> str:
+        """Create an invoice or credit note; returns its NetvisorKey."""
+        return self._add("salesinvoice.nv", nvxml.sales_invoice_xml(inv))
+
+    def edit_sales_invoice(self, netvisor_key: str, inv: SalesInvoice) -> None:
+        self._write(
+            "salesinvoice.nv", {"method": "edit", "id": netvisor_key}, nvxml.sales_invoice_xml(inv)
+        )
+
+    def update_sales_invoice_status(self, netvisor_key: str, status: str) -> None:
+        """Set an invoice's status (``open``, ``unsent``, ...); POST without a body."""
+        self._write(
+            "updatesalesinvoicestatus.nv", {"netvisorkey": netvisor_key, "status": status}, None
+        )
+
+    def match_credit_note(self, credit_note_key: str, invoice_key: str) -> None:
+        """Match a credit note to the invoice it credits (both must be ``open``)."""
+        self._write(
+            "matchcreditnote.nv", {}, nvxml.match_credit_note_xml(credit_note_key, invoice_key)
+        )
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def customers_by_code(self, codes: Iterable[str]) -> dict[str, CustomerSummary]:
+        """Customers by exact customer code, looked up in batches of <= 100 codes."""
+        wanted = list(dict.fromkeys(c for c in codes if c))
+        for code in wanted:
+            if "," in code:
+                raise ValueError(f"customer code {code!r} contains a comma; cannot look it up")
+        found: dict[str, CustomerSummary] = {}
+        for i in range(0, len(wanted), CUSTOMER_CODE_BATCH):
+            batch = wanted[i : i + CUSTOMER_CODE_BATCH]
+            env = self._read("customerlist.nv", {"customercodelist": ",".join(batch)})
+            for summary in nvxml.parse_customer_list(env.root):
+                if summary.code in batch:  # Netvisor may match loosely; we want exact codes
+                    found.setdefault(summary.code, summary)
+        return found
+
+    def product_by_code(self, code: str) -> ProductSummary | None:
+        """The product whose code is exactly ``code``, or None."""
+        env = self._read("productlist.nv", {"keyword": code})
+        for summary in nvxml.parse_product_list(env.root):
+            if summary.code == code:
+                return summary
+        return None
+
+    def sales_invoices(
+        self,
+        *,
+        begin: date,
+        end: date,
+        customer_code: str | None = None,
+        status: str | None = None,
+    ) -> list[InvoiceSummary]:
+        """Invoices dated ``begin``..``end`` (inclusive), optionally of one customer/status."""
+        params = {"begininvoicedate": begin.isoformat(), "endinvoicedate": end.isoformat()}
+        if customer_code:
+            params["customercode"] = customer_code
+        if status:
+            params["invoicestatus"] = status
+        env = self._read("salesinvoicelist.nv", params)
+        return nvxml.parse_invoice_list(env.root)
+
+    def sales_invoice(self, netvisor_key: str) -> InvoiceDetail | None:
+        """One invoice with status and private comment; None when Netvisor does not know it."""
+        try:
+            env = self._read("getsalesinvoice.nv", {"netvisorkey": netvisor_key})
+        except NetvisorInvalidData:  # Netvisor answers an unknown key with INVALID_DATA
+            return None
+        details = nvxml.parse_invoice_details(env.root)
+        return next(
+            (d for d in details if d.netvisor_key == netvisor_key), details[0] if details else None
+        )
+
+    def sales_invoices_by_keys(self, keys: Iterable[str]) -> list[InvoiceDetail]:
+        """Invoices by NetvisorKey, in batches of <= 500 keys; unknown keys are left out."""
+        wanted = list(dict.fromkeys(k for k in keys if k))
+        found: list[InvoiceDetail] = []
+        for i in range(0, len(wanted), INVOICE_KEY_BATCH):
+            batch = wanted[i : i + INVOICE_KEY_BATCH]
+            try:
+                env = self._read("getsalesinvoice.nv", {"netvisorkeylist": ",".join(batch)})
+            except NetvisorInvalidData:
+                continue
+            found.extend(nvxml.parse_invoice_details(env.root))
+        return found
+
+    # -- the requestor --------------------------------------------------------------------------
+
+    def _add(self, path: str, body: bytes) -> str:
+        env = self._write(path, {"method": "add"}, body)
+        if not env.inserted_key:
+            # It ran (Status OK) but we did not get the key: reconcile will find it.
+            raise NetvisorAmbiguousWrite(
+                "MISSING_KEY",
+                "Netvisor answered OK without InsertedDataIdentifier",
+                resource=_resource(path, {"method": "add"}),
+            )
+        return env.inserted_key
+
+    def _write(
+        self, path: str, params: dict[str, str], body: bytes | None
+    ) -> nvxml.ResponseEnvelope:
+        return self._call("POST", path, params, body, is_write=True)
+
+    def _read(self, path: str, params: dict[str, str]) -> nvxml.ResponseEnvelope:
+        return self._call("GET", path, params, None, is_write=False)
+
+    def _url(self, path: str, params: dict[str, str]) -> str:
+        url = f"{self.base_url}/{path}"
+        if params:
+            url += "?" + urlencode(params, quote_via=quote, safe=",")
+        # The MAC covers the URL exactly as it goes on the wire: let httpx normalise it first.
+        return str(httpx.URL(url))
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        delay = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        delay *= random.uniform(0.5, 1.0)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.backoff_cap))
+        return delay
+
+    def _call(
+        self,
+        http_method: str,
+        path: str,
+        params: dict[str, str],
+        body: bytes | None,
+        *,
+        is_write: bool,
+    ) -> nvxml.ResponseEnvelope:
+        url = self._url(path, params)
+        resource = _resource(path, params)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(http_method, url, resource, body, is_write=is_write)
+            except _Retry as retry:
+                if attempt >= self.max_read_attempts:
+                    raise retry.error from None
+                delay = self._backoff(attempt, retry.retry_after)
+                log.info(
+                    "netvisor_retry",
+                    resource=resource,
+                    attempt=attempt,
+                    error_type=getattr(retry.error, "error_type", None),
+                    delay_s=round(delay, 3),
+                )
+                self._sleep(delay)
+
+    def _attempt(
+        self, http_method: str, url: str, resource: str, body: bytes | None, *, is_write: bool
+    ) -> nvxml.ResponseEnvelope:
+        txn = new_transaction_id()
+        outcome = "ok"
+        status: int | None = None
+        started = time.monotonic()
+        at = datetime.now(UTC)
+        headers = signed_headers(url, self.credentials, now=at, transaction_id=txn)
+        if body is not None:
+            headers["Content-Type"] = "text/xml; charset=utf-8"
+        ctx: dict[str, Any] = {"transaction_id": txn, "resource": resource}
+
+        def fail(
+            error_type: str, text: str, *, retry_ok: bool, retry_after: float | None = None
+        ) -> Exception:
+            # A request that provably never ran is transient even on the write side.
+            never_ran = error_type == "CONNECT_ERROR" or error_type in NOT_RUN_ERROR_TYPES
+            err = error_for(
+                error_type, text, is_write=is_write and not never_ran, http_status=status, **ctx
+            )
+            return _Retry(err, retry_after) if retry_ok else err
+
+        try:
+            with self._lock:
+                at = datetime.now(UTC)
+                try:
+                    response = self._http.request(http_method, url, content=body, headers=headers)
+                except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                    outcome = "connect_error"
+                    raise fail("CONNECT_ERROR", _short(exc), retry_ok=True) from None
+                except httpx.TimeoutException as exc:
+                    outcome = "timeout"
+                    raise fail("TIMEOUT", _short(exc), retry_ok=not is_write) from None
+                except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                    outcome = "dropped"
+                    raise fail("CONNECTION_DROPPED", _short(exc), retry_ok=not is_write) from None
+                except httpx.TransportError as exc:
+                    outcome = "transport_error"
+                    raise fail("TRANSPORT_ERROR", _short(exc), retry_ok=not is_write) from None
+            status = response.status_code
+            envelope = nvxml.parse_envelope(response.content)
+            if envelope is not None and envelope.ok:
+                return envelope
+            retry_after = _retry_after(response)
+            if envelope is not None:
+                etype = envelope.error_type or "UNKNOWN_ERROR"
+                outcome = etype
+                text = envelope.error_text or ""
+                if etype in NOT_RUN_ERROR_TYPES:
+                    raise fail(etype, text, retry_ok=True)
+                raise fail(
+                    etype,
+                    text,
+                    retry_ok=not is_write and etype in RETRYABLE_READ_ERROR_TYPES,
+                    retry_after=retry_after,
+                )
+            # No ResponseStatus: a gateway page, an empty body, something that is not XML.
+            outcome = f"http_{status}"
+            excerpt = _excerpt(response)
+            retryable = status == 429 or status >= 500 or 200 <= status < 300
+            raise fail(
+                f"HTTP_{status}",
+                excerpt,
+                retry_ok=not is_write and retryable,
+                retry_after=retry_after,
+            )
+        finally:
+            record = RequestRecord(
+                transaction_id=txn,
+                method=http_method,
+                resource=resource,
+                outcome=outcome,
+                http_status=status,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                at=at,
+            )
+            log.debug("netvisor_request", **{k: v for k, v in record.__dict__.items() if k != "at"})
+            if self._on_request is not None:
+                self._on_request(record)
+
+
+def _resource(path: str, params: dict[str, str]) -> str:
+    """Path + the ``method`` parameter only: no other query values ever reach the audit."""
+    method = params.get("method")
+    return f"{path}?method={method}" if method else path
+
+
+def _short(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:_EXCERPT]
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = response.content[: _EXCERPT * 2].decode("utf-8", errors="replace")
+    text = " ".join(text.split())[:_EXCERPT]
+    return f"HTTP {response.status_code} without a Netvisor ResponseStatus; body: {text!r}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["NetvisorClient", "company_lock", "new_transaction_id"]
