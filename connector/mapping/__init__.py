@@ -1,0 +1,29 @@
+"""Mapping files: regions, targets and vouchers, products, customer overrides."""
+
+from connector.mapping.loader import load_mappings
+from connector.mapping.models import (
+    CustomerOverride,
+    CustomerOverrides,
+    Mappings,
+    ProductMapping,
+    Region,
+    TargetMapping,
+    VatClass,
+    Voucher,
+    VoucherKind,
+)
+from connector.mapping.schema import json_schemas
+
+__all__ = [
+    "CustomerOverride",
+    "CustomerOverrides",
+    "Mappings",
+    "ProductMapping",
+    "Region",
+    "TargetMapping",
+    "VatClass",
+    "Voucher",
+    "VoucherKind",
+    "json_schemas",
+    "load_mappings",
+]

@@ -1,0 +1,262 @@
+"""Mapping records: what the mapping files say, validated by pydantic.
+
+Two layers: the ``*Entry`` models describe one entry of a file exactly as written (they also give
+the JSON Schemas for editors); ``Region``, ``TargetMapping``, ``Voucher``, ``ProductMapping`` and
+``CustomerOverride`` are the resolved records the billing engine reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from stdnum.fi import ytunnus
+
+from connector.domain import BillingCustomer
+
+VoucherKind = Literal["voucher", "balance", "capitation"]
+NonEmpty = Field(min_length=1)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _check_business_id(value: str | None) -> str | None:
+    if value is not None and not ytunnus.is_valid(value):
+        raise ValueError(f"{value!r} is not a valid Y-tunnus (1234567-8 with its check digit)")
+    return None if value is None else ytunnus.format(value)
+
+
+class Voucher(_Record):
+    """A PSOP purchasing power (ostovoima) granted to one target.
+
+    ``unit_value`` (voucher: euros per unit), ``balance`` (balance: euros in total) or
+    ``monthly_fee`` (capitation: euros per month) — exactly the one its kind needs.
+    ``quantity_per_period`` is the granted quantity per calendar month (units/hours), None = no cap.
+    """
+
+    id: str = NonEmpty
+    kind: VoucherKind
+    psop_product: str = NonEmpty
+    unit_value: Decimal | None = Field(default=None, ge=0)
+    balance: Decimal | None = Field(default=None, ge=0)
+    monthly_fee: Decimal | None = Field(default=None, ge=0)
+    quantity_per_period: Decimal | None = Field(default=None, ge=0)
+    valid_from: date
+    valid_to: date | None = None  # inclusive; None = open-ended
+
+    @model_validator(mode="after")
+    def _amount_matches_kind(self) -> Voucher:
+        needed = {"voucher": "unit_value", "balance": "balance", "capitation": "monthly_fee"}
+        own = needed[self.kind]
+        if getattr(self, own) is None:
+            raise ValueError(f"kind = {self.kind!r} needs {own}")
+        for other in set(needed.values()) - {own}:
+            if getattr(self, other) is not None:
+                raise ValueError(f"kind = {self.kind!r} takes {own}, not {other}")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the voucher covers work done on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, other: Voucher) -> bool:
+        """Whether the two validity periods share at least one day."""
+        end_a = self.valid_to or date.max
+        end_b = other.valid_to or date.max
+        return self.valid_from <= end_b and other.valid_from <= end_a
+
+
+class RegionEntry(_Record):
+    """One ``[[region]]`` of regions.toml: a PSOP region (one organiser's area)."""
+
+    code: str = NonEmpty
+    organiser_name: str = NonEmpty
+    organiser_business_id: str
+    organiser_customer_code: str = NonEmpty  # the organiser's Netvisor customer code
+    organiser_document: bool = True  # produce the organiser's voucher-share document
+    voucher_deduction_product: str = NonEmpty  # Netvisor product code of the deduction line
+    # PSOP product (palvelusisältö) -> own Spotilla product code(s); linked once per region
+    product_links: dict[str, str | list[str]] = Field(default_factory=dict)
+
+    _business_id = field_validator("organiser_business_id")(_check_business_id)
+
+
+class Region(_Record):
+    """A configured PSOP region, product links resolved to tuples."""
+
+    code: str
+    organiser_name: str
+    organiser_business_id: str
+    organiser_customer_code: str
+    organiser_document: bool
+    voucher_deduction_product: str
+    product_links: dict[str, str | tuple[str, ...]]
+
+    def linked_codes(self, psop_product: str) -> tuple[str, ...]:
+        """Own (Spotilla) product codes linked to ``psop_product`` in this region."""
+        linked = self.product_links.get(psop_product, ())
+        return (linked,) if isinstance(linked, str) else tuple(linked)
+
+    def psop_product_of(self, spotilla_code: str) -> str | None:
+        """The PSOP product an own product is linked to in this region, if any."""
+        for psop, _ in self.product_links.items():
+            if spotilla_code in self.linked_codes(psop):
+                return psop
+        return None
+
+
+class VatClass(_Record):
+    """A VAT rate and its Netvisor VAT code, defined once in products.toml ``[vat.<name>]``."""
+
+    percent: Decimal = Field(ge=0, le=100)
+    code: str = NonEmpty
+
+
+class ProductEntry(_Record):
+    """One ``[[product]]`` of products.toml. VAT by class name (``vat``) or given explicitly."""
+
+    spotilla_code: str = NonEmpty
+    netvisor_code: str = NonEmpty
+    name: str = NonEmpty
+    unit: str = NonEmpty
+    vat: str | None = None
+    vat_percent: Decimal | None = Field(default=None, ge=0, le=100)
+    vat_code: str | None = None
+
+
+class ProductMapping(_Record):
+    """Spotilla product code -> Netvisor product, with VAT % and Netvisor VAT code."""
+
+    spotilla_code: str
+    netvisor_code: str
+    name: str
+    unit: str
+    vat_percent: Decimal
+    vat_code: str
+
+
+class TargetEntry(_Record):
+    """One ``[[target]]`` of targets.toml (or a row of targets.csv)."""
+
+    folder_id: str = NonEmpty  # the Spotilla leaf folder id
+    name: str = ""  # for humans reading the file; never sent to the organiser
+    region: str = NonEmpty
+    psop_customer_number: str = NonEmpty
+    # written as [[target.voucher]] in targets.toml
+    vouchers: list[Voucher] = Field(default_factory=list, alias="voucher")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class TargetMapping(_Record):
+    """A target (leaf folder) that is a PSOP client: its region, customer number and vouchers."""
+
+    folder_id: str
+    name: str
+    region: str
+    psop_customer_number: str
+    vouchers: tuple[Voucher, ...] = ()
+
+
+class CustomerOverride(_Record):
+    """Overrides for one billing customer, matched by Spotilla id or Y-tunnus."""
+
+    spotilla_id: str | None = None
+    business_id: str | None = None
+    netvisor_customer_code: str | None = None
+    payment_term_days: int | None = Field(default=None, ge=0, le=365)
+    einvoice_address: str | None = None
+    einvoice_operator: str | None = None
+
+    _business_id = field_validator("business_id")(_check_business_id)
+
+    @model_validator(mode="after")
+    def _has_a_key(self) -> CustomerOverride:
+        if self.spotilla_id is None and self.business_id is None:
+            raise ValueError("an override needs spotilla_id or business_id")
+        return self
+
+
+class RegionsFile(_Record):
+    """regions.toml"""
+
+    region: list[RegionEntry] = Field(default_factory=list)
+
+
+class ProductsFile(_Record):
+    """products.toml"""
+
+    vat: dict[str, VatClass] = Field(default_factory=dict)
+    product: list[ProductEntry] = Field(default_factory=list)
+
+
+class TargetsFile(_Record):
+    """targets.toml (vouchers as ``[[target.voucher]]``)"""
+
+    target: list[TargetEntry] = Field(default_factory=list)
+
+
+class CustomersFile(_Record):
+    """customers.toml"""
+
+    customer: list[CustomerOverride] = Field(default_factory=list)
+
+
+class VoucherRow(Voucher):
+    """One row of vouchers.csv: a voucher and the target (leaf folder id) it belongs to."""
+
+    target: str = NonEmpty
+
+
+@dataclass(frozen=True)
+class CustomerOverrides:
+    """Customer overrides, by Spotilla customer id and by Y-tunnus (id wins)."""
+
+    by_id: Mapping[str, CustomerOverride] = field(default_factory=dict)
+    by_business_id: Mapping[str, CustomerOverride] = field(default_factory=dict)
+
+    def find(self, customer: BillingCustomer) -> CustomerOverride | None:
+        """The override for ``customer``, if the file has one."""
+        found = self.by_id.get(customer.id)
+        if found is None and customer.business_id:
+            found = self.by_business_id.get(customer.business_id)
+        return found
+
+
+@dataclass(frozen=True)
+class Mappings:
+    """Everything the mapping folder says, validated and cross-checked."""
+
+    regions: Mapping[str, Region] = field(default_factory=dict)
+    targets: Mapping[str, TargetMapping] = field(default_factory=dict)  # by leaf folder id
+    products: Mapping[str, ProductMapping] = field(default_factory=dict)  # by Spotilla code
+    customers: CustomerOverrides = field(default_factory=CustomerOverrides)
+
+    def customer_override(self, customer: BillingCustomer) -> CustomerOverride | None:
+        """Payment term / e-invoice / code overrides for ``customer``, if any."""
+        return self.customers.find(customer)
+
+    def netvisor_customer_code(self, customer: BillingCustomer) -> str:
+        """The customer's Netvisor customer code: the override's, else ``SP-<spotilla id>``."""
+        override = self.customer_override(customer)
+        if override is not None and override.netvisor_customer_code:
+            return override.netvisor_customer_code
+        return f"SP-{customer.id}"
+
+    def region_of(self, target: TargetMapping) -> Region | None:
+        return self.regions.get(target.region)
+
+    def product_by_netvisor_code(self, netvisor_code: str) -> ProductMapping | None:
+        """The first product mapped to ``netvisor_code`` (several Spotilla codes may share one)."""
+        for product in self.products.values():
+            if product.netvisor_code == netvisor_code:
+                return product
+        return None
