@@ -374,7 +374,6 @@ class NetvisorClient:
                 duration_ms=int((time.monotonic() - started) * 1000),
                 at=at,
             )
-            log.debug("netvisor_request", **{k: v for k, v in record.__dict__.items() if k != "at"})
             if self._on_request is not None:
                 self._on_request(record)
 
