@@ -61,13 +61,13 @@ TREE = [
 
 @pytest.fixture
 def source(sp):
-    def make(tasks=(), rules=BillableWorkRules(), customers=None, collections=None, **kw):
+    def make(tasks=(), rules=None, customers=None, collections=None, **kw):
         sandbox = sp.fixture_sandbox(
             customers=customers or [PERSON, COMPANY, BAD_COMPANY, NO_ID_COMPANY],
             collections=collections or TREE,
             tasks=list(tasks),
         )
-        return SpotillaSource(sp.client_for(sandbox, **kw), rules), sandbox
+        return SpotillaSource(sp.client_for(sandbox, **kw), rules or BillableWorkRules()), sandbox
 
     return make
 
@@ -219,10 +219,30 @@ def test_rows_keep_stable_line_ids_dates_and_overrides(source, sp):
     assert h0.quantity == Decimal("2.25")
 
 
-def test_the_api_is_asked_with_a_wider_window(source, sp):
-    src, sandbox = source([sp.task("T1", "L1", "2026-02-28T22:30:00Z")])  # 1 March in Helsinki
+def test_the_api_is_asked_with_a_day_wider_window_and_cut_exactly(sp):
+    import httpx
+
+    sandbox = sp.fixture_sandbox(
+        customers=[PERSON],
+        collections=TREE,
+        tasks=[
+            sp.task("T1", "L1", "2026-02-28T22:30:00Z"),  # 1 March 00:30 in Helsinki
+            sp.task("T2", "L1", "2026-02-28T21:30:00Z"),
+        ],  # still February
+    )
+    wsgi = httpx.WSGITransport(app=sandbox)
+    asked = []
+
+    def spy(request):
+        if request.url.path.endswith("/tasks"):
+            asked.append(dict(request.url.params))
+        return wsgi.handle_request(request)
+
+    src = SpotillaSource(sp.client_for(spy, credentials=sandbox.credentials), BillableWorkRules())
     master = src.master_data()
     assert [t.id for t in src.billable_work(Period(2026, 3), master)] == ["T1"]
+    assert asked[0]["completed_from"] == "2026-02-28" and asked[0]["completed_to"] == "2026-04-01"
+    assert "updated_since" not in asked[0]  # a period is read whole
 
 
 def test_statuses_and_order_numbers_follow_the_rules(source, sp):
