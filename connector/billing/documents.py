@@ -1,0 +1,199 @@
+"""Invoice documents: what would be sent to Netvisor, with keys, hashes and billed lines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from connector.domain import Period
+from connector.money import line_amount, total
+
+# Roles of billed lines. A correction keeps the role it corrects: "correction:work", ...
+WORK = "work"
+VOUCHER_DEDUCTION = "voucher_deduction"  # customer side, negative: the voucher's share
+VOUCHER_SHARE = "voucher_share"  # organiser side, positive: the voucher's share
+CAPITATION_FEE = "capitation_fee"  # organiser side: one fixed fee per month
+CORRECTION = "correction"
+CORRECTION_PREFIX = "correction:"
+
+# Reason codes of correction rows
+DELETED = "DELETED"  # billed, then removed from the source
+CHANGED = "CHANGED"  # billed, then its quantity, price or coverage changed
+MISSING = "MISSING"  # never billed on a frozen document, now billable
+
+
+def base_role(role: str) -> str:
+    """The role a billed line counts towards (``correction:work`` counts as ``work``)."""
+    return role.removeprefix(CORRECTION_PREFIX)
+
+
+class DocumentKind(StrEnum):
+    CUSTOMER_INVOICE = "customer_invoice"
+    ORGANISER = "organiser"
+
+
+def customer_document_key(period: Period, customer_code: str) -> str:
+    return f"inv:{period}:{customer_code}"
+
+
+def organiser_document_key(period: Period, region_code: str) -> str:
+    return f"org:{period}:{region_code}"
+
+
+def document_period(key: str) -> Period:
+    """The period of a document key made by this module."""
+    return Period.parse(key.split(":")[1])
+
+
+def document_owner(key: str) -> str:
+    """A document key without its period: ``inv:<customer code>`` / ``org:<region>``."""
+    prefix, _, rest = key.partition(":")
+    return f"{prefix}:{rest.partition(':')[2]}"
+
+
+@dataclass(frozen=True)
+class BilledLine:
+    """One task line's contribution, in one role, to one document (the ledger stores these).
+
+    ``period`` is the period of the WORK (a correction in May of April's work says April).
+    ``amount`` is in euros, signed; ``quantity`` in the product's unit (hours, pieces).
+    The optional product fields let a later correction reverse the line on the same Netvisor
+    product and VAT even after the task is gone; a ledger should keep them when it can.
+    """
+
+    document_key: str
+    line_id: str
+    role: str
+    period: Period
+    voucher_id: str | None
+    quantity: Decimal
+    amount: Decimal
+    product_code: str | None = None  # Netvisor product code
+    unit_price: Decimal | None = None  # euros per unit
+    vat_percent: Decimal | None = None
+    vat_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """A priced invoice line. ``amount`` = quantity x unit price rounded half up (euros)."""
+
+    product_code: str  # NETVISOR product code
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_percent: Decimal
+    vat_code: str
+    amount: Decimal
+    role: str
+    source_line_id: str | None
+    voucher_id: str | None = None
+    reason_code: str | None = None
+    explanation: str | None = None
+    free_text: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.amount != line_amount(self.quantity, self.unit_price):
+            raise ValueError(
+                f"line amount {self.amount} != {self.quantity} x {self.unit_price} rounded"
+            )
+
+
+@dataclass(frozen=True)
+class CommentLine:
+    """A text-only invoice line."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    """One Netvisor sales invoice (or credit note): a customer's or an organiser's."""
+
+    key: str
+    kind: DocumentKind
+    period: Period
+    customer_code: str  # the Netvisor customer code of the billing customer or the organiser
+    billing_customer_id: str | None
+    invoice_date: date
+    payment_term_days: int
+    lines: tuple[DocumentLine | CommentLine, ...]
+    billed: tuple[BilledLine, ...]
+    content_hash: str
+    free_text_before: str | None = None
+    free_text_after: str | None = None
+
+    @property
+    def priced_lines(self) -> tuple[DocumentLine, ...]:
+        return tuple(line for line in self.lines if isinstance(line, DocumentLine))
+
+    @property
+    def total(self) -> Decimal:
+        """Sum of the rounded line amounts, euros (VAT excluded)."""
+        return total(line.amount for line in self.priced_lines)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.total < 0
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    if isinstance(value, date | Period):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_canonical(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        out = {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+        out["__type__"] = type(value).__name__
+        return out
+    return value
+
+
+def content_hash(
+    *,
+    key: str,
+    kind: DocumentKind,
+    period: Period,
+    customer_code: str,
+    invoice_date: date,
+    payment_term_days: int,
+    lines: tuple[DocumentLine | CommentLine, ...],
+    free_text_before: str | None,
+    free_text_after: str | None,
+) -> str:
+    """sha256 over a canonical JSON rendering of everything that would be sent."""
+    payload = {
+        "key": key,
+        "kind": str(kind),
+        "period": str(period),
+        "customer_code": customer_code,
+        "invoice_date": invoice_date.isoformat(),
+        "payment_term_days": payment_term_days,
+        "free_text_before": free_text_before,
+        "free_text_after": free_text_after,
+        "lines": _canonical(lines),
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def priced(quantity: Decimal, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """A (quantity, unit price >= 0) whose rounded product is exactly ``amount`` euros.
+
+    Keeps ``quantity`` when some unit price with at most 6 decimals reproduces the amount, else
+    falls back to quantity +-1 at the amount itself (exact by construction).
+    """
+    if quantity != 0:
+        exact = amount / quantity
+        for places in (2, 4, 6):
+            price = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            if line_amount(quantity, price) == amount:
+                return (quantity, price) if price >= 0 else (-quantity, -price)
+    return (Decimal(-1), -amount) if amount < 0 else (Decimal(1), amount)

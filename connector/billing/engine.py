@@ -1,0 +1,745 @@
+"""The billing engine: source records + mappings + what was billed before -> desired documents.
+
+Pure: no I/O, no clock (``today`` is passed in). For every observed period it computes the
+current value of every task line in every role (work, voucher deduction, voucher share,
+capitation fee), then compares with what stands on documents that can no longer change:
+
+* a line whose own document can still be rebuilt goes onto that document, as it is now;
+* otherwise the difference (now - billed on frozen documents) becomes correction rows in the
+  owner's next document that can still be built: negative for what was billed wrongly,
+  positive for what is missing, each with a reason code and an explanation naming the task.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from connector.billing.documents import (
+    CAPITATION_FEE,
+    CHANGED,
+    CORRECTION,
+    CORRECTION_PREFIX,
+    DELETED,
+    MISSING,
+    VOUCHER_DEDUCTION,
+    VOUCHER_SHARE,
+    WORK,
+    BilledLine,
+    CommentLine,
+    DocumentKind,
+    DocumentLine,
+    InvoiceDocument,
+    base_role,
+    content_hash,
+    customer_document_key,
+    document_owner,
+    document_period,
+    organiser_document_key,
+    priced,
+)
+from connector.billing.periods import BillingRules, PeriodState, invoice_date, period_state
+from connector.billing.vouchers import Coverage, cover, price_lines
+from connector.domain import BillableTask, BillingCustomer, Period, Product, Quarantined, Target
+from connector.mapping.models import Mappings, TargetMapping, Voucher
+from connector.money import ZERO, format_comma, format_eur, line_amount
+
+CUSTOMER_OWNER = "inv"
+ORGANISER_OWNER = "org"
+
+
+@dataclass(frozen=True)
+class BillingInput:
+    """Everything one billing run needs (see module docstring)."""
+
+    periods: tuple[Period, ...]  # periods being (re)built: CLOSED, not yet LOCKED
+    observed_periods: tuple[Period, ...]  # periods whose tasks are COMPLETELY in ``tasks``
+    customers: Mapping[str, BillingCustomer]
+    targets: Mapping[str, Target]
+    products: Mapping[str, Product]  # Spotilla's register: prices in euros
+    tasks: Sequence[BillableTask]
+    mappings: Mappings
+    rules: BillingRules = field(default_factory=BillingRules)
+    history: Sequence[BilledLine] = ()  # everything billed so far on documents that exist
+    frozen_documents: frozenset[str] = frozenset()  # sent by a person, or period locked
+
+
+@dataclass(frozen=True)
+class BillingResult:
+    documents: tuple[InvoiceDocument, ...]
+    quarantined: tuple[Quarantined, ...]
+    held: tuple[Quarantined, ...]  # over grant / outside validity when configured to hold
+    # documents in ``history`` that are still editable but now have nothing to bill
+    withdrawn: tuple[str, ...] = ()
+    # correction amounts that have no later document to go to yet (they come next period)
+    deferred: tuple[BilledLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One line's value in one role for one document owner, as the source says now."""
+
+    owner: str  # "inv:<customer code>" | "org:<region code>"
+    line_id: str
+    role: str
+    period: Period
+    voucher_id: str | None
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal  # euros, signed
+    product_code: str  # Netvisor
+    name: str
+    unit: str
+    vat_percent: Decimal
+    vat_code: str
+    task_id: str
+    work_date: date | None = None
+    target_id: str | None = None
+    customer_id: str | None = None
+    psop_customer_number: str | None = None
+    coverage: Coverage | None = None
+
+
+@dataclass(frozen=True)
+class _Correction:
+    value: _Value  # quantity / unit price / amount are the correction row's own (signed)
+    reason: str
+    explanation: str
+
+
+@dataclass
+class _Slot:
+    """What goes onto one document being built."""
+
+    values: list[_Value] = field(default_factory=list)
+    corrections: list[_Correction] = field(default_factory=list)
+
+
+def _owner_key(owner: str, period: Period) -> str:
+    prefix, _, code = owner.partition(":")
+    if prefix == CUSTOMER_OWNER:
+        return customer_document_key(period, code)
+    return organiser_document_key(period, code)
+
+
+def _task_id(line_id: str) -> str:
+    return line_id.split(":", 1)[0]
+
+
+class _Run:
+    def __init__(self, inp: BillingInput, today: date) -> None:
+        self.inp = inp
+        self.today = today
+        self.rules = inp.rules
+        self.built = sorted(
+            p
+            for p in set(inp.periods)
+            if period_state(p, today, inp.rules) is not PeriodState.LOCKED
+        )
+        self.observed = set(inp.observed_periods) | set(inp.periods)
+        self.quarantined: list[Quarantined] = []
+        self.held: list[Quarantined] = []
+        self.unknown_lines: set[str] = set()  # lines whose current value cannot be computed
+        self.owner_customer: dict[str, BillingCustomer] = {}
+        self.voucher_index: dict[str, tuple[Voucher, TargetMapping]] = {
+            v.id: (v, t) for t in inp.mappings.targets.values() for v in t.vouchers
+        }
+
+    # ------------------------------------------------------------ documents that can change
+
+    def rebuildable(self, key: str) -> bool:
+        return document_period(key) in self.built and key not in self.inp.frozen_documents
+
+    def next_document(self, owner: str, after: Period) -> str | None:
+        for period in self.built:
+            if period > after and self.rebuildable(key := _owner_key(owner, period)):
+                return key
+        return None
+
+    # ------------------------------------------------------------ current values
+
+    def tasks(self) -> list[BillableTask]:
+        chosen = []
+        for task in self.inp.tasks:
+            if task.period not in self.observed:
+                continue
+            if task.customer_id not in self.inp.customers:
+                self.quarantined.append(
+                    Quarantined(
+                        "task",
+                        task.id,
+                        "unknown_customer",
+                        f"billing customer {task.customer_id} of task {task.id} is not among the "
+                        "billable customers",
+                    )
+                )
+                self.unknown_lines.update(row.line_id for row in task.rows)
+                continue
+            chosen.append(task)
+        return chosen
+
+    def balance_used_before(self) -> dict[str, Decimal]:
+        """Euros of each balance voucher consumed on periods this run does not re-read."""
+        used: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for line in self.inp.history:
+            if (
+                base_role(line.role) == VOUCHER_DEDUCTION
+                and line.voucher_id
+                and line.period not in self.observed
+                and not self.rebuildable(line.document_key)
+            ):
+                used[line.voucher_id] -= line.amount
+        return used
+
+    def values(self) -> list[_Value]:
+        lines, stopped = price_lines(self.tasks(), self.inp.products, self.inp.mappings)
+        self.quarantined.extend(stopped)
+        self.unknown_lines.update(q.record_id for q in stopped)
+        coverages, held = cover(lines, self.inp.mappings, self.rules, self.balance_used_before())
+        self.held.extend(held)
+        values: list[_Value] = []
+        for c in coverages:
+            line, task = c.line, c.line.task
+            if c.billed_quantity == 0 and c.billed_amount == 0 and line.row.quantity != 0:
+                self.unknown_lines.add(line.line_id)  # wholly held: a person decides
+                continue
+            customer = self.inp.customers[task.customer_id]
+            owner = f"{CUSTOMER_OWNER}:{self.inp.mappings.netvisor_customer_code(customer)}"
+            self.owner_customer.setdefault(owner, customer)
+            common = {
+                "line_id": line.line_id,
+                "period": task.period,
+                "task_id": task.id,
+                "work_date": line.row.work_date,
+                "target_id": task.target_id,
+                "customer_id": customer.id,
+                "vat_percent": line.product.vat_percent,
+                "vat_code": line.product.vat_code,
+                "unit": line.product.unit,
+                "coverage": c,
+                "psop_customer_number": c.target.psop_customer_number if c.target else None,
+            }
+            voucher_id = c.voucher.id if c.voucher else None
+            values.append(
+                _Value(
+                    owner=owner,
+                    role=WORK,
+                    voucher_id=voucher_id,
+                    quantity=c.billed_quantity,
+                    unit_price=line.unit_price,
+                    amount=c.billed_amount,
+                    product_code=line.product.netvisor_code,
+                    name=line.product.name,
+                    **common,
+                )
+            )
+            if c.voucher is None or c.share == 0 or c.region is None:
+                continue
+            qty, price = priced(c.covered_quantity, c.share)
+            values.append(
+                _Value(
+                    owner=owner,
+                    role=VOUCHER_DEDUCTION,
+                    voucher_id=voucher_id,
+                    quantity=-qty,
+                    unit_price=price,
+                    amount=-c.share,
+                    product_code=c.region.voucher_deduction_product,
+                    name=f"Palveluseteli {c.voucher.id}",
+                    **common,
+                )
+            )
+            if c.region.organiser_document and c.voucher.kind != "capitation":
+                values.append(
+                    _Value(
+                        owner=f"{ORGANISER_OWNER}:{c.region.code}",
+                        role=VOUCHER_SHARE,
+                        voucher_id=voucher_id,
+                        quantity=qty,
+                        unit_price=price,
+                        amount=c.share,
+                        product_code=line.product.netvisor_code,
+                        name=line.product.name,
+                        **common,
+                    )
+                )
+        values.extend(self.capitation_fees())
+        return values
+
+    def capitation_fees(self) -> list[_Value]:
+        """One fixed fee per capitation voucher per observed month it is valid in."""
+        fees = []
+        mappings = self.inp.mappings
+        for target in mappings.targets.values():
+            region = mappings.regions.get(target.region)
+            if region is None or not region.organiser_document:
+                continue
+            for voucher in target.vouchers:
+                if voucher.kind != "capitation" or voucher.monthly_fee is None:
+                    continue
+                product = next(
+                    (
+                        mappings.products[code]
+                        for code in region.linked_codes(voucher.psop_product)
+                        if code in mappings.products
+                    ),
+                    None,
+                )
+                if product is None:
+                    continue
+                for period in sorted(self.observed):
+                    if not (
+                        voucher.valid_from <= period.last_day
+                        and (voucher.valid_to is None or voucher.valid_to >= period.first_day)
+                    ):
+                        continue
+                    line_id = f"capitation:{voucher.id}:{period}"
+                    fees.append(
+                        _Value(
+                            owner=f"{ORGANISER_OWNER}:{region.code}",
+                            line_id=line_id,
+                            role=CAPITATION_FEE,
+                            period=period,
+                            voucher_id=voucher.id,
+                            quantity=Decimal(1),
+                            unit_price=voucher.monthly_fee,
+                            amount=line_amount(Decimal(1), voucher.monthly_fee),
+                            product_code=product.netvisor_code,
+                            name=f"{product.name}, kapitaatiokorvaus {period}",
+                            unit="kk",
+                            vat_percent=product.vat_percent,
+                            vat_code=product.vat_code,
+                            task_id=line_id,
+                            psop_customer_number=target.psop_customer_number,
+                        )
+                    )
+        return fees
+
+    # ------------------------------------------------------------ placement
+
+    def place(self, values: list[_Value]) -> tuple[dict[str, _Slot], list[BilledLine]]:
+        expected: dict[tuple[str, str, str], _Value] = {}
+        for value in values:
+            expected[(value.owner, value.line_id, value.role)] = value
+        standing: dict[tuple[str, str, str], list[BilledLine]] = defaultdict(list)
+        for line in self.inp.history:
+            if not self.rebuildable(line.document_key):
+                owner = document_owner(line.document_key)
+                standing[(owner, line.line_id, base_role(line.role))].append(line)
+        slots: dict[str, _Slot] = defaultdict(_Slot)
+        deferred: list[BilledLine] = []
+        for key in sorted(set(expected) | set(standing)):
+            owner, line_id, role = key
+            now = expected.get(key)
+            billed = standing.get(key, [])
+            period = now.period if now else billed[0].period
+            if now is None and (period not in self.observed or line_id in self.unknown_lines):
+                continue  # not re-read (or cannot be valued now): what was billed stands
+            billed_qty = sum((b.quantity for b in billed), ZERO)
+            billed_amount = sum((b.amount for b in billed), ZERO)
+            own = _owner_key(owner, period)
+            if self.rebuildable(own):
+                if now is not None:
+                    slots[own].values.append(now)
+                if billed_qty or billed_amount:
+                    reversal = self.reversal(owner, line_id, role, period, billed, now, CHANGED)
+                    if reversal:
+                        slots[own].corrections.append(reversal)
+                continue
+            if now is not None and now.amount == billed_amount and now.quantity == billed_qty:
+                continue
+            if now is None and not billed_qty and not billed_amount:
+                continue
+            target = self.next_document(owner, period)
+            if target is None:
+                delta = (now.amount if now else ZERO) - billed_amount
+                deferred.append(
+                    BilledLine(
+                        own,
+                        line_id,
+                        CORRECTION_PREFIX + role,
+                        period,
+                        now.voucher_id if now else billed[0].voucher_id,
+                        (now.quantity if now else ZERO) - billed_qty,
+                        delta,
+                    )
+                )
+                continue
+            if now is None:
+                reversal = self.reversal(owner, line_id, role, period, billed, None, DELETED)
+                if reversal:
+                    slots[target].corrections.append(reversal)
+            elif not billed:
+                slots[target].corrections.append(
+                    _Correction(
+                        now,
+                        MISSING,
+                        self.explain(MISSING, now.task_id, line_id, period, now.amount, ZERO),
+                    )
+                )
+            else:
+                reversal = self.reversal(owner, line_id, role, period, billed, now, CHANGED)
+                if reversal:
+                    slots[target].corrections.append(reversal)
+                slots[target].corrections.append(
+                    _Correction(
+                        now,
+                        CHANGED,
+                        self.explain(
+                            CHANGED, now.task_id, line_id, period, now.amount, billed_amount
+                        ),
+                    )
+                )
+        return slots, deferred
+
+    def explain(
+        self, reason: str, task_id: str, line_id: str, period: Period, now: Decimal, billed: Decimal
+    ) -> str:
+        what = {
+            DELETED: "was removed after its document was frozen; credited",
+            CHANGED: "changed after its document was frozen; billed value replaced",
+            MISSING: "was not on the frozen document; billed now",
+        }[reason]
+        return (
+            f"{reason}: task {task_id} line {line_id} ({period}) {what} "
+            f"(billed {format_eur(billed)}, now {format_eur(now)})"
+        )
+
+    def reversal(
+        self,
+        owner: str,
+        line_id: str,
+        role: str,
+        period: Period,
+        billed: list[BilledLine],
+        now: _Value | None,
+        reason: str,
+    ) -> _Correction | None:
+        """A row taking back what stands billed for this line in this role."""
+        qty = -sum((b.quantity for b in billed), ZERO)
+        amount = -sum((b.amount for b in billed), ZERO)
+        if not qty and not amount:
+            return None
+        info = next((b for b in reversed(billed) if b.product_code and b.vat_code), None)
+        voucher_id = next((b.voucher_id for b in billed if b.voucher_id), None)
+        product_code = info.product_code if info else None
+        vat_percent = info.vat_percent if info else None
+        vat_code = info.vat_code if info else None
+        name = None
+        if product_code is None and now is not None:
+            product_code, vat_percent, vat_code = now.product_code, now.vat_percent, now.vat_code
+        if product_code is None or vat_percent is None or vat_code is None:
+            self.held.append(
+                Quarantined(
+                    "line",
+                    line_id,
+                    "correction_product_unknown",
+                    f"a {role} correction of {format_eur(amount)} for line {line_id} ({period}) "
+                    "needs the Netvisor product and VAT it was billed with, and the billed line "
+                    "does not say: correct it by hand",
+                    (_task_id(line_id),),
+                )
+            )
+            return None
+        if role == VOUCHER_DEDUCTION:
+            name = f"Palveluseteli {voucher_id}"
+        else:
+            product = self.inp.mappings.product_by_netvisor_code(product_code)
+            name = product.name if product else product_code
+        unit_price = info.unit_price if info and info.unit_price is not None else None
+        if unit_price is None or line_amount(qty, unit_price) != amount:
+            qty, unit_price = priced(qty, amount)
+        psop = None
+        if voucher_id in self.voucher_index:
+            psop = self.voucher_index[voucher_id][1].psop_customer_number
+        value = _Value(
+            owner=owner,
+            line_id=line_id,
+            role=role,
+            period=period,
+            voucher_id=voucher_id,
+            quantity=qty,
+            unit_price=unit_price,
+            amount=amount,
+            product_code=product_code,
+            name=name,
+            unit="",
+            vat_percent=vat_percent,
+            vat_code=vat_code,
+            task_id=_task_id(line_id),
+            psop_customer_number=psop,
+        )
+        return _Correction(
+            value,
+            reason,
+            self.explain(
+                reason, value.task_id, line_id, period, now.amount if now else ZERO, -amount
+            ),
+        )
+
+    # ------------------------------------------------------------ rendering
+
+    def document(self, key: str, slot: _Slot) -> InvoiceDocument | None:
+        period = document_period(key)
+        owner = document_owner(key)
+        prefix, _, code = owner.partition(":")
+        if prefix == CUSTOMER_OWNER:
+            lines, billed = self.customer_lines(key, slot)
+            kind = DocumentKind.CUSTOMER_INVOICE
+            customer = self.owner_customer.get(owner) or self.customer_by_code(code)
+            override = self.inp.mappings.customer_override(customer) if customer else None
+            term = (
+                override.payment_term_days
+                if override and override.payment_term_days is not None
+                else self.rules.payment_term_days
+            )
+            before = f"Laskutuskausi {period}"
+            customer_id = customer.id if customer else None
+        else:
+            lines, billed = self.organiser_lines(key, slot)
+            kind = DocumentKind.ORGANISER
+            region = self.inp.mappings.regions.get(code)
+            code = region.organiser_customer_code if region else code
+            term = self.rules.payment_term_days
+            before = f"Palvelusetelien osuudet, alue {document_owner(key).partition(':')[2]}, kausi {period}"
+            customer_id = None
+        if not any(isinstance(line, DocumentLine) for line in lines):
+            return None
+        when = invoice_date(period, self.rules)
+        digest = content_hash(
+            key=key,
+            kind=kind,
+            period=period,
+            customer_code=code,
+            invoice_date=when,
+            payment_term_days=term,
+            lines=lines,
+            free_text_before=before,
+            free_text_after=None,
+        )
+        return InvoiceDocument(
+            key=key,
+            kind=kind,
+            period=period,
+            customer_code=code,
+            billing_customer_id=customer_id,
+            invoice_date=when,
+            payment_term_days=term,
+            lines=lines,
+            billed=billed,
+            content_hash=digest,
+            free_text_before=before,
+            free_text_after=None,
+        )
+
+    def customer_by_code(self, code: str) -> BillingCustomer | None:
+        for customer in self.inp.customers.values():
+            if self.inp.mappings.netvisor_customer_code(customer) == code:
+                return customer
+        return None
+
+    def billed_line(self, key: str, value: _Value, role: str | None = None) -> BilledLine:
+        return BilledLine(
+            document_key=key,
+            line_id=value.line_id,
+            role=role or value.role,
+            period=value.period,
+            voucher_id=value.voucher_id,
+            quantity=value.quantity,
+            amount=value.amount,
+            product_code=value.product_code,
+            unit_price=value.unit_price,
+            vat_percent=value.vat_percent,
+            vat_code=value.vat_code,
+        )
+
+    def correction_lines(
+        self, key: str, slot: _Slot, organiser: bool
+    ) -> tuple[list[DocumentLine | CommentLine], list[BilledLine]]:
+        lines: list[DocumentLine | CommentLine] = []
+        billed: list[BilledLine] = []
+        if not slot.corrections:
+            return lines, billed
+        lines.append(CommentLine("Oikaisut aiemmin laskutettuun:"))
+        order = sorted(
+            slot.corrections,
+            key=lambda c: (c.value.period, c.value.line_id, c.value.role, c.value.amount),
+        )
+        for c in order:
+            v = c.value
+            if organiser:
+                name = f"Oikaisu {v.period}: asiakasnumero {v.psop_customer_number}, seteli {v.voucher_id}"
+            else:
+                name = f"Oikaisu {v.period}: {v.name}"
+            lines.append(
+                DocumentLine(
+                    product_code=v.product_code,
+                    name=name,
+                    quantity=v.quantity,
+                    unit_price=v.unit_price,
+                    vat_percent=v.vat_percent,
+                    vat_code=v.vat_code,
+                    amount=v.amount,
+                    role=CORRECTION,
+                    source_line_id=v.line_id,
+                    voucher_id=v.voucher_id,
+                    reason_code=c.reason,
+                    explanation=c.explanation,
+                    free_text=c.explanation,
+                )
+            )
+            billed.append(self.billed_line(key, v, CORRECTION_PREFIX + v.role))
+        return lines, billed
+
+    def customer_lines(
+        self, key: str, slot: _Slot
+    ) -> tuple[tuple[DocumentLine | CommentLine, ...], tuple[BilledLine, ...]]:
+        lines: list[DocumentLine | CommentLine] = []
+        billed: list[BilledLine] = []
+        by_target: dict[str, list[_Value]] = defaultdict(list)
+        for value in slot.values:
+            by_target[value.target_id or ""].append(value)
+        for target_id in sorted(by_target):
+            values = sorted(
+                by_target[target_id], key=lambda v: (v.work_date or date.min, v.line_id, v.role)
+            )
+            target = self.inp.targets.get(target_id)
+            lines.append(CommentLine(f"Kohde: {target.name if target else target_id}"))
+            works = [v for v in values if v.role == WORK]
+            for v in works:
+                lines.append(
+                    DocumentLine(
+                        product_code=v.product_code,
+                        name=v.name,
+                        quantity=v.quantity,
+                        unit_price=v.unit_price,
+                        vat_percent=v.vat_percent,
+                        vat_code=v.vat_code,
+                        amount=v.amount,
+                        role=WORK,
+                        source_line_id=v.line_id,
+                        voucher_id=v.voucher_id,
+                        free_text=f"{v.work_date:%d.%m.%Y} tehtävä {v.task_id}"
+                        if v.work_date
+                        else None,
+                    )
+                )
+            deductions: dict[tuple[str, str, Decimal, str], list[_Value]] = defaultdict(list)
+            for v in values:
+                if v.role == VOUCHER_DEDUCTION:
+                    deductions[
+                        (v.voucher_id or "", v.product_code, v.vat_percent, v.vat_code)
+                    ].append(v)
+            for (voucher_id, product_code, vat_percent, vat_code), group in sorted(
+                deductions.items()
+            ):
+                amount = sum((v.amount for v in group), ZERO)
+                qty = sum((v.quantity for v in group), ZERO)
+                qty, price = priced(qty, amount)
+                lines.append(
+                    DocumentLine(
+                        product_code=product_code,
+                        name=f"Palvelusetelin osuus, seteli {voucher_id}",
+                        quantity=qty,
+                        unit_price=price,
+                        vat_percent=vat_percent,
+                        vat_code=vat_code,
+                        amount=amount,
+                        role=VOUCHER_DEDUCTION,
+                        source_line_id=None,
+                        voucher_id=voucher_id,
+                    )
+                )
+            lines.extend(self.self_pay_specification(works))
+            billed.extend(self.billed_line(key, v) for v in values)
+        more_lines, more_billed = self.correction_lines(key, slot, organiser=False)
+        return tuple(lines + more_lines), tuple(billed + more_billed)
+
+    def self_pay_specification(self, works: list[_Value]) -> list[CommentLine]:
+        """Omavastuuerittely: per service and voucher: quantity, price, voucher share, self-pay."""
+        groups: dict[tuple[str, str, Decimal], list[_Value]] = defaultdict(list)
+        for v in works:
+            if v.voucher_id and v.coverage is not None:
+                groups[(v.voucher_id, v.name, v.unit_price)].append(v)
+        if not groups:
+            return []
+        out = [
+            CommentLine(
+                "Omavastuuerittely (palvelu, seteli, määrä, hinta, setelin osuus, omavastuu):"
+            )
+        ]
+        for (voucher_id, name, price), group in sorted(groups.items()):
+            qty = sum((v.quantity for v in group), ZERO)
+            share = sum((v.coverage.share for v in group if v.coverage), ZERO)
+            amount = sum((v.amount for v in group), ZERO)
+            unit = group[0].unit
+            out.append(
+                CommentLine(
+                    f"{name}, seteli {voucher_id}: {format_comma(qty, None)} {unit} x "
+                    f"{format_eur(price)} = {format_eur(amount)}, setelin osuus "
+                    f"{format_eur(share)}, omavastuu {format_eur(amount - share)}"
+                )
+            )
+        return out
+
+    def organiser_lines(
+        self, key: str, slot: _Slot
+    ) -> tuple[tuple[DocumentLine | CommentLine, ...], tuple[BilledLine, ...]]:
+        # clients are identified ONLY by PSOP customer number and voucher id: never a name
+        lines: list[DocumentLine | CommentLine] = []
+        billed: list[BilledLine] = []
+        order = sorted(
+            slot.values,
+            key=lambda v: (
+                v.psop_customer_number or "",
+                v.voucher_id or "",
+                v.work_date or date.min,
+                v.line_id,
+            ),
+        )
+        for v in order:
+            when = f" {v.work_date:%d.%m.%Y}" if v.work_date else ""
+            lines.append(
+                DocumentLine(
+                    product_code=v.product_code,
+                    name=f"Asiakasnumero {v.psop_customer_number}, seteli {v.voucher_id}: {v.name}{when}",
+                    quantity=v.quantity,
+                    unit_price=v.unit_price,
+                    vat_percent=v.vat_percent,
+                    vat_code=v.vat_code,
+                    amount=v.amount,
+                    role=v.role,
+                    source_line_id=v.line_id,
+                    voucher_id=v.voucher_id,
+                )
+            )
+            billed.append(self.billed_line(key, v))
+        more_lines, more_billed = self.correction_lines(key, slot, organiser=True)
+        return tuple(lines + more_lines), tuple(billed + more_billed)
+
+
+def bill(inp: BillingInput, *, today: date) -> BillingResult:
+    """Build the desired documents of ``inp.periods`` (customer invoices, organiser documents,
+    corrections). Amounts are euros; pure: the same input gives the same documents and hashes."""
+    run = _Run(inp, today)
+    values = run.values()
+    slots, deferred = run.place(values)
+    documents = []
+    for key in sorted(slots):
+        document = run.document(key, slots[key])
+        if document is not None:
+            documents.append(document)
+    produced = {d.key for d in documents}
+    withdrawn = sorted(
+        {line.document_key for line in inp.history if run.rebuildable(line.document_key)} - produced
+    )
+    return BillingResult(
+        documents=tuple(documents),
+        quarantined=tuple(run.quarantined),
+        held=tuple(run.held),
+        withdrawn=tuple(withdrawn),
+        deferred=tuple(deferred),
+    )
