@@ -127,9 +127,11 @@ def test_write_connect_error_is_retried_because_nothing_was_sent(samples, sandbo
 
 def test_write_connect_error_every_time_is_transient_not_ambiguous(samples, sandbox) -> None:
     script = Script(httpx.ConnectError("refused"))
-    with make_client(samples, sandbox, script, max_read_attempts=3) as client:
-        with pytest.raises(NetvisorTransientError):
-            client.add_customer(samples.company_customer())
+    with (
+        make_client(samples, sandbox, script, max_read_attempts=3) as client,
+        pytest.raises(NetvisorTransientError),
+    ):
+        client.add_customer(samples.company_customer())
     assert len(script.requests) == 3
 
 
@@ -147,26 +149,32 @@ def test_write_connect_error_every_time_is_transient_not_ambiguous(samples, sand
 def test_ambiguous_write_outcomes_are_never_resent(samples, sandbox, answer, outcome) -> None:
     script = Script(answer)
     audit: list[RequestRecord] = []
-    with make_client(samples, sandbox, script, audit) as client:
-        with pytest.raises(NetvisorAmbiguousWrite):
-            client.edit_sales_invoice("77", samples.voucher_invoice())
+    with (
+        make_client(samples, sandbox, script, audit) as client,
+        pytest.raises(NetvisorAmbiguousWrite),
+    ):
+        client.edit_sales_invoice("77", samples.voucher_invoice())
     assert len(script.requests) == 1
     assert [r.outcome for r in audit] == [outcome]
 
 
 def test_gateway_page_keeps_status_and_a_short_excerpt(samples, sandbox) -> None:
     script = Script(httpx.Response(502, content=GATEWAY_HTML * 50))
-    with make_client(samples, sandbox, script) as client:
-        with pytest.raises(NetvisorAmbiguousWrite) as info:
-            client.update_sales_invoice_status("77", "open")
+    with (
+        make_client(samples, sandbox, script) as client,
+        pytest.raises(NetvisorAmbiguousWrite) as info,
+    ):
+        client.update_sales_invoice_status("77", "open")
     assert info.value.http_status == 502 and "502 Bad Gateway" in str(info.value)
     assert len(str(info.value)) < 400
 
 
 def test_add_without_inserted_key_is_ambiguous(samples, sandbox) -> None:
-    with make_client(samples, sandbox, Script(httpx.Response(200, content=OK_EMPTY))) as client:
-        with pytest.raises(NetvisorAmbiguousWrite, match="InsertedDataIdentifier"):
-            client.add_customer(samples.company_customer())
+    with (
+        make_client(samples, sandbox, Script(httpx.Response(200, content=OK_EMPTY))) as client,
+        pytest.raises(NetvisorAmbiguousWrite, match="InsertedDataIdentifier"),
+    ):
+        client.add_customer(samples.company_customer())
 
 
 # -- reads --------------------------------------------------------------------------------------
@@ -200,9 +208,18 @@ def test_reads_retry_with_backoff(samples, sandbox, first) -> None:
 def test_read_backoff_grows_is_jittered_and_capped(samples, sandbox) -> None:
     script = Script(httpx.Response(503, content=GATEWAY_HTML))
     sleeps: list[float] = []
-    with make_client(
-        samples, sandbox, script, sleeps=sleeps, max_read_attempts=8, backoff_base=1, backoff_cap=10
-    ) as client, pytest.raises(NetvisorTransientError) as info:
+    with (
+        make_client(
+            samples,
+            sandbox,
+            script,
+            sleeps=sleeps,
+            max_read_attempts=8,
+            backoff_base=1,
+            backoff_cap=10,
+        ) as client,
+        pytest.raises(NetvisorTransientError) as info,
+    ):
         client.sales_invoices(begin=date(2025, 1, 1), end=date(2025, 1, 31))
     assert len(script.requests) == 8 and len(sleeps) == 7
     for attempt, slept in enumerate(sleeps, start=1):
@@ -231,9 +248,11 @@ def test_definite_read_errors_are_not_retried(samples, sandbox, error_type) -> N
 
 def test_unknown_error_type_on_a_read_is_transient(samples, sandbox) -> None:
     script = Script(httpx.Response(400, content=failed("WHAT_IS_THIS")))
-    with make_client(samples, sandbox, script, max_read_attempts=2) as client:
-        with pytest.raises(NetvisorTransientError) as info:
-            client.customers_by_code(["A"])
+    with (
+        make_client(samples, sandbox, script, max_read_attempts=2) as client,
+        pytest.raises(NetvisorTransientError) as info,
+    ):
+        client.customers_by_code(["A"])
     assert info.value.error_type == "WHAT_IS_THIS"
 
 
