@@ -27,7 +27,12 @@ from connector.logging import get_logger
 from connector.secrets import Secret
 from connector.spotilla import api
 
-log = get_logger("spotilla.client")
+
+def _log() -> Any:
+    """The module's logger, fetched per use: a module-level bound logger would freeze the
+    logging configuration (and miss the redaction processor) of import time."""
+    return get_logger("spotilla.client")
+
 
 M = TypeVar("M", bound=api._Model)
 
@@ -303,7 +308,7 @@ class SpotillaClient:
             raise SpotillaApiError("POST /v3/login: the answer has no token and user_id") from None
         self._token = Secret(login.token)
         self._user_id = login.user_id
-        log.info("spotilla_login", subdomain=self.subdomain)
+        _log().info("spotilla_login", subdomain=self.subdomain)
 
     def _relogin(self, stale: Secret) -> None:
         with self._auth_lock:
@@ -351,7 +356,7 @@ class SpotillaClient:
                     raise
                 if self._password is not None and not relogged and token is not None:
                     relogged = True
-                    log.warning("spotilla_relogin", path=path)
+                    _log().warning("spotilla_relogin", path=path)
                     self._relogin(token)
                     continue
                 raise SpotillaAuthError(
@@ -373,7 +378,7 @@ class SpotillaClient:
                         f"{method} {path}: time budget of {self._time_budget:g} s spent after "
                         f"{attempt} attempts; last: {exc.message}"
                     ) from exc
-                log.warning(
+                _log().warning(
                     "spotilla_retry",
                     path=path,
                     error_type=exc.error_type,

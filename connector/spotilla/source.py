@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from stdnum.fi import ytunnus
 
@@ -33,7 +34,12 @@ from connector.logging import get_logger
 from connector.spotilla import api
 from connector.spotilla.client import SpotillaClient
 
-log = get_logger("spotilla.source")
+
+def _log() -> Any:
+    """The module's logger, fetched per use: a module-level bound logger would freeze the
+    logging configuration (and miss the redaction processor) of import time."""
+    return get_logger("spotilla.source")
+
 
 #: Statuses that mean "the work is done" (whatever the billing rule counts).
 DONE_STATUSES = frozenset({"completed", "approved"})
@@ -290,7 +296,7 @@ class SpotillaSource:
             quarantined.append(Quarantined(q.kind, q.record_id, q.rule, q.reason, related))
         quarantined.extend(tree.blocked.values())
 
-        log.info(
+        _log().info(
             "spotilla_master_data",
             products=len(products),
             customers=len(customers),
@@ -332,7 +338,7 @@ class SpotillaSource:
                 continue
             counts["billable" if isinstance(result, BillableTask) else "quarantined"] += 1
             yield result
-        log.info("spotilla_billable_work", period=str(period), **counts)
+        _log().info("spotilla_billable_work", period=str(period), **counts)
 
     def _billable(
         self, task: api.Task, period: Period, master: MasterData
