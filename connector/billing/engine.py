@@ -338,7 +338,7 @@ class _Run:
             period = now.period if now else billed[0].period
             if now is None and (period not in self.observed or line_id in self.unknown_lines):
                 continue  # not re-read (or cannot be valued now): what was billed stands
-            billed_qty = sum((b.quantity for b in billed), ZERO)
+            billed_qty = sum((b.quantity for b in billed), Decimal(0))
             billed_amount = sum((b.amount for b in billed), ZERO)
             own = _owner_key(owner, period)
             if self.rebuildable(own):
@@ -419,7 +419,7 @@ class _Run:
         reason: str,
     ) -> _Correction | None:
         """A row taking back what stands billed for this line in this role."""
-        qty = -sum((b.quantity for b in billed), ZERO)
+        qty = -sum((b.quantity for b in billed), Decimal(0))
         amount = -sum((b.amount for b in billed), ZERO)
         if not qty and not amount:
             return None
@@ -637,7 +637,7 @@ class _Run:
                 deductions.items()
             ):
                 amount = sum((v.amount for v in group), ZERO)
-                qty = sum((v.quantity for v in group), ZERO)
+                qty = sum((v.quantity for v in group), Decimal(0))
                 qty, price = priced(qty, amount)
                 lines.append(
                     DocumentLine(
@@ -672,7 +672,7 @@ class _Run:
             )
         ]
         for (voucher_id, name, price), group in sorted(groups.items()):
-            qty = sum((v.quantity for v in group), ZERO)
+            qty = sum((v.quantity for v in group), Decimal(0))
             share = sum((v.coverage.share for v in group if v.coverage), ZERO)
             amount = sum((v.amount for v in group), ZERO)
             unit = group[0].unit
