@@ -1,15 +1,410 @@
-"""The ``connector`` command line (also ``python -m connector``). See DESIGN.md "Contracts"."""
+"""The ``connector`` command line (also ``python -m connector``). See DESIGN.md "Contracts".
+
+Exit codes: 0 success; 1 run finished but some records were quarantined or rejected; 2 bad config
+or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 from connector import __version__
-from connector.errors import EXIT_OK
+from connector.errors import (
+    EXIT_ABORTED,
+    EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    ConfigError,
+    ConnectorError,
+    FatalRunError,
+)
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _print_table(rows: Sequence[Sequence[Any]], head: Sequence[str], out: Any = None) -> None:
+    out = out or sys.stdout
+    cells = [[str(c) for c in head]] + [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        if n == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+
+
+def _config(args: argparse.Namespace):
+    from connector.config import load_config
+    from connector.logging import configure
+
+    config = load_config(args.config)
+    configure(
+        json=config.connector.log_format == "json" or getattr(args, "log_json", False),
+        level=config.connector.log_level,
+    )
+    return config
+
+
+def _engine(args: argparse.Namespace, config, **kw: Any):
+    from connector.sync import SyncEngine, terminal_progress
+
+    secrets = config.load_secrets()
+    as_of = getattr(args, "as_of", None)
+    return SyncEngine(config, secrets, as_of=as_of, progress=terminal_progress(), **kw)
+
+
+def _period(text: str | None):
+    from connector.domain import Period
+
+    return Period.parse(text) if text else None
+
+
+def _summary(report, out: Any = None) -> None:
+    """A run summary a person understands."""
+    from connector.money import format_eur
+
+    out = out or sys.stdout
+    c = report.counts
+    print(
+        f"Run {report.run_id or '(read-only)'} — {report.command}, as of {report.today}", file=out
+    )
+    if report.built:
+        print(f"  periods invoiced: {', '.join(report.built)}", file=out)
+        extra = sorted(set(report.observed) - set(report.built))
+        if extra:
+            print(f"  periods re-read for corrections: {', '.join(extra)}", file=out)
+    print(
+        f"  read {c['extracted']} records; {report.documents} documents "
+        f"worth {format_eur(report.document_total)} (net)",
+        file=out,
+    )
+    print(
+        f"  Netvisor: {c['created']} created, {c['updated']} updated, {c['skipped']} unchanged, "
+        f"{c['rejected']} rejected, {c['unknown']} unknown, {c['failed']} not sent "
+        f"({report.netvisor_requests} requests, {report.netvisor_writes} writes)",
+        file=out,
+    )
+    if c["reconciled"] or c["replanned"]:
+        print(
+            f"  reconciled: {c['reconciled']} found in Netvisor, {c['replanned']} to send again",
+            file=out,
+        )
+    if report.quarantined or report.held:
+        print(
+            f"  quarantined: {len(report.quarantined)}, held for review: {len(report.held)}",
+            file=out,
+        )
+        for q in [*report.quarantined, *report.held][:20]:
+            print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
+        more = len(report.quarantined) + len(report.held) - 20
+        if more > 0:
+            print(f"    … and {more} more (connector quarantine list)", file=out)
+    for problem in report.problems[:20]:
+        print(f"  ! {problem}", file=out)
+    if report.outbox:
+        print(f"  dry run: XML bodies written to {report.outbox}", file=out)
+    if report.stopped:
+        print("  stopped on request before all actions were done; the next run continues", file=out)
+    if report.aborted:
+        print(f"  ABORTED: {report.aborted}", file=out)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from connector.mapping import load_mappings
+
+    config = _config(args)
+    problems = []
+    try:
+        config.load_secrets()
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    try:
+        mappings = load_mappings(config.mappings_folder)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    print(f"config {config.path}: OK")
+    print(
+        f"mappings {config.mappings_folder}: {len(mappings.regions)} regions, "
+        f"{len(mappings.targets)} targets, {len(mappings.products)} products: OK"
+    )
+    if not args.online:
+        return EXIT_OK
+    from connector.spotilla.source import BillableWorkRules, SpotillaSource
+
+    engine = _engine(args, config, mappings=mappings)
+    with engine._netvisor() as nv_client:
+        nv_client.customers_by_code(["__connector_check__"])
+    print(f"Netvisor {config.netvisor.base_url}: credentials OK")
+    with engine._spotilla() as sp:
+        sp.check_credentials()
+        print(f"Spotilla {config.spotilla.base_url}: credentials OK")
+        master = SpotillaSource(
+            sp,
+            BillableWorkRules.from_config(
+                config.spotilla.counted_status, config.spotilla.require_order_number
+            ),
+        ).master_data()
+    unmapped = sorted(code for code in master.products if code not in mappings.products)
+    plain = sorted(fid for fid in master.targets if fid not in mappings.targets)
+    if unmapped:
+        print(
+            f"Spotilla products with no product mapping (their work cannot be billed): {', '.join(unmapped)}"
+        )
+    print(f"targets with no PSOP mapping (billed in full, no voucher): {len(plain)}")
+    for q in master.quarantined[:20]:
+        print(f"  quarantined {q.kind} {q.record_id}: [{q.rule}] {q.reason}")
+    return EXIT_PARTIAL if master.quarantined or unmapped else EXIT_OK
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from connector.plan import ActionKind, render_table
+
+    config = _config(args)
+    report = _engine(args, config).run(command="plan", period=_period(args.period), plan_only=True)
+    actions = report.plan.actions if report.plan else []
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "today": str(report.today),
+                    "periods": report.built,
+                    "observed": report.observed,
+                    "actions": [
+                        {
+                            "action": str(a.kind),
+                            "kind": str(a.obj.kind),
+                            "key": a.obj.key,
+                            "summary": a.obj.summary,
+                            "reason": a.reason,
+                            "netvisor_key": a.netvisor_key,
+                        }
+                        for a in actions
+                    ],
+                    "quarantined": [
+                        {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
+                        for q in [*report.quarantined, *report.held]
+                    ],
+                    "aborted": report.aborted,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(render_table(actions))
+        skips = sum(1 for a in actions if a.kind is ActionKind.SKIP)
+        writes = sum(1 for a in actions if a.writes)
+        print(f"\n{writes} writes planned, {skips} unchanged. Nothing was changed.")
+        _summary(report)
+    return report.exit_code
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    config = _config(args)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    report = _engine(args, config, stop=stop).run(
+        command="sync", period=_period(args.period), dry_run=args.dry_run
+    )
+    _summary(report)
+    return report.exit_code
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    config = _config(args)
+    report = _engine(args, config).run(command="reconcile", scope="reconcile")
+    _summary(report)
+    return report.exit_code
+
+
+def _cmd_daemon(args: argparse.Namespace) -> int:
+    from connector.daemon import run_daemon
+    from connector.logging import configure
+
+    config = _config(args)
+    configure(json=True, level=config.connector.log_level)
+    secrets = config.load_secrets()  # fail fast (exit 2) before scheduling anything
+    from connector.mapping import load_mappings
+    from connector.sync import SyncEngine
+
+    load_mappings(config.mappings_folder)
+
+    def run_job(scope: str, stop: threading.Event) -> dict[str, Any]:
+        # Mappings are re-read every run: an edited mapping file takes effect without a restart.
+        engine = SyncEngine(config, secrets, stop=stop)
+        report = engine.run(command=f"daemon:{scope}", scope=scope)
+        return {"status": report.status, "exit_code": report.exit_code, **report.counts}
+
+    return run_daemon(config, run_job)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from connector.ledger import IN_DOUBT, Ledger
+
+    config = _config(args)
+    if not config.ledger_path.exists():
+        print(f"no ledger yet at {config.ledger_path}: nothing has run")
+        return EXIT_OK
+    with Ledger(config.ledger_path) as ledger:
+        runs = ledger.runs(args.runs)
+        counts = ledger.counts_by_state()
+        quarantine = ledger.quarantine()
+        in_doubt = ledger.objects(states=IN_DOUBT)
+        rejected = [o for o in ledger.objects() if o.state == "rejected"]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ledger": str(config.ledger_path),
+                    "runs": runs,
+                    "objects": counts,
+                    "quarantined": len(quarantine),
+                    "pending_reconciliation": [o.key for o in in_doubt],
+                    "rejected": [
+                        {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
+                        for o in rejected
+                    ],
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return EXIT_OK
+    print(f"ledger {config.ledger_path}\n")
+    print("Last runs:")
+    _print_table(
+        [
+            (
+                r["id"],
+                r["command"],
+                r["started_at"][:19],
+                r["status"],
+                r["created"],
+                r["updated"],
+                r["skipped"],
+                r["rejected"],
+                r["unknown"],
+                r["quarantined"],
+            )
+            for r in runs
+        ],
+        (
+            "RUN",
+            "COMMAND",
+            "STARTED (UTC)",
+            "STATUS",
+            "CREATED",
+            "UPDATED",
+            "UNCHANGED",
+            "REJECTED",
+            "UNKNOWN",
+            "QUARANTINED",
+        ),
+    )
+    print("\nNetvisor objects by state:")
+    _print_table(
+        [
+            (kind, state, n)
+            for kind, states in sorted(counts.items())
+            for state, n in sorted(states.items())
+        ],
+        ("KIND", "STATE", "COUNT"),
+    )
+    print(f"\nQuarantined records: {len(quarantine)} (connector quarantine list)")
+    print(
+        f"Pending reconciliation: {len(in_doubt)}" + (" (connector reconcile)" if in_doubt else "")
+    )
+    for o in rejected:
+        print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
+    return EXIT_OK
+
+
+def _cmd_quarantine(args: argparse.Namespace) -> int:
+    from connector.ledger import Ledger
+
+    config = _config(args)
+    if args.quarantine_command == "retry":
+        with Ledger(config.ledger_path) as ledger:
+            before = {q.id: q for q in ledger.quarantine(ids=args.ids)}
+        if args.ids and not before:
+            print("no open quarantine entries with those ids")
+            return EXIT_OK
+        print(
+            f"re-running sync to re-check {len(before) if args.ids else 'all'} quarantined records…"
+        )
+        report = _engine(args, config).run(command="quarantine-retry")
+        with Ledger(config.ledger_path) as ledger:
+            still = {q.id for q in ledger.quarantine(ids=list(before))}
+        for qid, q in before.items():
+            verdict = "still quarantined" if qid in still else "cleared"
+            print(f"  {qid}: {q.kind} {q.record_id} [{q.rule}]: {verdict}")
+        return report.exit_code
+    with Ledger(config.ledger_path) as ledger:
+        entries = ledger.quarantine(include_resolved=args.all)
+    if not entries:
+        print("quarantine is empty")
+        return EXIT_OK
+    _print_table(
+        [
+            (
+                q.id,
+                q.kind,
+                q.record_id,
+                q.rule,
+                q.reason,
+                q.first_seen[:10],
+                q.last_seen[:10],
+                q.resolved_at and q.resolved_at[:10],
+            )
+            for q in entries
+        ],
+        ("ID", "KIND", "RECORD", "RULE", "REASON", "FIRST SEEN", "LAST SEEN", "RESOLVED"),
+    )
+    return EXIT_OK
+
+
+def _cmd_mappings_schema(args: argparse.Namespace) -> int:
+    from connector.mapping import json_schemas
+
+    schemas = json_schemas()
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, schema in schemas.items():
+            (out / f"{Path(name).stem}.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+        print(f"wrote {len(schemas)} JSON Schemas to {out}")
+    else:
+        print(json.dumps(schemas, indent=2))
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from connector.demo import run_demo
+
+    return run_demo(workdir=args.workdir, keep=args.keep)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, _frame: Any) -> None:
+        print(
+            f"\n{signal.Signals(signum).name}: finishing the current action, then stopping…",
+            file=sys.stderr,
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
@@ -43,16 +438,95 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- parser ----------------------------------------------------------------------------------
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def _period_arg(text: str) -> str:
+    from connector.domain import Period
+
+    try:
+        Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG,
+        help=f"the TOML config file (default ./{DEFAULT_CONFIG})",
+    )
     parser = argparse.ArgumentParser(
         prog="connector",
         description="Spotilla -> PSOP -> Netvisor invoicing connector.",
+        epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
+        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error).",
     )
     parser.add_argument("--version", action="version", version=f"connector {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
+    p.add_argument("--online", action="store_true", help="also try both APIs' credentials")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
+    p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
+    p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("sync", parents=[common], help="run the job once now")
+    p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="render XML into the outbox, send nothing"
+    )
+    p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.set_defaults(func=_cmd_sync)
+
+    p = sub.add_parser("daemon", parents=[common], help="run the configured schedules")
+    p.set_defaults(func=_cmd_daemon)
+
+    p = sub.add_parser("status", parents=[common], help="runs, ledger states, quarantine")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--runs", type=int, default=10, help="how many runs to show")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
+    p.set_defaults(func=_cmd_reconcile)
+
+    p = sub.add_parser("quarantine", parents=[common], help="records a rule stopped")
+    qsub = p.add_subparsers(dest="quarantine_command", metavar="SUBCOMMAND", required=True)
+    q = qsub.add_parser("list", parents=[common], help="list quarantined records")
+    q.add_argument("--all", action="store_true", help="include resolved entries")
+    q.set_defaults(func=_cmd_quarantine)
+    q = qsub.add_parser("retry", parents=[common], help="re-run and re-check quarantined records")
+    q.add_argument("ids", nargs="*", type=int, metavar="ID")
+    q.set_defaults(func=_cmd_quarantine)
+
+    p = sub.add_parser("mappings", help="mapping files")
+    msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
+    m = msub.add_parser("schema", help="print (or --out DIR: write) JSON Schemas for editors")
+    m.add_argument("--out", help="folder to write <file>.schema.json into")
+    m.set_defaults(func=_cmd_mappings_schema)
+
+    p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
+    p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.set_defaults(func=_cmd_demo)
+
     sandbox = sub.add_parser("sandbox", help="local stand-ins for Spotilla and Netvisor")
-    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
+    sandbox_sub = sandbox.add_subparsers(
+        dest="sandbox_command", metavar="SUBCOMMAND", required=True
+    )
     serve_p = sandbox_sub.add_parser("serve", help="serve both sandboxes on loopback")
     serve_p.add_argument("--host", default="127.0.0.1")
     serve_p.add_argument("--port", type=int, default=0, help="Netvisor sandbox port (0 = free)")
@@ -69,7 +543,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_OK
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"connector: {exc.message}", file=sys.stderr)
+        print(
+            "Nothing was written. Fix the files above and run `connector check`.", file=sys.stderr
+        )
+        return EXIT_CONFIG
+    except FatalRunError as exc:
+        print(f"connector: aborted: {exc.message}", file=sys.stderr)
+        return EXIT_ABORTED
+    except ConnectorError as exc:
+        print(f"connector: {exc.error_type}: {exc.message}", file=sys.stderr)
+        return EXIT_ABORTED
+    except KeyboardInterrupt:
+        print("connector: interrupted", file=sys.stderr)
+        return EXIT_ABORTED
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ class ScheduleSection(_Section):
     timezone: str = "Europe/Helsinki"
     master_data: str | None = Field("0 2 * * *", description="cron: customers and products")
     invoicing: str | None = Field("30 6 * * *", description="cron: closed periods, corrections")
-    misfire_grace_seconds: int = Field(6 * 3600, ge=1)
+    # None (the default): a job missed while the host slept runs once when it wakes, however late.
+    misfire_grace_seconds: int | None = Field(None, ge=1)
 
     @field_validator("master_data", "invoicing")
     @classmethod

@@ -331,29 +331,34 @@ class Ledger:
         if cur.rowcount != 1:
             raise KeyError(f"no ledger object {key!r}")
 
-    def plan(
+    def mark_sending(
         self,
         key: str,
         kind: ObjectKind,
         *,
         pending_hash: str,
         action: str,
+        lines: Sequence[LedgerLine] = (),
         period: str | None = None,
         customer_code: str | None = None,
         total: Decimal | None = None,
         run_id: int | None = None,
     ) -> None:
-        """Record the intent to create or change ``key`` (state ``planned``)."""
+        """Commit the intent to write *before* the request leaves, with the lines it carries.
+
+        One transaction: the row (created if new) goes to ``sending`` with the pending hash and
+        action; the document's pending billed lines are replaced.
+        """
         now = _now()
         with self.transaction():
             self.db.execute(
                 """
-                INSERT INTO objects (key, kind, state, pending_hash, pending_action, period,
-                                     customer_code, total, run_id, created_at, updated_at)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO objects (key, kind, state, pending_hash, pending_action, attempts,
+                                     period, customer_code, total, run_id, created_at, updated_at)
+                VALUES (?,?,?,?,?,1,?,?,?,?,?,?)
                 ON CONFLICT(key) DO UPDATE SET
                     state = excluded.state, pending_hash = excluded.pending_hash,
-                    pending_action = excluded.pending_action,
+                    pending_action = excluded.pending_action, attempts = objects.attempts + 1,
                     period = COALESCE(excluded.period, objects.period),
                     customer_code = COALESCE(excluded.customer_code, objects.customer_code),
                     total = COALESCE(excluded.total, objects.total),
@@ -362,7 +367,7 @@ class Ledger:
                 [
                     key,
                     str(kind),
-                    LedgerState.PLANNED,
+                    LedgerState.SENDING,
                     pending_hash,
                     action,
                     period,
@@ -372,14 +377,6 @@ class Ledger:
                     now,
                     now,
                 ],
-            )
-
-    def mark_sending(self, key: str, lines: Sequence[LedgerLine] = ()) -> None:
-        """Commit the intent to write *before* the request leaves (with the lines it carries)."""
-        with self.transaction():
-            self.db.execute(
-                "UPDATE objects SET state = ?, attempts = attempts + 1, updated_at = ? WHERE key = ?",
-                [LedgerState.SENDING, _now(), key],
             )
             self.db.execute(
                 "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
@@ -615,6 +612,29 @@ class Ledger:
                     outcome,
                     http_status,
                     duration_ms,
+                ],
+            )
+
+    def audit_many(self, run_id: int | None, records: Sequence[Any]) -> None:
+        """Write a batch of request records (objects with the RequestRecord fields)."""
+        if not records:
+            return
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT INTO requests (run_id, at, transaction_id, method, resource, outcome,"
+                " http_status, duration_ms) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        run_id,
+                        r.at.isoformat(timespec="milliseconds"),
+                        r.transaction_id,
+                        r.method,
+                        r.resource,
+                        r.outcome,
+                        r.http_status,
+                        r.duration_ms,
+                    )
+                    for r in records
                 ],
             )
 

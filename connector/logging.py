@@ -113,8 +113,11 @@ def configure(*, json: bool = False, level: str = "INFO", stream: Any = None) ->
 
 
 def get_logger(name: str | None = None, **initial: Any) -> Any:
-    """A structlog logger bound with ``component=name``."""
-    log = structlog.get_logger()
+    """A lazy structlog logger with ``component=name``.
+
+    Lazy on purpose: a module-level logger must pick up ``configure()`` (and its redaction
+    processor) even when it was created at import time, before the CLI configured logging.
+    """
     if name:
-        log = log.bind(component=name)
-    return log.bind(**initial) if initial else log
+        initial["component"] = name
+    return structlog.get_logger(**initial)
