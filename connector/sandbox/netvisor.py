@@ -394,6 +394,7 @@ def _validate_children(elements: list[Any], node: Node, here: str) -> None:
     index = {spec.name: i for i, spec in enumerate(specs)}
     pos = 0
     seen: Counter[str] = Counter()
+    present = {_tag(c) for c in elements}
     for child in elements:
         name = _tag(child)
         i = index.get(name)
@@ -407,6 +408,11 @@ def _validate_children(elements: list[Any], node: Node, here: str) -> None:
             )
         for skipped in specs[pos:i]:
             if skipped.required and not seen[skipped.name]:
+                if skipped.name in present:
+                    raise NetvisorFailure(
+                        "INVALID_DATA",
+                        f"{here}: element {name} is misplaced (it must come after {skipped.name})",
+                    )
                 raise NetvisorFailure(
                     "INVALID_DATA", f"{here}: required element {skipped.name} is missing"
                 )
