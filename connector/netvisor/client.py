@@ -305,9 +305,6 @@ class NetvisorClient:
         status: int | None = None
         started = time.monotonic()
         at = datetime.now(UTC)
-        headers = signed_headers(url, self.credentials, now=at, transaction_id=txn)
-        if body is not None:
-            headers["Content-Type"] = "text/xml; charset=utf-8"
         ctx: dict[str, Any] = {"transaction_id": txn, "resource": resource}
 
         def fail(
@@ -322,7 +319,12 @@ class NetvisorClient:
 
         try:
             with self._lock:
+                # Sign once the company is ours: waiting for the lock must not age the timestamp.
                 at = datetime.now(UTC)
+                started = time.monotonic()
+                headers = signed_headers(url, self.credentials, now=at, transaction_id=txn)
+                if body is not None:
+                    headers["Content-Type"] = "text/xml; charset=utf-8"
                 try:
                     response = self._http.request(http_method, url, content=body, headers=headers)
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
