@@ -78,6 +78,7 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[ConfigProblem] = []
         self.product_codes: set[str] = set()  # every product code written, valid or not
+        self.region_codes: set[str] = set()  # every region code written, valid or not
 
     def add(self, problem: ConfigProblem) -> None:
         self.problems.append(problem)
@@ -126,7 +127,8 @@ def _entries(
     """The array of tables ``table`` of a file; unknown top-level keys are problems."""
     for key in data:
         if key not in allowed:
-            out.add(ConfigProblem(file, loc.line_of((key,)), key, "unknown key at top level"))
+            line = loc.line_of((key,)) or loc.line_of((key, 0))
+            out.add(ConfigProblem(file, line, key, "unknown key at top level"))
     entries = data.get(table, [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         out.add(ConfigProblem(file, loc.line_of((table,)), table, f"expected [[{table}]] tables"))
@@ -166,6 +168,8 @@ def _load_regions(folder: Path, out: _Collector) -> list[tuple[Region, _Site]]:
     found: list[tuple[Region, _Site]] = []
     for i, raw in enumerate(_entries(data, "region", {"region"}, REGIONS, loc, out)):
         site = _toml_site(REGIONS, loc, "region", i, raw.get("code"))
+        if isinstance(raw.get("code"), str):
+            out.region_codes.add(raw["code"].strip())
         entry = _validate(RegionEntry, raw, site, out)
         if entry is None:
             continue
@@ -398,12 +402,14 @@ def _check_regions(regions: dict[str, tuple[Region, _Site]], products: set[str],
 def _check_targets(
     targets: list[_LoadedTarget], regions: dict[str, tuple[Region, _Site]], out: _Collector
 ) -> None:
+    """Unknown regions, PSOP numbers used twice in a region, voucher ids, links, overlaps."""
     number_owner: dict[tuple[str, str], _LoadedTarget] = {}
     voucher_first: dict[str, _Site] = {}
     for loaded in targets:
         target, site = loaded.mapping, loaded.site
         region_entry = regions.get(target.region)
-        if region_entry is None:
+        # a region that is written but broken is reported once, not again for each target
+        if region_entry is None and target.region not in out.region_codes:
             known = ", ".join(sorted(regions)) or f"none in {REGIONS}"
             out.add(site.problem("region", f"unknown region {target.region!r} (known: {known})"))
         key = (target.region, target.psop_customer_number)
