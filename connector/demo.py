@@ -174,7 +174,7 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
 
 def _change_a_task(spotilla: Any, period: Period) -> str | None:
     """Lower the hours of one person's task in ``period`` (the sandbox's admin API)."""
-    for task in spotilla.tasks():
+    for task in spotilla.snapshot()["tasks"]:
         completed = task.get("completed_at")
         if (
             not completed
@@ -210,48 +210,42 @@ def datetime_from_iso(text: str):
 
 def _show_netvisor(netvisor: Any, out: Any) -> None:
     customers, products, invoices = netvisor.customers(), netvisor.products(), netvisor.invoices()
-    print("== What Netvisor now holds", file=out)
+    print("== What the Netvisor sandbox now holds", file=out)
     print(
         f"  {len(customers)} customers, {len(products)} products, {len(invoices)} invoices",
         file=out,
     )
-    organiser = next(
-        (i for i in invoices if str(i.get("private_comment", "")).startswith("org:")), None
-    )
+
+    def comment(inv: dict[str, Any]) -> str:
+        return str(inv.get("private_comment") or "")
+
+    organiser = next((i for i in invoices if comment(i).startswith("org:")), None)
     client = next(
         (
             i
             for i in invoices
-            if str(i.get("private_comment", "")).startswith("inv:")
-            and any(_qty(line) < 0 for line in i.get("lines", []) if line.get("type") != "comment")
+            if comment(i).startswith("inv:")
+            and any("product_code" in ln and ln["quantity"] < 0 for ln in i["lines"])
         ),
         None,
     )
     for title, inv in (
-        ("a client's invoice with voucher deductions", client),
-        ("an organiser document", organiser),
+        ("a client's invoice with a voucher deduction and the self-pay specification", client),
+        ("an organiser's voucher-share document (clients by PSOP customer number only)", organiser),
     ):
         if inv is None:
             continue
         print(
-            f"\n  {title} — {inv.get('private_comment')} (total {format_eur(inv['total'])}):",
+            f"\n  {title}\n  {comment(inv)}, status {inv['status']}, total {format_eur(inv['total'])}:",
             file=out,
         )
-        for line in inv.get("lines", []):
-            if line.get("type") == "comment":
-                print(f"    | {line.get('text', line.get('comment', ''))}", file=out)
+        for line in inv["lines"]:
+            if "product_code" not in line:
+                print(f"    | {line.get('comment') or ''}", file=out)
             else:
                 print(
-                    f"    {line.get('product_code', ''):<14} {line.get('quantity', '')!s:>8} × "
-                    f"{line.get('unit_price', '')!s:>8}  {line.get('name', '')}",
+                    f"    {line['product_code']:<13} {line['quantity']:>7} x {line['unit_price']:>7}"
+                    f"  {line.get('name') or ''}"
+                    + (f"  ({line['free_text']})" if line.get("free_text") else ""),
                     file=out,
                 )
-
-
-def _qty(line: dict[str, Any]):
-    from decimal import Decimal
-
-    try:
-        return Decimal(str(line.get("quantity", "0")).replace(",", "."))
-    except Exception:
-        return Decimal(0)

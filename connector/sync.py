@@ -541,16 +541,18 @@ class SyncEngine:
         documents = list(documents)
         customer_by_id = master.customers
         organisers = {r.organiser_customer_code: r for r in mappings.regions.values()}
-        needed_products: set[str] = set()
+        # Netvisor product code -> a line using it (name and VAT for products no mapping names,
+        # such as a region's voucher-deduction product)
+        needed_products: dict[str, Any] = {}
         for doc in documents:
             if doc.billing_customer_id and doc.billing_customer_id in customer_by_id:
                 codes_to_customer[doc.customer_code] = customer_by_id[doc.billing_customer_id]
             for line in doc.lines:
                 if not isinstance(line, DocComment):
-                    needed_products.add(line.product_code)
+                    needed_products.setdefault(line.product_code, line)
         if scope == "master":
-            needed_products.update(p.netvisor_code for p in mappings.products.values())
-            needed_products.update(r.voucher_deduction_product for r in mappings.regions.values())
+            for mapped in mappings.products.values():
+                needed_products.setdefault(mapped.netvisor_code, None)
         # customers
         for code, customer in sorted(codes_to_customer.items()):
             override = mappings.customer_override(customer)
@@ -590,18 +592,27 @@ class SyncEngine:
                     customer_code=record.code,
                 )
         # products
-        for code in sorted(needed_products):
+        for code, line in sorted(needed_products.items()):
             mapping = mappings.product_by_netvisor_code(code)
-            if mapping is None:
-                continue  # billing quarantines lines without a product mapping
-            register = master.products.get(mapping.spotilla_code)
-            record = product_record(
-                code=code,
-                name=mapping.name,
-                unit=mapping.unit,
-                vat_percent=mapping.vat_percent,
-                register=register,
-            )
+            if mapping is not None:
+                record = product_record(
+                    code=code,
+                    name=mapping.name,
+                    unit=mapping.unit,
+                    vat_percent=mapping.vat_percent,
+                    register=master.products.get(mapping.spotilla_code),
+                )
+            elif line is not None:
+                # e.g. the voucher-deduction product: defined by the region, priced per line
+                record = product_record(
+                    code=code,
+                    name=line.name,
+                    unit=None,
+                    vat_percent=line.vat_percent,
+                    register=None,
+                )
+            else:
+                continue
             desired[product_key(code)] = DesiredObject.of(
                 product_key(code), ObjectKind.PRODUCT, record, f"product {code}"
             )
