@@ -428,7 +428,6 @@ class _Run:
         product_code = info.product_code if info else None
         vat_percent = info.vat_percent if info else None
         vat_code = info.vat_code if info else None
-        name = None
         if product_code is None and now is not None:
             product_code, vat_percent, vat_code = now.product_code, now.vat_percent, now.vat_code
         if product_code is None or vat_percent is None or vat_code is None:
@@ -502,9 +501,9 @@ class _Run:
             lines, billed = self.organiser_lines(key, slot)
             kind = DocumentKind.ORGANISER
             region = self.inp.mappings.regions.get(code)
+            before = f"Palvelusetelien osuudet, alue {code}, kausi {period}"
             code = region.organiser_customer_code if region else code
             term = self.rules.payment_term_days
-            before = f"Palvelusetelien osuudet, alue {document_owner(key).partition(':')[2]}, kausi {period}"
             customer_id = None
         if not any(isinstance(line, DocumentLine) for line in lines):
             return None
