@@ -36,7 +36,7 @@ import sqlite_utils
 from connector.domain import Quarantined
 from connector.errors import RunLockedError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class LedgerState(StrEnum):
@@ -59,6 +59,14 @@ class ObjectKind(StrEnum):
 SETTLED = frozenset({LedgerState.SENT, LedgerState.CONFIRMED})
 #: states reconcile must resolve before anything new is sent
 IN_DOUBT = frozenset({LedgerState.SENDING, LedgerState.UNKNOWN})
+
+
+def _opt_str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def _now() -> str:
@@ -119,6 +127,12 @@ class LedgerLine:
     voucher_id: str | None
     quantity: Decimal
     amount: Decimal
+    # the Netvisor product and VAT the line was billed on, so a later correction can reverse
+    # it on the same product even after the task is gone
+    product_code: str | None = None
+    unit_price: Decimal | None = None
+    vat_percent: Decimal | None = None
+    vat_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,12 @@ _MIGRATIONS: dict[int, str] = {
         outcome TEXT NOT NULL, http_status INTEGER, duration_ms INTEGER
     );
     CREATE INDEX IF NOT EXISTS requests_run ON requests(run_id);
+    """,
+    3: """
+    ALTER TABLE billed_lines ADD COLUMN product_code TEXT;
+    ALTER TABLE billed_lines ADD COLUMN unit_price TEXT;
+    ALTER TABLE billed_lines ADD COLUMN vat_percent TEXT;
+    ALTER TABLE billed_lines ADD COLUMN vat_code TEXT;
     """,
 }
 
@@ -386,7 +406,8 @@ class Ledger:
     def _insert_lines(self, key: str, version: str, lines: Sequence[LedgerLine]) -> None:
         self.db.conn.executemany(
             "INSERT INTO billed_lines (document_key, version, seq, line_id, role, period,"
-            " voucher_id, quantity, amount) VALUES (?,?,?,?,?,?,?,?,?)",
+            " voucher_id, quantity, amount, product_code, unit_price, vat_percent, vat_code)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     key,
@@ -398,6 +419,10 @@ class Ledger:
                     ln.voucher_id,
                     str(ln.quantity),
                     str(ln.amount),
+                    ln.product_code,
+                    _opt_str(ln.unit_price),
+                    _opt_str(ln.vat_percent),
+                    ln.vat_code,
                 )
                 for i, ln in enumerate(lines)
             ],
@@ -505,6 +530,10 @@ class Ledger:
                 r["voucher_id"],
                 Decimal(r["quantity"]),
                 Decimal(r["amount"]),
+                r["product_code"],
+                _opt_dec(r["unit_price"]),
+                _opt_dec(r["vat_percent"]),
+                r["vat_code"],
             )
             for r in self.db.query(sql + " ORDER BY document_key, seq", params)
         ]

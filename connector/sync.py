@@ -505,6 +505,10 @@ class SyncEngine:
                 voucher_id=ln.voucher_id,
                 quantity=ln.quantity,
                 amount=ln.amount,
+                product_code=ln.product_code,
+                unit_price=ln.unit_price,
+                vat_percent=ln.vat_percent,
+                vat_code=ln.vat_code,
             )
             for ln in ledger.billed_lines()
         ]
@@ -630,6 +634,10 @@ class SyncEngine:
                     voucher_id=b.voucher_id,
                     quantity=b.quantity,
                     amount=b.amount,
+                    product_code=b.product_code,
+                    unit_price=b.unit_price,
+                    vat_percent=b.vat_percent,
+                    vat_code=b.vat_code,
                 )
                 for b in doc.billed
             )

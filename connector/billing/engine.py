@@ -277,6 +277,8 @@ class _Run:
             region = mappings.regions.get(target.region)
             if region is None or not region.organiser_document:
                 continue
+            if target.folder_id not in self.inp.targets:
+                continue  # a client Spotilla does not know (or quarantined) earns no fee
             for voucher in target.vouchers:
                 if voucher.kind != "capitation" or voucher.monthly_fee is None:
                     continue

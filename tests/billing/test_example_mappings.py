@@ -22,10 +22,12 @@ def test_l0001_home_care_voucher_15_of_25_for_20_hours_a_month():
     customers = {
         "P0001": BillingCustomer("P0001", CustomerType.PERSON, "Testi Henkilö"),
         "P0003": BillingCustomer("P0003", CustomerType.PERSON, "Kolmas Testi"),
+        "P0006": BillingCustomer("P0006", CustomerType.PERSON, "Kuudes Testi"),
     }
     targets = {
         "L0001": Target("L0001", "Kohde L0001", ("Vantaa", "Kohde L0001"), "P0001"),
         "L0003": Target("L0003", "Kohde L0003", ("Vantaa", "Kohde L0003"), "P0003"),
+        "L0006": Target("L0006", "Kohde L0006", ("Keski-Uusimaa", "Kohde L0006"), "P0006"),
     }
     l0003 = {"target_id": "L0003", "customer_id": "P0003"}
     tasks = [
@@ -65,3 +67,20 @@ def test_l0001_home_care_voucher_15_of_25_for_20_hours_a_month():
     keuda = docs["org:2026-10:KESKI-UUSIMAA"]
     assert [ln.amount for ln in keuda.priced_lines] == [D("28.00")]
     assert "200006" in keuda.priced_lines[0].name
+
+
+def test_no_capitation_fee_for_a_client_spotilla_does_not_know():
+    """A capitation voucher in the mappings earns a fee only while its target exists."""
+    result = bill(
+        BillingInput(
+            periods=(OCTOBER,),
+            observed_periods=(OCTOBER,),
+            customers={},
+            targets={},
+            products=REGISTER,
+            tasks=(),
+            mappings=load_mappings(EXAMPLES),
+        ),
+        today=date(2026, 11, 2),
+    )
+    assert result.documents == ()

@@ -1,0 +1,195 @@
+"""The whole pipeline over loopback: Spotilla sandbox -> sync -> Netvisor sandbox."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from e2e.harness import PERSON_NAMES, base_data, task
+
+from connector.errors import EXIT_OK, EXIT_PARTIAL
+from connector.ledger import LedgerState
+
+
+def test_domain_correction_example_april_may_june_60_20_40(make_env):
+    """DOMAIN.md §3: entry 3 of April is wrong and deleted after April locked; May nets it."""
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
+        task("T2", "L0100", "2026-04-11", quantity="1", unit_price="20.00"),
+        task("T3", "L0100", "2026-04-12", quantity="1", unit_price="20.00"),
+    ]
+    env = make_env(data)
+
+    april = env.sync("2026-05-02")
+    assert april.exit_code == EXIT_OK, april.problems
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("60.00")
+
+    # April locks on the 9th of May; afterwards entry 3 turns out wrong and is deleted.
+    env.spotilla.delete_task("T3")
+    env.spotilla.add_task(task("T4", "L0100", "2026-05-05", quantity="1", unit_price="20.00"))
+    env.spotilla.add_task(task("T5", "L0100", "2026-05-06", quantity="1", unit_price="20.00"))
+    may = env.sync("2026-06-02")
+    assert may.exit_code == EXIT_OK, may.problems
+    may_invoice = env.invoice_by_key("inv:2026-05:SP-P0100")
+    assert may_invoice["total"] == Decimal("20.00")
+    credit = [ln for ln in may_invoice["lines"] if "product_code" in ln and ln["quantity"] < 0]
+    assert len(credit) == 1 and credit[0]["unit_price"] == Decimal("20.00")
+    assert "T3" in (credit[0]["free_text"] or ""), "the correction names the task"
+    # April's invoice was frozen: untouched.
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("60.00")
+
+    env.spotilla.add_task(task("T6", "L0100", "2026-06-05", quantity="1", unit_price="20.00"))
+    env.spotilla.add_task(task("T7", "L0100", "2026-06-06", quantity="1", unit_price="20.00"))
+    june = env.sync("2026-07-02")
+    assert june.exit_code == EXIT_OK, june.problems
+    assert env.totals() == {
+        "inv:2026-04:SP-P0100": Decimal("60.00"),
+        "inv:2026-05:SP-P0100": Decimal("20.00"),
+        "inv:2026-06:SP-P0100": Decimal("40.00"),
+    }
+    # Everything ever billed equals the surviving work: 6 entries x 20,00.
+    assert sum(env.totals().values()) == Decimal("120.00")
+
+
+def test_voucher_covers_15_of_a_25_hour_and_the_client_pays_10(make_env):
+    data = base_data()
+    data["tasks"] = [task("T10", "L0001", "2026-04-15", hours="1")]
+    env = make_env(data)
+    report = env.sync("2026-05-02")
+    assert report.exit_code == EXIT_OK, report.problems
+
+    invoice = env.invoice_by_key("inv:2026-04:SP-P0001")
+    assert invoice["total"] == Decimal("10.00")
+    products = [ln for ln in invoice["lines"] if "product_code" in ln]
+    assert {(ln["product_code"], ln["quantity"], ln["unit_price"]) for ln in products} == {
+        ("KOTIHOITO", Decimal("1"), Decimal("25.00")),
+        ("PSETELI", Decimal("-1"), Decimal("15.00")),
+    }
+    spec = " ".join(ln.get("comment") or "" for ln in invoice["lines"] if "product_code" not in ln)
+    assert "VK-2026-0001" in spec and "10,00" in spec, "self-pay specification on the invoice"
+
+    organiser = env.invoice_by_key(
+        "inv:2026-04:ORG-VAKE".replace("inv:", "org:").replace("ORG-VAKE", "VANTAA-KERAVA")
+    )
+    assert organiser["total"] == Decimal("15.00")
+    text = repr(organiser)
+    assert "100001" in text and "VK-2026-0001" in text
+    for name in PERSON_NAMES:
+        assert name not in text and name.split()[0] not in text, (
+            "organiser material names no client"
+        )
+
+
+def test_an_unchanged_rerun_makes_zero_netvisor_writes(make_env):
+    data = base_data()
+    data["tasks"] = [
+        task("T10", "L0001", "2026-04-15", hours="2"),
+        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
+        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
+    ]
+    env = make_env(data)
+    first = env.sync("2026-05-02")
+    assert first.exit_code == EXIT_OK, first.problems
+    assert first.counts["created"] > 0
+    writes = env.netvisor.write_count()
+
+    again = env.sync("2026-05-02")
+    assert env.netvisor.write_count() == writes
+    assert again.counts["created"] == again.counts["updated"] == 0
+    assert again.netvisor_writes == 0
+    assert again.exit_code == EXIT_OK
+
+
+def test_a_change_before_the_lock_day_edits_the_unsent_invoice_in_place(make_env):
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
+        task("T2", "L0100", "2026-04-11", quantity="1", unit_price="20.00"),
+    ]
+    env = make_env(data)
+    env.sync("2026-05-02")
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("40.00")
+
+    env.spotilla.update_task(
+        "T2", {"rows": [{"product_code": "KOTIHOITO-H", "quantity": "2", "unit_price": "20.00"}]}
+    )
+    report = env.sync("2026-05-05")
+    assert report.counts["updated"] == 1 and report.counts["created"] == 0
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("60.00")
+    assert len(env.invoices()) == 1
+
+
+def test_once_a_person_sent_the_invoice_a_change_goes_to_the_next_document(make_env):
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
+        task("T2", "L0100", "2026-04-11", quantity="1", unit_price="20.00"),
+    ]
+    env = make_env(data)
+    env.sync("2026-05-02")
+    april = env.invoice_by_key("inv:2026-04:SP-P0100")
+    env.netvisor.set_invoice_status(april["key"], "open")  # a person reviewed and sent it
+
+    env.spotilla.delete_task("T2")
+    report = env.sync("2026-05-05")  # April not locked by date, but no longer editable
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("40.00")
+    assert report.counts["updated"] == 0
+
+    env.spotilla.add_task(task("T3", "L0100", "2026-05-07", quantity="1", unit_price="20.00"))
+    env.sync("2026-06-02")
+    may = env.invoice_by_key("inv:2026-05:SP-P0100")
+    assert may["total"] == Decimal("0.00")  # 20,00 of May work - 20,00 credit for T2
+
+
+def test_a_next_document_netting_below_zero_is_a_credit_note(make_env):
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
+        task("T2", "L0100", "2026-04-11", quantity="1", unit_price="20.00"),
+    ]
+    env = make_env(data)
+    env.sync("2026-05-02")
+    env.spotilla.delete_task("T2")
+    env.spotilla.delete_task("T1")
+    report = env.sync("2026-06-02")
+    assert report.exit_code == EXIT_OK, report.problems
+    credit = env.invoice_by_key("inv:2026-05:SP-P0100")
+    assert credit["total"] == Decimal("-40.00")
+    assert all(ln["unit_price"] >= 0 for ln in credit["lines"] if "product_code" in ln)
+    assert sum(env.totals().values()) == Decimal("0.00")
+
+
+def test_quarantined_records_exit_1_and_the_rest_is_billed(make_env):
+    data = base_data()
+    data["customers"].append(
+        {
+            "id": "C0666",
+            "type": "company",
+            "name": "Rikki Oy",
+            "business_id": "1234567-2",
+            "contacts": [],
+            "updated_at": "2026-01-01T00:00:00+02:00",
+        }
+    )
+    data["collections"].append(
+        {
+            "id": "L0666",
+            "name": "Toimisto",
+            "parent_id": None,
+            "customer_id": "C0666",
+            "updated_at": "2026-01-01T00:00:00+02:00",
+        }
+    )
+    data["tasks"] = [
+        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
+        task("T66", "L0666", "2026-04-10", hours="1", code="SIIVOUS-H"),
+    ]
+    env = make_env(data)
+    result = env.cli("sync", "--as-of", "2026-05-02")
+    assert result.returncode == EXIT_PARTIAL, result.stderr
+    assert "invalid_business_id" in result.stdout
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("20.00")
+    with env.ledger() as ledger:
+        rules = {(q.record_id, q.rule) for q in ledger.quarantine()}
+        assert ("C0666", "invalid_business_id") in rules
+        assert all(o.state in (LedgerState.SENT, LedgerState.CONFIRMED) for o in ledger.objects())
