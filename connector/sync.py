@@ -36,6 +36,7 @@ from connector.billing import (
     InvoiceDocument,
     PeriodState,
     bill,
+    invoice_date,
     period_state,
 )
 from connector.billing import CommentLine as DocComment
@@ -380,19 +381,25 @@ class SyncEngine:
         )
         # 4.-5. map and bill
         documents: tuple[InvoiceDocument, ...] = ()
+        withdrawn: tuple[str, ...] = ()
         if built:
             frozen = self._frozen_documents(client, ledger, observed)
             result = self._bill(master, tasks, built, observed, ledger, frozen)
             report.quarantined.extend(result.quarantined)
             report.held.extend(result.held)
             documents = result.documents
+            withdrawn = result.withdrawn
+            if result.deferred:
+                log.info("corrections_deferred", lines=len(result.deferred))
         else:
             frozen = frozenset()
         report.documents = len(documents)
         report.document_total = sum((d.total for d in documents), Decimal("0.00"))
         # 6. plan
-        desired = self._desired(master, documents, frozen, scope=scope)
         rows = {row.key: row for row in ledger.objects()}
+        desired = self._desired(master, documents, frozen, scope=scope)
+        desired += self._voided(withdrawn, rows, ledger)
+        desired += self._matches(rows, ledger, client)
         plan = report.plan = make_plan(desired, rows)
         for action in plan.actions:
             if action.kind is ActionKind.SKIP:
@@ -536,6 +543,7 @@ class SyncEngine:
         *,
         scope: str,
     ) -> list[DesiredObject]:
+        """Customers, products and invoices as this run wants them in Netvisor."""
         mappings = self.mappings
         desired: dict[str, DesiredObject] = {}
         codes_to_customer = {}
@@ -660,6 +668,117 @@ class SyncEngine:
                 editable=doc.key not in frozen,
             )
         return list(desired.values())
+
+    def _voided(
+        self, withdrawn: Iterable[str], rows: dict[str, OwnedObject], ledger: Ledger
+    ) -> list[DesiredObject]:
+        """Still-unsent invoices whose work all disappeared: edit them to a zero "cancelled"
+        version (the API cannot delete), so nothing stays billed and a person can delete it."""
+        out = []
+        for key in withdrawn:
+            row = rows.get(key)
+            if row is None or row.netvisor_key is None or row.period is None:
+                continue
+            previous = [ln for ln in ledger.billed_lines(document_key=key) if ln.product_code]
+            if not previous:
+                continue
+            first = previous[0]
+            period = Period.parse(row.period)
+            payload = nv.SalesInvoice(
+                invoice_date=invoice_date(period, self.rules),
+                customer_code=row.customer_code or "",
+                payment_term_days=self.config.netvisor.payment_term_days,
+                lines=(
+                    nv.CommentLine(
+                        "PERUTTU: laskutettava työ poistui ennen lähetystä. Poista lasku. "
+                        "(Cancelled: the work was removed before sending.)"
+                    ),
+                    nv.ProductLine(
+                        product_code=first.product_code or "",
+                        name="Peruttu / cancelled",
+                        unit_price=Decimal("0.00"),
+                        quantity=Decimal("0"),
+                        vat_percent=first.vat_percent or Decimal("0"),
+                        vat_code=first.vat_code or "KOMY",
+                    ),
+                ),
+                status=self.config.netvisor.invoice_status,
+                private_comment=key,
+            )
+            out.append(
+                DesiredObject.of(
+                    key,
+                    ObjectKind.INVOICE,
+                    payload,
+                    f"cancelled {row.period} {row.customer_code}: nothing left to bill",
+                    lines=(),
+                    period=row.period,
+                    customer_code=row.customer_code,
+                    total=Decimal("0.00"),
+                    depends_on=(customer_key(row.customer_code or ""),),
+                )
+            )
+        return out
+
+    def _matches(
+        self, rows: dict[str, OwnedObject], ledger: Ledger, client: NetvisorClient
+    ) -> list[DesiredObject]:
+        """Credit notes to match with the invoice they correct, once both are ``open``.
+
+        The invoice is the one earlier document that billed the lines the credit note
+        corrects; with none or several there is nothing to match automatically.
+        """
+        credits = [
+            r
+            for r in rows.values()
+            if r.kind is ObjectKind.INVOICE
+            and r.state in SETTLED
+            and r.netvisor_key
+            and r.total is not None
+            and r.total < 0
+            and f"match:{r.key}" not in rows
+        ]
+        if not credits:
+            return []
+        lines_by_doc: dict[str, set[str]] = {}
+        for ln in ledger.billed_lines():
+            lines_by_doc.setdefault(ln.document_key, set()).add(ln.line_id)
+        pairs = []
+        for credit in credits:
+            corrected = lines_by_doc.get(credit.key, set())
+            candidates = [
+                rows[k]
+                for k, ids in lines_by_doc.items()
+                if k != credit.key
+                and k in rows
+                and ids & corrected
+                and k.startswith("inv:")
+                and (rows[k].total or 0) > 0
+                and rows[k].netvisor_key
+            ]
+            if len(candidates) == 1:
+                pairs.append((credit, candidates[0]))
+        if not pairs:
+            return []
+        keys = {r.netvisor_key for pair in pairs for r in pair}
+        status = {d.netvisor_key: d.status for d in client.sales_invoices_by_keys(list(keys))}
+        out = []
+        for credit, invoice in pairs:
+            if (
+                status.get(credit.netvisor_key) == "open"
+                and status.get(invoice.netvisor_key) == "open"
+            ):
+                payload = (credit.netvisor_key, invoice.netvisor_key)
+                out.append(
+                    DesiredObject.of(
+                        f"match:{credit.key}",
+                        ObjectKind.MATCH,
+                        payload,
+                        f"match credit note {credit.key} with {invoice.key}",
+                        depends_on=(credit.key, invoice.key),
+                    )
+                )
+        return out
 
     # -- apply -------------------------------------------------------------------------------
 

@@ -193,3 +193,45 @@ def test_quarantined_records_exit_1_and_the_rest_is_billed(make_env):
         rules = {(q.record_id, q.rule) for q in ledger.quarantine()}
         assert ("C0666", "invalid_business_id") in rules
         assert all(o.state in (LedgerState.SENT, LedgerState.CONFIRMED) for o in ledger.objects())
+
+
+def test_an_unsent_invoice_whose_work_all_vanished_is_cancelled_in_place(make_env):
+    data = base_data()
+    data["tasks"] = [task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00")]
+    env = make_env(data)
+    env.sync("2026-05-02")
+    env.spotilla.delete_task("T1")
+    report = env.sync("2026-05-05")
+    assert report.counts["updated"] == 1
+    cancelled = env.invoice_by_key("inv:2026-04:SP-P0100")
+    assert cancelled["total"] == Decimal("0.00")
+    assert any("PERUTTU" in (ln.get("comment") or "") for ln in cancelled["lines"])
+    with env.ledger() as ledger:
+        assert ledger.billed_lines(document_key="inv:2026-04:SP-P0100") == []
+    # Nothing left billed: a later document owes no correction for T1.
+    env.sync("2026-06-02")
+    assert sum(env.totals().values()) == Decimal("0.00")
+
+
+def test_a_credit_note_is_matched_to_its_invoice_once_both_are_open(make_env):
+    data = base_data()
+    data["tasks"] = [task("T1", "L0100", "2026-04-10", quantity="2", unit_price="20.00")]
+    env = make_env(data)
+    env.sync("2026-05-02")
+    env.spotilla.delete_task("T1")
+    env.sync("2026-06-02")
+    invoice = env.invoice_by_key("inv:2026-04:SP-P0100")
+    credit = env.invoice_by_key("inv:2026-05:SP-P0100")
+    assert credit["total"] == Decimal("-40.00")
+
+    report = env.sync("2026-06-03")
+    assert not [a for a in report.plan.actions if a.obj.kind == "match"], "not while unsent"
+
+    env.netvisor.set_invoice_status(invoice["key"], "open")
+    env.netvisor.set_invoice_status(credit["key"], "open")
+    report = env.sync("2026-06-04")
+    assert report.exit_code == EXIT_OK, report.problems
+    assert env.netvisor.write_count("matchcreditnote.nv") == 1
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["open_sum"] == Decimal("0.00")
+    env.sync("2026-06-05")
+    assert env.netvisor.write_count("matchcreditnote.nv") == 1, "matched once"
