@@ -23,6 +23,7 @@ MASK = "[redacted]"
 SENSITIVE_KEYS = re.compile(
     r"(^|_)(name|names|first_?name|last_?name|full_?name|henkilotunnus|henkilötunnus|hetu|"
     r"ssn|personal_?id|identity_?code|address|street|street_?address|postal_?address|phone|"
+    r"phone_?number|mobile|e_?mail|address_?line_?\d*|birth_?date|date_of_birth|"
     r"email|password|token|secret|key|customer_?key|partner_?key|mac|authorization)$",
     re.IGNORECASE,
 )
@@ -50,8 +51,8 @@ def redact(value: Any, secrets: frozenset[str] | None = None, _depth: int = 0) -
     """Return ``value`` with secrets and personal data masked, recursing into containers."""
     if secrets is None:
         secrets = known_secret_values()
-    if _depth > 8:
-        return value
+    if _depth > 8:  # too deep to walk: mask whatever its text would reveal
+        return redact_text(repr(value), secrets)
     if isinstance(value, Secret):
         return MASK
     if isinstance(value, str):
@@ -66,12 +67,20 @@ def redact(value: Any, secrets: frozenset[str] | None = None, _depth: int = 0) -
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):
-        return type(value)(redact(v, secrets, _depth + 1) for v in value)
+        items = [redact(v, secrets, _depth + 1) for v in value]
+        if hasattr(value, "_fields"):  # a namedtuple takes its fields as arguments
+            return type(value)(*items)
+        return type(value)(items)
     if isinstance(value, set | frozenset):
         return [redact(v, secrets, _depth + 1) for v in value]
     if isinstance(value, BaseException):
         return redact_text(f"{type(value).__name__}: {value}", secrets)
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    # Any other object is rendered by its repr (JSON fallback, console): mask what that reveals.
+    text = repr(value)
+    masked = redact_text(text, secrets)
+    return value if masked == text else masked
 
 
 def redaction_processor(

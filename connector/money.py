@@ -59,8 +59,9 @@ def format_comma(amount: Decimal, places: int | None = 2) -> str:
 
 def format_eur(amount: Decimal) -> str:
     """For people: ``1 234,50 €``."""
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = format(abs(round_money(amount)), "f").partition(".")
+    rounded = round_money(amount)
+    sign = "-" if rounded < 0 else ""  # sign of the rounded value: never "-0,00 €"
+    whole, _, cents = format(abs(rounded), "f").partition(".")
     groups = []
     while whole:
         groups.insert(0, whole[-3:])
