@@ -1,0 +1,629 @@
+"""The sync ledger on a real SQLite file: the state machine, billed lines, quarantine, the lock."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from connector import ledger as ledger_module
+from connector.domain import Quarantined
+from connector.errors import FatalRunError, RunLockedError
+from connector.ledger import (
+    IN_DOUBT,
+    SCHEMA_VERSION,
+    SETTLED,
+    Ledger,
+    LedgerLine,
+    LedgerState,
+    ObjectKind,
+    RunLock,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+INV = "inv:2026-04:C1001:client"
+D = Decimal
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "ledger" / "connector-ledger.sqlite"
+
+
+@pytest.fixture
+def ledger(path: Path) -> Iterator[Ledger]:
+    with Ledger(path) as opened:
+        yield opened
+
+
+def line(
+    line_id: str, amount: str, *, quantity: str = "1", voucher: str | None = None
+) -> LedgerLine:
+    return LedgerLine(INV, line_id, "client", "2026-04", voucher, D(quantity), D(amount))
+
+
+def pending_lines(ledger: Ledger, key: str = INV) -> list[str]:
+    rows = ledger.db.query(
+        "SELECT line_id FROM billed_lines WHERE document_key = ? AND version = 'pending'"
+        " ORDER BY seq",
+        [key],
+    )
+    return [r["line_id"] for r in rows]
+
+
+def current_lines(ledger: Ledger, key: str = INV) -> list[str]:
+    return [ln.line_id for ln in ledger.billed_lines(document_key=key)]
+
+
+def send(
+    ledger: Ledger, pending_hash: str, lines: list[LedgerLine], action: str = "create"
+) -> None:
+    ledger.mark_sending(
+        INV,
+        ObjectKind.INVOICE,
+        pending_hash=pending_hash,
+        action=action,
+        lines=lines,
+        period="2026-04",
+        customer_code="C1001",
+        total=sum((ln.amount for ln in lines), D("0.00")),
+    )
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
+def test_a_new_ledger_has_the_current_schema_version(ledger: Ledger) -> None:
+    assert ledger.schema_version == SCHEMA_VERSION == max(ledger_module._MIGRATIONS)
+    tables = set(ledger.db.table_names())
+    assert {"runs", "objects", "billed_lines", "quarantine", "watermarks", "requests"} <= tables
+
+
+def test_the_ledger_uses_wal_and_is_private_to_its_owner(ledger: Ledger, path: Path) -> None:
+    assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert ledger.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_reopening_keeps_the_data_and_migrates_nothing_twice(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Ledger(path) as first:
+        first.set_watermark("customers", "2026-04-01T00:00:00Z")
+    # A next version whose migration would fail if it ran a second time (no IF NOT EXISTS).
+    nxt = SCHEMA_VERSION + 1
+    migrations = {**ledger_module._MIGRATIONS, nxt: "CREATE TABLE extra (id INTEGER)"}
+    monkeypatch.setattr(ledger_module, "_MIGRATIONS", migrations)
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", nxt)
+    with Ledger(path) as second:
+        assert second.schema_version == nxt
+        assert "extra" in second.db.table_names()
+    with Ledger(path) as third:  # would raise "table extra already exists" if re-run
+        assert third.schema_version == nxt
+        assert third.watermark("customers") == "2026-04-01T00:00:00Z"
+
+
+def test_a_failing_migration_changes_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Ledger(path).close()
+    nxt = SCHEMA_VERSION + 1
+    broken = "CREATE TABLE half_done (id INTEGER); CREATE TABLE broken ("
+    monkeypatch.setattr(ledger_module, "_MIGRATIONS", {**ledger_module._MIGRATIONS, nxt: broken})
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", nxt)
+    with pytest.raises(sqlite3.Error):
+        Ledger(path)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == nxt - 1
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "half_done" not in names
+    finally:
+        conn.close()
+
+
+def test_a_ledger_from_a_newer_connector_is_refused(path: Path) -> None:
+    Ledger(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="upgrade the connector"):
+        Ledger(path)
+
+
+# -- the state machine -----------------------------------------------------------------------
+
+
+def test_sending_creates_the_row_before_the_request_leaves(ledger: Ledger) -> None:
+    assert ledger.get(INV) is None
+    send(ledger, "h1", [line("T1:h0", "25.00"), line("T1:p0", "12.50")])
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.state is LedgerState.SENDING
+    assert obj.kind is ObjectKind.INVOICE
+    assert obj.attempts == 1
+    assert (obj.pending_hash, obj.pending_action, obj.content_hash) == ("h1", "create", None)
+    assert (obj.period, obj.customer_code, obj.total) == ("2026-04", "C1001", D("37.50"))
+    assert obj.netvisor_key is None
+    assert pending_lines(ledger) == ["T1:h0", "T1:p0"]
+    assert current_lines(ledger) == [], "nothing is billed until Netvisor has it"
+    assert obj.state in IN_DOUBT
+
+
+def test_each_send_attempt_is_counted_and_replaces_the_pending_lines(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_unknown(INV, "TIMEOUT")
+    send(ledger, "h1", [line("T1:h0", "25.00"), line("T2:h0", "30.00")])
+    obj = ledger.get(INV)
+    assert obj is not None and obj.attempts == 2
+    assert pending_lines(ledger) == ["T1:h0", "T2:h0"]
+
+
+def test_sent_makes_the_pending_lines_current_and_keeps_the_netvisor_key(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00", quantity="1.5"), line("T1:p0", "12.50")])
+    ledger.mark_sent(INV, "NV-1001")
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.state is LedgerState.SENT and obj.state in SETTLED
+    assert obj.netvisor_key == "NV-1001"
+    assert (obj.content_hash, obj.pending_hash, obj.pending_action) == ("h1", None, None)
+    assert pending_lines(ledger) == []
+    lines = ledger.billed_lines(document_key=INV)
+    assert [ln.line_id for ln in lines] == ["T1:h0", "T1:p0"]
+    assert lines[0].quantity == D("1.5") and lines[0].amount == D("25.00")
+    assert str(lines[0].amount) == "25.00", "amounts keep their cents exactly"
+
+
+def test_sent_is_one_commit_lines_and_state_together(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+
+    def power_cut(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(ledger, "_update", power_cut)  # fails after the lines were moved
+    with pytest.raises(sqlite3.OperationalError):
+        ledger.mark_sent(INV, "NV-1001")
+    monkeypatch.undo()
+    obj = ledger.get(INV)
+    assert obj is not None and obj.state is LedgerState.SENDING
+    assert pending_lines(ledger) == ["T1:h0"], "the line move was rolled back with the state"
+    assert current_lines(ledger) == []
+
+
+def test_unknown_keeps_the_pending_lines_for_reconcile(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_unknown(INV, "AMBIGUOUS_WRITE", "read timeout after the body left")
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.state is LedgerState.UNKNOWN and obj.state in IN_DOUBT
+    assert (obj.last_error_type, obj.last_error) == (
+        "AMBIGUOUS_WRITE",
+        "read timeout after the body left",
+    )
+    assert obj.pending_hash == "h1"
+    assert pending_lines(ledger) == ["T1:h0"]
+    assert current_lines(ledger) == []
+
+
+def test_confirmed_by_reconcile_settles_like_sent(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_unknown(INV, "AMBIGUOUS_WRITE", "timeout")
+    ledger.mark_confirmed(INV, "NV-77", status="unsent")
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.state is LedgerState.CONFIRMED and obj.state in SETTLED
+    assert (obj.netvisor_key, obj.content_hash, obj.pending_hash) == ("NV-77", "h1", None)
+    assert obj.netvisor_status == "unsent"
+    assert (obj.last_error_type, obj.last_error) == (None, None), "the doubt is cleared"
+    assert current_lines(ledger) == ["T1:h0"]
+    assert pending_lines(ledger) == []
+
+
+def test_back_to_planned_drops_the_pending_lines(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_unknown(INV, "AMBIGUOUS_WRITE")
+    ledger.back_to_planned(INV, "not found in Netvisor")
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.state is LedgerState.PLANNED
+    assert obj.last_error == "not found in Netvisor"
+    assert obj.content_hash is None
+    assert pending_lines(ledger) == [] and current_lines(ledger) == []
+
+
+def test_rejected_drops_the_pending_lines_and_records_why(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_rejected(INV, "INVALID_DATA", "x" * 800)
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.state is LedgerState.REJECTED
+    assert obj.last_error_type == "INVALID_DATA"
+    assert obj.last_error == "x" * 500, "error texts are capped"
+    assert pending_lines(ledger) == [] and current_lines(ledger) == []
+
+
+def test_an_edit_replaces_the_old_lines_only_when_sent(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00"), line("T2:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-1001")
+
+    # Version 2: T2 was removed in Spotilla, T3 added.
+    v2 = [line("T1:h0", "25.00"), line("T3:h0", "40.00")]
+    send(ledger, "h2", v2, action="edit")
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert (obj.content_hash, obj.pending_hash, obj.netvisor_key) == ("h1", "h2", "NV-1001")
+    assert current_lines(ledger) == ["T1:h0", "T2:h0"], "Netvisor still holds version 1"
+
+    ledger.mark_unknown(INV, "AMBIGUOUS_WRITE")
+    assert current_lines(ledger) == ["T1:h0", "T2:h0"]
+    ledger.back_to_planned(INV)
+    assert current_lines(ledger) == ["T1:h0", "T2:h0"]
+
+    send(ledger, "h2", v2, action="edit")
+    ledger.mark_sent(INV, None)  # an edit answers without a new key
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert obj.attempts == 3
+    assert (obj.state, obj.content_hash, obj.netvisor_key) == (LedgerState.SENT, "h2", "NV-1001")
+    assert current_lines(ledger) == ["T1:h0", "T3:h0"]
+    assert pending_lines(ledger) == []
+
+
+def test_a_rejected_edit_keeps_the_version_netvisor_has(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-1")
+    send(ledger, "h2", [line("T9:h0", "1.00")], action="edit")
+    ledger.mark_rejected(INV, "INVOICE_LOCKED", "already sent to the customer")
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert (obj.state, obj.content_hash, obj.netvisor_key) == (
+        LedgerState.REJECTED,
+        "h1",
+        "NV-1",
+    )
+    assert current_lines(ledger) == ["T1:h0"]
+
+
+def test_an_edit_to_no_lines_empties_the_invoice(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-1")
+    send(ledger, "h0", [], action="edit")
+    ledger.mark_sent(INV, None)
+    assert current_lines(ledger) == []
+
+
+def test_restore_settled_abandons_a_planned_edit(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-1")
+    send(ledger, "h2", [line("T2:h0", "9.00")], action="edit")
+    ledger.back_to_planned(INV)
+    ledger.restore_settled(INV)
+    obj = ledger.get(INV)
+    assert obj is not None
+    assert (obj.state, obj.content_hash, obj.pending_hash, obj.pending_action) == (
+        LedgerState.SENT,
+        "h1",
+        None,
+        None,
+    )
+    assert current_lines(ledger) == ["T1:h0"]
+
+
+def test_a_customer_object_without_lines(ledger: Ledger) -> None:
+    ledger.mark_sending("cust:S-17", ObjectKind.CUSTOMER, pending_hash="c1", action="create")
+    ledger.mark_sent("cust:S-17", "NV-C-5")
+    ledger.set_netvisor_status("cust:S-17", "active")
+    obj = ledger.get("cust:S-17")
+    assert obj is not None
+    assert (obj.kind, obj.state, obj.netvisor_key, obj.content_hash, obj.netvisor_status) == (
+        ObjectKind.CUSTOMER,
+        LedgerState.SENT,
+        "NV-C-5",
+        "c1",
+        "active",
+    )
+    assert obj.total is None and obj.period is None
+
+
+@pytest.mark.parametrize(
+    "transition",
+    [
+        lambda lg: lg.mark_sent("inv:none", "NV"),
+        lambda lg: lg.mark_confirmed("inv:none", "NV"),
+        lambda lg: lg.mark_unknown("inv:none", "X"),
+        lambda lg: lg.mark_rejected("inv:none", "X"),
+        lambda lg: lg.back_to_planned("inv:none"),
+        lambda lg: lg.restore_settled("inv:none"),
+    ],
+)
+def test_a_transition_of_an_unknown_object_is_an_error(ledger: Ledger, transition) -> None:
+    with pytest.raises(KeyError):
+        transition(ledger)
+
+
+def test_objects_are_listed_by_kind_and_state_and_counted(ledger: Ledger) -> None:
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sending("cust:S-1", ObjectKind.CUSTOMER, pending_hash="c", action="create")
+    ledger.mark_sent("cust:S-1", "NV-C-1")
+    ledger.mark_sending("prod:P-1", ObjectKind.PRODUCT, pending_hash="p", action="create")
+    ledger.mark_unknown("prod:P-1", "TIMEOUT")
+
+    assert [o.key for o in ledger.objects()] == ["cust:S-1", INV, "prod:P-1"]
+    assert [o.key for o in ledger.objects(kind=ObjectKind.INVOICE)] == [INV]
+    assert [o.key for o in ledger.objects(states=IN_DOUBT)] == [INV, "prod:P-1"]
+    assert ledger.objects(kind=ObjectKind.CUSTOMER, states=[LedgerState.UNKNOWN]) == []
+    assert ledger.counts_by_state() == {
+        "invoice": {"sending": 1},
+        "customer": {"sent": 1},
+        "product": {"unknown": 1},
+    }
+
+
+# -- quarantine ------------------------------------------------------------------------------
+
+
+def q(record_id: str, rule: str = "unknown_product", reason: str = "product P-9 is not mapped"):
+    return Quarantined("task", record_id, rule, reason, related=("T1", "T2"))
+
+
+def test_quarantine_is_recorded_once_per_record_and_rule(ledger: Ledger) -> None:
+    run = ledger.start_run("sync")
+    assert ledger.record_quarantine(run, [q("T1"), q("T2"), q("T1")]) == 2
+    entries = ledger.quarantine()
+    assert [(e.record_id, e.rule, e.seen_count, e.resolved_at) for e in entries] == [
+        ("T1", "unknown_product", 1, None),
+        ("T2", "unknown_product", 1, None),
+    ]
+    assert entries[0].related == "T1,T2"
+    assert entries[0].reason == "product P-9 is not mapped"
+
+
+def test_a_record_seen_again_counts_up_and_others_resolve(ledger: Ledger) -> None:
+    run1 = ledger.start_run("sync")
+    ledger.record_quarantine(run1, [q("T1"), q("T2")])
+    run2 = ledger.start_run("sync")
+    ledger.record_quarantine(run2, [q("T1", reason="product P-9 is still not mapped")])
+
+    open_entries = ledger.quarantine()
+    assert [(e.record_id, e.seen_count) for e in open_entries] == [("T1", 2)]
+    assert open_entries[0].reason == "product P-9 is still not mapped"
+    everything = {e.record_id: e for e in ledger.quarantine(include_resolved=True)}
+    assert everything["T2"].resolved_at is not None
+
+    run3 = ledger.start_run("sync")
+    ledger.record_quarantine(run3, [q("T1"), q("T2")])
+    t2 = {e.record_id: e for e in ledger.quarantine()}["T2"]
+    assert (t2.seen_count, t2.resolved_at) == (2, None), "a relapse reopens the entry"
+
+
+def test_the_same_record_under_two_rules_is_two_entries(ledger: Ledger) -> None:
+    run = ledger.start_run("sync")
+    ledger.record_quarantine(run, [q("T1"), q("T1", rule="orphan_leaf")])
+    assert sorted(e.rule for e in ledger.quarantine()) == ["orphan_leaf", "unknown_product"]
+
+
+def test_quarantine_can_leave_others_open_and_filter_by_id(ledger: Ledger) -> None:
+    run1 = ledger.start_run("sync")
+    ledger.record_quarantine(run1, [q("T1"), q("T2")])
+    run2 = ledger.start_run("sync")
+    ledger.record_quarantine(run2, [q("T3")], resolve_others=False)
+    entries = ledger.quarantine()
+    assert [e.record_id for e in entries] == ["T1", "T2", "T3"]
+    assert [e.record_id for e in ledger.quarantine(ids=[entries[2].id])] == ["T3"]
+
+
+# -- watermarks, audit, runs -----------------------------------------------------------------
+
+
+def test_watermarks_are_set_and_moved(ledger: Ledger) -> None:
+    assert ledger.watermark("customers") is None
+    ledger.set_watermark("customers", "2026-04-01T00:00:00Z")
+    ledger.set_watermark("customers", "2026-04-02T00:00:00Z")
+    ledger.set_watermark("products", "2026-03-01T00:00:00Z")
+    assert ledger.watermark("customers") == "2026-04-02T00:00:00Z"
+    assert ledger.watermark("products") == "2026-03-01T00:00:00Z"
+
+
+def test_a_request_is_audited_without_its_body(ledger: Ledger) -> None:
+    run = ledger.start_run("sync")
+    at = datetime(2026, 4, 1, 6, 30, tzinfo=UTC)
+    ledger.audit(
+        run,
+        transaction_id="tx-0001",
+        method="POST",
+        resource="salesinvoice.nv",
+        outcome="ok",
+        http_status=200,
+        duration_ms=412,
+        at=at,
+    )
+    (row,) = ledger.requests(run)
+    assert row["transaction_id"] == "tx-0001"
+    assert (row["method"], row["resource"], row["outcome"]) == ("POST", "salesinvoice.nv", "ok")
+    assert (row["http_status"], row["duration_ms"]) == (200, 412)
+    assert row["at"] == "2026-04-01T06:30:00.000+00:00"
+    assert "body" not in row
+
+
+def test_many_requests_are_audited_in_one_go(ledger: Ledger) -> None:
+    run = ledger.start_run("sync")
+    other = ledger.start_run("reconcile")
+    at = datetime(2026, 4, 1, tzinfo=UTC)
+    records = [
+        SimpleNamespace(
+            at=at,
+            transaction_id=f"tx-{i}",
+            method="GET",
+            resource="customerlist.nv",
+            outcome="ok",
+            http_status=200,
+            duration_ms=i,
+        )
+        for i in range(3)
+    ]
+    ledger.audit_many(run, records)
+    ledger.audit_many(other, [])
+    assert [r["transaction_id"] for r in ledger.requests(run)] == ["tx-0", "tx-1", "tx-2"]
+    assert ledger.requests(other) == []
+    assert len(ledger.requests()) == 3
+
+
+def test_a_run_starts_and_finishes_with_its_counts(ledger: Ledger) -> None:
+    run = ledger.start_run("sync", period="2026-04", as_of="2026-05-02", dry_run=True)
+    (row,) = ledger.runs()
+    assert (row["id"], row["status"], row["finished_at"], row["dry_run"]) == (
+        run,
+        "running",
+        None,
+        1,
+    )
+    ledger.finish_run(
+        run,
+        "partial",
+        {"extracted": 120, "quarantined": 2, "created": 5, "updated": 1, "bogus": 9},
+        error_type=None,
+        message="2 records quarantined",
+    )
+    (row,) = ledger.runs()
+    assert row["status"] == "partial"
+    assert row["finished_at"] is not None
+    assert (row["extracted"], row["quarantined"], row["created"], row["updated"]) == (120, 2, 5, 1)
+    assert (row["skipped"], row["failed"], row["unknown"], row["rejected"]) == (0, 0, 0, 0)
+    assert row["message"] == "2 records quarantined"
+    assert (row["period"], row["as_of"]) == ("2026-04", "2026-05-02")
+
+
+def test_runs_are_listed_newest_first(ledger: Ledger) -> None:
+    ids = [ledger.start_run("sync") for _ in range(4)]
+    ledger.finish_run(ids[0], "failed", error_type="FATAL", message="401")
+    assert [r["id"] for r in ledger.runs(limit=3)] == ids[::-1][:3]
+    assert ledger.runs(limit=10)[-1]["error_type"] == "FATAL"
+
+
+# -- privacy ---------------------------------------------------------------------------------
+
+PERSONAL = re.compile(
+    r"name|address|street|city|postal|email|phone|mobile|hetu|henkilo|ssn|birth|identity",
+    re.IGNORECASE,
+)
+
+
+# The name of a watermark (e.g. "customers") and SQLite's own bookkeeping, not a person's name.
+NOT_PERSONAL = {"watermarks.name", "sqlite_sequence.name", "watermark.name", "set_watermark.name"}
+
+
+def test_no_ledger_column_can_hold_personal_data(ledger: Ledger) -> None:
+    columns = [
+        f"{table}.{column.name}"
+        for table in ledger.db.table_names()
+        for column in ledger.db[table].columns
+    ]
+    assert "objects.customer_code" in columns  # the scan does see the columns
+    for column in columns:
+        assert column in NOT_PERSONAL or not PERSONAL.search(column.split(".")[1]), column
+
+
+def test_no_ledger_api_accepts_personal_data(ledger: Ledger) -> None:
+    fields = [f"LedgerLine.{f.name}" for f in dataclasses.fields(LedgerLine)]
+    params = [
+        f"{name}.{p}"
+        for name, member in inspect.getmembers(Ledger, inspect.isfunction)
+        if not name.startswith("_")
+        for p in inspect.signature(member).parameters
+    ]
+    assert "mark_sending.customer_code" in params
+    for name in fields + params:
+        assert name in NOT_PERSONAL or not PERSONAL.search(name.split(".")[1]), name
+    with pytest.raises(TypeError):
+        ledger.mark_sending(  # type: ignore[call-arg]
+            INV, ObjectKind.INVOICE, pending_hash="h", action="create", name="Maija Meikäläinen"
+        )
+
+
+def test_the_ledger_file_holds_only_what_it_was_given(path: Path) -> None:
+    # A person's record exists in memory; the ledger is fed its ids only.
+    person = {"id": "S-17", "name": "Maija Meikäläinen", "hetu": "010190-123A"}
+    with Ledger(path) as ledger:
+        run = ledger.start_run("sync")
+        key = f"cust:{person['id']}"
+        ledger.mark_sending(key, ObjectKind.CUSTOMER, pending_hash="c1", action="create")
+        ledger.mark_sent(key, "NV-C-5")
+        ledger.record_quarantine(run, [Quarantined("customer", "S-17", "invalid_email", "S-17")])
+        ledger.finish_run(run, "ok", {"created": 1})
+    raw = b"".join(p.read_bytes() for p in path.parent.iterdir() if p.is_file())
+    assert b"S-17" in raw  # the scan does see the data
+    for text in ("Meikäläinen", "010190-123A"):
+        assert text.encode() not in raw
+
+
+# -- the run lock ----------------------------------------------------------------------------
+
+
+def child_acquires(path: Path) -> subprocess.CompletedProcess[str]:
+    script = (
+        "import sys\n"
+        "from connector.ledger import RunLock\n"
+        "from connector.errors import RunLockedError\n"
+        "try:\n"
+        f"    RunLock({str(path)!r}).acquire()\n"
+        "except RunLockedError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(3)\n"
+        "print('acquired')\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_a_second_run_cannot_take_the_lock(path: Path) -> None:
+    first, second = RunLock(path), RunLock(path)
+    first.acquire()
+    try:
+        assert first.path == Path(str(path) + ".lock")
+        assert first.path.read_text() == str(os.getpid())
+        with pytest.raises(RunLockedError) as info:
+            second.acquire()
+        assert isinstance(info.value, FatalRunError)
+        assert str(first.path) in str(info.value)
+        assert f"pid {os.getpid()}" in str(info.value)
+    finally:
+        first.release()
+    second.acquire()  # released: free again
+    second.release()
+
+
+def test_another_process_cannot_take_the_lock_while_it_is_held(path: Path) -> None:
+    with RunLock(path):
+        child = child_acquires(path)
+        assert child.returncode == 3, child.stderr
+        assert "another connector run holds the ledger lock" in child.stdout
+    child = child_acquires(path)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == "acquired"
+
+
+def test_release_is_idempotent_and_the_context_manager_releases(path: Path) -> None:
+    lock = RunLock(path)
+    lock.release()  # never acquired: harmless
+    with lock:
+        pass
+    lock.release()
+    with RunLock(path):
+        assert RunLock(path).path.exists()
