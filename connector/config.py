@@ -8,6 +8,7 @@ refused.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,33 @@ class MappingsSection(_Section):
     folder: Path = Path("mappings")
 
 
+_CRON_WEEKDAYS = {
+    "0": "sun",
+    "1": "mon",
+    "2": "tue",
+    "3": "wed",
+    "4": "thu",
+    "5": "fri",
+    "6": "sat",
+    "7": "sun",
+}
+
+
+def cron_trigger(expr: str, timezone: str) -> Any:
+    """An APScheduler CronTrigger from a standard 5-field crontab line.
+
+    APScheduler 3 numbers weekdays from Monday = 0; crontab from Sunday = 0 (and 7). Numeric
+    weekdays are translated to names so ``30 6 * * 1-5`` means Monday to Friday, as in cron.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected a 5-field cron expression, got {expr!r}")
+    fields[4] = re.sub(r"\b[0-7]\b", lambda m: _CRON_WEEKDAYS[m.group(0)], fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
+
+
 class ScheduleSection(_Section):
     timezone: str = "Europe/Helsinki"
     master_data: str | None = Field("0 2 * * *", description="cron: customers and products")
@@ -97,17 +125,15 @@ class ScheduleSection(_Section):
     # None (the default): a job missed while the host slept runs once when it wakes, however late.
     misfire_grace_seconds: int | None = Field(None, ge=1)
 
+    _zone = field_validator("timezone")(ConnectorSection._zone.__func__)  # type: ignore[attr-defined]
+
     @field_validator("master_data", "invoicing")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if len(value.split()) != 5:
-            raise ValueError(f"expected a 5-field cron expression, got {value!r}")
-        from apscheduler.triggers.cron import CronTrigger
-
+        if value is None or value.strip().lower() in ("", "off"):
+            return None  # "off" (or "") disables the job
         try:
-            CronTrigger.from_crontab(value)
+            cron_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
         return value

@@ -18,9 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 
-from connector.config import Config
+from connector.config import Config, cron_trigger
 from connector.errors import ConnectorError, RunLockedError
 from connector.logging import get_logger
 
@@ -49,7 +48,7 @@ def build_scheduler(config: Config, run_job: RunJob, stop: threading.Event) -> B
             continue
         scheduler.add_job(
             _guarded,
-            CronTrigger.from_crontab(expr, timezone=zone),
+            cron_trigger(expr, config.schedule.timezone),
             args=[job, scope, run_job, stop],
             id=job,
             name=job,

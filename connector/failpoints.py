@@ -26,6 +26,8 @@ def _parse(spec: str) -> list[tuple[str, str | None, int]]:
         nth = 1
         if "@" in item:
             item, n = item.rsplit("@", 1)
+            if not n.isdigit():
+                continue  # a malformed entry never breaks a production code path
             nth = int(n)
         name, _, kind = item.partition(":")
         out.append((name, kind or None, nth))

@@ -35,6 +35,7 @@ import sqlite_utils
 
 from connector.domain import Quarantined
 from connector.errors import RunLockedError
+from connector.logging import redact_text
 
 SCHEMA_VERSION = 3
 
@@ -67,6 +68,11 @@ def _opt_str(value: Decimal | None) -> str | None:
 
 def _opt_dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def _clean(text: str) -> str:
+    """Free text bound for the ledger: secrets and identity codes masked, length capped."""
+    return redact_text(text or "")[:500]
 
 
 def _now() -> str:
@@ -476,7 +482,10 @@ class Ledger:
         """The write's outcome is unknown: reconcile decides later. Pending lines are kept."""
         with self.transaction():
             self._update(
-                key, state=LedgerState.UNKNOWN, last_error_type=error_type, last_error=message[:500]
+                key,
+                state=LedgerState.UNKNOWN,
+                last_error_type=error_type,
+                last_error=_clean(message),
             )
 
     def mark_rejected(self, key: str, error_type: str, message: str = "") -> None:
@@ -489,7 +498,7 @@ class Ledger:
                 key,
                 state=LedgerState.REJECTED,
                 last_error_type=error_type,
-                last_error=message[:500],
+                last_error=_clean(message),
             )
 
     def back_to_planned(self, key: str, reason: str = "") -> None:
@@ -498,7 +507,7 @@ class Ledger:
             self.db.execute(
                 "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
             )
-            self._update(key, state=LedgerState.PLANNED, last_error=reason[:500] or None)
+            self._update(key, state=LedgerState.PLANNED, last_error=_clean(reason) or None)
 
     def restore_settled(self, key: str) -> None:
         """A planned change was abandoned (e.g. an edit no longer allowed): back to ``sent``."""
@@ -565,7 +574,16 @@ class Ledger:
                         last_seen = excluded.last_seen, last_run_id = excluded.last_run_id,
                         seen_count = quarantine.seen_count + 1, resolved_at = NULL
                     """,
-                    [q.kind, q.record_id, q.rule, q.reason, ",".join(q.related), now, now, run_id],
+                    [
+                        q.kind,
+                        q.record_id,
+                        q.rule,
+                        _clean(q.reason),
+                        ",".join(q.related),
+                        now,
+                        now,
+                        run_id,
+                    ],
                 )
             if resolve_others and run_id is not None:
                 self.db.execute(

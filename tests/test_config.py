@@ -280,25 +280,17 @@ def test_the_schedule_defaults(tmp_path: Path) -> None:
     assert schedule.misfire_grace_seconds is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG config.py ScheduleSection: timezone is not validated (connector.time_zone is); "
-    "a typo passes `check` and only fails when the daemon starts",
-)
 def test_an_unknown_schedule_time_zone_is_a_config_error(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + '\n[schedule]\ntimezone = "Europe/Helsinky"\n')
     (problem,) = problems_of(path)
     assert problem.key == "schedule.timezone"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG config.py ScheduleSection: config.example.toml says 'Remove a key to disable that "
-    "job' but a removed key takes its default cron, and TOML has no null: no job can be disabled",
-)
-def test_removing_a_schedule_key_disables_that_job(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL + '\n[schedule]\nmaster_data = "0 2 * * *"\n')
-    assert load_config(path).schedule.invoicing is None
+def test_off_disables_a_scheduled_job_and_a_missing_key_keeps_its_default(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '\n[schedule]\ninvoicing = "off"\n')
+    schedule = load_config(path).schedule
+    assert schedule.invoicing is None
+    assert schedule.master_data == "0 2 * * *"
 
 
 # -- secrets from the environment and files --------------------------------------------------

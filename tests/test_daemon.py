@@ -110,12 +110,6 @@ def test_the_cron_expressions_come_from_the_config(tmp_path: Path) -> None:
     assert monday.isoformat() == "2026-03-30T03:15:00+03:00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG daemon.py build_scheduler / config.py ScheduleSection._cron: APScheduler 3 "
-    "CronTrigger.from_crontab reads a numeric weekday as 0=Monday (agronholm/apscheduler#286), "
-    "so the standard crontab '* * 1' (Monday) fires on Tuesday and '7' (Sunday) is refused",
-)
 @pytest.mark.parametrize(("weekday", "expected"), [("1", "Mon"), ("0", "Sun"), ("5", "Fri")])
 def test_numeric_weekdays_follow_the_crontab_convention(
     tmp_path: Path, weekday: str, expected: str
