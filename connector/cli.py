@@ -335,23 +335,29 @@ def _cmd_quarantine(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if args.quarantine_command == "retry":
+        ids = [int(x) for x in args.ids if x.isdigit()]
+        keys = [x for x in args.ids if not x.isdigit()]
         with Ledger(config.ledger_path) as ledger:
-            before = {q.id: q for q in ledger.quarantine(ids=args.ids)}
-        if args.ids and not before:
-            print("no open quarantine entries with those ids")
-            return EXIT_OK
-        print(
-            f"re-running sync to re-check {len(before) if args.ids else 'all'} quarantined records…"
-        )
+            before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
+            replanned = ledger.replan_rejected(keys) if keys or not ids else []
+        for key in replanned:
+            print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+        print(f"re-running sync to re-check {len(before)} quarantined records…")
         report = _engine(args, config).run(command="quarantine-retry")
         with Ledger(config.ledger_path) as ledger:
-            still = {q.id for q in ledger.quarantine(ids=list(before))}
+            still = {q.id for q in ledger.quarantine(ids=list(before))} if before else set()
         for qid, q in before.items():
             verdict = "still quarantined" if qid in still else "cleared"
             print(f"  {qid}: {q.kind} {q.record_id} [{q.rule}]: {verdict}")
+        _summary(report)
         return report.exit_code
     with Ledger(config.ledger_path) as ledger:
         entries = ledger.quarantine(include_resolved=args.all)
+        rejected = ledger.objects(states=["rejected"])
+    for o in rejected:
+        print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
+    if rejected:
+        print("  (fix it, then `connector quarantine retry KEY` sends it again)\n")
     if not entries:
         print("quarantine is empty")
         return EXIT_OK
@@ -508,8 +514,18 @@ def build_parser() -> argparse.ArgumentParser:
     q = qsub.add_parser("list", parents=[common], help="list quarantined records")
     q.add_argument("--all", action="store_true", help="include resolved entries")
     q.set_defaults(func=_cmd_quarantine)
-    q = qsub.add_parser("retry", parents=[common], help="re-run and re-check quarantined records")
-    q.add_argument("ids", nargs="*", type=int, metavar="ID")
+    q = qsub.add_parser(
+        "retry",
+        parents=[common],
+        help="re-run and re-check quarantined records; send rejected objects again",
+    )
+    q.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID|KEY",
+        help="quarantine ids, or ledger keys of objects Netvisor rejected (default: all)",
+    )
+    q.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
     q.set_defaults(func=_cmd_quarantine)
 
     p = sub.add_parser("mappings", help="mapping files")

@@ -517,6 +517,15 @@ class Ledger:
             )
             self._update(key, state=LedgerState.SENT, pending_hash=None, pending_action=None)
 
+    def replan_rejected(self, keys: Sequence[str] = ()) -> list[str]:
+        """A person fixed what Netvisor refused: let rejected objects (all, or ``keys``) be sent
+        again by the next run. Returns the keys replanned."""
+        rows = [r for r in self.objects(states=[LedgerState.REJECTED]) if not keys or r.key in keys]
+        with self.transaction():
+            for row in rows:
+                self._update(row.key, state=LedgerState.PLANNED)
+        return [r.key for r in rows]
+
     def set_netvisor_status(self, key: str, status: str | None) -> None:
         with self.transaction():
             self._update(key, netvisor_status=status)

@@ -124,6 +124,7 @@ class RunReport:
             or self.counts["rejected"]
             or self.counts["unknown"]
             or self.counts["failed"]
+            or self.counts["awaiting_person"]
         ):
             return EXIT_PARTIAL
         return EXIT_OK
@@ -406,6 +407,13 @@ class SyncEngine:
                 report.counts["skipped"] += 1
             elif action.kind in (ActionKind.HOLD, ActionKind.RECONCILE):
                 report.counts["held"] += 1
+                row = rows.get(action.obj.key)
+                if row is not None and row.state is LedgerState.REJECTED:
+                    report.counts["awaiting_person"] += 1
+                    report.problems.append(
+                        f"{action.obj.key}: rejected earlier ({row.last_error_type}); fix it, then "
+                        f"`connector quarantine retry {action.obj.key}`"
+                    )
         if not self._read_only:
             ledger.record_quarantine(self._run_id, [*report.quarantined, *report.held])
         if plan_only:
