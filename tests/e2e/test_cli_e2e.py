@@ -1,0 +1,135 @@
+"""The CLI as users and scripts see it: plan, dry run, status, check, schema, demo; and the
+privacy promise: no secret and no client name in the logs or the ledger file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from e2e.harness import PERSON_NAMES, REPO, STREET, base_data, task
+
+from connector.errors import EXIT_OK, EXIT_PARTIAL
+
+AS_OF = "2026-05-02"
+
+
+def work() -> dict:
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0001", "2026-04-03", hours="2"),
+        task("T4", "L0100", "2026-04-11", quantity="1", unit_price="20.00"),
+        task("T5", "L0009", "2026-04-12", hours="2.25", code="SIIVOUS-H"),
+    ]
+    return data
+
+
+def test_plan_changes_nothing_and_speaks_json(make_env):
+    env = make_env(work())
+    result = env.cli("plan", "--as-of", AS_OF, "--json")
+    assert result.returncode == EXIT_OK, result.stderr
+    plan = json.loads(result.stdout)
+    actions = {(a["action"], a["key"]) for a in plan["actions"]}
+    assert ("create", "inv:2026-04:SP-P0001") in actions
+    assert ("create", "cust:SP-P0001") in actions
+    assert plan["periods"] == ["2026-04"]
+    assert env.netvisor.write_count() == 0
+    assert not env.config.ledger_path.exists() or not env.ledger().objects()
+
+    table = env.cli("plan", "--as-of", AS_OF)
+    assert "inv:2026-04:SP-P0001" in table.stdout and "writes planned" in table.stdout
+
+
+def test_dry_run_renders_every_xml_body_into_the_outbox_and_sends_nothing(make_env):
+    from lxml import etree
+
+    env = make_env(work())
+    result = env.cli("sync", "--dry-run", "--as-of", AS_OF)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert env.netvisor.write_count() == 0
+    folders = list((env.tmp / "outbox").iterdir())
+    assert len(folders) == 1
+    bodies = sorted(folders[0].glob("*.xml"))
+    assert any("salesinvoice" in p.name or "inv_" in p.name for p in bodies)
+    for body in bodies:
+        etree.fromstring(body.read_bytes())  # well-formed
+    assert (folders[0] / "plan.txt").exists()
+
+
+def test_status_after_a_sync(make_env):
+    env = make_env(work())
+    assert env.cli("sync", "--as-of", AS_OF).returncode == EXIT_OK
+    result = env.cli("status", "--json")
+    assert result.returncode == EXIT_OK
+    status = json.loads(result.stdout)
+    assert status["runs"][0]["status"] == "ok"
+    assert status["objects"]["invoice"]["sent"] >= 2
+    assert status["pending_reconciliation"] == []
+    human = env.cli("status")
+    assert "Last runs" in human.stdout and "invoice" in human.stdout
+
+
+def test_check_validates_offline_and_online(make_env):
+    env = make_env(work())
+    offline = env.cli("check")
+    assert offline.returncode == EXIT_OK, offline.stderr
+    assert "mappings" in offline.stdout
+    online = env.cli("check", "--online")
+    assert online.returncode in (EXIT_OK, EXIT_PARTIAL), online.stderr
+    assert "credentials OK" in online.stdout
+
+
+def test_mappings_schema_writes_a_json_schema_per_file(tmp_path):
+    out = tmp_path / "schemas"
+    result = subprocess.run(
+        [sys.executable, "-m", "connector", "mappings", "schema", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert result.returncode == EXIT_OK, result.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"regions.schema.json", "targets.schema.json", "products.schema.json"} <= names
+    for p in out.iterdir():
+        assert json.loads(p.read_text())["type"] == "object"
+
+
+def test_no_secret_and_no_client_name_reaches_logs_or_the_ledger(make_env):
+    env = make_env(work())
+    config = env.config_path.read_text().replace(
+        'log_level = "WARNING"', 'log_level = "DEBUG"\nlog_format = "json"'
+    )
+    env.config_path.write_text(config)
+    result = env.cli("sync", "--as-of", AS_OF)
+    assert result.returncode == EXIT_OK, result.stderr
+    logs = result.stderr
+    assert '"event"' in logs  # JSON lines were written
+    secrets = [
+        env.netvisor.credentials["customer_key"],
+        env.netvisor.credentials["partner_key"],
+        env.spotilla.credentials["token"],
+    ]
+    ledger_bytes = b"".join(
+        p.read_bytes()
+        for p in env.config.ledger_path.parent.glob(env.config.ledger_path.name + "*")
+    )
+    for needle in [*secrets, *PERSON_NAMES, STREET, "010190-999X", "yksi@example.invalid"]:
+        assert needle not in logs, f"{needle!r} in the logs"
+        assert needle.encode() not in ledger_bytes, f"{needle!r} in the ledger file"
+    # the names did reach Netvisor, where the client's invoice needs them
+    assert any(c["name"] == PERSON_NAMES[0] for c in env.netvisor.customers())
+
+
+def test_demo_runs_the_whole_job_and_sends_nothing_twice():
+    result = subprocess.run(
+        [sys.executable, "-m", "connector", "demo"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    out = result.stdout
+    assert "Netvisor writes in the second run: 0" in out
+    assert "quarantined:" in out and "invalid_business_id" in out
+    assert "org:" in out and "PSETELI" in out
