@@ -758,15 +758,34 @@ class NetvisorSandbox:
         query: dict[str, str],
         body: bytes,
     ) -> tuple[str, list[tuple[str, str]], bytes]:
+        # A latency fault is the service's response time: the answer leaves `seconds` after the
+        # request arrived, whatever the sandbox's own processing took (not on top of it).
         latency = self._take_fault(["latency"], resource, method)
-        if latency is not None:
-            p = latency.params
-            seconds = (
-                float(p["seconds"])
-                if "seconds" in p
-                else random.uniform(float(p.get("min_seconds", 0)), float(p.get("max_seconds", 1)))
-            )
-            self._sleep(seconds)
+        if latency is None:
+            return self._process(environ, resource, method, label, query, body)
+        p = latency.params
+        seconds = (
+            float(p["seconds"])
+            if "seconds" in p
+            else random.uniform(float(p.get("min_seconds", 0)), float(p.get("max_seconds", 1)))
+        )
+        arrived = time.monotonic()
+        try:
+            return self._process(environ, resource, method, label, query, body)
+        finally:
+            remaining = seconds - (time.monotonic() - arrived)
+            if remaining > 0:
+                self._sleep(remaining)
+
+    def _process(
+        self,
+        environ: dict[str, Any],
+        resource: str,
+        method: str | None,
+        label: str,
+        query: dict[str, str],
+        body: bytes,
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
         self._authenticate(environ)
         if self._take_fault(["authentication_failed"], resource, method):
             raise NetvisorFailure("AUTHENTICATION_FAILED", "Authentication failed (injected)")

@@ -232,8 +232,10 @@ def generate(
     company_names: dict[str, str] = {}
     for c in range(n_companies):
         cid = f"C{c + 1:04d}"
-        while True:
+        for attempt in range(20):
             name = f"{rng.choice(_PLACES)} {rng.choice(_TRADES)} {rng.choice(_FORMS)}"
+            if attempt == 19:  # the pool of combinations is finite: number the rest
+                name = f"{name.rsplit(' ', 1)[0]} {c + 1} {name.rsplit(' ', 1)[1]}"
             if name not in used_names:
                 used_names.add(name)
                 break
