@@ -1,61 +1,101 @@
-"""Where a key stands in a TOML file: line numbers for error messages.
+"""Find the line of a key or table in a TOML file's text (tomllib gives no line numbers).
 
-``tomllib`` parses without positions, so problems are located by scanning the text for the table
-header and the key. Good enough to point a person at the right line; never used for parsing.
+A path is a sequence of table names, array-of-tables indexes and a final key, e.g.
+``("target", 3, "voucher", 1, "unit_value")`` is the ``unit_value`` key of the second
+``[[target.voucher]]`` of the fourth ``[[target]]``. When a key cannot be found (inline
+tables, dotted keys) the line of the closest enclosing table header is returned instead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+_KEY = r"""^\s*(?:"{k}"|'{k}'|{k})\s*="""
 
 
-def _norm(part: str) -> str:
-    return part.strip().strip("\"'")
+@dataclass(frozen=True)
+class _Header:
+    line: int  # 1-based
+    name: str  # dotted, quotes and spaces removed
+    is_array: bool
+
+
+def _normalise(name: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in name.split("."))
+
+
+class TomlLocator:
+    """Line numbers for paths into one TOML document."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: list[_Header] = []
+        for number, raw in enumerate(self.lines, start=1):
+            match = _HEADER.match(raw)
+            if match:
+                self.headers.append(
+                    _Header(number, _normalise(match.group(2)), match.group(1) == "[[")
+                )
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """The 1-based line of ``path``, or of its nearest enclosing table; None if unknown."""
+        start, end = 1, len(self.lines) + 1  # the span [start, end) being searched
+        best: int | None = None
+        prefix = ""
+        i = 0
+        while i < len(path):
+            part = str(path[i])
+            name = f"{prefix}.{part}" if prefix else part
+            following = path[i + 1] if i + 1 < len(path) else None
+            inside = [h for h in self.headers if start <= h.line < end]
+            if isinstance(following, int):
+                elements = [h for h in inside if h.name == name and h.is_array]
+                if following >= len(elements):
+                    return best
+                head = elements[following]
+                start, end = head.line + 1, self._span_end(head, end)
+                best = head.line
+                prefix = name
+                i += 2
+                continue
+            tables = [h for h in inside if h.name == name and not h.is_array]
+            if tables:
+                head = tables[0]
+                start, end = head.line + 1, self._span_end(head, end)
+                best = head.line
+                prefix = name
+                i += 1
+                continue
+            # a key: search the lines that belong directly to the current table, as a plain key
+            # or as a dotted key spelling out the rest of the path (``a.b = 1``)
+            direct_end = min([h.line for h in inside] + [end])
+            rest = [str(p) for p in path[i:]]
+            patterns = [re.compile(_KEY.format(k=re.escape(part)))]
+            if len(rest) > 1 and not any(isinstance(p, int) for p in path[i:]):
+                dotted = r"\s*\.\s*".join(
+                    rf"""(?:"{re.escape(p)}"|'{re.escape(p)}'|{re.escape(p)})""" for p in rest
+                )
+                patterns.insert(0, re.compile(rf"^\s*{dotted}\s*="))
+            for pattern in patterns:
+                for number in range(start, direct_end):
+                    if pattern.match(self.lines[number - 1]):
+                        return number
+            return best
+        return best
+
+    def _span_end(self, head: _Header, limit: int) -> int:
+        """First line after ``head``'s table: the next header that is not one of its sub-tables."""
+        for h in self.headers:
+            if h.line <= head.line or h.line >= limit:
+                continue
+            if not h.name.startswith(head.name + "."):
+                return h.line
+        return limit
 
 
 def find_line(text: str, path: Sequence[str | int]) -> int | None:
-    """1-based line of ``path`` (table names, array-of-table indexes, key) in TOML ``text``.
-
-    ``("netvisor", "customer_id")`` finds ``customer_id =`` inside ``[netvisor]``;
-    ``("targets", 2, "region")`` finds ``region =`` in the third ``[[targets]]`` table. Falls back
-    to the nearest enclosing table's header line, or None when nothing matches.
-    """
-    keys = [str(p) for p in path if not isinstance(p, int)]
-    indexes = [p for p in path if isinstance(p, int)]
-    table: list[str] = []
-    seen_aot: dict[str, int] = {}
-    best: int | None = None
-    lines = text.splitlines()
-    for lineno, line in enumerate(lines, start=1):
-        header = _HEADER.match(line)
-        if header:
-            table = [_norm(p) for p in header.group(2).split(".")]
-            if header.group(1) == "[[":
-                name = ".".join(table)
-                seen_aot[name] = seen_aot.get(name, -1) + 1
-                if table == keys[: len(table)] and (not indexes or seen_aot[name] == indexes[0]):
-                    best = best if best and len(table) < len(keys) - 1 else lineno
-                    if len(table) == len(keys):
-                        return lineno
-            elif table == keys[: len(table)]:
-                if len(table) == len(keys):
-                    return lineno
-                best = lineno
-            continue
-        key = _KEY.match(line)
-        if not key:
-            continue
-        dotted = [_norm(p) for p in key.group(1).split(".")]
-        full = table + dotted
-        in_right_aot = True
-        if indexes and table:
-            in_right_aot = seen_aot.get(".".join(table), -1) == indexes[0]
-        if in_right_aot and full == keys:
-            return lineno
-        if in_right_aot and len(full) < len(keys) and full == keys[: len(full)]:
-            best = lineno
-    return best
+    """1-based line of ``path`` in TOML ``text`` (see :meth:`TomlLocator.line_of`)."""
+    return TomlLocator(text).line_of(path)

@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from connector.errors import ConfigError, ConfigProblem
-from connector.mapping.locate import TomlLocator
 from connector.mapping.models import (
     CustomerOverride,
     CustomerOverrides,
@@ -36,6 +35,7 @@ from connector.mapping.models import (
     VoucherRow,
 )
 from connector.money import to_decimal
+from connector.tomlsource import TomlLocator
 
 REGIONS = "regions.toml"
 PRODUCTS = "products.toml"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from connector.mapping.locate import TomlLocator
+from connector.tomlsource import TomlLocator
 
 TEXT = """\
 # comment
