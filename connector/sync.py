@@ -13,12 +13,14 @@ Exactly-once in Netvisor rests on three rules kept here:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -185,6 +187,7 @@ class SyncEngine:
             payment_term_days=config.netvisor.payment_term_days,
         )
         self._audit: list[nv.RequestRecord] = []
+        self._counter_lock = threading.Lock()
         self._run_id: int | None = None
         self._report: RunReport | None = None
 
@@ -226,20 +229,20 @@ class SyncEngine:
         )
 
     def _on_request(self, record: nv.RequestRecord) -> None:
-        if self._report is not None:
-            self._report.netvisor_requests += 1
-            if record.method != "GET" and record.outcome == "ok":
-                self._report.netvisor_writes += 1
-        self._audit.append(record)
-        if len(self._audit) >= 100:
-            self._flush_audit()
+        # Called on the sender thread: only count and queue; the ledger is written by the run's
+        # own thread (SQLite connections stay on the thread that opened them).
+        with self._counter_lock:
+            if self._report is not None:
+                self._report.netvisor_requests += 1
+                if record.method != "GET" and record.outcome == "ok":
+                    self._report.netvisor_writes += 1
+            self._audit.append(record)
 
     def _flush_audit(self) -> None:
-        if self._audit and self._ledger is not None and not self._read_only:
+        with self._counter_lock:
             records, self._audit = self._audit, []
+        if records and self._ledger is not None and not self._read_only:
             self._ledger.audit_many(self._run_id, records)
-        elif self._read_only:
-            self._audit.clear()
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -791,42 +794,73 @@ class SyncEngine:
     # -- apply -------------------------------------------------------------------------------
 
     def _apply(self, client: NetvisorClient, plan: Plan, report: RunReport) -> None:
+        """Send the plan's writes, strictly one Netvisor request at a time.
+
+        The requests go out from one sender thread while this thread does the ledger work
+        around them: the intent (``sending``) of write N+1 is committed while request N is in
+        flight, and ``sent`` of N right after request N+1 left. Every write still has its intent
+        committed before it leaves and its outcome committed after its answer; only the ledger
+        work no longer waits on the network.
+        """
         ledger = self._ledger
         assert ledger is not None
         writes = plan.writes()
         blocked: set[str] = {
             a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)
         }
-        for i, action in enumerate(writes, start=1):
-            if self.stop.is_set():
-                report.stopped = True
-                log.info("stop_requested", done=i - 1, remaining=len(writes) - i + 1)
-                break
-            if self.progress:
-                self.progress("apply", i, len(writes))
-            missing = [d for d in action.obj.depends_on if d in blocked]
-            if missing:
-                report.counts["failed"] += 1
-                blocked.add(action.obj.key)
-                report.problems.append(
-                    f"{action.obj.key}: not sent, depends on {', '.join(missing)}"
-                )
-                continue
-            ok = self._apply_one(client, action, report)
-            if not ok:
-                blocked.add(action.obj.key)
+        in_flight: tuple[Action, Future[str | None]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netvisor-sender") as sender:
+            try:
+                for i, action in enumerate(writes, start=1):
+                    if self.stop.is_set():
+                        report.stopped = True
+                        log.info("stop_requested", done=i - 1, remaining=len(writes) - i + 1)
+                        break
+                    if self.progress:
+                        self.progress("apply", i, len(writes))
+                    if in_flight is not None and in_flight[0].obj.key in action.obj.depends_on:
+                        self._settle(client, *in_flight, report, blocked)
+                        in_flight = None
+                    missing = [d for d in action.obj.depends_on if d in blocked]
+                    if missing:
+                        report.counts["failed"] += 1
+                        blocked.add(action.obj.key)
+                        report.problems.append(
+                            f"{action.obj.key}: not sent, depends on {', '.join(missing)}"
+                        )
+                        continue
+                    self._begin(action)
+                    previous = in_flight
+                    if previous is not None:
+                        wait([previous[1]])
+                        if isinstance(previous[1].exception(), FatalRunError | TransientError):
+                            # the run stops: this write never leaves
+                            ledger.back_to_planned(action.obj.key, "not sent: the run stopped")
+                            in_flight = None
+                            self._settle(client, *previous, report, blocked)  # raises _Abort
+                    in_flight = (action, sender.submit(self._send, client, action))
+                    if previous is not None:
+                        self._settle(client, *previous, report, blocked)
+                if in_flight is not None:
+                    current, in_flight = in_flight, None
+                    self._settle(client, *current, report, blocked)
+            except BaseException:
+                if in_flight is not None:  # record the fate of the request still out there
+                    wait([in_flight[1]])
+                    with contextlib.suppress(_Abort):
+                        self._settle(client, *in_flight, report, blocked)
+                raise
 
-    def _apply_one(self, client: NetvisorClient, action: Action, report: RunReport) -> bool:
-        """Send one write with the intent committed first. True when Netvisor has it."""
+    def _begin(self, action: Action) -> None:
+        """Commit the intent to write (``sending``, with the lines it carries)."""
         ledger = self._ledger
         assert ledger is not None
         obj = action.obj
-        verb = "create" if action.kind is ActionKind.CREATE else str(action.kind)
         ledger.mark_sending(
             obj.key,
             obj.kind,
             pending_hash=obj.content_hash,
-            action=verb,
+            action="create" if action.kind is ActionKind.CREATE else str(action.kind),
             lines=obj.lines,
             period=obj.period,
             customer_code=obj.customer_code,
@@ -834,14 +868,28 @@ class SyncEngine:
             run_id=self._run_id,
         )
         failpoints.hit("after_sending", str(obj.kind))
+
+    def _settle(
+        self,
+        client: NetvisorClient,
+        action: Action,
+        outcome: Future[str | None],
+        report: RunReport,
+        blocked: set[str],
+    ) -> bool:
+        """Commit a sent write's outcome. True when Netvisor has it."""
+        ledger = self._ledger
+        assert ledger is not None
+        obj = action.obj
         try:
-            netvisor_key = self._send(client, action)
+            netvisor_key = outcome.result()
         except NetvisorDuplicateData as exc:
             netvisor_key = self._adopt_duplicate(client, obj, exc)
             if netvisor_key is None:
                 ledger.mark_rejected(obj.key, exc.error_type, exc.message)
                 report.counts["rejected"] += 1
                 report.problems.append(f"{obj.key}: {exc.error_type}: {exc.message}")
+                blocked.add(obj.key)
                 return False
         except RecordError as exc:
             ledger.mark_rejected(obj.key, exc.error_type, exc.message)
@@ -850,20 +898,24 @@ class SyncEngine:
                 f"{obj.key}: rejected by Netvisor: {exc.error_type}: {exc.message}"
             )
             log.warning("write_rejected", key=obj.key, error_type=exc.error_type, error=exc.message)
+            blocked.add(obj.key)
             return False
         except AmbiguousWriteError as exc:
             ledger.mark_unknown(obj.key, exc.error_type, exc.message)
             report.counts["unknown"] += 1
             log.warning("write_unknown", key=obj.key, error_type=exc.error_type, error=exc.message)
+            blocked.add(obj.key)
             return False
         except (FatalRunError, TransientError) as exc:
             # Netvisor refused before processing (authentication, service, maintenance) or the
             # request provably never left: nothing happened, the row may be sent again later.
             ledger.back_to_planned(obj.key, f"{exc.error_type}: not processed")
+            blocked.add(obj.key)
             raise _Abort(exc) from exc
         except BaseException as exc:
             # A bug or an interrupt mid-request: the outcome is unknown; reconcile will tell.
             ledger.mark_unknown(obj.key, type(exc).__name__, "interrupted mid-request")
+            blocked.add(obj.key)
             raise
         failpoints.hit("after_answer", str(obj.kind))
         ledger.mark_sent(obj.key, netvisor_key)
@@ -871,7 +923,9 @@ class SyncEngine:
             report.counts["created"] += 1
         else:
             report.counts["updated"] += 1
-        log.info("written", key=obj.key, action=verb, netvisor_key=netvisor_key)
+        log.info("written", key=obj.key, action=str(action.kind), netvisor_key=netvisor_key)
+        if len(self._audit) >= 100:
+            self._flush_audit()
         return True
 
     def _send(self, client: NetvisorClient, action: Action) -> str | None:
