@@ -66,8 +66,8 @@ def _period(text: str | None):
     return Period.parse(text) if text else None
 
 
-def _summary(report, out: Any = None) -> None:
-    """A run summary a person understands."""
+def _summary(report, out: Any = None, *, detail: bool = True) -> None:
+    """A run summary a person understands (``detail``: list the quarantined records)."""
     from connector.money import format_eur
 
     out = out or sys.stdout
@@ -101,10 +101,10 @@ def _summary(report, out: Any = None) -> None:
             f"  quarantined: {len(report.quarantined)}, held for review: {len(report.held)}",
             file=out,
         )
-        for q in [*report.quarantined, *report.held][:20]:
+        for q in [*report.quarantined, *report.held][: 20 if detail else 0]:
             print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
-        more = len(report.quarantined) + len(report.held) - 20
-        if more > 0:
+        more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
+        if more > 0 and detail:
             print(f"    … and {more} more (connector quarantine list)", file=out)
     for problem in report.problems[:20]:
         print(f"  ! {problem}", file=out)

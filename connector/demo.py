@@ -135,14 +135,14 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
         config = load_config(config_path)
         secrets = config.load_secrets()
 
-        def sync(title: str):
+        def sync(title: str, detail: bool = False):
             print(f"== {title}", file=out)
             report = SyncEngine(config, secrets, as_of=as_of).run(command="demo")
-            _summary(report, out=out)
+            _summary(report, out=out, detail=detail)
             print(file=out)
             return report
 
-        first = sync("1. first sync: customers, products, invoices, organiser documents")
+        first = sync("1. first sync: customers, products, invoices, organiser documents", True)
         writes_before = netvisor.write_count()
         sync("2. the same sync again: nothing may be sent twice")
         again = netvisor.write_count() - writes_before
@@ -152,9 +152,10 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
         if changed:
             print(f"== 3. a person changes task {changed} in Spotilla (one hour less)", file=out)
             report = SyncEngine(config, secrets, as_of=as_of).run(command="demo")
-            _summary(report, out=out)
+            _summary(report, out=out, detail=False)
             print(
-                "   -> the still-unsent invoice was corrected in place, nothing duplicated\n",
+                f"   -> {report.counts['updated']} still-unsent documents (the client's invoice and, "
+                "where a voucher paid part, the organiser's) corrected in place; nothing duplicated\n",
                 file=out,
             )
 

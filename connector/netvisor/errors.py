@@ -9,31 +9,11 @@ from __future__ import annotations
 
 from connector.errors import (
     AmbiguousWriteError,
+    ConnectorError,
     FatalRunError,
     RecordError,
     TransientError,
 )
-
-
-class NetvisorError:
-    """Mixin: the Netvisor context every Netvisor error carries."""
-
-    netvisor_text: str
-    http_status: int | None
-    transaction_id: str | None
-    resource: str | None
-
-    def _set_context(
-        self,
-        text: str,
-        http_status: int | None,
-        transaction_id: str | None,
-        resource: str | None,
-    ) -> None:
-        self.netvisor_text = text
-        self.http_status = http_status
-        self.transaction_id = transaction_id
-        self.resource = resource
 
 
 def _message(error_type: str, text: str, resource: str | None, http_status: int | None) -> str:
@@ -41,179 +21,74 @@ def _message(error_type: str, text: str, resource: str | None, http_status: int 
     return f"Netvisor {error_type}{where}: {text}" if text else f"Netvisor {error_type}{where}"
 
 
-def _init(
-    self: NetvisorError,
-    base: type,
-    error_type: str,
-    text: str,
-    http_status: int | None,
-    transaction_id: str | None,
-    resource: str | None,
-    **kwargs: object,
-) -> None:
-    base.__init__(
-        self, _message(error_type, text, resource, http_status), error_type=error_type, **kwargs
-    )  # type: ignore[arg-type]
-    self._set_context(text, http_status, transaction_id, resource)
+class NetvisorError:
+    """Mixin: the Netvisor context every Netvisor error carries, and the one constructor.
+
+    The category (the second base: RecordError, TransientError, ...) decides what the caller
+    does; this mixin only adds the context and builds the message.
+    """
+
+    netvisor_text: str
+    http_status: int | None
+    transaction_id: str | None
+    resource: str | None
+
+    def __init__(
+        self,
+        error_type: str,
+        text: str,
+        *,
+        http_status: int | None = None,
+        transaction_id: str | None = None,
+        resource: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        message = _message(error_type, text, resource, http_status)
+        if isinstance(self, RecordError):
+            RecordError.__init__(
+                self, message, rule="netvisor_" + error_type.lower(), error_type=error_type
+            )
+        elif isinstance(self, TransientError):
+            TransientError.__init__(self, message, error_type=error_type, retry_after=retry_after)
+        else:
+            ConnectorError.__init__(self, message, error_type=error_type)  # type: ignore[arg-type]
+        self.netvisor_text = text
+        self.http_status = http_status
+        self.transaction_id = transaction_id
+        self.resource = resource
 
 
 class NetvisorAuthenticationError(NetvisorError, FatalRunError):
     """AUTHENTICATION_FAILED: credentials, headers, MAC, clock or resource not granted."""
 
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-    ) -> None:
-        _init(self, FatalRunError, error_type, text, http_status, transaction_id, resource)
-
 
 class NetvisorServiceAccessError(NetvisorError, FatalRunError):
     """SERVICE_ACCESS_ERROR: the service is not enabled for this company."""
-
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-    ) -> None:
-        _init(self, FatalRunError, error_type, text, http_status, transaction_id, resource)
 
 
 class NetvisorInvalidData(NetvisorError, RecordError):
     """INVALID_DATA / INVALID_DATA_SIZE: this record was refused; reject it, keep going."""
 
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-    ) -> None:
-        RecordError.__init__(
-            self,
-            _message(error_type, text, resource, http_status),
-            rule="netvisor_" + error_type.lower(),
-            error_type=error_type,
-        )
-        self._set_context(text, http_status, transaction_id, resource)
-
 
 class NetvisorDuplicateData(NetvisorError, RecordError):
     """DUPLICATE_DATA: the record already exists; look it up and adopt its key."""
-
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-    ) -> None:
-        RecordError.__init__(
-            self,
-            _message(error_type, text, resource, http_status),
-            rule="netvisor_duplicate_data",
-            error_type=error_type,
-        )
-        self._set_context(text, http_status, transaction_id, resource)
 
 
 class NetvisorPeriodLock(NetvisorError, RecordError):
     """PERIOD_LOCK: the accounting period of that date is locked; a person must act."""
 
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-    ) -> None:
-        RecordError.__init__(
-            self,
-            _message(error_type, text, resource, http_status),
-            rule="netvisor_period_lock",
-            error_type=error_type,
-        )
-        self._set_context(text, http_status, transaction_id, resource)
-
 
 class NetvisorMaintenance(NetvisorError, TransientError):
     """SYSTEM_MAINTANANCE (sic): Netvisor is in maintenance; retry later."""
-
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        _init(
-            self,
-            TransientError,
-            error_type,
-            text,
-            http_status,
-            transaction_id,
-            resource,
-            retry_after=retry_after,
-        )
 
 
 class NetvisorTransientError(NetvisorError, TransientError):
     """A read that kept failing (5xx, TECHNICAL_ERROR, timeouts, 429) after its retries."""
 
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        _init(
-            self,
-            TransientError,
-            error_type,
-            text,
-            http_status,
-            transaction_id,
-            resource,
-            retry_after=retry_after,
-        )
-
 
 class NetvisorAmbiguousWrite(NetvisorError, AmbiguousWriteError):
     """A write whose outcome is unknown (timeout after sending, dropped, 5xx, TECHNICAL_ERROR,
     an unknown error type). Mark the ledger row ``unknown`` and reconcile."""
-
-    def __init__(
-        self,
-        error_type: str,
-        text: str,
-        *,
-        http_status: int | None = None,
-        transaction_id: str | None = None,
-        resource: str | None = None,
-    ) -> None:
-        _init(self, AmbiguousWriteError, error_type, text, http_status, transaction_id, resource)
 
 
 # Error types whose meaning does not depend on read vs write.

@@ -235,3 +235,16 @@ def test_a_credit_note_is_matched_to_its_invoice_once_both_are_open(make_env):
     assert env.invoice_by_key("inv:2026-04:SP-P0100")["open_sum"] == Decimal("0.00")
     env.sync("2026-06-05")
     assert env.netvisor.write_count("matchcreditnote.nv") == 1, "matched once"
+
+
+def test_the_nightly_master_data_job_pushes_customers_and_products_only(make_env):
+    env = make_env(base_data())
+    report = env.sync("2026-05-02", scope="master")
+    assert report.exit_code == EXIT_OK, report.problems
+    assert env.invoices() == []
+    codes = {c["code"] for c in env.netvisor.customers()}
+    assert {"SP-P0001", "SP-P0100", "YR-C0001"} <= codes  # C0001 has an override
+    assert {p["code"] for p in env.netvisor.products()} >= {"KOTIHOITO", "SIIVOUS", "ATERIA"}
+    writes = env.netvisor.write_count()
+    env.sync("2026-05-02", scope="master")
+    assert env.netvisor.write_count() == writes
