@@ -8,10 +8,10 @@ of what would be sent: "unchanged" means byte-for-byte the same intent.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -39,27 +39,30 @@ class ActionKind(StrEnum):
     RECONCILE = "reconcile"  # in doubt: resolved by the reconcile phase before anything is sent
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 def _canon(value: Any) -> Any:
+    """A plain, ordered rendering of a payload: dataclasses by field, Decimals by their text."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {
-            "__type__": type(value).__name__,
-            **{k: _canon(v) for k, v in asdict(value).items()},
-        }
-    if isinstance(value, dict):
-        return {str(k): _canon(v) for k, v in sorted(value.items())}
+        return (
+            type(value).__name__,
+            *(_canon(getattr(value, n)) for n in _field_names(type(value))),
+        )
     if isinstance(value, list | tuple):
-        return [_canon(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
+        return tuple(_canon(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _canon(v)) for k, v in value.items()))
+    if isinstance(value, Decimal | date):
+        return str(value)
     return value
 
 
 def content_hash(payload: Any) -> str:
-    """sha256 over a canonical JSON rendering of a wire payload (what would be sent)."""
-    blob = json.dumps(_canon(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """sha256 over a canonical rendering of a wire payload (what would be sent)."""
+    return hashlib.sha256(repr(_canon(payload)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -493,16 +493,17 @@ class SyncEngine:
                 to_check.append(row)
         if to_check:
             by_key = {r.netvisor_key: r for r in to_check}
+            seen = []
             for detail in client.sales_invoices_by_keys(list(by_key)):
                 row = by_key.get(detail.netvisor_key)
                 if row is None:
                     continue
-                if not self._read_only and (
-                    detail.status != row.netvisor_status or row.state is not LedgerState.CONFIRMED
-                ):
-                    ledger.mark_confirmed(row.key, row.netvisor_key, status=detail.status)
+                if detail.status != row.netvisor_status or row.state is not LedgerState.CONFIRMED:
+                    seen.append((row.key, detail.netvisor_key, detail.status))
                 if detail.status not in EDITABLE_STATUSES:
                     frozen.add(row.key)
+            if not self._read_only:
+                ledger.confirm_seen(seen)
         return frozenset(frozen)
 
     def _bill(

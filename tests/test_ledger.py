@@ -189,10 +189,14 @@ def test_sent_is_one_commit_lines_and_state_together(
 ) -> None:
     send(ledger, "h1", [line("T1:h0", "25.00")])
 
-    def power_cut(*args: object, **kwargs: object) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
+    execute = ledger.db.execute
 
-    monkeypatch.setattr(ledger, "_update", power_cut)  # fails after the lines were moved
+    def power_cut(sql: str, *args: object, **kwargs: object):
+        if sql.lstrip().startswith("UPDATE objects"):  # after the lines were moved
+            raise sqlite3.OperationalError("disk I/O error")
+        return execute(sql, *args, **kwargs)
+
+    monkeypatch.setattr(ledger.db, "execute", power_cut)
     with pytest.raises(sqlite3.OperationalError):
         ledger.mark_sent(INV, "NV-1001")
     monkeypatch.undo()

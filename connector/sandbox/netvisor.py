@@ -1002,24 +1002,10 @@ class NetvisorSandbox:
         return None
 
     def _customer_code(self, el: Any) -> str:
-        ident = (el.text or "").strip()
-        if el.get("type") == "netvisor":
-            found = self._customers.get(ident)
-        else:
-            found = next((c for c in self._customers.values() if c["code"] == ident), None)
-        if found is None:
-            raise NetvisorFailure("INVALID_DATA", f"Customer {ident} not found")
-        return found["code"]
+        return _code_of(el, self._customers, "Customer")
 
     def _product_code(self, el: Any) -> str:
-        ident = (el.text or "").strip()
-        if el.get("type") == "netvisor":
-            found = self._products.get(ident)
-        else:
-            found = next((p for p in self._products.values() if p["code"] == ident), None)
-        if found is None:
-            raise NetvisorFailure("INVALID_DATA", f"Product {ident} not found")
-        return found["code"]
+        return _code_of(el, self._products, "Product")
 
     def _save_invoice(self, root: Any, edit_key: str | None) -> str | None:
         si = root.find("SalesInvoice")
@@ -1371,6 +1357,18 @@ class _SandboxTransport(httpx.WSGITransport):
             return super().handle_request(request)
         except DropConnection:
             raise httpx.ReadError("sandbox dropped the connection", request=request) from None
+
+
+def _code_of(el: Any, records: dict[str, dict[str, Any]], what: str) -> str:
+    """The code of the record an identifier element names (type="netvisor": by key)."""
+    ident = (el.text or "").strip()
+    if el.get("type") == "netvisor":
+        found = records.get(ident)
+    else:
+        found = next((r for r in records.values() if r["code"] == ident), None)
+    if found is None:
+        raise NetvisorFailure("INVALID_DATA", f"{what} {ident} not found")
+    return found["code"]
 
 
 def _copy_invoice(inv: dict[str, Any]) -> dict[str, Any]:

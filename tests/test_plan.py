@@ -1,0 +1,109 @@
+"""plan: desired state vs ledger rows -> actions, decided by content hash."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from connector.ledger import LedgerState, ObjectKind, OwnedObject
+from connector.netvisor import documents as nv
+from connector.plan import ActionKind, DesiredObject, content_hash, decide, make_plan, render_table
+
+
+def customer(code: str = "SP-P0001", name: str = "Testi Asiakas") -> DesiredObject:
+    record = nv.CustomerRecord(code=code, name=name, is_private=True)
+    return DesiredObject.of(f"cust:{code}", ObjectKind.CUSTOMER, record, f"private customer {code}")
+
+
+def invoice(total: str = "20.00", editable: bool = True) -> DesiredObject:
+    line = nv.ProductLine("KOTIHOITO", "Kotihoito", Decimal(total), Decimal(1), Decimal(0), "KOMY")
+    payload = nv.SalesInvoice(
+        date(2026, 5, 1), "SP-P0001", 14, (line,), private_comment="inv:2026-04:SP-P0001"
+    )
+    return DesiredObject.of(
+        "inv:2026-04:SP-P0001",
+        ObjectKind.INVOICE,
+        payload,
+        "invoice",
+        depends_on=("cust:SP-P0001",),
+        editable=editable,
+    )
+
+
+def row(
+    obj: DesiredObject,
+    state: LedgerState,
+    *,
+    content: str | None = None,
+    pending: str | None = None,
+    nv_key: str | None = "1001",
+) -> OwnedObject:
+    return OwnedObject(
+        key=obj.key,
+        kind=obj.kind,
+        state=state,
+        netvisor_key=nv_key,
+        content_hash=content,
+        pending_hash=pending,
+        pending_action=None,
+        attempts=1,
+        last_error_type="PERIOD_LOCK" if state == "rejected" else None,
+        last_error=None,
+        period=None,
+        customer_code=None,
+        total=None,
+        netvisor_status=None,
+        created_at="",
+        updated_at="",
+    )
+
+
+def test_the_hash_is_of_what_would_be_sent_and_sees_every_field():
+    assert content_hash(customer().payload) == content_hash(customer().payload)
+    # a name change must change the hash even though the record's repr hides the name
+    assert customer(name="Toinen Nimi").content_hash != customer().content_hash
+    assert invoice("20.00").content_hash != invoice("20.01").content_hash
+
+
+@pytest.mark.parametrize(
+    ("state", "content", "pending", "nv_key", "expected"),
+    [
+        (None, None, None, None, ActionKind.CREATE),
+        (LedgerState.SENT, "same", None, "1001", ActionKind.SKIP),
+        (LedgerState.CONFIRMED, "old", None, "1001", ActionKind.EDIT),
+        (LedgerState.SENDING, None, "same", None, ActionKind.RECONCILE),
+        (LedgerState.UNKNOWN, None, "same", None, ActionKind.RECONCILE),
+        (LedgerState.REJECTED, None, "same", None, ActionKind.HOLD),
+        (LedgerState.REJECTED, None, "older", None, ActionKind.CREATE),
+        (LedgerState.PLANNED, None, "same", None, ActionKind.CREATE),
+    ],
+)
+def test_decide(state, content, pending, nv_key, expected):
+    obj = customer()
+    h = obj.content_hash
+    content = h if content == "same" else content
+    pending = h if pending == "same" else pending
+    ledger_row = (
+        None if state is None else row(obj, state, content=content, pending=pending, nv_key=nv_key)
+    )
+    assert decide(obj, ledger_row).kind is expected
+
+
+def test_a_frozen_invoice_that_changed_is_held_not_edited():
+    obj = invoice(editable=False)
+    assert decide(obj, row(obj, LedgerState.SENT, content="old")).kind is ActionKind.HOLD
+
+
+def test_actions_come_in_dependency_order_and_a_key_is_planned_once():
+    plan = make_plan([invoice(), customer()], {})
+    assert [a.obj.kind for a in plan.actions] == [ObjectKind.CUSTOMER, ObjectKind.INVOICE]
+    assert len(plan.writes()) == 2
+    with pytest.raises(ValueError, match="share the key"):
+        make_plan([customer(), customer()], {})
+
+
+def test_the_table_names_keys_not_people():
+    table = render_table(make_plan([customer()], {}).actions)
+    assert "cust:SP-P0001" in table and "Testi" not in table
