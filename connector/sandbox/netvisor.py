@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, quote
 import httpx
 from lxml import etree
 
-from connector.sandbox.server import DropConnection
+from connector.sandbox.server import ARRIVED, DropConnection
 
 # ------------------------------------------------------------------------------------------------
 # Netvisor's error envelope and HTTP codes
@@ -769,7 +769,7 @@ class NetvisorSandbox:
             if "seconds" in p
             else random.uniform(float(p.get("min_seconds", 0)), float(p.get("max_seconds", 1)))
         )
-        arrived = time.monotonic()
+        arrived = environ.get(ARRIVED, time.monotonic())
         try:
             return self._process(environ, resource, method, label, query, body)
         finally:

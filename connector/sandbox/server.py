@@ -12,6 +12,7 @@ import io
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from wsgiref.handlers import SimpleHandler
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 WSGIApp = Callable[..., Any]
+
+#: environ key: time.monotonic() when the request line arrived on the socket
+ARRIVED = "connector.sandbox.arrived"
 
 
 class DropConnection(Exception):
@@ -78,6 +82,7 @@ class _RequestHandler(WSGIRequestHandler):
     def handle_one_request(self) -> None:
         # As WSGIRequestHandler.handle, with our ServerHandler (DropConnection support).
         self.raw_requestline = self.rfile.readline(65537)
+        arrived = time.monotonic()
         if not self.raw_requestline:
             self.close_connection = True
             return
@@ -87,6 +92,7 @@ class _RequestHandler(WSGIRequestHandler):
         if not self.parse_request():
             return
         environ = self.get_environ()
+        environ[ARRIVED] = arrived  # for response-time faults: measured from here
         # Read the whole body first, so a request the app answers without reading it cannot
         # leave bytes behind on a kept-alive connection.
         try:
