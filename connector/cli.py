@@ -91,9 +91,10 @@ def _summary(report, out: Any = None, *, detail: bool = True) -> None:
         f"({report.netvisor_requests} requests, {report.netvisor_writes} writes)",
         file=out,
     )
-    if c["reconciled"] or c["replanned"]:
+    if c["reconciled"] or c["replanned"] or c["restored"]:
         print(
-            f"  reconciled: {c['reconciled']} found in Netvisor, {c['replanned']} to send again",
+            f"  reconciled: {c['reconciled']} found in Netvisor, "
+            f"{c['replanned'] + c['restored']} did not happen (sent again when still wanted)",
             file=out,
         )
     if report.quarantined or report.held:
@@ -108,6 +109,8 @@ def _summary(report, out: Any = None, *, detail: bool = True) -> None:
             print(f"    … and {more} more (connector quarantine list)", file=out)
     for problem in report.problems[:20]:
         print(f"  ! {problem}", file=out)
+    for notice in report.notices:
+        print(f"  note: {notice}", file=out)
     if report.outbox:
         print(f"  dry run: XML bodies written to {report.outbox}", file=out)
     if report.stopped:
@@ -335,15 +338,19 @@ def _cmd_quarantine(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if args.quarantine_command == "retry":
+        from connector.ledger import RunLock
+
         ids = [int(x) for x in args.ids if x.isdigit()]
         keys = [x for x in args.ids if not x.isdigit()]
-        with Ledger(config.ledger_path) as ledger:
+        with RunLock(config.ledger_path), Ledger(config.ledger_path) as ledger:
             before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
             replanned = ledger.replan_rejected(keys) if keys or not ids else []
         for key in replanned:
             print(f"  {key}: rejected by Netvisor earlier; will be sent again")
         print(f"re-running sync to re-check {len(before)} quarantined records…")
-        report = _engine(args, config).run(command="quarantine-retry")
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        report = _engine(args, config, stop=stop).run(command="quarantine-retry")
         with Ledger(config.ledger_path) as ledger:
             still = {q.id for q in ledger.quarantine(ids=list(before))} if before else set()
         for qid, q in before.items():

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from connector.errors import ConfigError, ConfigProblem
 from connector.secrets import Secret, load_secret
@@ -52,6 +59,25 @@ class ConnectorSection(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _finnish_months(cls, value: str) -> str:
+        if value != "Europe/Helsinki":
+            raise ValueError(
+                "billing periods are PSOP's calendar months in Europe/Helsinki; "
+                "no other zone is supported"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _lock_after_close(self) -> ConnectorSection:
+        if self.lock_day <= self.close_day:
+            raise ValueError(
+                f"lock_day ({self.lock_day}) must come after close_day ({self.close_day}): "
+                "a period is invoiced when it closes and frozen when it locks"
+            )
+        return self
 
 
 class SpotillaSection(_Section):

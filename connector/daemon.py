@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from connector.config import Config, cron_trigger
@@ -78,16 +81,30 @@ def run_daemon(config: Config, run_job: RunJob, *, install_signals: bool = True)
     stop = threading.Event()
     scheduler = build_scheduler(config, run_job, stop)
 
+    def _shutdown() -> None:
+        # not started yet: the start listener below sees `stop` and shuts down
+        with contextlib.suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=False)
+
     def _stop(signum: int, _frame: Any) -> None:
         log.info("daemon_stopping", signal=signal.Signals(signum).name)
         stop.set()
-        scheduler.shutdown(wait=False)
+        _shutdown()
 
+    jobs = [(j.id, str(j.trigger)) for j in scheduler.get_jobs()]
+
+    def _started(_event: Any) -> None:
+        # Logged from the scheduler itself, so "started" means running; a signal that came
+        # while it was starting is honoured here.
+        log.info("daemon_started", jobs=jobs, timezone=config.schedule.timezone)
+        if stop.is_set():
+            _shutdown()
+
+    scheduler.add_listener(_started, EVENT_SCHEDULER_STARTED)
     if install_signals:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-    jobs = [(j.id, str(j.trigger)) for j in scheduler.get_jobs()]
-    log.info("daemon_started", jobs=jobs, timezone=config.schedule.timezone)
-    scheduler.start()
+    if not stop.is_set():
+        scheduler.start()
     log.info("daemon_stopped")
     return 0

@@ -37,7 +37,7 @@ from connector.domain import Quarantined
 from connector.errors import RunLockedError
 from connector.logging import redact_text
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class LedgerState(StrEnum):
@@ -99,6 +99,9 @@ class OwnedObject:
     netvisor_status: str | None
     created_at: str
     updated_at: str
+    # what a look-up must see for the pending version to count as applied (e.g. an invoice's
+    # gross total and line count), for versions whose answer was lost
+    pending_check: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OwnedObject:
@@ -119,6 +122,7 @@ class OwnedObject:
             netvisor_status=row["netvisor_status"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            pending_check=row.get("pending_check"),
         )
 
 
@@ -219,6 +223,9 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE billed_lines ADD COLUMN unit_price TEXT;
     ALTER TABLE billed_lines ADD COLUMN vat_percent TEXT;
     ALTER TABLE billed_lines ADD COLUMN vat_code TEXT;
+    """,
+    4: """
+    ALTER TABLE objects ADD COLUMN pending_check TEXT;
     """,
 }
 
@@ -369,6 +376,7 @@ class Ledger:
         customer_code: str | None = None,
         total: Decimal | None = None,
         run_id: int | None = None,
+        check: str | None = None,
     ) -> None:
         """Commit the intent to write *before* the request leaves, with the lines it carries.
 
@@ -380,11 +388,13 @@ class Ledger:
             self.db.execute(
                 """
                 INSERT INTO objects (key, kind, state, pending_hash, pending_action, attempts,
-                                     period, customer_code, total, run_id, created_at, updated_at)
-                VALUES (?,?,?,?,?,1,?,?,?,?,?,?)
+                                     period, customer_code, total, run_id, created_at, updated_at,
+                                     pending_check)
+                VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?)
                 ON CONFLICT(key) DO UPDATE SET
                     state = excluded.state, pending_hash = excluded.pending_hash,
                     pending_action = excluded.pending_action, attempts = objects.attempts + 1,
+                    pending_check = excluded.pending_check,
                     period = COALESCE(excluded.period, objects.period),
                     customer_code = COALESCE(excluded.customer_code, objects.customer_code),
                     total = COALESCE(excluded.total, objects.total),
@@ -402,6 +412,7 @@ class Ledger:
                     run_id,
                     now,
                     now,
+                    check,
                 ],
             )
             self.db.execute(
@@ -459,7 +470,8 @@ class Ledger:
             """
             UPDATE objects SET state = :state, netvisor_key = COALESCE(:nv, netvisor_key),
                 content_hash = COALESCE(pending_hash, content_hash), pending_hash = NULL,
-                pending_action = NULL, last_error_type = NULL, last_error = NULL,
+                pending_action = NULL, pending_check = NULL, last_error_type = NULL,
+                last_error = NULL,
                 updated_at = :now
             WHERE key = :k
             """,
@@ -522,13 +534,22 @@ class Ledger:
             )
             self._update(key, state=LedgerState.PLANNED, last_error=_clean(reason) or None)
 
-    def restore_settled(self, key: str) -> None:
-        """A planned change was abandoned (e.g. an edit no longer allowed): back to ``sent``."""
+    def restore_settled(self, key: str, reason: str = "") -> None:
+        """An edit that provably did not apply (never left, or a look-up shows the old version):
+        the row is again what Netvisor holds (``sent``, old hash and lines); the next run
+        decides afresh whether the edit is still wanted and still allowed."""
         with self.transaction():
             self.db.execute(
                 "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
             )
-            self._update(key, state=LedgerState.SENT, pending_hash=None, pending_action=None)
+            self._update(
+                key,
+                state=LedgerState.SENT,
+                pending_hash=None,
+                pending_action=None,
+                pending_check=None,
+                last_error=_clean(reason) or None,
+            )
 
     def replan_rejected(self, keys: Sequence[str] = ()) -> list[str]:
         """A person fixed what Netvisor refused: let rejected objects (all, or ``keys``) be sent

@@ -49,6 +49,8 @@ from connector.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     AmbiguousWriteError,
+    ConfigError,
+    ConfigProblem,
     ConnectorError,
     FatalRunError,
     RecordError,
@@ -106,6 +108,7 @@ class RunReport:
     held: list[Quarantined] = field(default_factory=list)
     plan: Plan | None = None
     problems: list[str] = field(default_factory=list)  # rejected / unknown, for people
+    notices: list[str] = field(default_factory=list)  # worth knowing, not a problem
     aborted: str | None = None
     aborted_type: str | None = None
     stopped: bool = False
@@ -179,13 +182,18 @@ class SyncEngine:
         self._netvisor_transport = netvisor_transport
         self._spotilla_transport = spotilla_transport
         c = config.connector
-        self.rules = BillingRules(
-            close_day=c.close_day,
-            lock_day=c.lock_day,
-            over_grant=c.over_grant,
-            outside_validity=c.outside_validity,
-            payment_term_days=config.netvisor.payment_term_days,
-        )
+        try:
+            self.rules = BillingRules(
+                close_day=c.close_day,
+                lock_day=c.lock_day,
+                over_grant=c.over_grant,
+                outside_validity=c.outside_validity,
+                payment_term_days=config.netvisor.payment_term_days,
+            )
+        except ValueError as exc:
+            raise ConfigError(
+                ConfigProblem(str(config.path), None, "connector", str(exc))
+            ) from None
         self._audit: list[nv.RequestRecord] = []
         self._counter_lock = threading.Lock()
         self._run_id: int | None = None
@@ -301,7 +309,7 @@ class SyncEngine:
                 log.error(
                     "run_aborted", error_type=abort.error.error_type, error=abort.error.message
                 )
-            except FatalRunError as exc:
+            except ConnectorError as exc:  # fatal, or a read that kept failing
                 report.aborted = exc.message
                 report.aborted_type = exc.error_type
                 log.error("run_aborted", error_type=exc.error_type, error=exc.message)
@@ -748,7 +756,10 @@ class SyncEngine:
             and r.netvisor_key
             and r.total is not None
             and r.total < 0
-            and f"match:{r.key}" not in rows
+            and not (
+                f"match:{r.key}" in rows
+                and rows[f"match:{r.key}"].state in (*SETTLED, *IN_DOUBT, LedgerState.REJECTED)
+            )
         ]
         if not credits:
             return []
@@ -820,8 +831,8 @@ class SyncEngine:
                     if self.progress:
                         self.progress("apply", i, len(writes))
                     if in_flight is not None and in_flight[0].obj.key in action.obj.depends_on:
-                        self._settle(client, *in_flight, report, blocked)
-                        in_flight = None
+                        current, in_flight = in_flight, None
+                        self._settle(client, *current, report, blocked)
                     missing = [d for d in action.obj.depends_on if d in blocked]
                     if missing:
                         report.counts["failed"] += 1
@@ -836,7 +847,7 @@ class SyncEngine:
                         wait([previous[1]])
                         if isinstance(previous[1].exception(), FatalRunError | TransientError):
                             # the run stops: this write never leaves
-                            ledger.back_to_planned(action.obj.key, "not sent: the run stopped")
+                            self._not_sent(action, "not sent: the run stopped")
                             in_flight = None
                             self._settle(client, *previous, report, blocked)  # raises _Abort
                     in_flight = (action, sender.submit(self._send, client, action))
@@ -851,6 +862,15 @@ class SyncEngine:
                     with contextlib.suppress(_Abort):
                         self._settle(client, *in_flight, report, blocked)
                 raise
+
+    def _not_sent(self, action: Action, reason: str) -> None:
+        """A write whose intent was committed but that provably never ran."""
+        ledger = self._ledger
+        assert ledger is not None
+        if action.kind is ActionKind.EDIT:
+            ledger.restore_settled(action.obj.key, reason)  # Netvisor still has the old version
+        else:
+            ledger.back_to_planned(action.obj.key, reason)
 
     def _begin(self, action: Action) -> None:
         """Commit the intent to write (``sending``, with the lines it carries)."""
@@ -867,6 +887,7 @@ class SyncEngine:
             customer_code=obj.customer_code,
             total=obj.total,
             run_id=self._run_id,
+            check=invoice_check(obj.payload) if obj.kind is ObjectKind.INVOICE else None,
         )
         failpoints.hit("after_sending", str(obj.kind))
 
@@ -885,7 +906,14 @@ class SyncEngine:
         try:
             netvisor_key = outcome.result()
         except NetvisorDuplicateData as exc:
-            netvisor_key = self._adopt_duplicate(client, obj, exc)
+            try:
+                netvisor_key = self._adopt_duplicate(client, obj, exc)
+            except ConnectorError as adopt_error:
+                # it exists, but we could not adopt it now: reconcile finds it by its code
+                ledger.mark_unknown(obj.key, adopt_error.error_type, adopt_error.message)
+                report.counts["unknown"] += 1
+                blocked.add(obj.key)
+                return False
             if netvisor_key is None:
                 ledger.mark_rejected(obj.key, exc.error_type, exc.message)
                 report.counts["rejected"] += 1
@@ -910,7 +938,7 @@ class SyncEngine:
         except (FatalRunError, TransientError) as exc:
             # Netvisor refused before processing (authentication, service, maintenance) or the
             # request provably never left: nothing happened, the row may be sent again later.
-            ledger.back_to_planned(obj.key, f"{exc.error_type}: not processed")
+            self._not_sent(action, f"{exc.error_type}: not processed")
             blocked.add(obj.key)
             raise _Abort(exc) from exc
         except BaseException as exc:
@@ -973,38 +1001,55 @@ class SyncEngine:
     # -- reconcile ---------------------------------------------------------------------------
 
     def reconcile(self, client: NetvisorClient, report: RunReport, *, final: bool = False) -> None:
-        """Resolve every row left ``sending``/``unknown``: confirmed when found, else planned."""
+        """Resolve every row left ``sending``/``unknown`` by looking in Netvisor.
+
+        - a create: found by the connector's key (customer code, product code, the invoice's
+          private comment) -> ``confirmed`` with its NetvisorKey; not found -> ``planned``;
+        - an invoice edit: the invoice is read back; if it shows the pending version (gross total
+          and line count) the edit is ``confirmed``, else the row is again the old ``sent``
+          version — never left ``planned``, so its frozen/unsent check still applies;
+        - a customer/product edit carries the whole record: it goes back to the old ``sent``
+          version and the next plan sends it again (harmless if it had applied);
+        - a credit-note match: matched when the credit note's open sum is zero.
+
+        ``final`` (the end-of-run pass): a write found not to have happened counts as failed.
+        """
         ledger = self._ledger
         assert ledger is not None
         rows = ledger.objects(states=IN_DOUBT)
         if not rows:
             return
         log.info("reconcile_start", in_doubt=len(rows), final=final)
+        before = report.counts["replanned"] + report.counts["restored"]
         try:
-            customers = [
-                r for r in rows if r.kind is ObjectKind.CUSTOMER and r.pending_action == "create"
-            ]
+            creates = [r for r in rows if r.pending_action == "create"]
             found_customers = client.customers_by_code(
-                [r.customer_code for r in customers if r.customer_code]
+                [
+                    r.customer_code
+                    for r in creates
+                    if r.kind is ObjectKind.CUSTOMER and r.customer_code
+                ]
             )
             for row in rows:
-                if row.pending_action != "create":
-                    # Edits, status changes and matches carry the whole intended state: sending
-                    # them again is harmless, so an in-doubt one is simply planned again.
-                    self._resolve(row, None, report)
+                if row.kind is ObjectKind.MATCH:
+                    self._resolve(row, self._find_match(client, row), report)
+                elif row.pending_action != "create":
+                    self._resolve_edit(client, row, report)
                 elif row.kind is ObjectKind.CUSTOMER:
                     hit = found_customers.get(row.customer_code or "")
                     self._resolve(row, hit.netvisor_key if hit else None, report)
                 elif row.kind is ObjectKind.PRODUCT:
                     hit = client.product_by_code(row.key.removeprefix("prod:"))
                     self._resolve(row, hit.netvisor_key if hit else None, report)
-                elif row.kind is ObjectKind.INVOICE:
-                    self._resolve(row, self._find_invoice(client, row), report)
                 else:
-                    self._resolve(row, None, report)
-        except (FatalRunError, TransientError) as exc:
+                    self._resolve(row, self._find_invoice(client, row), report)
+        except ConnectorError as exc:
+            # A look-up failed: nothing more is sent this run; the rows stay in doubt.
             raise _Abort(exc) from exc
         if final:
+            report.counts["failed"] += (
+                report.counts["replanned"] + report.counts["restored"] - before
+            )
             report.counts["unknown"] = len(ledger.objects(states=IN_DOUBT))
 
     def _resolve(self, row: OwnedObject, netvisor_key: str | None, report: RunReport) -> None:
@@ -1019,8 +1064,43 @@ class SyncEngine:
             report.counts["replanned"] += 1
             log.info("reconciled_not_found", key=row.key)
 
+    def _resolve_edit(self, client: NetvisorClient, row: OwnedObject, report: RunReport) -> None:
+        ledger = self._ledger
+        assert ledger is not None
+        if row.kind is ObjectKind.INVOICE and row.netvisor_key:
+            detail = client.sales_invoice(row.netvisor_key)
+            if detail is not None and invoice_check_matches(row.pending_check, detail):
+                ledger.mark_confirmed(row.key, row.netvisor_key, status=detail.status)
+                report.counts["reconciled"] += 1
+                log.info("reconciled_edit_applied", key=row.key)
+                return
+            if detail is None:
+                log.error("invoice_missing_in_netvisor", key=row.key, netvisor_key=row.netvisor_key)
+        ledger.restore_settled(row.key, "reconcile: the edit did not apply")
+        report.counts["restored"] += 1
+        log.info("reconciled_edit_not_applied", key=row.key)
+
+    def _find_match(self, client: NetvisorClient, row: OwnedObject) -> str | None:
+        """A match happened when the credit note's open sum is zero (returns a marker key)."""
+        ledger = self._ledger
+        assert ledger is not None
+        credit = ledger.get(row.key.removeprefix("match:"))
+        if credit is None or not credit.netvisor_key or not credit.period:
+            return None
+        period = Period.parse(credit.period)
+        end = max(self.today, helsinki_today()) + timedelta(days=62)
+        for summary in client.sales_invoices(
+            begin=period.first_day, end=end, customer_code=credit.customer_code
+        ):
+            if summary.netvisor_key == credit.netvisor_key:
+                return credit.netvisor_key if summary.open_sum == 0 else None
+        return None
+
     def _find_invoice(self, client: NetvisorClient, row: OwnedObject) -> str | None:
-        """Find an invoice by the key the connector wrote into its private comment."""
+        """Find an invoice by the key the connector wrote into its private comment.
+
+        Fails closed: if a candidate cannot be read, the row stays in doubt (never "not found").
+        """
         period = Period.parse(row.period) if row.period else Period.of(self.today)
         end = max(self.today, helsinki_today()) + timedelta(days=62)
         summaries = client.sales_invoices(
@@ -1029,6 +1109,12 @@ class SyncEngine:
         if not summaries:
             return None
         details = client.sales_invoices_by_keys([s.netvisor_key for s in summaries])
+        if {d.netvisor_key for d in details} != {s.netvisor_key for s in summaries}:
+            raise TransientError(
+                f"reconcile of {row.key}: {len(summaries) - len(details)} candidate invoices "
+                "could not be read; left in doubt",
+                error_type="RECONCILE_INCOMPLETE",
+            )
         matches = [d for d in details if (d.private_comment or "").strip() == row.key]
         if len(matches) > 1:
             log.error(
@@ -1061,6 +1147,19 @@ class SyncEngine:
             name = f"{i:04d}-{action.kind}-{_safe_filename(obj.key)}.xml"
             (folder / name).write_bytes(body)
         return folder
+
+
+def invoice_check(payload: Any) -> str:
+    """What a look-up of an invoice shows when this version is applied: gross total, lines."""
+    return f"{payload.total}|{len(payload.lines)}"
+
+
+def invoice_check_matches(check: str | None, detail: nv.InvoiceDetail) -> bool:
+    """Does the invoice Netvisor shows carry the version ``check`` describes?"""
+    if not check or detail.total is None:
+        return False
+    total, _, lines = check.partition("|")
+    return Decimal(total) == detail.total and int(lines) == detail.line_count
 
 
 def invoice_payload(doc: InvoiceDocument, *, status: str) -> nv.SalesInvoice:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 
 from e2e.harness import PERSON_NAMES, REPO, STREET, base_data, task
 
@@ -133,3 +134,34 @@ def test_demo_runs_the_whole_job_and_sends_nothing_twice():
     assert "Netvisor writes in the second run: 0" in out
     assert "quarantined:" in out and "invalid_business_id" in out
     assert "org:" in out and "PSETELI" in out
+
+
+def test_the_daemon_starts_with_its_schedules_and_stops_cleanly_on_sigterm(make_env):
+    import signal
+
+    env = make_env(work())
+    env.config_path.write_text(
+        env.config_path.read_text().replace('log_level = "WARNING"', 'log_level = "INFO"')
+    )
+    proc = env.popen("daemon")
+    watchdog = threading.Timer(60, proc.kill)  # a daemon that never logs must not hang the suite
+    watchdog.start()
+    try:
+        started = ""
+        while "daemon_started" not in started:  # the daemon logs JSON lines to stderr
+            line = proc.stderr.readline()
+            if not line:
+                break
+            started += line
+        assert "daemon_started" in started, started
+        event = json.loads(next(ln for ln in started.splitlines() if "daemon_started" in ln))
+        assert event["timezone"] == "Europe/Helsinki"
+        assert {job for job, _ in event["jobs"]} == {"master_data", "invoicing"}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == EXIT_OK
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert env.netvisor.request_count() == 0  # no job was due

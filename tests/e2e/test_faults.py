@@ -47,8 +47,11 @@ def test_an_ambiguous_invoice_write_is_reconciled_not_resent(make_env, fault, pa
     assert first.counts["unknown"] == 0
     assert first.counts["reconciled" if committed else "replanned"] == 1
     if not committed:
-        assert first.exit_code == EXIT_OK  # nothing is lost: it is planned again
-        env.sync(AS_OF)  # ... and sent by the next run
+        # nothing is lost, but this run did not deliver it: exit 1, and the next run sends it
+        assert first.exit_code == EXIT_PARTIAL and first.counts["failed"] == 1
+        assert env.sync(AS_OF).exit_code == EXIT_OK
+    else:
+        assert first.exit_code == EXIT_OK
     env.totals()  # fails if any invoice is there twice
     assert {k for k in env.totals() if k.startswith("inv:")} == {
         "inv:2026-04:SP-P0001",
@@ -170,3 +173,73 @@ def test_a_second_run_while_one_holds_the_lock_exits_3(make_env):
     assert result.returncode == EXIT_ABORTED
     assert "lock" in result.stderr
     assert env.netvisor.request_count() == 0
+
+
+def test_a_lost_answer_to_an_invoice_edit_is_confirmed_by_reading_the_invoice_back(make_env):
+    """Review finding: an in-doubt edit must not fall back to the old billed lines when it
+    did apply, or the next month would bill the added work a second time."""
+    data = work()
+    env = make_env(data)
+    env.sync(AS_OF)
+    env.spotilla.add_task(task("T9", "L0100", "2026-04-20", quantity="1", unit_price="20.00"))
+    env.netvisor.inject("drop_after_commit", resource="salesinvoice.nv", method="edit", times=1)
+    edited = env.sync("2026-05-03")
+    assert edited.counts["reconciled"] == 1 and edited.exit_code == EXIT_OK
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("40.00")
+    # April locks; May has no work of this client: nothing more may be billed for April.
+    env.sync("2026-06-02")
+    assert sum(t for k, t in env.totals().items() if "SP-P0100" in k) == Decimal("40.00")
+
+
+def test_an_invoice_edit_that_never_applied_stays_the_old_version_and_is_sent_again(make_env):
+    env = make_env(work())
+    env.sync(AS_OF)
+    env.spotilla.add_task(task("T9", "L0100", "2026-04-20", quantity="1", unit_price="20.00"))
+    env.netvisor.inject("drop_before_commit", resource="salesinvoice.nv", method="edit", times=1)
+    edited = env.sync("2026-05-03")
+    assert edited.counts["restored"] == 1 and edited.exit_code == EXIT_PARTIAL
+    with env.ledger() as ledger:
+        assert ledger.get("inv:2026-04:SP-P0100").state == LedgerState.SENT  # still the old one
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("20.00")
+    assert env.sync("2026-05-04").exit_code == EXIT_OK
+    assert env.invoice_by_key("inv:2026-04:SP-P0100")["total"] == Decimal("40.00")
+    env.sync("2026-06-02")
+    assert sum(t for k, t in env.totals().items() if "SP-P0100" in k) == Decimal("40.00")
+
+
+def test_a_credit_note_match_whose_answer_was_lost_is_retried(make_env):
+    data = base_data()
+    data["tasks"] = [task("T1", "L0100", "2026-04-10", quantity="2", unit_price="20.00")]
+    env = make_env(data)
+    env.sync("2026-05-02")
+    env.spotilla.delete_task("T1")
+    env.sync("2026-06-02")
+    for key in ("inv:2026-04:SP-P0100", "inv:2026-05:SP-P0100"):
+        env.netvisor.set_invoice_status(env.invoice_by_key(key)["key"], "open")
+    env.netvisor.inject("drop_before_commit", resource="matchcreditnote.nv", times=1)
+    env.sync("2026-06-03")
+    assert env.netvisor.write_count("matchcreditnote.nv") == 0
+    env.sync("2026-06-04")
+    assert env.netvisor.write_count("matchcreditnote.nv") == 1
+
+
+def test_lock_day_before_close_day_is_a_config_error(make_env):
+    env = make_env(work())
+    text = env.config_path.read_text().replace(
+        'log_level = "WARNING"', 'log_level = "WARNING"\nclose_day = 10\nlock_day = 5'
+    )
+    env.config_path.write_text(text)
+    result = env.cli("check")
+    assert result.returncode == EXIT_CONFIG
+    assert "lock_day" in result.stderr
+
+
+def test_a_read_that_keeps_failing_aborts_the_run_and_records_it(make_env):
+    env = make_env(work())
+    env.sync(AS_OF)
+    env.netvisor.inject("technical_error", resource="getsalesinvoice.nv")
+    result = env.cli("sync", "--as-of", "2026-05-03")
+    assert result.returncode == EXIT_ABORTED
+    with env.ledger() as ledger:
+        last = ledger.runs(1)[0]
+    assert last["status"] == "aborted" and last["error_type"] == "TECHNICAL_ERROR"
