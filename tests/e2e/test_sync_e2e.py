@@ -248,3 +248,37 @@ def test_the_nightly_master_data_job_pushes_customers_and_products_only(make_env
     writes = env.netvisor.write_count()
     env.sync("2026-05-02", scope="master")
     assert env.netvisor.write_count() == writes
+
+
+def test_a_stop_request_is_honoured_between_actions_and_the_next_run_goes_on(make_env):
+    import threading
+
+    from connector.ledger import IN_DOUBT
+    from connector.sync import SyncEngine
+
+    data = base_data()
+    data["tasks"] = [
+        task("T10", "L0001", "2026-04-15", hours="2"),
+        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
+        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
+    ]
+    env = make_env(data)
+    stop = threading.Event()
+
+    def progress(_phase: str, done: int, _total: int) -> None:
+        if done == 3:
+            stop.set()  # as SIGTERM would, in the middle of applying
+
+    from datetime import date
+
+    engine = SyncEngine(
+        env.config, env.config.load_secrets(), as_of=date(2026, 5, 2), stop=stop, progress=progress
+    )
+    report = engine.run()
+    assert report.stopped and report.status == "stopped"
+    with env.ledger() as ledger:
+        assert ledger.objects(states=IN_DOUBT) == [], "never stopped between sending and sent"
+        assert len(ledger.objects()) == 3  # the third had begun when the stop came: finished
+    rest = env.sync("2026-05-02")
+    assert rest.exit_code == EXIT_OK and rest.counts["created"] > 0
+    env.totals()  # nothing twice
