@@ -71,6 +71,26 @@ def _writes(stats: dict) -> int:
     return sum(stats["writes"].values())
 
 
+def _floor(latency: float, calls: int = 300) -> float:
+    """wall / (calls x latency) for bare httpx POSTs to a loopback app that only sleeps."""
+    import httpx
+
+    from connector.sandbox.server import serving
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        environ["wsgi.input"].read()
+        time.sleep(latency)
+        body = b"<Root><ResponseStatus><Status>OK</Status></ResponseStatus></Root>"
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    with serving(app, name="floor") as url, httpx.Client() as client:
+        started = time.perf_counter()
+        for _ in range(calls):
+            client.post(f"{url}/salesinvoice.nv", content=b"<Root/>" * 300)
+        return (time.perf_counter() - started) / (calls * latency)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1100)
@@ -119,6 +139,10 @@ def main() -> None:
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the connector process (ru_maxrss): {peak:.0f} MiB")
+        print(
+            f"{'transport floor':>17}: {_floor(args.latency):.3f} (bare httpx to the same loopback "
+            "server, an app that only sleeps the latency: what no connector can beat here)"
+        )
     finally:
         parent.send("stop")
         proc.join(timeout=10)
