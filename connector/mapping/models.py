@@ -80,7 +80,8 @@ class RegionEntry(_Record):
     code: str = NonEmpty
     organiser_name: str = NonEmpty
     organiser_business_id: str
-    organiser_customer_code: str = NonEmpty  # the organiser's Netvisor customer code
+    # the organiser's Netvisor customer code (no comma: look-ups take comma-separated lists)
+    organiser_customer_code: str = Field(min_length=1, pattern=r"^[^,]+$")
     organiser_document: bool = True  # produce the organiser's voucher-share document
     voucher_deduction_product: str = NonEmpty  # Netvisor product code of the deduction line
     # PSOP product (palvelusisältö) -> own Spotilla product code(s); linked once per region
@@ -171,7 +172,8 @@ class CustomerOverride(_Record):
 
     spotilla_id: str | None = None
     business_id: str | None = None
-    netvisor_customer_code: str | None = None
+    # no comma: Netvisor's customer look-up takes a comma-separated list of codes
+    netvisor_customer_code: str | None = Field(default=None, min_length=1, pattern=r"^[^,]+$")
     payment_term_days: int | None = Field(default=None, ge=0, le=365)
     einvoice_address: str | None = None
     einvoice_operator: str | None = None

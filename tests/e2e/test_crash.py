@@ -105,3 +105,20 @@ def test_a_kill_after_netvisor_committed_but_before_the_answer_arrived(make_env,
     assert rerun.returncode == EXIT_OK, rerun.stdout + rerun.stderr
     assert "1 found in Netvisor" in rerun.stdout  # reconciled, not resent
     assert_exactly_once(env, expected)
+
+
+def test_connector_reconcile_alone_resolves_what_a_crash_left_in_doubt(make_env, expected):
+    env = make_env(month_of_work(), name="reconcile-only")
+    killed = env.cli("sync", "--as-of", AS_OF, env={"CONNECTOR_FAILPOINTS": "after_answer:invoice"})
+    assert killed.returncode == -signal.SIGKILL
+    status = env.cli("status", "--json")
+    assert "inv:" in status.stdout  # pending reconciliation lists the invoice
+    result = env.cli("reconcile")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "1 found in Netvisor" in result.stdout
+    with env.ledger() as ledger:
+        assert ledger.objects(states=[LedgerState.SENDING, LedgerState.UNKNOWN]) == []
+    writes = env.netvisor.write_count()
+    assert env.cli("sync", "--as-of", AS_OF).returncode == EXIT_OK
+    assert env.netvisor.write_count() > writes  # the rest of the month
+    assert_exactly_once(env, expected)

@@ -410,3 +410,17 @@ def test_copying_the_examples_and_breaking_one_thing_gives_exactly_one_problem(t
     )
     p = one(tmp_path)
     assert p.key == "target[L0002].psop_customer_number"
+
+
+def test_a_customer_code_with_a_comma_is_refused(folder):
+    """Netvisor's customer look-up takes a comma-separated list: a code may not hold one."""
+    write(
+        folder,
+        customers_toml='[[customer]]\nspotilla_id = "C0001"\nnetvisor_customer_code = "A,B"\n',
+    )
+    p = one(folder)
+    assert (p.file, p.line, p.key) == (
+        "customers.toml",
+        3,
+        "customer[C0001].netvisor_customer_code",
+    )
