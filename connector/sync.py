@@ -84,6 +84,7 @@ from connector.plan import (
     make_plan,
     product_key,
     product_record,
+    render_table,
 )
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
@@ -1131,8 +1132,6 @@ class SyncEngine:
         stamp = datetime.now(HELSINKI).strftime("%Y%m%dT%H%M%S")
         folder = self.config.connector.outbox / f"dry-run-{stamp}"
         folder.mkdir(parents=True, exist_ok=True)
-        from connector.plan import render_table
-
         (folder / "plan.txt").write_text(render_table(plan.actions) + "\n", encoding="utf-8")
         for i, action in enumerate(plan.writes(), start=1):
             obj = action.obj
