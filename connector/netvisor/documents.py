@@ -168,8 +168,28 @@ class InvoiceSummary:
 
 
 @dataclass(frozen=True)
+class DetailProductLine:
+    """A product line as ``getsalesinvoice.nv`` shows it. Money in euros as Netvisor wrote it
+    (line sums may carry four decimals); ``None`` where the reply left a value out."""
+
+    product_code: str | None
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    vat_percent: Decimal | None
+    free_text: str | None = None
+    line_sum: Decimal | None = None
+    vat_sum: Decimal | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class InvoiceDetail:
-    """The parts of ``getsalesinvoice.nv`` reconcile needs (private comment holds our key)."""
+    """What ``getsalesinvoice.nv`` tells reconcile about one invoice.
+
+    ``netvisor_key`` is the key the reply carried, or the key we asked for when the reply does not
+    repeat it (``key_in_reply`` says which). ``comment_lines`` is only meaningful when
+    ``comment_lines_included`` (the request carried ``showcommentlines=1``).
+    """
 
     netvisor_key: str
     number: str | None
@@ -178,7 +198,24 @@ class InvoiceDetail:
     customer_code: str | None
     total: Decimal | None
     private_comment: str | None
-    line_count: int
+    product_lines: tuple[DetailProductLine, ...] = ()
+    comment_lines: tuple[CommentLine, ...] = ()
+    comment_lines_included: bool = False
+    customer_netvisor_key: str | None = None
+    key_in_reply: bool = True
+
+    @property
+    def line_count(self) -> int:
+        """Product lines plus the comment lines the reply carried (kept for older callers;
+        compare content with :func:`connector.netvisor.fingerprint.invoice_fingerprint`)."""
+        return len(self.product_lines) + len(self.comment_lines)
+
+    @property
+    def total_cents(self) -> int | None:
+        """The gross total in whole cents (half up), or None when the reply had none."""
+        if self.total is None:
+            return None
+        return int(round_money(self.total) * 100)
 
 
 @dataclass(frozen=True)
