@@ -443,6 +443,10 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def _comma4(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.0001")), "f").replace(".", ",")
+
+
 def _comma(value: Decimal) -> str:
     return format(_cents(value), "f").replace(".", ",")
 
@@ -543,6 +547,20 @@ _READ_RESOURCES = frozenset(
     }
 )
 _INVOICE_STATUSES = frozenset({"unsent", "open", "sent", "paid", "overdue"})
+#: The localised label getsalesinvoice.nv writes as InvoiceStatus text (status in the attribute).
+_STATUS_LABELS = {
+    "unsent": "Lähettämätön",
+    "open": "Avoin",
+    "sent": "Lähetetty",
+    "paid": "Maksettu",
+    "overdue": "Erääntynyt",
+}
+#: How getsalesinvoice.nv replies may be laid out. ``wrapper``: ``one`` (every line inside ONE
+#: InvoiceLine, Netvisor's documented reply; the default) or ``per_line`` (one InvoiceLine per
+#: line, as we send). ``key``: the reply carries SalesInvoiceNetvisorKey (newer documents) or not
+#: (older documented replies). Comment lines come back only with ``showcommentlines=1``.
+REPLY_LAYOUTS = {"wrapper": ("one", "per_line"), "key": (True, False)}
+DEFAULT_REPLY_LAYOUT: dict[str, Any] = {"wrapper": "one", "key": True}
 
 
 class NetvisorSandbox:
@@ -559,6 +577,7 @@ class NetvisorSandbox:
         max_skew_seconds: int = 600,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        reply_layout: dict[str, Any] | None = None,
     ) -> None:
         self.credentials: dict[str, str] = {**DEFAULT_CREDENTIALS, **(credentials or {})}
         self.max_skew_seconds = max_skew_seconds
@@ -566,6 +585,11 @@ class NetvisorSandbox:
         self._sleep = sleep
         self._state = threading.RLock()
         self._busy = threading.Lock()
+        self._idle = threading.Condition()
+        self._in_flight = 0
+        self._overlaps = 0
+        self.reply_layout: dict[str, Any] = dict(DEFAULT_REPLY_LAYOUT)
+        self.set_reply_layout(**(reply_layout or {}))
         self._seen_transactions: set[str] = set()
         self._customers: dict[str, dict[str, Any]] = {}
         self._products: dict[str, dict[str, Any]] = {}
@@ -637,6 +661,19 @@ class NetvisorSandbox:
             raise KeyError(f"no invoice with NetvisorKey {key}")
         return inv
 
+    # -- Python API: reply layout ---------------------------------------------------------------
+
+    def set_reply_layout(self, **layout: Any) -> None:
+        """Choose how getsalesinvoice.nv replies look (see ``REPLY_LAYOUTS``), e.g.
+        ``set_reply_layout(wrapper="per_line", key=False)``; unnamed parts keep their value."""
+        for name, value in layout.items():
+            if name not in REPLY_LAYOUTS:
+                raise ValueError(f"unknown reply layout part {name!r}")
+            if value not in REPLY_LAYOUTS[name]:
+                raise ValueError(f"reply layout {name} must be one of {REPLY_LAYOUTS[name]}")
+        with self._state:
+            self.reply_layout = {**self.reply_layout, **layout}
+
     # -- Python API: stats and faults -----------------------------------------------------------
 
     def stats(self) -> dict[str, dict[str, int]]:
@@ -647,6 +684,7 @@ class NetvisorSandbox:
                 "requests": dict(self._requests),
                 "writes": dict(self._writes),
                 "outcomes": dict(self._outcomes),
+                "overlaps": {"refused": self._overlaps},
             }
 
     def write_count(self, resource: str | None = None) -> int:
@@ -728,14 +766,34 @@ class NetvisorSandbox:
         body = _read_body(environ)
         with self._state:
             self._requests[label] += 1
-        if not self._busy.acquire(blocking=False):
-            return self._fail(label, *_OVERLAP_ERROR)
+        with self._idle:
+            self._in_flight += 1
         try:
-            return self._handle(environ, resource, method, label, query, body)
-        except NetvisorFailure as failure:
-            return self._fail(label, failure.error_type, failure.text)
+            if not self._busy.acquire(blocking=False):
+                with self._state:
+                    self._overlaps += 1
+                return self._fail(label, *_OVERLAP_ERROR)
+            try:
+                return self._handle(environ, resource, method, label, query, body)
+            except NetvisorFailure as failure:
+                return self._fail(label, failure.error_type, failure.text)
+            finally:
+                self._busy.release()
         finally:
-            self._busy.release()
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def overlap_count(self) -> int:
+        """Requests refused because another request of the company was still being processed."""
+        with self._state:
+            return self._overlaps
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no API request is being processed (or ``timeout`` seconds pass); for
+        tests that must wait for the sandbox, never sleep."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def _fail(
         self, label: str, error_type: str, text: str
@@ -1244,49 +1302,70 @@ class NetvisorSandbox:
         return out
 
     def _get_invoices(self, query: dict[str, str]) -> Any:
+        comments = query.get("showcommentlines") == "1"
         if "netvisorkeylist" in query:
+            if "netvisorkey" in query:
+                raise NetvisorFailure(
+                    "INVALID_DATA", "Give netvisorkey or netvisorkeylist, not both"
+                )
             keys = [k for k in query["netvisorkeylist"].split(",") if k]
             if len(keys) > 500:
                 raise NetvisorFailure("INVALID_DATA_SIZE", "At most 500 keys")
             out = etree.Element("SalesInvoices")
             for k in keys:
                 if k in self._invoices:
-                    out.append(self._invoice_element(self._invoices[k]))
+                    out.append(self._invoice_element(self._invoices[k], comments))
             return out
         key = query.get("netvisorkey", "")
         if key not in self._invoices:
             raise NetvisorFailure("INVALID_DATA", f"Sales invoice {key} not found")
-        return self._invoice_element(self._invoices[key])
+        return self._invoice_element(self._invoices[key], comments)
 
-    def _invoice_element(self, inv: dict[str, Any]) -> Any:
+    def _invoice_element(self, inv: dict[str, Any], comments: bool) -> Any:
+        """One invoice in ``getsalesinvoice.nv``'s reply shape, per :attr:`reply_layout`."""
+        layout = self.reply_layout
         el = etree.Element("SalesInvoice")
-        _add(el, "SalesInvoiceNetvisorKey", inv["key"])
+        if layout["key"]:
+            _add(el, "SalesInvoiceNetvisorKey", inv["key"])
         _add(el, "SalesInvoiceNumber", inv["number"])
         d = etree.SubElement(el, "SalesInvoiceDate", format="ansi")
         d.text = inv["invoice_date"].isoformat()
         _add(el, "SalesInvoiceAmount", _comma(inv["total"]))
-        status = etree.SubElement(el, "SalesInvoiceStatus", type="netvisor")
-        status.text = inv["status"]
+        status = etree.SubElement(el, "InvoiceStatus", status=inv["status"])
+        status.text = _STATUS_LABELS.get(inv["status"], inv["status"])
         _add(el, "SalesInvoicePrivateComment", inv["private_comment"] or "")
-        _add(el, "InvoicingCustomerIdentifier", inv["customer_code"])
+        _add(el, "InvoicingCustomerCode", inv["customer_code"])
+        customer = self._customers.get(inv["customer_code"])
+        if customer is not None:
+            _add(el, "InvoicingCustomerNetvisorKey", customer["key"])
         _add(el, "PaymentTermNetDays", str(inv["payment_term_days"] or ""))
         lines = etree.SubElement(el, "InvoiceLines")
+        shared = etree.SubElement(lines, "InvoiceLine") if layout["wrapper"] == "one" else None
         for line in inv["lines"]:
-            wrapper = etree.SubElement(lines, "InvoiceLine")
+            if "comment" in line and not comments:
+                continue
+            wrapper = shared if shared is not None else etree.SubElement(lines, "InvoiceLine")
             if "comment" in line:
                 c = etree.SubElement(wrapper, "SalesInvoiceCommentLine")
                 _add(c, "Comment", line["comment"] or "")
                 continue
             pl = etree.SubElement(wrapper, "SalesInvoiceProductLine")
-            _add(pl, "ProductIdentifier", line["product_code"])
+            ident = etree.SubElement(pl, "ProductIdentifier", type="customer")
+            ident.text = line["product_code"]
             _add(pl, "ProductName", line["name"])
-            _add(pl, "ProductUnitPrice", format(line["unit_price"], "f").replace(".", ","))
+            price = etree.SubElement(pl, "ProductUnitPrice", type="net")
+            price.text = format(line["unit_price"], "f").replace(".", ",")
+            vat = etree.SubElement(pl, "ProductVatPercentage", vatcode=line["vat_code"] or "")
+            vat.text = format(line["vat_percent"], "f").replace(".", ",")
             _add(
                 pl,
                 "SalesInvoiceProductLineQuantity",
                 format(line["quantity"], "f").replace(".", ","),
             )
-            _add(pl, "SalesInvoiceProductLineSum", _comma(line["sum"]))
+            _add(pl, "SalesInvoiceProductLineFreeText", line["free_text"] or "")
+            # Netvisor writes line sums with four decimals
+            _add(pl, "SalesInvoiceProductLineVatSum", _comma4(line["vat_sum"]))
+            _add(pl, "SalesInvoiceProductLineSum", _comma4(line["sum"]))
         return el
 
     # -- admin endpoints ------------------------------------------------------------------------
@@ -1308,6 +1387,13 @@ class NetvisorSandbox:
                 )
             if parts == ["stats"] and verb == "GET":
                 return _json(200, self.stats())
+            if parts == ["reply_layout"] and verb == "GET":
+                with self._state:
+                    return _json(200, dict(self.reply_layout))
+            if parts == ["reply_layout"] and verb == "POST":
+                self.set_reply_layout(**json.loads(_read_body(environ) or b"{}"))
+                with self._state:
+                    return _json(200, dict(self.reply_layout))
             if parts == ["faults"] and verb == "POST":
                 spec = json.loads(_read_body(environ) or b"{}")
                 kind = spec.pop("kind")
