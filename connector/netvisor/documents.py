@@ -35,6 +35,10 @@ class CustomerRecord:
     einvoice_address: str | None = None
     einvoice_operator: str | None = None
     payment_term_days: int | None = None
+    #: NetvisorKey of the customer's default payment term (``paymenttermlist.nv``); Netvisor's
+    #: DefaultPaymentTerm names a payment term, not a day count, so ``payment_term_days`` is
+    #: never sent on the customer (invoices carry their own PaymentTermNetDays).
+    payment_term_key: str | None = None
     is_active: bool = True
 
     def __repr__(self) -> str:  # personal data never lands in logs through a repr
@@ -53,6 +57,8 @@ class ProductRecord:
     description: str | None = None
     is_active: bool = True
     is_sales_product: bool = True
+    #: Product group name (``ProductGroup``); sent when given (public examples always send one).
+    group: str | None = None
 
 
 @dataclass(frozen=True)

@@ -462,10 +462,10 @@ def customer_xml(rec: CustomerRecord) -> bytes:
         finvoice = _sub(customer, "CustomerFinvoiceDetails")
         _opt(finvoice, "FinvoiceAddress", rec.einvoice_address)
         _opt(finvoice, "FinvoiceRouterCode", rec.einvoice_operator)
-    if rec.payment_term_days is not None:
+    if rec.payment_term_key is not None:
         extra = _sub(customer, "CustomerAdditionalInformation")
-        # unverified: DefaultPaymentTerm taking net days directly
-        _sub(extra, "DefaultPaymentTerm", str(rec.payment_term_days))
+        # A reference to a payment term by its NetvisorKey (type="netvisor"), never a day count.
+        _sub(extra, "DefaultPaymentTerm", rec.payment_term_key, type="netvisor")
     return _serialise(root)
 
 
@@ -475,6 +475,7 @@ def product_xml(rec: ProductRecord) -> bytes:
     product = _sub(root, "Product")
     base = _sub(product, "ProductBaseInformation")
     _sub(base, "ProductCode", rec.code)
+    _opt(base, "ProductGroup", rec.group)
     _sub(base, "Name", rec.name)
     _opt(base, "Description", rec.description)
     _sub(base, "UnitPrice", _price(rec.unit_price), type="net")

@@ -202,7 +202,8 @@ CUSTOMER_SCHEMA = G(
             T("Comment"),
             T("CustomerReferenceNumber"),
             T("InvoicingLanguage"),
-            I("DefaultPaymentTerm"),
+            # a payment term by NetvisorKey (type="netvisor") or by name (type="customer")
+            Node("DefaultPaymentTerm", kind="text", attrs=(("type", ("netvisor", "customer")),)),
             T("YourDefaultReference"),
         ),
         required=True,
@@ -1009,9 +1010,7 @@ class NetvisorSandbox:
             "is_private": _flag(_text(base, "IsPrivateCustomer")),
             "einvoice_address": _text(root, "Customer/CustomerFinvoiceDetails/FinvoiceAddress"),
             "einvoice_operator": _text(root, "Customer/CustomerFinvoiceDetails/FinvoiceRouterCode"),
-            "payment_term_days": _int_or_none(
-                _text(root, "Customer/CustomerAdditionalInformation/DefaultPaymentTerm")
-            ),
+            "payment_term": self._payment_term(root),
         }
         code = fields["code"]
         if edit_key is None:
@@ -1029,10 +1028,22 @@ class NetvisorSandbox:
         stored.update({k: v for k, v in fields.items() if v is not None})  # omitted = kept
         return None
 
+    def _payment_term(self, root: Any) -> str | None:
+        el = root.find("Customer/CustomerAdditionalInformation/DefaultPaymentTerm")
+        if el is None:
+            return None
+        value = (el.text or "").strip()
+        if el.get("type") == "netvisor" and not value.isdigit():
+            raise NetvisorFailure(
+                "INVALID_DATA", f"DefaultPaymentTerm {value!r} is not a payment term NetvisorKey"
+            )
+        return value
+
     def _save_product(self, root: Any, edit_key: str | None) -> str | None:
         base = root.find("Product/ProductBaseInformation")
         fields = {
             "code": _text(base, "ProductCode"),
+            "group": _text(base, "ProductGroup"),
             "name": _text(base, "Name"),
             "description": _text(base, "Description"),
             "unit_price": _dec(_text(base, "UnitPrice")),

@@ -218,3 +218,19 @@ def test_without_the_busy_wait_the_next_request_would_overlap() -> None:
     assert outcomes == ["TIMEOUT", "TECHNICAL_ERROR"]
     assert sandbox.overlap_count() == 1
     assert Decimal(sandbox.invoices()[0]["total"]) == Decimal("105.30")
+
+
+def test_a_default_payment_term_is_a_payment_term_key_never_a_day_count() -> None:
+    sandbox = NetvisorSandbox()
+    body = nvxml.customer_xml(samples.company_customer())
+    assert b'<DefaultPaymentTerm type="netvisor">2</DefaultPaymentTerm>' in body
+    with client_for(sandbox) as c:
+        c.add_customer(samples.company_customer())
+        days_only = replace(samples.private_customer(), payment_term_days=14)
+        assert b"DefaultPaymentTerm" not in nvxml.customer_xml(days_only)
+        c.add_customer(days_only)
+        with pytest.raises(NetvisorInvalidData):
+            c.add_customer(
+                replace(samples.private_customer(), code="cust-3", payment_term_key="14 days")
+            )
+    assert sorted(str(c["payment_term"]) for c in sandbox.customers()) == ["2", "None"]
