@@ -126,7 +126,7 @@ class SalesInvoice:
         Netvisor's ``SalesInvoiceAmount`` is the invoice sum *including VAT* (the amount the
         customer pays), and ``SalesInvoiceProductLineSum`` the line's gross sum; we send both
         pre-rounded, so the total is exactly the sum of the lines. (Gross semantics: see
-        ``apis/netvisor.md``; to be confirmed against Netvisor's test environment.)
+        ``docs/netvisor.md``; to be confirmed against Netvisor's test environment.)
         """
         return sum((line.gross_sum for line in self.product_lines), ZERO)
 

@@ -1,6 +1,7 @@
 """Netvisor error types mapped onto the connector's error tree (``connector.errors``).
 
-Every error carries Netvisor's ``error_type``, the verbatim Netvisor text, the HTTP status, the
+Every error carries Netvisor's ``error_type``, Netvisor's text (for a write, with every personal
+value we sent masked by :func:`mask_sent_values`), the HTTP status, the
 transaction id and the resource (path + method only), so a person can find the request in
 Netvisor's logs. :func:`error_for` is the one place that decides which class an answer becomes.
 """
