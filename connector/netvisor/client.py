@@ -42,6 +42,7 @@ from connector.netvisor.documents import (
     CustomerSummary,
     InvoiceDetail,
     InvoiceSummary,
+    PaymentTerm,
     ProductRecord,
     ProductSummary,
     RequestRecord,
@@ -211,6 +212,19 @@ class NetvisorClient:
         for summary in nvxml.parse_product_list(env.root):
             if summary.code == code:
                 return summary
+        return None
+
+    def payment_terms(self) -> list[PaymentTerm]:
+        """The company's payment terms (``paymenttermlist.nv``)."""
+        return nvxml.parse_payment_terms(self._read("paymenttermlist.nv", {}).root)
+
+    def payment_term_key(self, net_days: int) -> str | None:
+        """The NetvisorKey of a payment term of exactly ``net_days`` net days without a cash
+        discount, for ``CustomerRecord.payment_term_key``; None when the company has none (then
+        send no DefaultPaymentTerm: every invoice carries its own PaymentTermNetDays)."""
+        for term in self.payment_terms():
+            if term.net_days == net_days:
+                return term.netvisor_key
         return None
 
     def sales_invoices(

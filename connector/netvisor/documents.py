@@ -161,6 +161,16 @@ class ProductSummary:
 
 
 @dataclass(frozen=True)
+class PaymentTerm:
+    """A row of ``paymenttermlist.nv``: what a customer's ``DefaultPaymentTerm`` refers to."""
+
+    netvisor_key: str
+    description: str | None
+    net_days: int | None
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
 class InvoiceSummary:
     """A row of ``salesinvoicelist.nv``; ``total`` and ``open_sum`` in gross euros."""
 

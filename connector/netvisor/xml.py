@@ -27,6 +27,7 @@ from connector.netvisor.documents import (
     DetailProductLine,
     InvoiceDetail,
     InvoiceSummary,
+    PaymentTerm,
     ProductLine,
     ProductRecord,
     ProductSummary,
@@ -270,6 +271,26 @@ def parse_product_list(root: Element) -> list[ProductSummary]:
                 code=code,
                 name=text_of(src, "Name", "ProductName"),
                 unit_price=parse_decimal(text_of(src, "UnitPrice", "ProductUnitPrice")),
+            )
+        )
+    return found
+
+
+def parse_payment_terms(root: Element) -> list[PaymentTerm]:
+    """``paymenttermlist.nv``: ``PaymentTermList/PaymentTerm`` with NetvisorKey, Description,
+    NetDays, IsDefault."""
+    found: list[PaymentTerm] = []
+    for t in descendants(root, "PaymentTerm"):
+        key = text_of(t, "NetvisorKey", "Netvisorkey")
+        if key is None:
+            continue
+        days = text_of(t, "NetDays")
+        found.append(
+            PaymentTerm(
+                netvisor_key=key,
+                description=text_of(t, "Description"),
+                net_days=int(days) if days is not None and days.strip().isdigit() else None,
+                is_default=text_of(t, "IsDefault") == "1",
             )
         )
     return found

@@ -144,6 +144,15 @@ def test_sales_invoice_list_reply(samples) -> None:
     assert row.invoice_date == date(2025, 4, 30) and row.total == Decimal("105.30")
 
 
+def test_payment_term_list_reply(samples) -> None:
+    terms = nvxml.parse_payment_terms(reply(samples, "paymenttermlist.xml"))
+    assert [(t.netvisor_key, t.net_days, t.is_default) for t in terms] == [
+        ("1", 7, False),
+        ("2", 14, True),
+    ]
+    assert terms[1].description == "14 päivää netto"
+
+
 def test_add_reply_and_error_reply(samples) -> None:
     ok = nvxml.parse_envelope((samples.GOLDEN / "replies" / "inserted.xml").read_bytes())
     assert ok is not None and ok.ok and ok.inserted_key == "2468"

@@ -225,6 +225,7 @@ def test_a_default_payment_term_is_a_payment_term_key_never_a_day_count() -> Non
     body = nvxml.customer_xml(samples.company_customer())
     assert b'<DefaultPaymentTerm type="netvisor">2</DefaultPaymentTerm>' in body
     with client_for(sandbox) as c:
+        assert c.payment_term_key(14) == "2" and c.payment_term_key(21) is None
         c.add_customer(samples.company_customer())
         days_only = replace(samples.private_customer(), payment_term_days=14)
         assert b"DefaultPaymentTerm" not in nvxml.customer_xml(days_only)
@@ -232,5 +233,9 @@ def test_a_default_payment_term_is_a_payment_term_key_never_a_day_count() -> Non
         with pytest.raises(NetvisorInvalidData):
             c.add_customer(
                 replace(samples.private_customer(), code="cust-3", payment_term_key="14 days")
+            )
+        with pytest.raises(NetvisorInvalidData):  # a key the company does not have
+            c.add_customer(
+                replace(samples.private_customer(), code="cust-4", payment_term_key="99")
             )
     assert sorted(str(c["payment_term"]) for c in sandbox.customers()) == ["2", "None"]

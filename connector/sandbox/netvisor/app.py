@@ -113,6 +113,7 @@ _READ_RESOURCES = frozenset(
         "getproduct.nv",
         "salesinvoicelist.nv",
         "getsalesinvoice.nv",
+        "paymenttermlist.nv",
     }
 )
 

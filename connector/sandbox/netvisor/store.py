@@ -45,6 +45,13 @@ _STATUS_LABELS = {
 #: InvoiceLine, Netvisor's documented reply; the default) or ``per_line`` (one InvoiceLine per
 #: line, as we send). ``key``: the reply carries SalesInvoiceNetvisorKey (newer documents) or not
 #: (older documented replies). Comment lines come back only with ``showcommentlines=1``.
+#: The company's payment terms (paymenttermlist.nv): NetvisorKey -> (description, net days,
+#: default?). A customer's DefaultPaymentTerm type="netvisor" must name one of these keys.
+PAYMENT_TERMS: dict[str, tuple[str, int, bool]] = {
+    "1": ("7 päivää netto", 7, False),
+    "2": ("14 päivää netto", 14, True),
+    "3": ("30 päivää netto", 30, False),
+}
 REPLY_LAYOUTS = {"wrapper": ("one", "per_line"), "key": (True, False)}
 DEFAULT_REPLY_LAYOUT: dict[str, Any] = {"wrapper": "one", "key": True}
 
@@ -216,10 +223,12 @@ class NetvisorStore:
         if el is None:
             return None
         value = (el.text or "").strip()
-        if el.get("type") == "netvisor" and not value.isdigit():
+        if el.get("type") == "netvisor" and value not in PAYMENT_TERMS:
             raise NetvisorFailure(
                 "INVALID_DATA", f"DefaultPaymentTerm {value!r} is not a payment term NetvisorKey"
             )
+        if el.get("type") == "customer" and value not in {d for d, _, _ in PAYMENT_TERMS.values()}:
+            raise NetvisorFailure("INVALID_DATA", f"No payment term named {value!r}")
         return value
 
     def _save_product(self, root: Any, edit_key: str | None) -> str | None:
@@ -414,7 +423,21 @@ class NetvisorStore:
             return self._product_read(resource, query)
         if resource == "salesinvoicelist.nv":
             return [self._invoice_list(query)]
+        if resource == "paymenttermlist.nv":
+            return [self._payment_term_list()]
         return [self._get_invoices(query)]
+
+    def _payment_term_list(self) -> Any:
+        out = etree.Element("PaymentTermList")
+        for key, (description, days, is_default) in PAYMENT_TERMS.items():
+            term = etree.SubElement(out, "PaymentTerm")
+            add_child(term, "NetvisorKey", key)
+            add_child(term, "Description", description)
+            add_child(term, "NetDays", str(days))
+            add_child(term, "DiscountDays", "0")
+            add_child(term, "DiscountPercent", "0")
+            add_child(term, "IsDefault", "1" if is_default else "0")
+        return out
 
     def _customer_list(self, query: dict[str, str]) -> Any:
         if "customercodelist" in query:
