@@ -2,7 +2,9 @@
 
 Modules, one concept each: ``auth`` (headers + HMAC-SHA256 MAC), ``documents`` (wire payload value
 classes), ``xml`` (builders and lenient parsers), ``errors`` (Netvisor error types mapped onto the
-connector's error tree), ``client`` (transport, retries, one request in flight per company).
+connector's error tree, and the masking of what we sent out of Netvisor's error texts),
+``fingerprint`` (the content fingerprint reconcile compares), ``client`` (transport, retries, one
+request in flight per company). Every element sent and read: ``docs/netvisor.md``.
 """
 
 from connector.netvisor.auth import NetvisorCredentials, compute_mac, signed_headers
@@ -11,28 +13,34 @@ from connector.netvisor.documents import (
     CommentLine,
     CustomerRecord,
     CustomerSummary,
+    DetailProductLine,
     InvoiceDetail,
     InvoiceSummary,
+    PaymentTerm,
     ProductLine,
     ProductRecord,
     ProductSummary,
     RequestRecord,
     SalesInvoice,
 )
+from connector.netvisor.fingerprint import invoice_fingerprint
 
 __all__ = [
     "CommentLine",
     "CustomerRecord",
     "CustomerSummary",
+    "DetailProductLine",
     "InvoiceDetail",
     "InvoiceSummary",
     "NetvisorClient",
     "NetvisorCredentials",
+    "PaymentTerm",
     "ProductLine",
     "ProductRecord",
     "ProductSummary",
     "RequestRecord",
     "SalesInvoice",
     "compute_mac",
+    "invoice_fingerprint",
     "signed_headers",
 ]

@@ -1,6 +1,6 @@
 """Netvisor request signing: the headers every request carries and the HMAC-SHA256 MAC.
 
-MAC (``apis/netvisor.md``): key = ``customerKey&partnerKey``; message = ten values joined with
+MAC (``docs/netvisor.md``): key = ``customerKey&partnerKey``; message = ten values joined with
 ``&`` — full URL as sent (query included), sender, customerId, timestamp, language,
 organisationId, transactionId, timestampUnix, customerKey, partnerKey — both encoded ISO-8859-1;
 lowercase hex digest. Keys are never sent, they only feed the MAC.

@@ -9,6 +9,15 @@ The one place that decides "may I retry this?":
   byte left) and REQUEST_NOT_UNIQUE (Netvisor refused it before running). Any other unclear
   outcome raises :class:`NetvisorAmbiguousWrite` — mark the ledger row unknown and reconcile.
 
+After a write times out, Netvisor may still be processing it, and it refuses a second request of
+the same company meanwhile. So the client keeps the company lock and waits ``busy_wait`` seconds
+before it lets the lock go (and the next request out): one request in flight per company, even
+across a timeout. The write itself stays ambiguous.
+
+Error texts of writes go through :func:`~connector.netvisor.errors.mask_sent_values` before they
+become an exception: every personal value of the request body is masked there, so Netvisor's echo
+of a name, address, e-mail or phone never reaches the ledger, a log or the terminal.
+
 Every attempt gets a fresh transaction id and fresh timestamps, and is reported to ``on_request``.
 """
 
@@ -33,6 +42,7 @@ from connector.netvisor.documents import (
     CustomerSummary,
     InvoiceDetail,
     InvoiceSummary,
+    PaymentTerm,
     ProductRecord,
     ProductSummary,
     RequestRecord,
@@ -44,6 +54,7 @@ from connector.netvisor.errors import (
     NetvisorAmbiguousWrite,
     NetvisorInvalidData,
     error_for,
+    mask_sent_values,
 )
 
 log = get_logger("netvisor.client")
@@ -51,6 +62,8 @@ log = get_logger("netvisor.client")
 CUSTOMER_CODE_BATCH = 100
 INVOICE_KEY_BATCH = 500
 _EXCERPT = 200
+#: Upper bound of the default wait after a write timed out (seconds).
+DEFAULT_BUSY_WAIT = 30.0
 
 # One request in flight per company environment, across every client instance of the process.
 _LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
@@ -77,7 +90,10 @@ class NetvisorClient:
     """Typed Netvisor operations over httpx. Thread-safe; requests serialize per company.
 
     ``timeout`` seconds per request (generous: Netvisor can be slow); ``backoff_base`` and
-    ``backoff_cap`` seconds; ``sleep`` is injectable so tests never wait.
+    ``backoff_cap`` seconds; ``busy_wait`` seconds the company stays locked after a write timed
+    out (Netvisor may still be processing it; default: the request timeout, at most
+    ``DEFAULT_BUSY_WAIT`` = 30 s; 0 turns the wait off); ``sleep`` is injectable so
+    tests never wait.
     """
 
     def __init__(
@@ -90,11 +106,17 @@ class NetvisorClient:
         max_read_attempts: int = 5,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        busy_wait: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         on_request: Callable[[RequestRecord], None] | None = None,
     ) -> None:
         if max_read_attempts < 1:
             raise ValueError("max_read_attempts must be >= 1")
+        if busy_wait is None:
+            busy_wait = min(timeout, DEFAULT_BUSY_WAIT)
+        if busy_wait < 0:
+            raise ValueError("busy_wait must be >= 0")
+        self.busy_wait = busy_wait
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.max_read_attempts = max_read_attempts
@@ -192,6 +214,19 @@ class NetvisorClient:
                 return summary
         return None
 
+    def payment_terms(self) -> list[PaymentTerm]:
+        """The company's payment terms (``paymenttermlist.nv``)."""
+        return nvxml.parse_payment_terms(self._read("paymenttermlist.nv", {}).root)
+
+    def payment_term_key(self, net_days: int) -> str | None:
+        """The NetvisorKey of a payment term of exactly ``net_days`` net days without a cash
+        discount, for ``CustomerRecord.payment_term_key``; None when the company has none (then
+        send no DefaultPaymentTerm: every invoice carries its own PaymentTermNetDays)."""
+        for term in self.payment_terms():
+            if term.net_days == net_days:
+                return term.netvisor_key
+        return None
+
     def sales_invoices(
         self,
         *,
@@ -212,25 +247,39 @@ class NetvisorClient:
     def sales_invoice(self, netvisor_key: str) -> InvoiceDetail | None:
         """One invoice with status and private comment; None when Netvisor does not know it."""
         try:
-            env = self._read("getsalesinvoice.nv", {"netvisorkey": netvisor_key})
+            env = self._read(
+                "getsalesinvoice.nv", {"netvisorkey": netvisor_key, "showcommentlines": "1"}
+            )
         except NetvisorInvalidData:  # Netvisor answers an unknown key with INVALID_DATA
             return None
-        details = nvxml.parse_invoice_details(env.root)
-        return next(
-            (d for d in details if d.netvisor_key == netvisor_key), details[0] if details else None
+        details = nvxml.parse_invoice_details(
+            env.root, requested_keys=[netvisor_key], comment_lines_included=True
         )
+        return next((d for d in details if d.netvisor_key == netvisor_key), None)
 
     def sales_invoices_by_keys(self, keys: Iterable[str]) -> list[InvoiceDetail]:
-        """Invoices by NetvisorKey, in batches of <= 500 keys; unknown keys are left out."""
+        """Invoices by NetvisorKey, in batches of <= 500 keys; unknown keys are left out.
+
+        Comment lines are asked for (``showcommentlines=1``). A reply without keys is mapped back
+        by position only when it holds exactly as many invoices as keys were asked for (see
+        :func:`connector.netvisor.xml.parse_invoice_details`); invoices it cannot map are left
+        out, never guessed.
+        """
         wanted = list(dict.fromkeys(k for k in keys if k))
         found: list[InvoiceDetail] = []
         for i in range(0, len(wanted), INVOICE_KEY_BATCH):
             batch = wanted[i : i + INVOICE_KEY_BATCH]
             try:
-                env = self._read("getsalesinvoice.nv", {"netvisorkeylist": ",".join(batch)})
+                env = self._read(
+                    "getsalesinvoice.nv",
+                    {"netvisorkeylist": ",".join(batch), "showcommentlines": "1"},
+                )
             except NetvisorInvalidData:
                 continue
-            found.extend(nvxml.parse_invoice_details(env.root))
+            details = nvxml.parse_invoice_details(
+                env.root, requested_keys=batch, comment_lines_included=True
+            )
+            found.extend(d for d in details if d.netvisor_key in batch)
         return found
 
     # -- the requestor --------------------------------------------------------------------------
@@ -267,6 +316,14 @@ class NetvisorClient:
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.backoff_cap))
         return delay
+
+    def _wait_while_busy(self, resource: str) -> None:
+        """Called with the company lock held after a write timed out: Netvisor may still be
+        processing it, so nothing else of this company goes out for ``busy_wait`` seconds."""
+        if self.busy_wait <= 0:
+            return
+        log.info("netvisor_busy_wait", resource=resource, wait_s=self.busy_wait)
+        self._sleep(self.busy_wait)
 
     def _call(
         self,
@@ -312,6 +369,8 @@ class NetvisorClient:
         ) -> Exception:
             # A request that provably never ran is transient even on the write side.
             never_ran = error_type == "CONNECT_ERROR" or error_type in NOT_RUN_ERROR_TYPES
+            if is_write:
+                text = mask_sent_values(text, body)
             err = error_for(
                 error_type, text, is_write=is_write and not never_ran, http_status=status, **ctx
             )
@@ -332,6 +391,8 @@ class NetvisorClient:
                     raise fail("CONNECT_ERROR", _short(exc), retry_ok=True) from None
                 except httpx.TimeoutException as exc:
                     outcome = "timeout"
+                    if is_write:
+                        self._wait_while_busy(resource)
                     raise fail("TIMEOUT", _short(exc), retry_ok=not is_write) from None
                 except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                     outcome = "dropped"

@@ -35,6 +35,10 @@ class CustomerRecord:
     einvoice_address: str | None = None
     einvoice_operator: str | None = None
     payment_term_days: int | None = None
+    #: NetvisorKey of the customer's default payment term (``paymenttermlist.nv``); Netvisor's
+    #: DefaultPaymentTerm names a payment term, not a day count, so ``payment_term_days`` is
+    #: never sent on the customer (invoices carry their own PaymentTermNetDays).
+    payment_term_key: str | None = None
     is_active: bool = True
 
     def __repr__(self) -> str:  # personal data never lands in logs through a repr
@@ -53,6 +57,8 @@ class ProductRecord:
     description: str | None = None
     is_active: bool = True
     is_sales_product: bool = True
+    #: Product group name (``ProductGroup``); sent when given (public examples always send one).
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ class SalesInvoice:
         Netvisor's ``SalesInvoiceAmount`` is the invoice sum *including VAT* (the amount the
         customer pays), and ``SalesInvoiceProductLineSum`` the line's gross sum; we send both
         pre-rounded, so the total is exactly the sum of the lines. (Gross semantics: see
-        ``apis/netvisor.md``; to be confirmed against Netvisor's test environment.)
+        ``docs/netvisor.md``; to be confirmed against Netvisor's test environment.)
         """
         return sum((line.gross_sum for line in self.product_lines), ZERO)
 
@@ -155,6 +161,16 @@ class ProductSummary:
 
 
 @dataclass(frozen=True)
+class PaymentTerm:
+    """A row of ``paymenttermlist.nv``: what a customer's ``DefaultPaymentTerm`` refers to."""
+
+    netvisor_key: str
+    description: str | None
+    net_days: int | None
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
 class InvoiceSummary:
     """A row of ``salesinvoicelist.nv``; ``total`` and ``open_sum`` in gross euros."""
 
@@ -168,8 +184,28 @@ class InvoiceSummary:
 
 
 @dataclass(frozen=True)
+class DetailProductLine:
+    """A product line as ``getsalesinvoice.nv`` shows it. Money in euros as Netvisor wrote it
+    (line sums may carry four decimals); ``None`` where the reply left a value out."""
+
+    product_code: str | None
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    vat_percent: Decimal | None
+    free_text: str | None = None
+    line_sum: Decimal | None = None
+    vat_sum: Decimal | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class InvoiceDetail:
-    """The parts of ``getsalesinvoice.nv`` reconcile needs (private comment holds our key)."""
+    """What ``getsalesinvoice.nv`` tells reconcile about one invoice.
+
+    ``netvisor_key`` is the key the reply carried, or the key we asked for when the reply does not
+    repeat it (``key_in_reply`` says which). ``comment_lines`` is only meaningful when
+    ``comment_lines_included`` (the request carried ``showcommentlines=1``).
+    """
 
     netvisor_key: str
     number: str | None
@@ -178,7 +214,24 @@ class InvoiceDetail:
     customer_code: str | None
     total: Decimal | None
     private_comment: str | None
-    line_count: int
+    product_lines: tuple[DetailProductLine, ...] = ()
+    comment_lines: tuple[CommentLine, ...] = ()
+    comment_lines_included: bool = False
+    customer_netvisor_key: str | None = None
+    key_in_reply: bool = True
+
+    @property
+    def line_count(self) -> int:
+        """Product lines plus the comment lines the reply carried (kept for older callers;
+        compare content with :func:`connector.netvisor.fingerprint.invoice_fingerprint`)."""
+        return len(self.product_lines) + len(self.comment_lines)
+
+    @property
+    def total_cents(self) -> int | None:
+        """The gross total in whole cents (half up), or None when the reply had none."""
+        if self.total is None:
+            return None
+        return int(round_money(self.total) * 100)
 
 
 @dataclass(frozen=True)

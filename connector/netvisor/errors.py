@@ -1,11 +1,16 @@
 """Netvisor error types mapped onto the connector's error tree (``connector.errors``).
 
-Every error carries Netvisor's ``error_type``, the verbatim Netvisor text, the HTTP status, the
+Every error carries Netvisor's ``error_type``, Netvisor's text (for a write, with every personal
+value we sent masked by :func:`mask_sent_values`), the HTTP status, the
 transaction id and the resource (path + method only), so a person can find the request in
 Netvisor's logs. :func:`error_for` is the one place that decides which class an answer becomes.
 """
 
 from __future__ import annotations
+
+import re
+
+from lxml import etree
 
 from connector.errors import (
     AmbiguousWriteError,
@@ -143,3 +148,86 @@ def error_for(
     return cls(
         error_type, text, http_status=http_status, transaction_id=transaction_id, resource=resource
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Masking what we sent out of Netvisor's error texts
+
+#: Elements of our request bodies whose text can be personal: names, addresses, contact data and
+#: free texts (a comment or reference may name a person). Ids, codes, keys, amounts, dates and
+#: product names stay readable: a person needs them to find the record.
+PERSONAL_ELEMENTS = frozenset(
+    name.lower()
+    for name in (
+        "Name",
+        "NameExtension",
+        "StreetAddress",
+        "AdditionalAddressLine",
+        "City",
+        "PostNumber",
+        "PhoneNumber",
+        "FaxNumber",
+        "Email",
+        "EmailInvoicingAddress",
+        "HomePageUri",
+        "FinvoiceAddress",
+        "ContactPerson",
+        "ContactPersonEmail",
+        "ContactPersonPhone",
+        "DeliveryName",
+        "DeliveryStreetAddress",
+        "DeliveryCity",
+        "DeliveryPostNumber",
+        "Comment",
+        "YourDefaultReference",
+        "SalesInvoiceFreeTextBeforeLines",
+        "SalesInvoiceFreeTextAfterLines",
+        "SalesInvoiceOurReference",
+        "SalesInvoiceYourReference",
+        "SalesInvoiceProductLineFreeText",
+        "InvoicingCustomerName",
+        "InvoicingCustomerNameExtension",
+        "InvoicingCustomerAddressline",
+        "InvoicingCustomerAdditionalAddressLine",
+        "InvoicingCustomerPostnumber",
+        "InvoicingCustomerTown",
+    )
+)
+MASK = "***"
+_MIN_TOKEN = 3
+
+
+def personal_values(body: bytes | None) -> list[str]:
+    """The personal values of one of *our* request bodies (trusted XML we built), each whole and
+    each of its words of 3+ characters, longest first (so a whole value masks before its parts)."""
+    if not body:
+        return []
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return []
+    values: set[str] = set()
+    for el in root.iter():
+        if (
+            not isinstance(el.tag, str)
+            or el.tag.rsplit("}", 1)[-1].lower() not in PERSONAL_ELEMENTS
+        ):
+            continue
+        text = " ".join((el.text or "").split())
+        if not text:
+            continue
+        values.add(text)
+        values.update(w.strip(".,;:()\"'") for w in text.split() if len(w) >= _MIN_TOKEN)
+    values.discard("")
+    return sorted(values, key=len, reverse=True)
+
+
+def mask_sent_values(text: str, body: bytes | None) -> str:
+    """``text`` (an error text from Netvisor) with every personal value of ``body`` masked,
+    case-insensitively. The one place the connector cleans Netvisor's echo of what we sent."""
+    if not text:
+        return text
+    for value in personal_values(body):
+        text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
+    return text

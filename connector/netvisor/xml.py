@@ -21,10 +21,13 @@ from lxml import etree
 
 from connector.money import format_comma, to_decimal
 from connector.netvisor.documents import (
+    CommentLine,
     CustomerRecord,
     CustomerSummary,
+    DetailProductLine,
     InvoiceDetail,
     InvoiceSummary,
+    PaymentTerm,
     ProductLine,
     ProductRecord,
     ProductSummary,
@@ -273,6 +276,26 @@ def parse_product_list(root: Element) -> list[ProductSummary]:
     return found
 
 
+def parse_payment_terms(root: Element) -> list[PaymentTerm]:
+    """``paymenttermlist.nv``: ``PaymentTermList/PaymentTerm`` with NetvisorKey, Description,
+    NetDays, IsDefault."""
+    found: list[PaymentTerm] = []
+    for t in descendants(root, "PaymentTerm"):
+        key = text_of(t, "NetvisorKey", "Netvisorkey")
+        if key is None:
+            continue
+        days = text_of(t, "NetDays")
+        found.append(
+            PaymentTerm(
+                netvisor_key=key,
+                description=text_of(t, "Description"),
+                net_days=int(days) if days is not None and days.strip().isdigit() else None,
+                is_default=text_of(t, "IsDefault") == "1",
+            )
+        )
+    return found
+
+
 def parse_invoice_list(root: Element) -> list[InvoiceSummary]:
     """``salesinvoicelist.nv``: ``SalesInvoiceList/SalesInvoice`` rows."""
     found: list[InvoiceSummary] = []
@@ -294,31 +317,104 @@ def parse_invoice_list(root: Element) -> list[InvoiceSummary]:
     return found
 
 
-def parse_invoice_details(root: Element) -> list[InvoiceDetail]:
-    """``getsalesinvoice.nv`` (one ``SalesInvoice``, or many under ``SalesInvoices`` for
-    ``netvisorkeylist``)."""
+def _detail_product_line(pl: Element) -> DetailProductLine:
+    return DetailProductLine(
+        product_code=text_of(pl, "ProductIdentifier", "ProductCode"),
+        quantity=parse_decimal(text_of(pl, "SalesInvoiceProductLineQuantity")),
+        unit_price=parse_decimal(text_of(pl, "ProductUnitPrice")),
+        vat_percent=parse_decimal(text_of(pl, "ProductVatPercentage")),
+        free_text=text_of(pl, "SalesInvoiceProductLineFreeText", "SalesInvoiceProductLineFreetext"),
+        line_sum=parse_decimal(text_of(pl, "SalesInvoiceProductLineSum")),
+        vat_sum=parse_decimal(text_of(pl, "SalesInvoiceProductLineVatSum")),
+        name=text_of(pl, "ProductName"),
+    )
+
+
+def _invoice_lines(
+    invoice: Element,
+) -> tuple[tuple[DetailProductLine, ...], tuple[CommentLine, ...]]:
+    """Product and comment lines under ``InvoiceLines``, in document order, whatever the layout:
+    every line inside ONE ``InvoiceLine`` wrapper (Netvisor's documented reply), one wrapper per
+    line (what we send), or lines directly under ``InvoiceLines``."""
+    lines_el = child(invoice, "InvoiceLines")
+    if lines_el is None:
+        return (), ()
+    products: list[DetailProductLine] = []
+    comments: list[CommentLine] = []
+    for el in descendants(lines_el, "SalesInvoiceProductLine", "SalesInvoiceCommentLine"):
+        if _local(el.tag) == "salesinvoiceproductline":
+            products.append(_detail_product_line(el))
+        else:
+            comments.append(CommentLine(text_of(el, "Comment") or ""))
+    return tuple(products), tuple(comments)
+
+
+def _invoice_status(invoice: Element) -> str | None:
+    """``SalesInvoiceStatus`` (our sandbox, older replies) or ``InvoiceStatus`` whose
+    ``status`` attribute holds the machine value and whose text may be a localised label."""
+    el = child(invoice, "InvoiceStatus", "SalesInvoiceStatus", "Status")
+    if el is None:
+        return None
+    attr = next((v for k, v in el.attrib.items() if str(k).lower() == "status"), None)
+    return normalise_status(attr or text_of(el))
+
+
+def parse_invoice_details(
+    root: Element,
+    *,
+    requested_keys: list[str] | None = None,
+    comment_lines_included: bool = False,
+) -> list[InvoiceDetail]:
+    """``getsalesinvoice.nv``: one ``SalesInvoice``, or many under ``SalesInvoices`` for
+    ``netvisorkeylist``.
+
+    A reply may carry no ``SalesInvoiceNetvisorKey`` (older documented replies have none). The
+    rule for mapping such an invoice back to a key:
+
+    - one invoice in the reply and exactly one key asked for: that key;
+    - several invoices: only when *none* of them carries a key and their number equals the
+      number of keys asked for, the n-th invoice gets the n-th key (Netvisor answers in the order
+      asked; an unknown key would shift the rest, so a count mismatch maps nothing);
+    - otherwise an invoice without a key is left out (reconcile then treats it as not found and
+      holds the row for a person rather than guessing).
+    """
+    invoices = list(descendants(root, "SalesInvoice"))
+    keys_in_reply = [
+        text_of(s, "SalesInvoiceNetvisorKey", "NetvisorKey", "Netvisorkey") for s in invoices
+    ]
+    asked = list(requested_keys or [])
+    positional = (
+        bool(invoices) and all(k is None for k in keys_in_reply) and len(invoices) == len(asked)
+    )
     found: list[InvoiceDetail] = []
-    for s in descendants(root, "SalesInvoice"):
-        key = text_of(s, "SalesInvoiceNetvisorKey", "NetvisorKey", "Netvisorkey")
+    for i, (s, key) in enumerate(zip(invoices, keys_in_reply, strict=True)):
+        in_reply = key is not None
         if key is None:
-            continue
-        customer = text_of(
-            s, "InvoicingCustomerIdentifier", "SalesInvoiceCustomerCode", "CustomerCode"
-        )
-        lines = child(s, "InvoiceLines")
-        line_count = sum(1 for _ in descendants(lines, "InvoiceLine")) if lines is not None else 0
+            if positional:
+                key = asked[i]
+            else:
+                continue
+        products, comments = _invoice_lines(s)
         found.append(
             InvoiceDetail(
                 netvisor_key=key,
                 number=text_of(s, "SalesInvoiceNumber", "InvoiceNumber"),
                 invoice_date=parse_date(text_of(s, "SalesInvoiceDate", "InvoiceDate")),
-                status=normalise_status(
-                    text_of(s, "SalesInvoiceStatus", "InvoiceStatus", "Status")
+                status=_invoice_status(s),
+                customer_code=text_of(
+                    s,
+                    "InvoicingCustomerCode",
+                    "InvoicingCustomerIdentifier",
+                    "SalesInvoiceCustomerCode",
+                    "CustomerCode",
                 ),
-                customer_code=customer,
                 total=parse_decimal(text_of(s, "SalesInvoiceAmount", "InvoiceSum")),
                 private_comment=text_of(s, "SalesInvoicePrivateComment", "PrivateComment"),
-                line_count=line_count,
+                product_lines=products,
+                comment_lines=comments,
+                comment_lines_included=comment_lines_included,
+                customer_netvisor_key=text_of(s, "InvoicingCustomerNetvisorKey"),
+                key_in_reply=in_reply,
             )
         )
     return found
@@ -387,10 +483,10 @@ def customer_xml(rec: CustomerRecord) -> bytes:
         finvoice = _sub(customer, "CustomerFinvoiceDetails")
         _opt(finvoice, "FinvoiceAddress", rec.einvoice_address)
         _opt(finvoice, "FinvoiceRouterCode", rec.einvoice_operator)
-    if rec.payment_term_days is not None:
+    if rec.payment_term_key is not None:
         extra = _sub(customer, "CustomerAdditionalInformation")
-        # unverified: DefaultPaymentTerm taking net days directly
-        _sub(extra, "DefaultPaymentTerm", str(rec.payment_term_days))
+        # A reference to a payment term by its NetvisorKey (type="netvisor"), never a day count.
+        _sub(extra, "DefaultPaymentTerm", rec.payment_term_key, type="netvisor")
     return _serialise(root)
 
 
@@ -400,6 +496,7 @@ def product_xml(rec: ProductRecord) -> bytes:
     product = _sub(root, "Product")
     base = _sub(product, "ProductBaseInformation")
     _sub(base, "ProductCode", rec.code)
+    _opt(base, "ProductGroup", rec.group)
     _sub(base, "Name", rec.name)
     _opt(base, "Description", rec.description)
     _sub(base, "UnitPrice", _price(rec.unit_price), type="net")

@@ -1,4 +1,4 @@
-"""A faithful local Spotilla (API v3 as assumed in ``apis/spotilla.md``), as a WSGI app.
+"""A faithful local Spotilla (API v3 as this project assumes it), as a WSGI app.
 
 The instance is the WSGI callable: plug it into ``httpx.WSGITransport(app=sandbox)`` or serve it on
 loopback with :func:`connector.sandbox.server.serve`. Routes live under ``/api`` (``/api/v3/...``).
@@ -25,22 +25,11 @@ from urllib.parse import parse_qs
 
 from connector.domain import HELSINKI, Period
 from connector.sandbox import spotilla_data
+from connector.sandbox.kernel import FaultBook, read_body, status_line
 
 PREFIX = "/api"
 KINDS = ("customers", "collections", "products", "tasks")
 FAULT_KINDS = ("latency", "429", "5xx", "truncated_json", "401_after")
-
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    429: "Too Many Requests",
-    503: "Service Unavailable",
-}
 
 
 @dataclass
@@ -94,7 +83,7 @@ class SpotillaSandbox:
             "password": "sandbox-password",
         }
         self._tokens = {self.credentials["token"]}
-        self._faults: list[Fault] = []
+        self._faults: FaultBook[Fault] = FaultBook(FAULT_KINDS)
         self._sleep = sleep
         self._version = 0
         self._filtered: dict[tuple[Any, ...], list[str]] = {}
@@ -238,16 +227,11 @@ class SpotillaSandbox:
         after: int = 0,
     ) -> Fault:
         """Inject a fault for the next ``times`` API requests (``401_after``: after ``after``)."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
-        fault = Fault(kind, times, float(seconds), retry_after, int(after))
-        with self._lock:
-            self._faults.append(fault)
-        return fault
+        self._faults.check_kind(kind)
+        return self._faults.add(Fault(kind, times, float(seconds), retry_after, int(after)))
 
     def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     # --- WSGI --------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -269,9 +253,7 @@ class SpotillaSandbox:
             if truncate and answer.status == 200:
                 payload = payload[: max(1, len(payload) // 2)]
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-            start_response(
-                f"{answer.status} {_REASONS.get(answer.status, 'Error')}", headers + answer.headers
-            )
+            start_response(status_line(answer.status), headers + answer.headers)
             return [payload]
 
     def _apply_faults(self, environ: dict[str, Any]) -> bool:
@@ -280,18 +262,17 @@ class SpotillaSandbox:
         delay = 0.0
         with self._lock:
             self.requests_served += 1
-            for fault in list(self._faults):
+        with self._faults.held() as faults:
+            for fault in list(faults):
                 if fault.kind == "401_after":
                     if fault.after > 0:
                         fault.after -= 1
                         continue
-                    self._tokens.clear()  # every issued token expires; a login issues a new one
-                    self._faults.remove(fault)
+                    with self._lock:
+                        self._tokens.clear()  # every issued token expires; a login issues anew
+                    faults.remove(fault)
                     continue
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
+                self._faults.spend(fault)
                 if fault.kind == "latency":
                     delay += fault.seconds
                 elif fault.kind == "429":
@@ -319,11 +300,7 @@ class SpotillaSandbox:
             raise _error(401, "unauthorized", "bad or expired token")
 
     def _body(self, environ: dict[str, Any]) -> Any:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        raw = environ["wsgi.input"].read(length) if length else b""
+        raw = read_body(environ)
         try:
             return json.loads(raw) if raw else {}
         except ValueError:
@@ -416,7 +393,7 @@ class SpotillaSandbox:
             with self._lock:
                 return 200, {
                     "counts": {k: len(self._records[k]) for k in KINDS},
-                    "faults": [f.__dict__ for f in self._faults],
+                    "faults": [f.__dict__ for f in self._faults.snapshot()],
                     "requests_served": self.requests_served,
                 }
         if parts and parts[0] == "faults" and len(parts) == 1:

@@ -1,4 +1,4 @@
-"""Seeded, realistic Spotilla data in exactly the API's JSON shape (``apis/spotilla.md``).
+"""Seeded, realistic Spotilla data in exactly the API's JSON shape (the API as this project assumes it).
 
 Fixed id scheme (the example mapping files are written against it):
 

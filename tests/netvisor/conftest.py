@@ -84,6 +84,7 @@ def company_customer() -> CustomerRecord:
         einvoice_address="003712345671",
         einvoice_operator="E204503",
         payment_term_days=14,
+        payment_term_key="2",
     )
 
 
@@ -99,6 +100,7 @@ def home_care_product() -> ProductRecord:
         unit_price=Decimal("25.00"),
         vat_percent=Decimal("0"),
         description="Kotihoidon tuntityö",
+        group="Palvelut",
     )
 
 

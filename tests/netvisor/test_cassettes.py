@@ -11,6 +11,7 @@ from connector.netvisor import xml as nvxml
 from connector.netvisor.auth import NetvisorCredentials
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.errors import NetvisorInvalidData
+from connector.netvisor.fingerprint import invoice_fingerprint
 from connector.secrets import Secret
 
 HOST = "https://isvapi.netvisor.fi"
@@ -82,6 +83,8 @@ def test_sales_invoice_add_and_get(replay, real_client, samples) -> None:
     assert key == "2468"
     assert detail.private_comment == "inv:2025-04:cust-2002:invoice"
     assert detail.status == "unsent" and detail.line_count == 4
+    # the documented reply (all lines in one wrapper, four-decimal sums) shows what we sent
+    assert invoice_fingerprint(detail) == invoice_fingerprint(samples.voucher_invoice())
 
 
 def test_rejected_credit_note_and_match(replay, real_client, samples) -> None:
