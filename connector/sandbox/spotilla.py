@@ -5,14 +5,21 @@ loopback with :func:`connector.sandbox.server.serve`. Routes live under ``/api``
 
 Admin (no auth, JSON) under ``/api/_sandbox/``: ``POST/PUT/DELETE tasks[/<id>]``,
 ``collections[/<id>]``, ``customers[/<id>]``, ``products[/<id>]`` to rehearse corrections while it
-runs; ``POST faults`` ``{kind: latency|429|5xx|truncated_json|401_after, times?, seconds?,
-retry_after?, after?}`` and ``DELETE faults``; ``GET state`` (counts). The same as Python methods.
+runs; ``POST faults`` ``{kind: latency|429|5xx|truncated_json|401_after|endless_paging, times?,
+seconds?, retry_after?, after?}`` and ``DELETE faults``; ``GET state`` (counts). The same as
+Python methods. ``endless_paging`` lasts until cleared: every list answer says ``next_page`` is
+the page after it (with the true ``total``), and pages past the end repeat the last page's records.
+
+Hostile input: an object ``{"$raw": "<JSON text>"}`` anywhere inside a record is served as that
+text verbatim, so a fixture can hold what ``json.dumps`` cannot write (``1E+999999``, an array
+nested 100 000 deep).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import secrets
 import threading
 import time
@@ -28,7 +35,18 @@ from connector.sandbox import spotilla_data
 
 PREFIX = "/api"
 KINDS = ("customers", "collections", "products", "tasks")
-FAULT_KINDS = ("latency", "429", "5xx", "truncated_json", "401_after")
+FAULT_KINDS = ("latency", "429", "5xx", "truncated_json", "401_after", "endless_paging")
+#: ``{"$raw": "<JSON text>"}`` as json.dumps writes it: served as the text itself.
+_RAW = re.compile(r'\{"\$raw": ("(?:[^"\\]|\\.)*")\}')
+
+
+def _encode(body: Any) -> bytes:
+    """``body`` as JSON, with every ``{"$raw": text}`` object replaced by ``text`` verbatim."""
+    text = json.dumps(body)
+    if '"$raw"' in text:
+        text = _RAW.sub(lambda m: json.loads(m.group(1)), text)
+    return text.encode()
+
 
 _REASONS = {
     200: "OK",
@@ -265,7 +283,7 @@ class SpotillaSandbox:
             truncate = self._apply_faults(environ)
             raise _Answer(200, self._api(method, path, query, environ))
         except _Answer as answer:
-            payload = b"" if answer.status == 204 else json.dumps(answer.body).encode()
+            payload = b"" if answer.status == 204 else _encode(answer.body)
             if truncate and answer.status == 200:
                 payload = payload[: max(1, len(payload) // 2)]
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
@@ -281,6 +299,8 @@ class SpotillaSandbox:
         with self._lock:
             self.requests_served += 1
             for fault in list(self._faults):
+                if fault.kind == "endless_paging":
+                    continue  # lasts until cleared; read by _list
                 if fault.kind == "401_after":
                     if fault.after > 0:
                         fault.after -= 1
@@ -363,9 +383,13 @@ class SpotillaSandbox:
         with self._lock:
             ids = self._matching(kind, query)
             total = len(ids)
-            chunk = ids[(page - 1) * per_page : page * per_page]
+            endless = any(f.kind == "endless_paging" for f in self._faults)
+            start = (page - 1) * per_page
+            if endless and start >= total:  # past the end: the last page again
+                start = max(0, (total - 1) // per_page * per_page)
+            chunk = ids[start : start + per_page]
             data = [self._records[kind][i] for i in chunk]  # records are never mutated in place
-        next_page = page + 1 if page * per_page < total else None
+        next_page = page + 1 if page * per_page < total or endless else None
         return {
             "data": data,
             "meta": {"page": page, "per_page": per_page, "total": total, "next_page": next_page},
