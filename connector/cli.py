@@ -1,4 +1,4 @@
-"""The ``connector`` command line (also ``python -m connector``). See DESIGN.md "Contracts".
+"""The ``connector`` command line (also ``python -m connector``). See README.md "Commands".
 
 Exit codes: 0 success; 1 run finished but some records were quarantined or rejected; 2 bad config
 or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error).

@@ -1,4 +1,4 @@
-"""A faithful local Spotilla (API v3 as assumed in ``apis/spotilla.md``), as a WSGI app.
+"""A faithful local Spotilla (API v3 as assumed in ``docs/spotilla.md``), as a WSGI app.
 
 The instance is the WSGI callable: plug it into ``httpx.WSGITransport(app=sandbox)`` or serve it on
 loopback with :func:`connector.sandbox.server.serve`. Routes live under ``/api`` (``/api/v3/...``).
