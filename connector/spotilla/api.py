@@ -28,6 +28,7 @@ Boundary rules (:func:`parse_record`, :func:`load_json`), each quarantining one 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -468,21 +469,8 @@ def _rule_for(kind: str, errors: list[Any]) -> str:
     return "invalid_record"
 
 
-def _depth_exceeds(raw: Any, limit: int) -> bool:
-    """True when containers nest deeper than ``limit`` (iterative: no recursion on hostile input)."""
-    stack: list[tuple[Any, int]] = [(raw, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, Mapping):
-            children: Any = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, Mapping | list))
-    return False
+class _TooDeep(Exception):
+    pass
 
 
 class _TextProblem(Exception):
@@ -490,52 +478,78 @@ class _TextProblem(Exception):
         super().__init__(f"field {path} {what}")
 
 
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SHORTEST_LIMIT = min(n for limits in TEXT_LIMITS.values() for n in limits.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_identity_key(key: str) -> bool:
+    return bool(IDENTITY_CODE_KEY.search(key))
+
+
 def _path_text(path: tuple[Any, ...]) -> str:
     return _field_path(path) or "(record)"
 
 
 def _limit_for(limits: dict[tuple[str, ...], int], path: tuple[Any, ...]) -> int | None:
-    for pattern, limit in limits.items():
-        if len(pattern) == len(path) and all(
-            (p == "*" and isinstance(q, int)) or p == q for p, q in zip(pattern, path, strict=True)
-        ):
-            return limit
-    return None
+    pattern = tuple("*" if isinstance(p, int) else p for p in path)
+    return limits.get(pattern)
 
 
 def _clean_text(
     text: str, path: tuple[Any, ...], limits: dict[tuple[str, ...], int], notices: list[Any]
 ) -> str:
-    if not (text.isascii() and text.isprintable()):
+    if not (text.isascii() and text.isprintable()) and _SUSPECT.search(text):
         if _INVALID_CODE_POINT.search(text):
             raise _TextProblem(_path_text(path), "holds an invalid code point")
-        if _CONTROL.search(text):
-            if path and path[-1] in ID_FIELDS:
-                raise _TextProblem(_path_text(path), "holds a control character")
-            text = _CONTROL.sub("", text)
-    limit = _limit_for(limits, path) if limits else None
-    if limit is not None and len(text) > limit:
-        notices.append((_path_text(path), len(text), limit))
-        text = text[: limit - 1].rstrip() + ELLIPSIS
+        if path and path[-1] in ID_FIELDS:
+            raise _TextProblem(_path_text(path), "holds a control character")
+        text = _CONTROL.sub("", text)
+    if len(text) > _SHORTEST_LIMIT and limits:
+        limit = _limit_for(limits, path)
+        if limit is not None and len(text) > limit:
+            notices.append((_path_text(path), len(text), limit))
+            text = text[: limit - 1].rstrip() + ELLIPSIS
     return text
 
 
 def _clean(
-    value: Any, path: tuple[Any, ...], limits: dict[tuple[str, ...], int], notices: list[Any]
+    value: Any,
+    path: tuple[Any, ...],
+    depth: int,
+    limits: dict[tuple[str, ...], int],
+    notices: list[Any],
 ) -> Any:
-    """``value`` with text cleaned and cut (depth already bounded, so recursion is safe)."""
-    if isinstance(value, str):
+    """``value`` without identity-code keys, with text cleaned and cut, in one pass.
+
+    Raises :class:`_TooDeep` before going past :data:`MAX_RECORD_DEPTH`, so the recursion is
+    bounded whatever the input, and :class:`_TextProblem` for text that must quarantine.
+    """
+    kind = type(value)
+    if kind is str:
         return _clean_text(value, path, limits, notices)
-    if isinstance(value, Mapping):
+    if kind is dict:
+        if depth > MAX_RECORD_DEPTH:
+            raise _TooDeep()
         out = {}
         for k, v in value.items():
-            if isinstance(k, str) and _INVALID_CODE_POINT.search(k):
-                raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
-            key = _CONTROL.sub("", k) if isinstance(k, str) else k
-            out[key] = _clean(v, (*path, key), limits, notices)
+            if type(k) is str:
+                if _is_identity_key(k):
+                    continue
+                if not (k.isascii() and k.isprintable()) and _SUSPECT.search(k):
+                    if _INVALID_CODE_POINT.search(k):
+                        raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
+                    k = _CONTROL.sub("", k)
+            out[k] = _clean(v, (*path, k), depth + 1, limits, notices)
         return out
-    if isinstance(value, list):
-        return [_clean(v, (*path, i), limits, notices) for i, v in enumerate(value)]
+    if kind is list:
+        if depth > MAX_RECORD_DEPTH:
+            raise _TooDeep()
+        return [_clean(v, (*path, i), depth + 1, limits, notices) for i, v in enumerate(value)]
+    if isinstance(value, Mapping | list):  # not from JSON, but keep the same rules
+        return _clean(
+            dict(value) if isinstance(value, Mapping) else list(value), path, depth, limits, notices
+        )
     return value
 
 
@@ -545,7 +559,10 @@ def parse_record(model: type[M], raw: Any) -> M | Quarantined:
     rid = _record_id(raw)
     if not isinstance(raw, Mapping):
         return Quarantined(kind, rid, "invalid_record", f"{kind} record is not a JSON object")
-    if _depth_exceeds(raw, MAX_RECORD_DEPTH):
+    notices: list[tuple[str, int, int]] = []
+    try:
+        clean = _clean(raw, (), 1, TEXT_LIMITS.get(kind, {}), notices)
+    except _TooDeep:
         return Quarantined(
             kind,
             rid,
@@ -553,9 +570,6 @@ def parse_record(model: type[M], raw: Any) -> M | Quarantined:
             f"{kind} {rid}: nested deeper than {MAX_RECORD_DEPTH} levels; "
             "Spotilla sent a malformed record",
         )
-    notices: list[tuple[str, int, int]] = []
-    try:
-        clean = _clean(drop_identity_codes(raw), (), TEXT_LIMITS.get(kind, {}), notices)
     except _TextProblem as problem:
         return Quarantined(
             kind,
