@@ -7,6 +7,12 @@ import pytest
 
 from connector import cli
 from connector.errors import EXIT_ABORTED
+from connector.logging import configure
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_stderr(capsys):
+    configure()  # as the CLI does (an earlier test may have pointed logging elsewhere)
 
 
 def explode(args):
@@ -23,6 +29,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
     assert "status failed: unexpected KeyError at test_cli.py:" in lines[0]
     assert "--debug" in lines[0]
     assert "Traceback" not in err and "Testi" not in err
+    assert "unexpected_error" in err and "error_type=KeyError" in err  # the log line, on stderr
 
 
 @pytest.mark.parametrize("argv", [["--debug", "status"], ["status", "--debug"]])
