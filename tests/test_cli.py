@@ -10,17 +10,13 @@ from connector.errors import EXIT_ABORTED
 from connector.logging import configure
 
 
-@pytest.fixture(autouse=True)
-def _logs_to_stderr(capsys):
-    configure()  # as the CLI does (an earlier test may have pointed logging elsewhere)
-
-
 def explode(args):
     raise KeyError("Testi Henkilö Yksi")  # an exception text may hold personal data
 
 
 def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_cmd_status", explode)
+    configure()  # as the CLI does (an earlier test may have pointed logging elsewhere)
     assert cli.main(["status", "--config", "nowhere.toml"]) == EXIT_ABORTED
     out, err = capsys.readouterr()
     assert out == ""
