@@ -7,8 +7,8 @@ boundary: every value from Spotilla is checked here before anything else sees it
 Rules the models follow:
 - decimal strings (``"12.50"``) become ``Decimal``; ISO 8601 times become aware datetimes;
 - unknown fields are tolerated and dropped (``extra="ignore"``);
-- a personal identity code is removed before validation (:func:`drop_identity_codes`) and no
-  model has a field for one, so it is never stored, logged or passed on;
+- a key that may hold a personal identity code (:data:`IDENTITY_CODE_KEY`) is removed before
+  validation and no model has a field for one, so it is never stored, logged or passed on;
 - a record with a missing or malformed required field becomes a :class:`Quarantined` record
   (:func:`parse_record`) whose reason names the field and the rule, never the value.
 
