@@ -1,4 +1,4 @@
-"""The ``connector`` command line (also ``python -m connector``). See DESIGN.md "Contracts".
+"""The ``connector`` command line (also ``python -m connector``). See README.md "Commands".
 
 Exit codes: 0 success; 1 run finished but some records were quarantined or rejected; 2 bad config
 or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error).
@@ -7,6 +7,7 @@ or mappings (nothing written); 3 run aborted (authentication, lock held, fatal A
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -137,6 +138,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
+    for warning in config.secret_file_warnings():
+        print(f"warning: {warning}")
     print(f"config {config.path}: OK")
     print(
         f"mappings {config.mappings_folder}: {len(mappings.regions)} regions, "
@@ -478,6 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_CONFIG,
         help=f"the TOML config file (default ./{DEFAULT_CONFIG})",
     )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     parser = argparse.ArgumentParser(
         prog="connector",
         description="Spotilla -> PSOP -> Netvisor invoicing connector.",
@@ -485,6 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
         "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error).",
     )
     parser.add_argument("--version", action="version", version=f"connector {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
@@ -583,6 +592,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("connector: interrupted", file=sys.stderr)
         return EXIT_ABORTED
+    except Exception as exc:  # a bug or an unforeseen fault: one line, exit 3, no traceback
+        return _unexpected(exc, args)
+
+
+def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
+    """Report an unexpected exception in one line (type and place, never its text: it may hold
+    personal data) and log it; ``--debug`` prints the traceback to stderr."""
+    import traceback
+
+    import structlog
+
+    from connector.logging import configure, get_logger
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] or None
+    where = f"{Path(frame[0].filename).name}:{frame[0].lineno}" if frame else "?"
+    command = getattr(args, "command", None) or "connector"
+    # if logging itself fails, the one line below still tells the user
+    with contextlib.suppress(Exception):
+        if not structlog.is_configured():  # failed before the config was read: log to stderr
+            configure()
+        get_logger("cli").error(
+            "unexpected_error", command=command, error_type=type(exc).__name__, where=where
+        )
+    if getattr(args, "debug", False):
+        traceback.print_exception(exc, file=sys.stderr)
+    hint = (
+        "details above" if getattr(args, "debug", False) else "run again with --debug for details"
+    )
+    print(
+        f"connector: {command} failed: unexpected {type(exc).__name__} at {where} "
+        f"(logged as unexpected_error; {hint})",
+        file=sys.stderr,
+    )
+    return EXIT_ABORTED
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ refused.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,7 +27,7 @@ from pydantic import (
 )
 
 from connector.errors import ConfigError, ConfigProblem
-from connector.secrets import Secret, load_secret
+from connector.secrets import Secret, load_secret, secret_file_warning
 from connector.tomlsource import find_line
 
 # Keys that would hold a secret value; only their *_env / *_file forms are allowed.
@@ -37,6 +39,35 @@ SECRET_KEYS = {
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(value: str) -> str:
+    """An ``https://`` URL; ``http://`` only to a loopback host (tests, the sandbox).
+
+    Credentials travel in headers (Spotilla's token) or feed a MAC whose request Netvisor could
+    replay: over plain HTTP anybody on the path could read or reuse them.
+    """
+    parts = urlsplit(value.strip())
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return value
+    if parts.scheme == "http" and host:
+        if _is_loopback(host):
+            return value
+        raise ValueError(
+            f"http:// is refused for {host!r}: credentials would travel unencrypted; use https:// "
+            "(plain http is allowed only to 127.0.0.0/8, ::1 or localhost)"
+        )
+    raise ValueError(f"expected an https:// URL with a host, got {value!r}")
 
 
 class ConnectorSection(_Section):
@@ -95,6 +126,13 @@ class SpotillaSection(_Section):
     per_page: int = Field(100, ge=1, le=1000)
     concurrency: int = Field(4, ge=1, le=16)
     time_budget: float = Field(300.0, gt=0)
+    max_pages: int = Field(10_000, ge=1, description="pages one list read may take at most")
+    list_time_budget: float = Field(3600.0, gt=0, description="seconds one list read may take")
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure_url(cls, value: str) -> str:
+        return check_base_url(value)
 
 
 class NetvisorSection(_Section):
@@ -111,6 +149,11 @@ class NetvisorSection(_Section):
     invoice_status: Literal["unsent", "open"] = "unsent"
     payment_term_days: int = Field(14, ge=0, le=365)
     timeout: float = Field(120.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure_url(cls, value: str) -> str:
+        return check_base_url(value)
 
 
 class MappingsSection(_Section):
@@ -201,6 +244,21 @@ class Config:
     @property
     def mappings_folder(self) -> Path:
         return self.mappings.folder
+
+    def secret_file_warnings(self) -> list[str]:
+        """One line per configured secret file that group or others may read (for ``check``)."""
+        files = {
+            "spotilla.token_file": self.spotilla.token_file,
+            "spotilla.password_file": self.spotilla.password_file,
+            "netvisor.customer_key_file": self.netvisor.customer_key_file,
+            "netvisor.partner_key_file": self.netvisor.partner_key_file,
+        }
+        warnings = []
+        for key, file in files.items():
+            warning = secret_file_warning(file) if file is not None else None
+            if warning:
+                warnings.append(f"{self.path}: {key}: {warning}")
+        return warnings
 
     def load_secrets(self) -> Secrets:
         """Resolve every secret; raises ConfigError naming the key (never the value)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 _REGISTRY: set[str] = set()
@@ -76,4 +77,25 @@ def load_secret(
             if s
         )
         raise ValueError(f"{name}: no value found in {where or 'any configured source'}")
+    return None
+
+
+def secret_file_warning(file: str | os.PathLike[str]) -> str | None:
+    """Why the secret file at ``file`` is exposed (group or others may read it), else ``None``.
+
+    A missing file is not this function's business (:func:`load_secret` reports it).
+    """
+    path = Path(file).expanduser()
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        who = " and ".join(
+            w for w, bit in (("group", stat.S_IRGRP), ("others", stat.S_IROTH)) if mode & bit
+        )
+        return (
+            f"secret file {path} is readable by {who} (mode {mode:04o}); "
+            f"make it owner-only: chmod 600 {path}"
+        )
     return None

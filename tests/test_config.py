@@ -421,3 +421,68 @@ def test_the_config_is_immutable(tmp_path: Path) -> None:
         config.path = tmp_path  # type: ignore[misc]
     with pytest.raises(ValueError):  # pydantic frozen model
         config.netvisor.customer_id = "other"  # type: ignore[misc]
+
+
+# -- transport and file modes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "url"),
+    [
+        ("spotilla", "http://api.spotilla.fi/api"),
+        ("netvisor", "http://isvapi.netvisor.fi"),
+        ("spotilla", "http://10.0.0.5:8080/api"),
+        ("netvisor", "ftp://isvapi.netvisor.fi"),
+        ("spotilla", "api.spotilla.fi/api"),
+    ],
+)
+def test_a_base_url_over_plain_http_to_a_remote_host_is_refused_with_file_line_and_key(
+    tmp_path: Path, section: str, url: str
+) -> None:
+    text = add_to_section(MINIMAL, section, f'base_url = "{url}"')
+    [problem] = problems_of(write(tmp_path, text))
+    assert problem.key == f"{section}.base_url"
+    assert problem.line == SECTION_LINE[section] + 1
+    assert problem.file.endswith("config.toml")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.spotilla.fi/api",
+        "http://127.0.0.1:8080/api",
+        "http://127.5.6.7/api",
+        "http://[::1]:9000/api",
+        "http://localhost:8000/api",
+    ],
+)
+def test_https_anywhere_and_http_to_loopback_are_accepted(tmp_path: Path, url: str) -> None:
+    text = add_to_section(MINIMAL, "spotilla", f'base_url = "{url}"')
+    assert load_config(write(tmp_path, text)).spotilla.base_url == url
+
+
+def test_paging_bounds_have_generous_finite_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    assert config.spotilla.max_pages == 10_000 and config.spotilla.list_time_budget == 3600
+    text = add_to_section(MINIMAL, "spotilla", "max_pages = 0")
+    [problem] = problems_of(write(tmp_path, text))
+    assert problem.key == "spotilla.max_pages"
+
+
+def test_a_secret_file_readable_by_group_or_others_is_warned_about(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for name in ("customer", "partner"):
+        (keys / name).write_text("x" * 12 + "\n", encoding="utf-8")
+    (keys / "customer").chmod(0o600)
+    (keys / "partner").chmod(0o644)
+    text = add_to_section(MINIMAL, "netvisor", 'customer_key_file = "keys/customer"')
+    text = add_to_section(text, "netvisor", 'partner_key_file = "keys/partner"')
+    config = load_config(write(tmp_path, text))
+    [warning] = config.secret_file_warnings()
+    assert "netvisor.partner_key_file" in warning and "group and others" in warning
+    assert "0644" in warning and "chmod 600" in warning and "xxxx" not in warning
+    (keys / "partner").chmod(0o640)
+    assert "readable by group " in config.secret_file_warnings()[0]
+    (keys / "partner").chmod(0o600)
+    assert config.secret_file_warnings() == []

@@ -58,6 +58,30 @@ VOUCHER_COLUMNS = (
     "valid_to",
 )
 _DECIMAL_COLUMNS = {"unit_value", "balance", "monthly_fee", "quantity_per_period"}
+#: CSV columns holding free text; every other column holds a code, id, number or date.
+_TEXT_COLUMNS = {"name"}
+#: First characters that make a spreadsheet read a cell as a formula (formula injection).
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _formula_problem(
+    file: str, line: int, column: str, index: int, value: str
+) -> ConfigProblem | None:
+    """A problem when a code, id, number or date cell looks like a spreadsheet formula.
+
+    Such a cell comes from a tampered or careless spreadsheet export. No code, id, date or
+    amount of the mapping files is negative or signed, so ``-`` and ``+`` are refused as well;
+    only free-text columns (:data:`_TEXT_COLUMNS`) may start with these characters.
+    """
+    if column in _TEXT_COLUMNS or not value.startswith(_FORMULA_STARTS):
+        return None
+    return ConfigProblem(
+        file,
+        line,
+        column,
+        f"column {index} ({column}) starts with {value[0]!r}, which a spreadsheet runs as a "
+        "formula; codes, ids, numbers and dates never start with = + - @ (the row is skipped)",
+    )
 
 
 @dataclass(frozen=True)
@@ -304,23 +328,31 @@ def _csv_rows(
                 out.add(ConfigProblem(path.name, 1, name, "unknown column"))
         for name in sorted(required - set(header)):
             out.add(ConfigProblem(path.name, 1, name, "missing column"))
+        position = {name: i for i, name in enumerate(header, start=1)}
         for row in reader:
             line = reader.line_num
             if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 continue
             clean: dict[str, Any] = {}
+            refused = False
             for key, value in row.items():
                 if key is None or key not in columns:
                     continue
                 value = (value or "").strip()
                 if not value:
                     continue
+                formula = _formula_problem(path.name, line, key, position[key], value)
+                if formula is not None:
+                    out.add(formula)
+                    refused = True
+                    continue
                 if key in _DECIMAL_COLUMNS:
                     # a bad number stays text: pydantic reports it with the column name
                     with contextlib.suppress(ValueError):
                         value = to_decimal(value)
                 clean[key] = value
-            rows.append((line, clean))
+            if not refused:
+                rows.append((line, clean))
     return rows
 
 

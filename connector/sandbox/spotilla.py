@@ -1,18 +1,25 @@
-"""A faithful local Spotilla (API v3 as this project assumes it), as a WSGI app.
+"""A faithful local Spotilla (API v3 as assumed in ``docs/spotilla.md``), as a WSGI app.
 
 The instance is the WSGI callable: plug it into ``httpx.WSGITransport(app=sandbox)`` or serve it on
 loopback with :func:`connector.sandbox.server.serve`. Routes live under ``/api`` (``/api/v3/...``).
 
 Admin (no auth, JSON) under ``/api/_sandbox/``: ``POST/PUT/DELETE tasks[/<id>]``,
 ``collections[/<id>]``, ``customers[/<id>]``, ``products[/<id>]`` to rehearse corrections while it
-runs; ``POST faults`` ``{kind: latency|429|5xx|truncated_json|401_after, times?, seconds?,
-retry_after?, after?}`` and ``DELETE faults``; ``GET state`` (counts). The same as Python methods.
+runs; ``POST faults`` ``{kind: latency|429|5xx|truncated_json|401_after|endless_paging, times?,
+seconds?, retry_after?, after?}`` and ``DELETE faults``; ``GET state`` (counts). The same as
+Python methods. ``endless_paging`` lasts until cleared: every list answer says ``next_page`` is
+the page after it (with the true ``total``), and pages past the end repeat the last page's records.
+
+Hostile input: an object ``{"$raw": "<JSON text>"}`` anywhere inside a record is served as that
+text verbatim, so a fixture can hold what ``json.dumps`` cannot write (``1E+999999``, an array
+nested 100 000 deep).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import secrets
 import threading
 import time
@@ -29,7 +36,17 @@ from connector.sandbox.kernel import FaultBook, read_body, status_line
 
 PREFIX = "/api"
 KINDS = ("customers", "collections", "products", "tasks")
-FAULT_KINDS = ("latency", "429", "5xx", "truncated_json", "401_after")
+FAULT_KINDS = ("latency", "429", "5xx", "truncated_json", "401_after", "endless_paging")
+#: ``{"$raw": "<JSON text>"}`` as json.dumps writes it: served as the text itself.
+_RAW = re.compile(r'\{"\$raw": ("(?:[^"\\]|\\.)*")\}')
+
+
+def _encode(body: Any) -> bytes:
+    """``body`` as JSON, with every ``{"$raw": text}`` object replaced by ``text`` verbatim."""
+    text = json.dumps(body)
+    if '"$raw"' in text:
+        text = _RAW.sub(lambda m: json.loads(m.group(1)), text)
+    return text.encode()
 
 
 @dataclass
@@ -249,7 +266,7 @@ class SpotillaSandbox:
             truncate = self._apply_faults(environ)
             raise _Answer(200, self._api(method, path, query, environ))
         except _Answer as answer:
-            payload = b"" if answer.status == 204 else json.dumps(answer.body).encode()
+            payload = b"" if answer.status == 204 else _encode(answer.body)
             if truncate and answer.status == 200:
                 payload = payload[: max(1, len(payload) // 2)]
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
@@ -264,6 +281,8 @@ class SpotillaSandbox:
             self.requests_served += 1
         with self._faults.held() as faults:
             for fault in list(faults):
+                if fault.kind == "endless_paging":
+                    continue  # lasts until cleared; read by _list
                 if fault.kind == "401_after":
                     if fault.after > 0:
                         fault.after -= 1
@@ -340,9 +359,13 @@ class SpotillaSandbox:
         with self._lock:
             ids = self._matching(kind, query)
             total = len(ids)
-            chunk = ids[(page - 1) * per_page : page * per_page]
+            endless = any(f.kind == "endless_paging" for f in self._faults.snapshot())
+            start = (page - 1) * per_page
+            if endless and start >= total:  # past the end: the last page again
+                start = max(0, (total - 1) // per_page * per_page)
+            chunk = ids[start : start + per_page]
             data = [self._records[kind][i] for i in chunk]  # records are never mutated in place
-        next_page = page + 1 if page * per_page < total else None
+        next_page = page + 1 if page * per_page < total or endless else None
         return {
             "data": data,
             "meta": {"page": page, "per_page": per_page, "total": total, "next_page": next_page},

@@ -1,26 +1,44 @@
 """The assumed shape of Spotilla API v3: paths, page forms and pydantic models of the JSON.
 
-This is THE one module that knows Spotilla's JSON (see ``apis/spotilla.md``). Aligning the
-connector with the full Postman collection should be a change to this file only.
+This is THE one module that knows Spotilla's JSON (see ``docs/spotilla.md``). Aligning the
+connector with the full Postman collection should be a change to this file only. It is also the
+boundary: every value from Spotilla is checked here before anything else sees it.
 
 Rules the models follow:
 - decimal strings (``"12.50"``) become ``Decimal``; ISO 8601 times become aware datetimes;
 - unknown fields are tolerated and dropped (``extra="ignore"``);
-- a personal identity code is removed before validation (:func:`drop_identity_codes`) and no
-  model has a field for one, so it is never stored, logged or passed on;
+- a key that may hold a personal identity code (:data:`IDENTITY_CODE_KEY`) is removed before
+  validation and no model has a field for one, so it is never stored, logged or passed on;
 - a record with a missing or malformed required field becomes a :class:`Quarantined` record
   (:func:`parse_record`) whose reason names the field and the rule, never the value.
+
+Boundary rules (:func:`parse_record`, :func:`load_json`), each quarantining one record only:
+- nesting deeper than :data:`MAX_RECORD_DEPTH` -> rule ``too_deep`` (a page nested too deep for
+  the JSON parser is read with the deep parts cut out, so only their records are quarantined);
+- a lone surrogate or U+FFFE/U+FFFF anywhere in a record -> rule ``invalid_text``: such text can
+  be neither hashed nor written as XML 1.0, and guessing what it meant would change a name;
+- control characters (C0 except TAB, LF, CR; DEL; C1 U+0080-U+009F) are removed from text; in an
+  identifier field (:data:`ID_FIELDS`) they quarantine the record (``invalid_text``) instead,
+  since a silently changed id could merge two records;
+- quantities, hours and prices must be finite and within :data:`NUMBER_LIMITS` (at most
+  :data:`MAX_DECIMALS` decimals) -> else rule ``number_out_of_range``;
+- text longer than Netvisor's field (:data:`TEXT_LIMITS`) is cut to the limit, ending in "…",
+  and logged as a notice (``spotilla_text_truncated``: kind, id, field and lengths, never text).
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -28,8 +46,10 @@ from pydantic import (
     Field,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
 from connector.domain import Quarantined
+from connector.logging import get_logger
 from connector.money import to_decimal
 
 # --- paths (relative to the base URL, which ends in ``/api``) --------------------------------
@@ -55,18 +75,83 @@ PARAM_UPDATED_SINCE = "updated_since"  # ISO 8601 with offset
 TASK_STATUSES = frozenset({"open", "in_progress", "completed", "approved", "cancelled"})
 
 
+# --- boundary limits -------------------------------------------------------------------------
+#: Containers nested deeper than this inside one record quarantine it (a task is 3 deep).
+MAX_RECORD_DEPTH = 12
+#: Containers nested deeper than this in a page are cut out before parsing (see load_json).
+MAX_PAGE_DEPTH = 64
+#: Largest magnitude accepted, per kind of number (a sane bound, not a business rule).
+NUMBER_LIMITS = {
+    "quantity": Decimal(1_000_000),  # units on one product row
+    "hours": Decimal(1_000),  # hours on one hour row (one date)
+    "price": Decimal(1_000_000),  # euros per unit
+}
+#: Most decimals a quantity, hour count or price may carry.
+MAX_DECIMALS = 10
+#: Netvisor's field lengths (characters) for the texts that reach it, keyed by kind and field
+#: path ("*" = any list index). customer.nv Name 250, StreetAddress/City 80, PostNumber 50 are
+#: Netvisor's published limits; product Name 200, line free text 500 and the folder name (it
+#: reaches invoices inside 500-character comment and free-text fields) 250 are assumed.
+TEXT_LIMITS: dict[str, dict[tuple[str, ...], int]] = {
+    "customer": {
+        ("name",): 250,
+        ("address", "street"): 80,
+        ("address", "city"): 80,
+        ("address", "postal_code"): 50,
+    },
+    "collection": {("name",): 250},
+    "product": {("name",): 200},
+    "task": {("rows", "*", "description"): 500},
+}
+#: Fields holding identifiers: a control character in one quarantines the record.
+ID_FIELDS = frozenset(
+    {"id", "collection_id", "parent_id", "customer_id", "spot_id", "product_code", "code"}
+)
+ELLIPSIS = "…"
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVALID_CODE_POINT = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def _log() -> Any:
+    return get_logger("spotilla.api")
+
+
 def _decimal(value: Any) -> Decimal:
     """Accept a decimal string (``"1.5"``, ``"1,5"``) or a JSON number; refuse anything else."""
     if isinstance(value, bool):
         raise ValueError("expected a decimal number")
     if isinstance(value, float):  # a JSON number: keep its shortest decimal spelling
+        if not math.isfinite(value):
+            raise PydanticCustomError("non_finite_number", "not a finite number")
         value = repr(value)
     if not isinstance(value, str | int | Decimal):
         raise ValueError("expected a decimal number")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise PydanticCustomError("non_finite_number", "not a finite number")
     try:
         return to_decimal(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError) as exc:
+        if "finite" in str(exc):
+            raise PydanticCustomError("non_finite_number", "not a finite number") from None
         raise ValueError("not a decimal number") from None
+
+
+def _bounded(limit_name: str) -> Callable[[Decimal], Decimal]:
+    """A validator refusing a number beyond ``NUMBER_LIMITS[limit_name]`` or too many decimals."""
+    limit = NUMBER_LIMITS[limit_name]
+
+    def check(value: Decimal) -> Decimal:
+        exponent = value.as_tuple().exponent
+        if abs(value) > limit or (isinstance(exponent, int) and exponent < -MAX_DECIMALS):
+            raise PydanticCustomError(
+                "number_out_of_range",
+                "outside the sane range (magnitude at most {limit}, at most {decimals} decimals)",
+                {"limit": str(limit), "decimals": MAX_DECIMALS},
+            )
+        return value
+
+    return check
 
 
 def _optional_decimal(value: Any) -> Decimal | None:
@@ -75,11 +160,18 @@ def _optional_decimal(value: Any) -> Decimal | None:
     )
 
 
+def _optional_price(value: Decimal | None) -> Decimal | None:
+    return None if value is None else _bounded("price")(value)
+
+
 def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
 ApiDecimal = Annotated[Decimal, BeforeValidator(_decimal)]
+Quantity = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_bounded("quantity"))]
+Hours = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_bounded("hours"))]
+Price = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_bounded("price"))]
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Id = Annotated[str, Field(min_length=1)]
 
@@ -134,16 +226,73 @@ class Page(_Model):
 
 
 def parse_page(body: Any) -> Page:
-    """Read either page form; raise ``ValueError`` for anything else (e.g. a JSON proxy answer)."""
+    """Read either page form; raise ``ValueError`` for anything else (e.g. a JSON proxy answer).
+
+    The object form must carry paging metadata with a ``next_page`` (a number, or null on the
+    last page): without it nobody can tell "done" from "the rest is missing" (a contract break).
+    """
     if isinstance(body, list):
         return Page(data=body, meta=None)
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         meta = body.get("meta")
+        if not isinstance(meta, dict) or "next_page" not in meta:
+            raise ValueError("the list answer has no paging metadata (meta.next_page)")
         try:
-            return Page(data=body["data"], meta=PageMeta.model_validate(meta) if meta else None)
+            return Page(data=body["data"], meta=PageMeta.model_validate(meta))
         except ValidationError:
-            return Page(data=body["data"], meta=None)
+            raise ValueError("the list answer's paging metadata is malformed") from None
     raise ValueError("a list page must be a JSON array or an object with a 'data' array")
+
+
+def _parse_int(text: str) -> int | Decimal:
+    # a huge integer literal would hit Python's int digit limit and fail the whole page
+    return int(text) if len(text) <= 40 else Decimal(text)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _cut_deep(text: str, limit: int = MAX_PAGE_DEPTH) -> str:
+    """``text`` with every container nested deeper than ``limit`` replaced by ``null``."""
+    pieces: list[str] = []
+    depth = 0
+    cut_from: int | None = None
+    last = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            continue
+        if token in "[{":
+            depth += 1
+            if depth > limit and cut_from is None:
+                cut_from = match.start()
+        else:
+            if depth == limit + 1 and cut_from is not None:
+                pieces.append(text[last:cut_from])
+                pieces.append("null")
+                last = match.end()
+                cut_from = None
+            depth -= 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def load_json(content: bytes) -> Any:
+    """Parse a response body; ``ValueError`` when it is not JSON.
+
+    Nesting too deep for Python's parser (``RecursionError``) is cut out below
+    :data:`MAX_PAGE_DEPTH` and replaced by ``null``; the record that held it is then quarantined
+    as ``too_deep`` by :func:`parse_record`, and the rest of the page is read as usual.
+    """
+    try:
+        return json.loads(content, parse_int=_parse_int)
+    except RecursionError:
+        pass
+    text = content.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    try:
+        return json.loads(_cut_deep(text), parse_int=_parse_int)
+    except RecursionError:
+        raise ValueError("JSON nested too deep to read") from None
 
 
 # --- customers -------------------------------------------------------------------------------
@@ -212,7 +361,7 @@ class Product(_Model):
     name: str
     category: OptStr = None
     unit: OptStr = None
-    price: ApiDecimal
+    price: Price
     updated_at: AwareDatetime | None = None
 
 
@@ -221,8 +370,10 @@ class TaskRow(_Model):
     """A product row: ``quantity`` units of ``product_code``; ``unit_price`` overrides (euros)."""
 
     product_code: Annotated[str, Field(min_length=1)]
-    quantity: ApiDecimal
-    unit_price: Annotated[Decimal | None, BeforeValidator(_optional_decimal)] = None
+    quantity: Quantity
+    unit_price: Annotated[
+        Decimal | None, BeforeValidator(_optional_decimal), AfterValidator(_optional_price)
+    ] = None
     description: OptStr = None
 
 
@@ -230,7 +381,7 @@ class HourRow(_Model):
     """An hour row: ``hours`` (decimal hours) of work type ``product_code`` on ``date``."""
 
     product_code: Annotated[str, Field(min_length=1)]
-    hours: ApiDecimal
+    hours: Hours
     date: date
 
 
@@ -285,11 +436,19 @@ def drop_identity_codes(value: Any) -> Any:
     return value
 
 
+def _safe_id(text: str) -> str:
+    """An id fit for reasons, logs and the ledger: invalid code points and controls escaped."""
+    text = text.strip()[:64]
+    if _INVALID_CODE_POINT.search(text) or _CONTROL.search(text):
+        return text.encode("ascii", "backslashreplace").decode("ascii")
+    return text
+
+
 def _record_id(raw: Any) -> str:
     if isinstance(raw, Mapping):
         rid = raw.get("id")
         if isinstance(rid, str) and rid.strip():
-            return rid.strip()[:64]
+            return _safe_id(rid)
         if isinstance(rid, int) and not isinstance(rid, bool):
             return str(rid)
     return "?"
@@ -303,9 +462,95 @@ def _rule_for(kind: str, errors: list[Any]) -> str:
     def is_quantity(loc: tuple[Any, ...]) -> bool:
         return len(loc) == 3 and loc[0] in ("rows", "hours") and loc[2] in ("quantity", "hours")
 
+    if errors and all(e["type"] in ("number_out_of_range", "non_finite_number") for e in errors):
+        return "number_out_of_range"
     if kind == "task" and errors and all(is_quantity(tuple(e["loc"])) for e in errors):
         return "invalid_quantity"
     return "invalid_record"
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _TextProblem(Exception):
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(f"field {path} {what}")
+
+
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SHORTEST_LIMIT = min(n for limits in TEXT_LIMITS.values() for n in limits.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_identity_key(key: str) -> bool:
+    return bool(IDENTITY_CODE_KEY.search(key))
+
+
+def _path_text(path: tuple[Any, ...]) -> str:
+    return _field_path(path) or "(record)"
+
+
+def _limit_for(limits: dict[tuple[str, ...], int], path: tuple[Any, ...]) -> int | None:
+    pattern = tuple("*" if isinstance(p, int) else p for p in path)
+    return limits.get(pattern)
+
+
+def _clean_text(
+    text: str, path: tuple[Any, ...], limits: dict[tuple[str, ...], int], notices: list[Any]
+) -> str:
+    if not (text.isascii() and text.isprintable()) and _SUSPECT.search(text):
+        if _INVALID_CODE_POINT.search(text):
+            raise _TextProblem(_path_text(path), "holds an invalid code point")
+        if path and path[-1] in ID_FIELDS:
+            raise _TextProblem(_path_text(path), "holds a control character")
+        text = _CONTROL.sub("", text)
+    if len(text) > _SHORTEST_LIMIT and limits:
+        limit = _limit_for(limits, path)
+        if limit is not None and len(text) > limit:
+            notices.append((_path_text(path), len(text), limit))
+            text = text[: limit - 1].rstrip() + ELLIPSIS
+    return text
+
+
+def _clean(
+    value: Any,
+    path: tuple[Any, ...],
+    depth: int,
+    limits: dict[tuple[str, ...], int],
+    notices: list[Any],
+) -> Any:
+    """``value`` without identity-code keys, with text cleaned and cut, in one pass.
+
+    Raises :class:`_TooDeep` before going past :data:`MAX_RECORD_DEPTH`, so the recursion is
+    bounded whatever the input, and :class:`_TextProblem` for text that must quarantine.
+    """
+    kind = type(value)
+    if kind is str:
+        return _clean_text(value, path, limits, notices)
+    if kind is dict:
+        if depth > MAX_RECORD_DEPTH:
+            raise _TooDeep()
+        out = {}
+        for k, v in value.items():
+            if type(k) is str:
+                if _is_identity_key(k):
+                    continue
+                if not (k.isascii() and k.isprintable()) and _SUSPECT.search(k):
+                    if _INVALID_CODE_POINT.search(k):
+                        raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
+                    k = _CONTROL.sub("", k)
+            out[k] = _clean(v, (*path, k), depth + 1, limits, notices)
+        return out
+    if kind is list:
+        if depth > MAX_RECORD_DEPTH:
+            raise _TooDeep()
+        return [_clean(v, (*path, i), depth + 1, limits, notices) for i, v in enumerate(value)]
+    if isinstance(value, Mapping | list):  # not from JSON, but keep the same rules
+        return _clean(
+            dict(value) if isinstance(value, Mapping) else list(value), path, depth, limits, notices
+        )
+    return value
 
 
 def parse_record(model: type[M], raw: Any) -> M | Quarantined:
@@ -314,9 +559,26 @@ def parse_record(model: type[M], raw: Any) -> M | Quarantined:
     rid = _record_id(raw)
     if not isinstance(raw, Mapping):
         return Quarantined(kind, rid, "invalid_record", f"{kind} record is not a JSON object")
-    clean = drop_identity_codes(raw)
+    notices: list[tuple[str, int, int]] = []
     try:
-        return model.model_validate(clean)
+        clean = _clean(raw, (), 1, TEXT_LIMITS.get(kind, {}), notices)
+    except _TooDeep:
+        return Quarantined(
+            kind,
+            rid,
+            "too_deep",
+            f"{kind} {rid}: nested deeper than {MAX_RECORD_DEPTH} levels; "
+            "Spotilla sent a malformed record",
+        )
+    except _TextProblem as problem:
+        return Quarantined(
+            kind,
+            rid,
+            "invalid_text",
+            f"{kind} {rid}: {problem} (not valid in XML 1.0); fix the text in Spotilla",
+        )
+    try:
+        record = model.model_validate(clean)
     except ValidationError as exc:
         errors = exc.errors(include_input=False, include_url=False)
         problems = []
@@ -328,3 +590,8 @@ def parse_record(model: type[M], raw: Any) -> M | Quarantined:
         if len(errors) > 5:
             reason += f"; and {len(errors) - 5} more"
         return Quarantined(kind, rid, rule, reason)
+    for field, length, limit in notices:
+        _log().warning(
+            "spotilla_text_truncated", kind=kind, id=rid, field=field, length=length, limit=limit
+        )
+    return record

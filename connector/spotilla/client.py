@@ -5,6 +5,12 @@ One place decides "may I retry this?" (:meth:`SpotillaClient._request`): connect
 retried with jittered exponential back-off within a time budget per request; a 401 gets exactly
 one re-login when a password is configured; anything else is a definitive error. Every read is a
 GET, so retrying is always safe.
+
+Paging is bounded and checked (:class:`_PagingGuard`): a list read stops with a
+:class:`SpotillaApiError` naming the endpoint and page when it runs past ``max_pages``, past the
+last page its advertised ``total`` allows, or past ``list_time_budget`` seconds; an answer without
+paging metadata or an empty page whose ``next_page`` says more follows is a contract break, never
+"done". Either way the read fails as a whole (exit 3): nothing from it is billed.
 """
 
 from __future__ import annotations
@@ -112,6 +118,8 @@ class SpotillaClient:
         per_page: int = 100,
         concurrency: int = 4,
         time_budget: float = 300.0,
+        max_pages: int = 10_000,
+        list_time_budget: float = 3600.0,
         max_attempts: int = 6,
         retry_after_cap: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -124,8 +132,8 @@ class SpotillaClient:
             )
         if token is not None and not user_id:
             raise ConfigError("spotilla: an integration key needs its user_id")
-        if per_page < 1 or concurrency < 1 or max_attempts < 1:
-            raise ValueError("per_page, concurrency and max_attempts must be at least 1")
+        if per_page < 1 or concurrency < 1 or max_attempts < 1 or max_pages < 1:
+            raise ValueError("per_page, concurrency, max_attempts and max_pages must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.subdomain = subdomain
         self._user_id = user_id
@@ -135,6 +143,8 @@ class SpotillaClient:
         self._per_page = per_page
         self._concurrency = concurrency
         self._time_budget = time_budget
+        self._max_pages = max_pages
+        self._list_time_budget = list_time_budget
         self._max_attempts = max_attempts
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
@@ -216,7 +226,11 @@ class SpotillaClient:
 
     def _iter_items(self, path: str, params: dict[str, Any]) -> Iterator[Any]:
         """Every item of a paged list, in order, holding at most ``concurrency`` pages at once."""
+        guard = _PagingGuard(
+            path, self._per_page, self._max_pages, self._list_time_budget, self._clock
+        )
         page = self._get_page(path, params, 1)
+        guard.check(1, page)
         yield from page.data
         current = 1
         meta = page.meta
@@ -226,9 +240,9 @@ class SpotillaClient:
             and meta.total is not None
             and self._concurrency > 1
         ):
-            last = max(1, math.ceil(meta.total / (meta.per_page or self._per_page)))
+            last = min(guard.last_page(meta), self._max_pages)
             if meta.next_page <= last:
-                nxt = yield from self._iter_prefetched(path, params, meta.next_page, last)
+                nxt = yield from self._iter_prefetched(path, params, meta.next_page, last, guard)
                 if nxt is None:
                     return
                 meta = api.PageMeta(next_page=nxt)
@@ -237,12 +251,14 @@ class SpotillaClient:
             if meta.next_page <= current:
                 raise SpotillaApiError(f"GET {path}: paging does not advance past page {current}")
             current = meta.next_page
+            guard.before(current)
             page = self._get_page(path, params, current)
+            guard.check(current, page)
             yield from page.data
             meta = page.meta
 
     def _iter_prefetched(
-        self, path: str, params: dict[str, Any], first: int, last: int
+        self, path: str, params: dict[str, Any], first: int, last: int, guard: _PagingGuard
     ) -> Iterator[Any]:
         """Pages ``first..last`` fetched ``concurrency`` at a time, yielded in order.
 
@@ -258,7 +274,9 @@ class SpotillaClient:
                 following += 1
             while window:
                 number, future = window.popleft()
+                guard.before(number)
                 page = future.result()
+                guard.check(number, page)
                 if following <= last:
                     window.append((following, pool.submit(self._get_page, path, params, following)))
                     following += 1
@@ -327,6 +345,9 @@ class SpotillaClient:
         authenticated: bool = True,
     ) -> Any:
         """Send one request with retries; return the parsed JSON body."""
+        label = f"{method} {path}"
+        if params and api.PARAM_PAGE in params:
+            label += f" page {params[api.PARAM_PAGE]}"
         deadline = self._clock() + self._time_budget
         attempt = 0
         relogged = False
@@ -343,14 +364,14 @@ class SpotillaClient:
                     )
                 except httpx.TimeoutException as exc:
                     raise TransientError(
-                        f"{method} {path}: timed out ({type(exc).__name__})", error_type="TIMEOUT"
+                        f"{label}: timed out ({type(exc).__name__})", error_type="TIMEOUT"
                     ) from None
                 except httpx.TransportError as exc:
                     raise TransientError(
-                        f"{method} {path}: connection failed ({type(exc).__name__})",
+                        f"{label}: connection failed ({type(exc).__name__})",
                         error_type="CONNECTION",
                     ) from None
-                return self._interpret(method, path, response)
+                return self._interpret(label, response)
             except _Unauthorized:
                 if not authenticated:
                     raise
@@ -371,11 +392,11 @@ class SpotillaClient:
                 delay = self._delay(attempt, exc.retry_after)
                 if attempt >= self._max_attempts:
                     raise SpotillaUnavailableError(
-                        f"{method} {path}: gave up after {attempt} attempts; last: {exc.message}"
+                        f"{label}: gave up after {attempt} attempts; last: {exc.message}"
                     ) from exc
                 if self._clock() + delay > deadline:
                     raise SpotillaUnavailableError(
-                        f"{method} {path}: time budget of {self._time_budget:g} s spent after "
+                        f"{label}: time budget of {self._time_budget:g} s spent after "
                         f"{attempt} attempts; last: {exc.message}"
                     ) from exc
                 _log().warning(
@@ -394,29 +415,84 @@ class SpotillaClient:
         ceiling = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
         return ceiling * (0.5 + 0.5 * self._rng())
 
-    def _interpret(self, method: str, path: str, response: httpx.Response) -> Any:
+    def _interpret(self, label: str, response: httpx.Response) -> Any:
         status = response.status_code
         if 200 <= status < 300:
             try:
-                return response.json()
+                return api.load_json(response.content)
             except ValueError:  # JSONDecodeError and UnicodeDecodeError: a proxy page, a cut body
                 raise TransientError(
-                    f"{method} {path}: HTTP {status} with a body that is not JSON",
+                    f"{label}: HTTP {status} with a body that is not JSON",
                     error_type="BAD_BODY",
                 ) from None
         if status == 401:
             raise _Unauthorized()
         if status == 429:
             raise TransientError(
-                f"{method} {path}: HTTP 429 rate limited",
+                f"{label}: HTTP 429 rate limited",
                 error_type="RATE_LIMITED",
                 retry_after=_retry_after(response),
             )
         if status >= 500 or status == 408:
-            raise TransientError(f"{method} {path}: HTTP {status}", error_type=f"HTTP_{status}")
+            raise TransientError(f"{label}: HTTP {status}", error_type=f"HTTP_{status}")
         code = _error_code(response)
         raise SpotillaApiError(
-            f"{method} {path}: HTTP {status}" + (f" ({code})" if code else ""),
+            f"{label}: HTTP {status}" + (f" ({code})" if code else ""),
             status=status,
             code=code,
         )
+
+
+class _PagingGuard:
+    """The bounds and contract checks of one list read (see the module docstring)."""
+
+    def __init__(
+        self,
+        path: str,
+        per_page: int,
+        max_pages: int,
+        time_budget: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self.path = path
+        self.per_page = per_page
+        self.max_pages = max_pages
+        self.time_budget = time_budget
+        self.clock = clock
+        self.deadline = clock() + time_budget
+
+    def last_page(self, meta: api.PageMeta) -> int:
+        """The last page the advertised ``total`` allows (a huge number when none is given)."""
+        if meta.total is None:
+            return 2**62
+        return max(1, math.ceil(meta.total / (meta.per_page or self.per_page)))
+
+    def before(self, page: int) -> None:
+        """Refuse to ask for ``page`` past the ceiling or the time budget."""
+        if page > self.max_pages:
+            raise SpotillaApiError(
+                f"GET {self.path} page {page}: more than {self.max_pages} pages "
+                "(spotilla.max_pages); Spotilla's paging does not end"
+            )
+        if self.clock() > self.deadline:
+            raise SpotillaApiError(
+                f"GET {self.path} page {page}: reading the list took longer than "
+                f"{self.time_budget:g} s (spotilla.list_time_budget)"
+            )
+
+    def check(self, number: int, page: api.Page) -> None:
+        """Refuse a page that breaks the paging contract."""
+        meta = page.meta
+        if meta is None or meta.next_page is None:
+            return
+        where = f"GET {self.path} page {number}"
+        if not page.data:
+            raise SpotillaApiError(
+                f"{where}: the page is empty but next_page says page {meta.next_page} follows "
+                "(a contract break: the rest of the list may be missing)"
+            )
+        if meta.next_page > self.last_page(meta):
+            raise SpotillaApiError(
+                f"{where}: next_page {meta.next_page} is beyond the advertised total "
+                f"{meta.total} (last page {self.last_page(meta)})"
+            )

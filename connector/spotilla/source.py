@@ -1,6 +1,6 @@
 """Spotilla records -> domain records: billing customers, leaf-folder targets, billable work.
 
-Rules (DOMAIN.md §1, §4):
+Rules (docs/domain.md, targets and billable work; docs/spotilla.md):
 - a target is a leaf folder (nobody's parent); its billing customer is the one linked to the leaf
   or else to its nearest ancestor; its path is the folder names root -> leaf;
 - a company customer needs a valid Y-tunnus (python-stdnum); a private person needs none;

@@ -378,6 +378,36 @@ def test_csv_problems_name_the_row_line_and_column(folder):
     }
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_csv_code_or_number_cell_starting_like_a_formula_is_refused_naming_line_and_column(
+    folder, start
+):
+    (folder / "targets.toml").unlink()
+    write(
+        folder,
+        targets_csv="folder_id,name,region,psop_customer_number\n"
+        "L0001,Asiakas Yksi,VANTAA-KERAVA,100001\n"
+        f'L0002,Asiakas Kaksi,{start}HYPERLINK("x"),100002\n',
+        vouchers_csv="target,id,kind,psop_product,unit_value,valid_from\n"
+        f'L0001,V-1,voucher,KOTIHOITO," {start}15",2026-01-01\n',
+    )
+    found = {(p.file, p.line, p.key): p.message for p in problems(folder)}
+    assert set(found) == {("targets.csv", 3, "region"), ("vouchers.csv", 2, "unit_value")}
+    assert "column 3 (region)" in found[("targets.csv", 3, "region")]
+    assert "column 5 (unit_value)" in found[("vouchers.csv", 2, "unit_value")]
+    assert "formula" in found[("targets.csv", 3, "region")]
+
+
+def test_a_free_text_name_cell_may_start_with_a_dash(folder):
+    (folder / "targets.toml").unlink()
+    write(
+        folder,
+        targets_csv="folder_id,name,region,psop_customer_number\n"
+        "L0001,- Asiakas Yksi,VANTAA-KERAVA,100001\n",
+    )
+    assert load_mappings(folder).targets["L0001"].psop_customer_number == "100001"
+
+
 def test_csv_missing_and_unknown_columns(folder):
     (folder / "targets.toml").unlink()
     write(folder, targets_csv="folder_id,region,psop_nro\nL0001,VANTAA-KERAVA,1\n")

@@ -101,11 +101,136 @@ def test_a_list_that_grows_while_read_is_followed_to_its_end(sp):
 
 
 def test_paging_that_does_not_advance_is_an_api_error(sp):
+    item = {"id": "1", "code": "P1", "name": "x", "price": "1.00"}
+
     def handler(request):
-        return httpx.Response(200, json={"data": [], "meta": {"next_page": 1}})
+        return httpx.Response(200, json={"data": [item], "meta": {"next_page": 1}})
 
     with pytest.raises(SpotillaApiError, match="does not advance"):
         list(sp.client_for(handler, concurrency=1).iter_products())
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_an_empty_page_while_paging_continues_is_a_contract_break_naming_endpoint_and_page(
+    sp, concurrency
+):
+    full = paged(30)
+
+    def handler(request):
+        if request.url.params["page"] == "2":
+            return httpx.Response(
+                200,
+                json={"data": [], "meta": {"page": 2, "per_page": 10, "total": 30, "next_page": 3}},
+            )
+        return full(request)
+
+    client = sp.client_for(handler, per_page=10, concurrency=concurrency)
+    with pytest.raises(SpotillaApiError, match=r"GET /v3/products page 2: the page is empty"):
+        list(client.iter_products())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": [{"id": "1", "code": "P1", "name": "x", "price": "1.00"}]},
+        {"data": [], "meta": {"page": 1, "total": 0}},
+        {"data": [], "meta": "none"},
+    ],
+    ids=["no-meta", "meta-without-next-page", "meta-not-an-object"],
+)
+def test_a_list_answer_without_paging_metadata_is_a_contract_break(sp, body):
+    client = sp.client_for(lambda r: httpx.Response(200, json=body))
+    with pytest.raises(SpotillaApiError, match=r"GET /v3/products page 1: .*paging metadata"):
+        list(client.iter_products())
+
+
+def endless(*, total: int | None, calls: list[int]):
+    """A server whose next_page keeps counting, each page full of the same products."""
+
+    def handler(request):
+        page = int(request.url.params["page"])
+        calls.append(page)
+        items = [{"id": str(i), "code": f"P{i}", "name": "x", "price": "1"} for i in range(5)]
+        meta = {"page": page, "per_page": 5, "next_page": page + 1}
+        if total is not None:
+            meta["total"] = total
+        return httpx.Response(200, json={"data": items, "meta": meta})
+
+    return handler
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_endless_paging_stops_at_the_advertised_total(sp, concurrency):
+    calls: list[int] = []
+    client = sp.client_for(endless(total=20, calls=calls), per_page=5, concurrency=concurrency)
+    with pytest.raises(SpotillaApiError, match=r"GET /v3/products page 4: next_page 5 is beyond"):
+        list(client.iter_products())
+    assert max(calls) <= 4
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_endless_paging_without_a_total_stops_at_the_page_ceiling(sp, concurrency):
+    calls: list[int] = []
+    client = sp.client_for(
+        endless(total=None, calls=calls), per_page=5, concurrency=concurrency, max_pages=25
+    )
+    with pytest.raises(SpotillaApiError, match=r"GET /v3/products page 26: more than 25 pages"):
+        list(client.iter_products())
+    assert len(calls) == 25
+
+
+def test_endless_paging_stops_at_the_list_time_budget(sp, clock):
+    calls: list[int] = []
+    handler = endless(total=None, calls=calls)
+
+    def slow(request):
+        clock.now += 10.0  # every page takes ten seconds of the fake clock
+        return handler(request)
+
+    client = sp.client_for(slow, clock, per_page=5, concurrency=1, list_time_budget=95)
+    with pytest.raises(SpotillaApiError, match=r"took longer than 95 s"):
+        list(client.iter_products())
+    assert len(calls) == 10
+
+
+def test_a_lying_total_cannot_make_the_prefetch_ask_past_the_ceiling(sp):
+    calls: list[int] = []
+    client = sp.client_for(
+        endless(total=10**9, calls=calls), per_page=5, concurrency=4, max_pages=12
+    )
+    with pytest.raises(SpotillaApiError, match="more than 12 pages"):
+        list(client.iter_products())
+    assert max(calls) <= 12
+
+
+def test_an_unreadable_page_fails_the_read_naming_endpoint_and_page(sp, clock):
+    def handler(request):
+        if request.url.params["page"] == "1":
+            return httpx.Response(
+                200,
+                json={
+                    "data": [{"id": "1", "code": "P1", "name": "x", "price": "1"}],
+                    "meta": {"page": 1, "per_page": 1, "total": 2, "next_page": 2},
+                },
+            )
+        return httpx.Response(200, content=b"<html>proxy error</html>")
+
+    client = sp.client_for(handler, clock, per_page=1, concurrency=1, max_attempts=2)
+    with pytest.raises(SpotillaUnavailableError, match=r"GET /v3/products page 2: gave up"):
+        list(client.iter_products())
+
+
+def test_a_page_nested_too_deep_for_the_parser_quarantines_only_that_record(sp):
+    deep = "[" * 100_000 + "]" * 100_000
+    body = (
+        '[{"id": "1", "code": "P1", "name": "x", "price": "1"},'
+        '{"id": "2", "code": "P2", "name": "x", "price": "1", "extra": ' + deep + "},"
+        '{"id": "3", "code": "P3", "name": "x", "price": "1"}]'
+    ).encode()
+    client = sp.client_for(lambda r: httpx.Response(200, content=body))
+    out = list(client.iter_products())
+    assert [getattr(o, "code", None) for o in out] == ["P1", None, "P3"]
+    assert out[1].rule == "too_deep" and out[1].record_id == "2"
 
 
 def test_tasks_are_asked_with_the_date_window_and_updated_since(sp):
