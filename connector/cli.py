@@ -1,4 +1,4 @@
-"""The ``connector`` command line (also ``python -m connector``). See README.md "Commands".
+"""The ``connector`` command line (also ``python -m connector``); see docs/operations.md.
 
 Exit codes: 0 success; 1 run finished but some records were quarantined or rejected; 2 bad config
 or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error).
@@ -18,6 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from connector import __version__
+from connector.cli_common import make_engine as _engine
+from connector.cli_common import parse_period as _period
+from connector.cli_common import run_config as _config
+from connector.cli_common import stop_on_signals as _stop_on_signals
+from connector.cli_ledger import cmd_quarantine as _cmd_quarantine
+from connector.cli_ledger import cmd_status as _cmd_status
 from connector.errors import (
     EXIT_ABORTED,
     EXIT_CONFIG,
@@ -29,95 +35,6 @@ from connector.errors import (
 )
 
 DEFAULT_CONFIG = "config.toml"
-
-
-def _print_table(rows: Sequence[Sequence[Any]], head: Sequence[str], out: Any = None) -> None:
-    out = out or sys.stdout
-    cells = [[str(c) for c in head]] + [[("" if c is None else str(c)) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
-    for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
-        if n == 0:
-            print("  ".join("-" * w for w in widths), file=out)
-
-
-def _config(args: argparse.Namespace):
-    from connector.config import load_config
-    from connector.logging import configure
-
-    config = load_config(args.config)
-    configure(
-        json=config.connector.log_format == "json" or getattr(args, "log_json", False),
-        level=config.connector.log_level,
-    )
-    return config
-
-
-def _engine(args: argparse.Namespace, config, **kw: Any):
-    from connector.sync import SyncEngine, terminal_progress
-
-    secrets = config.load_secrets()
-    as_of = getattr(args, "as_of", None)
-    return SyncEngine(config, secrets, as_of=as_of, progress=terminal_progress(), **kw)
-
-
-def _period(text: str | None):
-    from connector.domain import Period
-
-    return Period.parse(text) if text else None
-
-
-def _summary(report, out: Any = None, *, detail: bool = True) -> None:
-    """A run summary a person understands (``detail``: list the quarantined records)."""
-    from connector.money import format_eur
-
-    out = out or sys.stdout
-    c = report.counts
-    print(
-        f"Run {report.run_id or '(read-only)'} — {report.command}, as of {report.today}", file=out
-    )
-    if report.built:
-        print(f"  periods invoiced: {', '.join(report.built)}", file=out)
-        extra = sorted(set(report.observed) - set(report.built))
-        if extra:
-            print(f"  periods re-read for corrections: {', '.join(extra)}", file=out)
-    print(
-        f"  read {c['extracted']} records; {report.documents} documents "
-        f"worth {format_eur(report.document_total)} (net)",
-        file=out,
-    )
-    print(
-        f"  Netvisor: {c['created']} created, {c['updated']} updated, {c['skipped']} unchanged, "
-        f"{c['rejected']} rejected, {c['unknown']} unknown, {c['failed']} not sent "
-        f"({report.netvisor_requests} requests, {report.netvisor_writes} writes)",
-        file=out,
-    )
-    if c["reconciled"] or c["replanned"] or c["restored"]:
-        print(
-            f"  reconciled: {c['reconciled']} found in Netvisor, "
-            f"{c['replanned'] + c['restored']} did not happen (sent again when still wanted)",
-            file=out,
-        )
-    if report.quarantined or report.held:
-        print(
-            f"  quarantined: {len(report.quarantined)}, held for review: {len(report.held)}",
-            file=out,
-        )
-        for q in [*report.quarantined, *report.held][: 20 if detail else 0]:
-            print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
-        more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
-        if more > 0 and detail:
-            print(f"    … and {more} more (connector quarantine list)", file=out)
-    for problem in report.problems[:20]:
-        print(f"  ! {problem}", file=out)
-    for notice in report.notices:
-        print(f"  note: {notice}", file=out)
-    if report.outbox:
-        print(f"  dry run: XML bodies written to {report.outbox}", file=out)
-    if report.stopped:
-        print("  stopped on request before all actions were done; the next run continues", file=out)
-    if report.aborted:
-        print(f"  ABORTED: {report.aborted}", file=out)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -150,10 +67,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from connector.spotilla.source import BillableWorkRules, SpotillaSource
 
     engine = _engine(args, config, mappings=mappings)
-    with engine._netvisor() as nv_client:
+    with engine.netvisor_client() as nv_client:
         nv_client.customers_by_code(["__connector_check__"])
     print(f"Netvisor {config.netvisor.base_url}: credentials OK")
-    with engine._spotilla() as sp:
+    with engine.spotilla_client() as sp:
         sp.check_credentials()
         print(f"Spotilla {config.spotilla.base_url}: credentials OK")
         master = SpotillaSource(
@@ -175,7 +92,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from connector.plan import ActionKind, render_table
+    from connector.sync import print_summary
+    from connector.sync.plan import ActionKind, render_table
 
     config = _config(args)
     report = _engine(args, config).run(command="plan", period=_period(args.period), plan_only=True)
@@ -212,25 +130,29 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         skips = sum(1 for a in actions if a.kind is ActionKind.SKIP)
         writes = sum(1 for a in actions if a.writes)
         print(f"\n{writes} writes planned, {skips} unchanged. Nothing was changed.")
-        _summary(report)
+        print_summary(report)
     return report.exit_code
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
+    from connector.sync import print_summary
+
     config = _config(args)
     stop = threading.Event()
     _stop_on_signals(stop)
     report = _engine(args, config, stop=stop).run(
         command="sync", period=_period(args.period), dry_run=args.dry_run
     )
-    _summary(report)
+    print_summary(report)
     return report.exit_code
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from connector.sync import print_summary
+
     config = _config(args)
     report = _engine(args, config).run(command="reconcile", scope="reconcile")
-    _summary(report)
+    print_summary(report)
     return report.exit_code
 
 
@@ -255,141 +177,6 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
     return run_daemon(config, run_job)
 
 
-def _cmd_status(args: argparse.Namespace) -> int:
-    from connector.ledger import IN_DOUBT, Ledger
-
-    config = _config(args)
-    if not config.ledger_path.exists():
-        print(f"no ledger yet at {config.ledger_path}: nothing has run")
-        return EXIT_OK
-    with Ledger(config.ledger_path) as ledger:
-        runs = ledger.runs(args.runs)
-        counts = ledger.counts_by_state()
-        quarantine = ledger.quarantine()
-        in_doubt = ledger.objects(states=IN_DOUBT)
-        rejected = [o for o in ledger.objects() if o.state == "rejected"]
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "ledger": str(config.ledger_path),
-                    "runs": runs,
-                    "objects": counts,
-                    "quarantined": len(quarantine),
-                    "pending_reconciliation": [o.key for o in in_doubt],
-                    "rejected": [
-                        {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
-                        for o in rejected
-                    ],
-                },
-                indent=2,
-                default=str,
-            )
-        )
-        return EXIT_OK
-    print(f"ledger {config.ledger_path}\n")
-    print("Last runs:")
-    _print_table(
-        [
-            (
-                r["id"],
-                r["command"],
-                r["started_at"][:19],
-                r["status"],
-                r["created"],
-                r["updated"],
-                r["skipped"],
-                r["rejected"],
-                r["unknown"],
-                r["quarantined"],
-            )
-            for r in runs
-        ],
-        (
-            "RUN",
-            "COMMAND",
-            "STARTED (UTC)",
-            "STATUS",
-            "CREATED",
-            "UPDATED",
-            "UNCHANGED",
-            "REJECTED",
-            "UNKNOWN",
-            "QUARANTINED",
-        ),
-    )
-    print("\nNetvisor objects by state:")
-    _print_table(
-        [
-            (kind, state, n)
-            for kind, states in sorted(counts.items())
-            for state, n in sorted(states.items())
-        ],
-        ("KIND", "STATE", "COUNT"),
-    )
-    print(f"\nQuarantined records: {len(quarantine)} (connector quarantine list)")
-    print(
-        f"Pending reconciliation: {len(in_doubt)}" + (" (connector reconcile)" if in_doubt else "")
-    )
-    for o in rejected:
-        print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
-    return EXIT_OK
-
-
-def _cmd_quarantine(args: argparse.Namespace) -> int:
-    from connector.ledger import Ledger
-
-    config = _config(args)
-    if args.quarantine_command == "retry":
-        from connector.ledger import RunLock
-
-        ids = [int(x) for x in args.ids if x.isdigit()]
-        keys = [x for x in args.ids if not x.isdigit()]
-        with RunLock(config.ledger_path), Ledger(config.ledger_path) as ledger:
-            before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
-            replanned = ledger.replan_rejected(keys) if keys or not ids else []
-        for key in replanned:
-            print(f"  {key}: rejected by Netvisor earlier; will be sent again")
-        print(f"re-running sync to re-check {len(before)} quarantined records…")
-        stop = threading.Event()
-        _stop_on_signals(stop)
-        report = _engine(args, config, stop=stop).run(command="quarantine-retry")
-        with Ledger(config.ledger_path) as ledger:
-            still = {q.id for q in ledger.quarantine(ids=list(before))} if before else set()
-        for qid, q in before.items():
-            verdict = "still quarantined" if qid in still else "cleared"
-            print(f"  {qid}: {q.kind} {q.record_id} [{q.rule}]: {verdict}")
-        _summary(report)
-        return report.exit_code
-    with Ledger(config.ledger_path) as ledger:
-        entries = ledger.quarantine(include_resolved=args.all)
-        rejected = ledger.objects(states=["rejected"])
-    for o in rejected:
-        print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
-    if rejected:
-        print("  (fix it, then `connector quarantine retry KEY` sends it again)\n")
-    if not entries:
-        print("quarantine is empty")
-        return EXIT_OK
-    _print_table(
-        [
-            (
-                q.id,
-                q.kind,
-                q.record_id,
-                q.rule,
-                q.reason,
-                q.first_seen[:10],
-                q.last_seen[:10],
-                q.resolved_at and q.resolved_at[:10],
-            )
-            for q in entries
-        ],
-        ("ID", "KIND", "RECORD", "RULE", "REASON", "FIRST SEEN", "LAST SEEN", "RESOLVED"),
-    )
-    return EXIT_OK
-
-
 def _cmd_mappings_schema(args: argparse.Namespace) -> int:
     from connector.mapping import json_schemas
 
@@ -409,18 +196,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from connector.demo import run_demo
 
     return run_demo(workdir=args.workdir, keep=args.keep)
-
-
-def _stop_on_signals(stop: threading.Event) -> None:
-    def handler(signum: int, _frame: Any) -> None:
-        print(
-            f"\n{signal.Signals(signum).name}: finishing the current action, then stopping…",
-            file=sys.stderr,
-        )
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:

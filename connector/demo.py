@@ -96,13 +96,12 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
     """Run the demo; returns the CLI exit code of the first sync."""
     from datetime import datetime
 
-    from connector.cli import _summary
     from connector.config import load_config
     from connector.logging import configure
     from connector.sandbox.netvisor import NetvisorSandbox
     from connector.sandbox.server import serve
     from connector.sandbox.spotilla import SpotillaSandbox
-    from connector.sync import SyncEngine
+    from connector.sync import SyncEngine, print_summary
 
     out = out or sys.stdout
     started = time.monotonic()
@@ -138,7 +137,7 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
         def sync(title: str, detail: bool = False):
             print(f"== {title}", file=out)
             report = SyncEngine(config, secrets, as_of=as_of).run(command="demo")
-            _summary(report, out=out, detail=detail)
+            print_summary(report, out=out, detail=detail)
             print(file=out)
             return report
 
@@ -152,7 +151,7 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
         if changed:
             print(f"== 3. a person changes task {changed} in Spotilla (one hour less)", file=out)
             report = SyncEngine(config, secrets, as_of=as_of).run(command="demo")
-            _summary(report, out=out, detail=False)
+            print_summary(report, out=out, detail=False)
             print(
                 f"   -> {report.counts['updated']} still-unsent documents (the client's invoice and, "
                 "where a voucher paid part, the organiser's) corrected in place; nothing duplicated\n",

@@ -112,7 +112,7 @@ class RunLockedError(FatalRunError):
     error_type = "RUN_LOCKED"
 
 
-# Exit codes of the CLI (DESIGN.md "Contracts").
+# Exit codes of the CLI (docs/operations.md "Exit codes").
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # run finished, some records were quarantined or rejected
 EXIT_CONFIG = 2  # bad config or mappings, nothing written

@@ -18,19 +18,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from connector import ledger as ledger_module
-from connector.domain import Quarantined
+from connector.billing.documents import BilledLine
+from connector.domain import Period, Quarantined
 from connector.errors import FatalRunError, RunLockedError
 from connector.ledger import (
     IN_DOUBT,
     SCHEMA_VERSION,
     SETTLED,
     Ledger,
-    LedgerLine,
     LedgerState,
     ObjectKind,
     RunLock,
 )
+from connector.ledger import schema as ledger_module
 
 REPO = Path(__file__).resolve().parents[1]
 INV = "inv:2026-04:C1001:client"
@@ -50,8 +50,8 @@ def ledger(path: Path) -> Iterator[Ledger]:
 
 def line(
     line_id: str, amount: str, *, quantity: str = "1", voucher: str | None = None
-) -> LedgerLine:
-    return LedgerLine(INV, line_id, "client", "2026-04", voucher, D(quantity), D(amount))
+) -> BilledLine:
+    return BilledLine(INV, line_id, "client", Period(2026, 4), voucher, D(quantity), D(amount))
 
 
 def pending_lines(ledger: Ledger, key: str = INV) -> list[str]:
@@ -68,7 +68,7 @@ def current_lines(ledger: Ledger, key: str = INV) -> list[str]:
 
 
 def send(
-    ledger: Ledger, pending_hash: str, lines: list[LedgerLine], action: str = "create"
+    ledger: Ledger, pending_hash: str, lines: list[BilledLine], action: str = "create"
 ) -> None:
     ledger.mark_sending(
         INV,
@@ -88,7 +88,8 @@ def send(
 def test_a_new_ledger_has_the_current_schema_version(ledger: Ledger) -> None:
     assert ledger.schema_version == SCHEMA_VERSION == max(ledger_module._MIGRATIONS)
     tables = set(ledger.db.table_names())
-    assert {"runs", "objects", "billed_lines", "quarantine", "watermarks", "requests"} <= tables
+    assert {"runs", "objects", "billed_lines", "quarantine", "requests"} <= tables
+    assert "watermarks" not in tables  # never used; dropped by migration 5
 
 
 def test_the_ledger_uses_wal_and_is_private_to_its_owner(ledger: Ledger, path: Path) -> None:
@@ -101,7 +102,7 @@ def test_reopening_keeps_the_data_and_migrates_nothing_twice(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Ledger(path) as first:
-        first.set_watermark("customers", "2026-04-01T00:00:00Z")
+        first.start_run("sync")
     # A next version whose migration would fail if it ran a second time (no IF NOT EXISTS).
     nxt = SCHEMA_VERSION + 1
     migrations = {**ledger_module._MIGRATIONS, nxt: "CREATE TABLE extra (id INTEGER)"}
@@ -112,7 +113,7 @@ def test_reopening_keeps_the_data_and_migrates_nothing_twice(
         assert "extra" in second.db.table_names()
     with Ledger(path) as third:  # would raise "table extra already exists" if re-run
         assert third.schema_version == nxt
-        assert third.watermark("customers") == "2026-04-01T00:00:00Z"
+        assert [r["command"] for r in third.runs()] == ["sync"]
 
 
 def test_a_failing_migration_changes_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,12 +329,12 @@ def test_restore_settled_abandons_a_planned_edit(ledger: Ledger) -> None:
 def test_a_customer_object_without_lines(ledger: Ledger) -> None:
     ledger.mark_sending("cust:S-17", ObjectKind.CUSTOMER, pending_hash="c1", action="create")
     ledger.mark_sent("cust:S-17", "NV-C-5")
-    ledger.set_netvisor_status("cust:S-17", "active")
+    ledger.confirm_seen([("cust:S-17", "NV-C-5", "active")])
     obj = ledger.get("cust:S-17")
     assert obj is not None
     assert (obj.kind, obj.state, obj.netvisor_key, obj.content_hash, obj.netvisor_status) == (
         ObjectKind.CUSTOMER,
-        LedgerState.SENT,
+        LedgerState.CONFIRMED,
         "NV-C-5",
         "c1",
         "active",
@@ -428,37 +429,7 @@ def test_quarantine_can_leave_others_open_and_filter_by_id(ledger: Ledger) -> No
     assert [e.record_id for e in ledger.quarantine(ids=[entries[2].id])] == ["T3"]
 
 
-# -- watermarks, audit, runs -----------------------------------------------------------------
-
-
-def test_watermarks_are_set_and_moved(ledger: Ledger) -> None:
-    assert ledger.watermark("customers") is None
-    ledger.set_watermark("customers", "2026-04-01T00:00:00Z")
-    ledger.set_watermark("customers", "2026-04-02T00:00:00Z")
-    ledger.set_watermark("products", "2026-03-01T00:00:00Z")
-    assert ledger.watermark("customers") == "2026-04-02T00:00:00Z"
-    assert ledger.watermark("products") == "2026-03-01T00:00:00Z"
-
-
-def test_a_request_is_audited_without_its_body(ledger: Ledger) -> None:
-    run = ledger.start_run("sync")
-    at = datetime(2026, 4, 1, 6, 30, tzinfo=UTC)
-    ledger.audit(
-        run,
-        transaction_id="tx-0001",
-        method="POST",
-        resource="salesinvoice.nv",
-        outcome="ok",
-        http_status=200,
-        duration_ms=412,
-        at=at,
-    )
-    (row,) = ledger.requests(run)
-    assert row["transaction_id"] == "tx-0001"
-    assert (row["method"], row["resource"], row["outcome"]) == ("POST", "salesinvoice.nv", "ok")
-    assert (row["http_status"], row["duration_ms"]) == (200, 412)
-    assert row["at"] == "2026-04-01T06:30:00.000+00:00"
-    assert "body" not in row
+# -- audit, runs ----------------------------------------------------------------------------
 
 
 def test_many_requests_are_audited_in_one_go(ledger: Ledger) -> None:
@@ -479,9 +450,17 @@ def test_many_requests_are_audited_in_one_go(ledger: Ledger) -> None:
     ]
     ledger.audit_many(run, records)
     ledger.audit_many(other, [])
-    assert [r["transaction_id"] for r in ledger.requests(run)] == ["tx-0", "tx-1", "tx-2"]
-    assert ledger.requests(other) == []
-    assert len(ledger.requests()) == 3
+    rows = list(ledger.db.query("SELECT * FROM requests ORDER BY id"))
+    assert [r["transaction_id"] for r in rows] == ["tx-0", "tx-1", "tx-2"]
+    assert {r["run_id"] for r in rows} == {run}  # nothing for the other run
+    assert (rows[0]["method"], rows[0]["resource"], rows[0]["outcome"]) == (
+        "GET",
+        "customerlist.nv",
+        "ok",
+    )
+    assert (rows[1]["http_status"], rows[1]["duration_ms"]) == (200, 1)
+    assert rows[0]["at"] == "2026-04-01T00:00:00.000+00:00"
+    assert "body" not in rows[0]  # a request is audited without its body
 
 
 def test_a_run_starts_and_finishes_with_its_counts(ledger: Ledger) -> None:
@@ -524,8 +503,8 @@ PERSONAL = re.compile(
 )
 
 
-# The name of a watermark (e.g. "customers") and SQLite's own bookkeeping, not a person's name.
-NOT_PERSONAL = {"watermarks.name", "sqlite_sequence.name", "watermark.name", "set_watermark.name"}
+# SQLite's own bookkeeping, not a person's name.
+NOT_PERSONAL = {"sqlite_sequence.name"}
 
 
 def test_no_ledger_column_can_hold_personal_data(ledger: Ledger) -> None:
@@ -540,7 +519,7 @@ def test_no_ledger_column_can_hold_personal_data(ledger: Ledger) -> None:
 
 
 def test_no_ledger_api_accepts_personal_data(ledger: Ledger) -> None:
-    fields = [f"LedgerLine.{f.name}" for f in dataclasses.fields(LedgerLine)]
+    fields = [f"BilledLine.{f.name}" for f in dataclasses.fields(BilledLine)]
     params = [
         f"{name}.{p}"
         for name, member in inspect.getmembers(Ledger, inspect.isfunction)
@@ -631,3 +610,36 @@ def test_release_is_idempotent_and_the_context_manager_releases(path: Path) -> N
     lock.release()
     with RunLock(path):
         assert RunLock(path).path.exists()
+
+
+def test_a_version_4_ledger_gains_the_psop_customer_number_and_keeps_its_lines(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = {v: sql for v, sql in ledger_module._MIGRATIONS.items() if v <= 4}
+    with monkeypatch.context() as m:
+        m.setattr(ledger_module, "_MIGRATIONS", old)
+        m.setattr(ledger_module, "SCHEMA_VERSION", 4)
+        with Ledger(path) as v4:
+            v4.db.execute(
+                "INSERT INTO billed_lines (document_key, version, seq, line_id, role, period,"
+                " voucher_id, quantity, amount) VALUES (?,?,?,?,?,?,?,?,?)",
+                [INV, "current", 0, "T1:h0", "client", "2026-04", None, "1", "25.00"],
+            )
+            v4.db.conn.commit()
+            assert v4.schema_version == 4
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        (kept,) = ledger.billed_lines(document_key=INV)
+        assert (kept.period, kept.amount, kept.psop_customer_number) == (
+            Period(2026, 4),
+            D("25.00"),
+            None,
+        )
+        key = "inv:2026-05:C1001:client"
+        with_number = dataclasses.replace(line("T2:h0", "30.00"), document_key=key)
+        with_number = dataclasses.replace(with_number, psop_customer_number="P-4711")
+        ledger.mark_sending(
+            key, ObjectKind.INVOICE, pending_hash="h", action="create", lines=[with_number]
+        )
+        ledger.mark_sent(key, "NV-9")
+        assert ledger.billed_lines(document_key=key) == [with_number]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
 
+from connector import hashing
 from connector.domain import Period
 from connector.money import line_amount, total
 
@@ -77,6 +75,8 @@ class BilledLine:
     unit_price: Decimal | None = None  # euros per unit
     vat_percent: Decimal | None = None
     vat_code: str | None = None
+    # the PSOP customer number the line was billed for, when known (stored by the ledger)
+    psop_customer_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,20 +142,6 @@ class InvoiceDocument:
         return self.total < 0
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value else "0"
-    if isinstance(value, date | Period):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return [_canonical(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
-        out = {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
-        out["__type__"] = type(value).__name__
-        return out
-    return value
-
-
 def content_hash(
     *,
     key: str,
@@ -168,7 +154,7 @@ def content_hash(
     free_text_before: str | None,
     free_text_after: str | None,
 ) -> str:
-    """sha256 over a canonical JSON rendering of everything that would be sent."""
+    """The content hash (``connector.hashing``) of everything that would be sent."""
     payload = {
         "key": key,
         "kind": str(kind),
@@ -178,10 +164,9 @@ def content_hash(
         "payment_term_days": payment_term_days,
         "free_text_before": free_text_before,
         "free_text_after": free_text_after,
-        "lines": _canonical(lines),
+        "lines": lines,
     }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashing.content_hash(payload)
 
 
 def priced(quantity: Decimal, amount: Decimal) -> tuple[Decimal, Decimal]:

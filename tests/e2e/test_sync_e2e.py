@@ -11,7 +11,7 @@ from connector.ledger import LedgerState
 
 
 def test_domain_correction_example_april_may_june_60_20_40(make_env):
-    """DOMAIN.md §3: entry 3 of April is wrong and deleted after April locked; May nets it."""
+    """A correction: entry 3 of April is wrong and deleted after April locked; May nets it."""
     data = base_data()
     data["tasks"] = [
         task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from connector.hashing import content_hash
 from connector.ledger import LedgerState, ObjectKind, OwnedObject
 from connector.netvisor import documents as nv
-from connector.plan import ActionKind, DesiredObject, content_hash, decide, make_plan, render_table
+from connector.sync.desired import DesiredObject
+from connector.sync.plan import ActionKind, decide, make_plan, render_table
 
 
 def customer(code: str = "SP-P0001", name: str = "Testi Asiakas") -> DesiredObject:

@@ -1,0 +1,62 @@
+"""Helpers the command groups share: loading the config, building the engine, signals, tables."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from connector.config import Config
+from connector.domain import Period
+from connector.sync import SyncEngine
+
+
+def run_config(args: argparse.Namespace) -> Config:
+    from connector.config import load_config
+    from connector.logging import configure
+
+    config = load_config(args.config)
+    configure(
+        json=config.connector.log_format == "json" or getattr(args, "log_json", False),
+        level=config.connector.log_level,
+    )
+    return config
+
+
+def make_engine(args: argparse.Namespace, config: Config, **kw: Any) -> SyncEngine:
+    from connector.sync import terminal_progress
+
+    secrets = config.load_secrets()
+    as_of = getattr(args, "as_of", None)
+    return SyncEngine(config, secrets, as_of=as_of, progress=terminal_progress(), **kw)
+
+
+def parse_period(text: str | None) -> Period | None:
+    return Period.parse(text) if text else None
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT finish the action under way, then stop the run."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        print(
+            f"\n{signal.Signals(signum).name}: finishing the current action, then stopping…",
+            file=sys.stderr,
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def print_table(rows: Sequence[Sequence[Any]], head: Sequence[str], out: Any = None) -> None:
+    out = out or sys.stdout
+    cells = [[str(c) for c in head]] + [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        if n == 0:
+            print("  ".join("-" * w for w in widths), file=out)

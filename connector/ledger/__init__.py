@@ -1,0 +1,45 @@
+"""The sync ledger: a SQLite file that makes every run safe to repeat and every crash safe to resume.
+
+What it holds (ids, keys, hashes, amounts, states, error types — never names, identity codes or
+addresses):
+
+- ``runs``          one row per run with its counts and outcome (``runs.py``)
+- ``objects``       every Netvisor object the connector owns, with its state machine
+                    (planned -> sending -> sent -> confirmed; rejected; unknown) (``objects.py``)
+- ``billed_lines``  which task line went into which document with which amounts; the version
+                    being sent is kept as ``pending`` and becomes ``current`` only when Netvisor
+                    has it, in the same transaction as the state change (``objects.py``)
+- ``quarantine``    records a rule stopped: rule, reason, first/last seen, resolved
+                    (``quarantine.py``)
+- ``requests``      request audit: transaction id, resource, outcome (no bodies) (``runs.py``)
+
+Connections use WAL and a busy timeout; every write is one short transaction; no transaction is
+ever held open across an HTTP call. The schema is versioned and migrated forward on open
+(``schema.py``). Plain SQL rather than sqlite-utils' table helpers: the writes are upserts with
+expressions (``attempts + 1``, ``COALESCE``) and multi-statement transactions whose boundaries
+carry the intent-before-write rule, which the helpers would hide.
+"""
+
+from connector.ledger.lock import RunLock
+from connector.ledger.records import (
+    IN_DOUBT,
+    SETTLED,
+    LedgerState,
+    ObjectKind,
+    OwnedObject,
+    QuarantineEntry,
+)
+from connector.ledger.schema import SCHEMA_VERSION
+from connector.ledger.store import Ledger
+
+__all__ = [
+    "IN_DOUBT",
+    "SCHEMA_VERSION",
+    "SETTLED",
+    "Ledger",
+    "LedgerState",
+    "ObjectKind",
+    "OwnedObject",
+    "QuarantineEntry",
+    "RunLock",
+]

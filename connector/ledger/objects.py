@@ -1,0 +1,283 @@
+"""Owned objects and their state machine; the billed lines each version carries.
+
+planned -> sending -> sent -> confirmed; rejected; unknown. The version being sent is kept as
+``pending`` (hash, action, billed lines) and becomes ``current`` only when Netvisor has it, in
+the same transaction as the state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from connector.billing.documents import BilledLine
+from connector.domain import Period
+from connector.ledger.base import LedgerBase, _clean, _now
+from connector.ledger.records import LedgerState, ObjectKind, OwnedObject
+
+
+def _opt_str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class ObjectsMixin(LedgerBase):
+    def get(self, key: str) -> OwnedObject | None:
+        rows = list(self.db.query("SELECT * FROM objects WHERE key = ?", [key]))
+        return OwnedObject.from_row(rows[0]) if rows else None
+
+    def objects(
+        self, *, kind: ObjectKind | None = None, states: Iterable[LedgerState] | None = None
+    ) -> list[OwnedObject]:
+        sql, params = "SELECT * FROM objects WHERE 1=1", []
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(str(kind))
+        if states is not None:
+            states = list(states)
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            params.extend(str(s) for s in states)
+        return [OwnedObject.from_row(r) for r in self.db.query(sql + " ORDER BY key", params)]
+
+    def counts_by_state(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for row in self.db.query(
+            "SELECT kind, state, COUNT(*) n FROM objects GROUP BY kind, state"
+        ):
+            out.setdefault(row["kind"], {})[row["state"]] = row["n"]
+        return out
+
+    def _update(self, key: str, **fields: Any) -> None:
+        fields["updated_at"] = _now()
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        cur = self.db.execute(f"UPDATE objects SET {sets} WHERE key = ?", [*fields.values(), key])
+        if cur.rowcount != 1:
+            raise KeyError(f"no ledger object {key!r}")
+
+    def mark_sending(
+        self,
+        key: str,
+        kind: ObjectKind,
+        *,
+        pending_hash: str,
+        action: str,
+        lines: Sequence[BilledLine] = (),
+        period: str | None = None,
+        customer_code: str | None = None,
+        total: Decimal | None = None,
+        run_id: int | None = None,
+        check: str | None = None,
+    ) -> None:
+        """Commit the intent to write *before* the request leaves, with the lines it carries.
+
+        One transaction: the row (created if new) goes to ``sending`` with the pending hash and
+        action; the document's pending billed lines are replaced.
+        """
+        now = _now()
+        with self.transaction():
+            self.db.execute(
+                """
+                INSERT INTO objects (key, kind, state, pending_hash, pending_action, attempts,
+                                     period, customer_code, total, run_id, created_at, updated_at,
+                                     pending_check)
+                VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?)
+                ON CONFLICT(key) DO UPDATE SET
+                    state = excluded.state, pending_hash = excluded.pending_hash,
+                    pending_action = excluded.pending_action, attempts = objects.attempts + 1,
+                    pending_check = excluded.pending_check,
+                    period = COALESCE(excluded.period, objects.period),
+                    customer_code = COALESCE(excluded.customer_code, objects.customer_code),
+                    total = COALESCE(excluded.total, objects.total),
+                    run_id = excluded.run_id, updated_at = excluded.updated_at
+                """,
+                [
+                    key,
+                    str(kind),
+                    LedgerState.SENDING,
+                    pending_hash,
+                    action,
+                    period,
+                    customer_code,
+                    str(total) if total is not None else None,
+                    run_id,
+                    now,
+                    now,
+                    check,
+                ],
+            )
+            self.db.execute(
+                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+            )
+            self._insert_lines(key, "pending", lines)
+
+    def _insert_lines(self, key: str, version: str, lines: Sequence[BilledLine]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO billed_lines (document_key, version, seq, line_id, role, period,"
+            " voucher_id, quantity, amount, product_code, unit_price, vat_percent, vat_code,"
+            " psop_customer_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    key,
+                    version,
+                    i,
+                    ln.line_id,
+                    ln.role,
+                    str(ln.period),  # stored as text: YYYY-MM
+                    ln.voucher_id,
+                    str(ln.quantity),
+                    str(ln.amount),
+                    ln.product_code,
+                    _opt_str(ln.unit_price),
+                    _opt_str(ln.vat_percent),
+                    ln.vat_code,
+                    ln.psop_customer_number,
+                )
+                for i, ln in enumerate(lines)
+            ],
+        )
+
+    def _settle(self, key: str, state: LedgerState, netvisor_key: str | None) -> None:
+        """The pending version (if any) becomes what Netvisor holds: hash and billed lines.
+
+        Three statements, no row read: this runs once per write, on the hot path.
+        """
+        # An invoice's new version replaces its old lines even when it carries none (a
+        # cancelled invoice); other objects only when the new version carries lines.
+        self.db.execute(
+            """
+            DELETE FROM billed_lines WHERE document_key = :k AND version = 'current' AND EXISTS (
+                SELECT 1 FROM objects WHERE key = :k AND pending_hash IS NOT NULL AND (
+                    kind = 'invoice' OR EXISTS (
+                        SELECT 1 FROM billed_lines WHERE document_key = :k AND version = 'pending')))
+            """,
+            {"k": key},
+        )
+        self.db.execute(
+            "UPDATE billed_lines SET version = 'current' WHERE document_key = ? AND"
+            " version = 'pending'",
+            [key],
+        )
+        cur = self.db.execute(
+            """
+            UPDATE objects SET state = :state, netvisor_key = COALESCE(:nv, netvisor_key),
+                content_hash = COALESCE(pending_hash, content_hash), pending_hash = NULL,
+                pending_action = NULL, pending_check = NULL, last_error_type = NULL,
+                last_error = NULL,
+                updated_at = :now
+            WHERE key = :k
+            """,
+            {"state": str(state), "nv": netvisor_key or None, "now": _now(), "k": key},
+        )
+        if cur.rowcount != 1:
+            raise KeyError(f"no ledger object {key!r}")
+
+    def mark_sent(self, key: str, netvisor_key: str | None) -> None:
+        """Netvisor answered OK: the pending version is now what Netvisor holds."""
+        with self.transaction():
+            self._settle(key, LedgerState.SENT, netvisor_key)
+
+    def mark_confirmed(
+        self, key: str, netvisor_key: str | None, *, status: str | None = None
+    ) -> None:
+        """Seen in Netvisor by a look-up (reconcile): adopt its key; a pending version settles."""
+        with self.transaction():
+            self._settle(key, LedgerState.CONFIRMED, netvisor_key)
+            if status is not None:
+                self._update(key, netvisor_status=status)
+
+    def confirm_seen(self, seen: Sequence[tuple[str, str, str | None]]) -> None:
+        """Objects a look-up saw in Netvisor: ``(key, netvisor_key, status)``, one transaction."""
+        if not seen:
+            return
+        with self.transaction():
+            for key, netvisor_key, status in seen:
+                self._settle(key, LedgerState.CONFIRMED, netvisor_key)
+                self._update(key, netvisor_status=status)
+
+    def mark_unknown(self, key: str, error_type: str, message: str = "") -> None:
+        """The write's outcome is unknown: reconcile decides later. Pending lines are kept."""
+        with self.transaction():
+            self._update(
+                key,
+                state=LedgerState.UNKNOWN,
+                last_error_type=error_type,
+                last_error=_clean(message),
+            )
+
+    def mark_rejected(self, key: str, error_type: str, message: str = "") -> None:
+        """Definitive business error: a person must act; no automatic retry of this version."""
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+            )
+            self._update(
+                key,
+                state=LedgerState.REJECTED,
+                last_error_type=error_type,
+                last_error=_clean(message),
+            )
+
+    def back_to_planned(self, key: str, reason: str = "") -> None:
+        """Reconcile found the write did not happen: it may be sent again."""
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+            )
+            self._update(key, state=LedgerState.PLANNED, last_error=_clean(reason) or None)
+
+    def restore_settled(self, key: str, reason: str = "") -> None:
+        """An edit that provably did not apply (never left, or a look-up shows the old version):
+        the row is again what Netvisor holds (``sent``, old hash and lines); the next run
+        decides afresh whether the edit is still wanted and still allowed."""
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+            )
+            self._update(
+                key,
+                state=LedgerState.SENT,
+                pending_hash=None,
+                pending_action=None,
+                pending_check=None,
+                last_error=_clean(reason) or None,
+            )
+
+    def replan_rejected(self, keys: Sequence[str] = ()) -> list[str]:
+        """A person fixed what Netvisor refused: let rejected objects (all, or ``keys``) be sent
+        again by the next run. Returns the keys replanned."""
+        rows = [r for r in self.objects(states=[LedgerState.REJECTED]) if not keys or r.key in keys]
+        with self.transaction():
+            for row in rows:
+                self._update(row.key, state=LedgerState.PLANNED)
+        return [r.key for r in rows]
+
+    # -- billed lines ------------------------------------------------------------------------
+
+    def billed_lines(self, *, document_key: str | None = None) -> list[BilledLine]:
+        """Lines of the versions Netvisor holds (``current``), oldest document first."""
+        sql = "SELECT * FROM billed_lines WHERE version = 'current'"
+        params: list[Any] = []
+        if document_key:
+            sql += " AND document_key = ?"
+            params.append(document_key)
+        return [
+            BilledLine(
+                document_key=r["document_key"],
+                line_id=r["line_id"],
+                role=r["role"],
+                period=Period.parse(r["period"]),
+                voucher_id=r["voucher_id"],
+                quantity=Decimal(r["quantity"]),
+                amount=Decimal(r["amount"]),
+                product_code=r["product_code"],
+                unit_price=_opt_dec(r["unit_price"]),
+                vat_percent=_opt_dec(r["vat_percent"]),
+                vat_code=r["vat_code"],
+                psop_customer_number=r["psop_customer_number"],
+            )
+            for r in self.db.query(sql + " ORDER BY document_key, seq", params)
+        ]

@@ -1,0 +1,91 @@
+"""What the ledger hands out: object states, kinds, rows, quarantine entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class LedgerState(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+
+class ObjectKind(StrEnum):
+    CUSTOMER = "customer"
+    PRODUCT = "product"
+    INVOICE = "invoice"
+    MATCH = "match"
+
+
+#: states in which Netvisor holds the object as the ledger describes it
+SETTLED = frozenset({LedgerState.SENT, LedgerState.CONFIRMED})
+#: states reconcile must resolve before anything new is sent
+IN_DOUBT = frozenset({LedgerState.SENDING, LedgerState.UNKNOWN})
+
+
+@dataclass(frozen=True)
+class OwnedObject:
+    """A ledger row: one Netvisor object the connector owns."""
+
+    key: str
+    kind: ObjectKind
+    state: LedgerState
+    netvisor_key: str | None
+    content_hash: str | None  # what Netvisor holds (as far as we know)
+    pending_hash: str | None  # what is being (or will be) sent
+    pending_action: str | None  # "create" | "edit" | "status" | "match"
+    attempts: int
+    last_error_type: str | None
+    last_error: str | None
+    period: str | None
+    customer_code: str | None
+    total: Decimal | None
+    netvisor_status: str | None
+    created_at: str
+    updated_at: str
+    # what a look-up must see for the pending version to count as applied (e.g. an invoice's
+    # gross total and line count), for versions whose answer was lost
+    pending_check: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> OwnedObject:
+        return cls(
+            key=row["key"],
+            kind=ObjectKind(row["kind"]),
+            state=LedgerState(row["state"]),
+            netvisor_key=row["netvisor_key"],
+            content_hash=row["content_hash"],
+            pending_hash=row["pending_hash"],
+            pending_action=row["pending_action"],
+            attempts=row["attempts"],
+            last_error_type=row["last_error_type"],
+            last_error=row["last_error"],
+            period=row["period"],
+            customer_code=row["customer_code"],
+            total=Decimal(row["total"]) if row["total"] is not None else None,
+            netvisor_status=row["netvisor_status"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            pending_check=row.get("pending_check"),
+        )
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    id: int
+    kind: str
+    record_id: str
+    rule: str
+    reason: str
+    related: str
+    first_seen: str
+    last_seen: str
+    seen_count: int
+    resolved_at: str | None

@@ -1,0 +1,107 @@
+"""The ledger's schema: versioned forward migrations, applied when a ledger is opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 5
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE IF NOT EXISTS runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        command TEXT NOT NULL,
+        period TEXT, as_of TEXT, dry_run INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL, finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        extracted INTEGER NOT NULL DEFAULT 0, quarantined INTEGER NOT NULL DEFAULT 0,
+        created INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+        unknown INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+        error_type TEXT, message TEXT
+    );
+    CREATE TABLE IF NOT EXISTS objects (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        netvisor_key TEXT,
+        content_hash TEXT, pending_hash TEXT, pending_action TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error_type TEXT, last_error TEXT,
+        period TEXT, customer_code TEXT, total TEXT, netvisor_status TEXT,
+        run_id INTEGER,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS objects_state ON objects(state);
+    CREATE INDEX IF NOT EXISTS objects_kind ON objects(kind);
+    CREATE TABLE IF NOT EXISTS billed_lines (
+        document_key TEXT NOT NULL,
+        version TEXT NOT NULL CHECK (version IN ('pending', 'current')),
+        seq INTEGER NOT NULL,
+        line_id TEXT NOT NULL, role TEXT NOT NULL, period TEXT NOT NULL,
+        voucher_id TEXT, quantity TEXT NOT NULL, amount TEXT NOT NULL,
+        PRIMARY KEY (document_key, version, seq)
+    );
+    CREATE INDEX IF NOT EXISTS billed_lines_line ON billed_lines(line_id);
+    CREATE TABLE IF NOT EXISTS quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL, record_id TEXT NOT NULL, rule TEXT NOT NULL,
+        reason TEXT NOT NULL, related TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+        seen_count INTEGER NOT NULL DEFAULT 1,
+        last_run_id INTEGER, resolved_at TEXT,
+        UNIQUE (kind, record_id, rule)
+    );
+    CREATE TABLE IF NOT EXISTS watermarks (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    """,
+    2: """
+    CREATE TABLE IF NOT EXISTS requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER, at TEXT NOT NULL,
+        transaction_id TEXT NOT NULL, method TEXT NOT NULL, resource TEXT NOT NULL,
+        outcome TEXT NOT NULL, http_status INTEGER, duration_ms INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS requests_run ON requests(run_id);
+    """,
+    3: """
+    ALTER TABLE billed_lines ADD COLUMN product_code TEXT;
+    ALTER TABLE billed_lines ADD COLUMN unit_price TEXT;
+    ALTER TABLE billed_lines ADD COLUMN vat_percent TEXT;
+    ALTER TABLE billed_lines ADD COLUMN vat_code TEXT;
+    """,
+    4: """
+    ALTER TABLE objects ADD COLUMN pending_check TEXT;
+    """,
+    # the PSOP customer number a billed line was billed for (filled by billing when known);
+    # the incremental-read watermarks were never used
+    5: """
+    ALTER TABLE billed_lines ADD COLUMN psop_customer_number TEXT;
+    DROP TABLE IF EXISTS watermarks;
+    """,
+}
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Apply every migration newer than the file's version, each in its own transaction."""
+    current = schema_version(db)
+    for version in sorted(_MIGRATIONS):
+        if version <= current:
+            continue
+        with db.atomic():
+            for statement in _MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={version}")
+    if schema_version(db) > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"ledger {path} has schema {schema_version(db)}, newer than this "
+            f"connector understands ({SCHEMA_VERSION}); upgrade the connector"
+        )

@@ -1,0 +1,11 @@
+"""The sync job, one module per phase of the data flow (see docs/architecture.md):
+
+``engine`` (phase order) -> ``reconcile`` -> ``scope`` -> ``extract`` (Spotilla, then billing)
+-> ``observe`` (Netvisor reads) -> ``desired`` -> ``plan`` -> ``apply`` or ``outbox`` ->
+``report``. Per-run state travels in ``context.RunContext``.
+"""
+
+from connector.sync.engine import SyncEngine
+from connector.sync.report import RunReport, print_summary, terminal_progress
+
+__all__ = ["RunReport", "SyncEngine", "print_summary", "terminal_progress"]

@@ -1,0 +1,411 @@
+"""Desired state: what Netvisor should hold after this run, as wire payloads with their hashes.
+
+Customers (billing customers and organisers), products (mapped products and products a
+document line needs, such as a region's voucher-deduction product), invoices (with the billed
+lines each carries), zero "cancelled" versions of unsent invoices whose work disappeared, and
+credit-note matches. Nothing here talks to Netvisor: the statuses a match needs are read by
+``observe.py`` and passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from connector.billing import BillingRules, InvoiceDocument, invoice_date
+from connector.billing import CommentLine as DocComment
+from connector.billing.documents import BilledLine
+from connector.domain import BillingCustomer, Period, Product
+from connector.hashing import content_hash
+from connector.ledger import IN_DOUBT, SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject
+from connector.mapping import Mappings
+from connector.money import format_eur
+from connector.netvisor import documents as nv
+from connector.spotilla.source import MasterData
+
+
+@dataclass(frozen=True)
+class DesiredObject:
+    """One Netvisor object as this run wants it to be."""
+
+    key: str
+    kind: ObjectKind
+    payload: nv.CustomerRecord | nv.ProductRecord | nv.SalesInvoice | tuple[str, str]
+    content_hash: str
+    summary: str  # for people and logs: ids, codes, amounts only — never names
+    lines: tuple[BilledLine, ...] = ()
+    period: str | None = None
+    customer_code: str | None = None
+    total: Decimal | None = None
+    depends_on: tuple[str, ...] = ()
+    editable: bool = True
+
+    @classmethod
+    def of(cls, key: str, kind: ObjectKind, payload: Any, summary: str, **kw: Any) -> DesiredObject:
+        return cls(
+            key=key,
+            kind=kind,
+            payload=payload,
+            content_hash=content_hash(payload),
+            summary=summary,
+            **kw,
+        )
+
+
+# -- keys and records ------------------------------------------------------------------------
+
+
+def customer_key(code: str) -> str:
+    return f"cust:{code}"
+
+
+def product_key(code: str) -> str:
+    return f"prod:{code}"
+
+
+def match_key(credit_note_key: str) -> str:
+    return f"match:{credit_note_key}"
+
+
+def customer_record(
+    customer: BillingCustomer,
+    *,
+    code: str,
+    payment_term_days: int | None,
+    einvoice_address: str | None = None,
+    einvoice_operator: str | None = None,
+) -> nv.CustomerRecord:
+    """The Netvisor customer for a Spotilla billing customer (no identity code, ever)."""
+    return nv.CustomerRecord(
+        code=code,
+        name=customer.name,
+        business_id=None if customer.is_person else customer.business_id,
+        is_private=customer.is_person,
+        street=customer.street,
+        city=customer.city,
+        post_number=customer.postal_code,
+        country=customer.country or "FI",
+        email=customer.email,
+        phone=customer.phone,
+        einvoice_address=einvoice_address or customer.einvoice_address,
+        einvoice_operator=einvoice_operator or customer.einvoice_operator,
+        payment_term_days=payment_term_days,
+    )
+
+
+def product_record(
+    *, code: str, name: str, unit: str | None, vat_percent: Decimal, register: Product | None
+) -> nv.ProductRecord:
+    """A Netvisor sales product; the price is Spotilla's register price (0 when it has none)."""
+    return nv.ProductRecord(
+        code=code,
+        name=name,
+        unit=unit,
+        unit_price=register.price if register is not None else Decimal("0.00"),
+        vat_percent=vat_percent,
+    )
+
+
+def invoice_summary(
+    period: str, customer_code: str, n_lines: int, total: Decimal, credit: bool
+) -> str:
+    what = "credit note" if credit else "invoice"
+    return f"{what} {period} {customer_code}: {n_lines} lines, {format_eur(total)}"
+
+
+def invoice_payload(doc: InvoiceDocument, *, status: str) -> nv.SalesInvoice:
+    """The salesinvoice.nv payload of a billing document; its key goes in the private comment.
+
+    Netvisor keeps unit prices positive: a negative line is a negative quantity.
+    """
+    lines: list[nv.ProductLine | nv.CommentLine] = []
+    for line in doc.lines:
+        if isinstance(line, DocComment):
+            lines.append(nv.CommentLine(line.text))
+            continue
+        quantity, unit_price = line.quantity, line.unit_price
+        if unit_price < 0:
+            quantity, unit_price = -quantity, -unit_price
+        free_text = line.free_text
+        if line.explanation and not free_text:
+            free_text = line.explanation
+        lines.append(
+            nv.ProductLine(
+                product_code=line.product_code,
+                name=line.name,
+                unit_price=unit_price,
+                quantity=quantity,
+                vat_percent=line.vat_percent,
+                vat_code=line.vat_code,
+                free_text=free_text,
+            )
+        )
+    return nv.SalesInvoice(
+        invoice_date=doc.invoice_date,
+        customer_code=doc.customer_code,
+        payment_term_days=doc.payment_term_days,
+        lines=tuple(lines),
+        status=status,
+        private_comment=doc.key,
+        free_text_before=doc.free_text_before,
+        free_text_after=doc.free_text_after,
+    )
+
+
+# -- customers, products, invoices ------------------------------------------------------------
+
+
+def desired_objects(
+    master: MasterData,
+    documents: Iterable[InvoiceDocument],
+    frozen: frozenset[str],
+    *,
+    mappings: Mappings,
+    payment_term_days: int,
+    invoice_status: str,
+    scope: str,
+) -> list[DesiredObject]:
+    """Customers, products and invoices as this run wants them in Netvisor.
+
+    ``scope`` "master": every billing customer and every mapped product, even without a
+    document; otherwise only what this run's documents need.
+    """
+    desired: dict[str, DesiredObject] = {}
+    codes_to_customer = {}
+    if scope == "master":
+        for customer in master.customers.values():
+            codes_to_customer[mappings.netvisor_customer_code(customer)] = customer
+    documents = list(documents)
+    customer_by_id = master.customers
+    organisers = {r.organiser_customer_code: r for r in mappings.regions.values()}
+    # Netvisor product code -> a line using it (name and VAT for products no mapping names,
+    # such as a region's voucher-deduction product)
+    needed_products: dict[str, Any] = {}
+    for doc in documents:
+        if doc.billing_customer_id and doc.billing_customer_id in customer_by_id:
+            codes_to_customer[doc.customer_code] = customer_by_id[doc.billing_customer_id]
+        for line in doc.lines:
+            if not isinstance(line, DocComment):
+                needed_products.setdefault(line.product_code, line)
+    if scope == "master":
+        for mapped in mappings.products.values():
+            needed_products.setdefault(mapped.netvisor_code, None)
+    # customers
+    for code, customer in sorted(codes_to_customer.items()):
+        override = mappings.customer_override(customer)
+        record = customer_record(
+            customer,
+            code=code,
+            payment_term_days=(
+                override.payment_term_days
+                if override and override.payment_term_days is not None
+                else payment_term_days
+            ),
+            einvoice_address=override.einvoice_address if override else None,
+            einvoice_operator=override.einvoice_operator if override else None,
+        )
+        kind = "private customer" if customer.is_person else "company"
+        desired[customer_key(code)] = DesiredObject.of(
+            customer_key(code),
+            ObjectKind.CUSTOMER,
+            record,
+            f"{kind} {code}",
+            customer_code=code,
+        )
+    for doc in documents:
+        region = organisers.get(doc.customer_code)
+        if region is not None and customer_key(doc.customer_code) not in desired:
+            record = nv.CustomerRecord(
+                code=region.organiser_customer_code,
+                name=region.organiser_name,
+                business_id=region.organiser_business_id,
+                payment_term_days=payment_term_days,
+            )
+            desired[customer_key(record.code)] = DesiredObject.of(
+                customer_key(record.code),
+                ObjectKind.CUSTOMER,
+                record,
+                f"organiser {record.code}",
+                customer_code=record.code,
+            )
+    # products
+    for code, line in sorted(needed_products.items()):
+        mapping = mappings.product_by_netvisor_code(code)
+        if mapping is not None:
+            product = product_record(
+                code=code,
+                name=mapping.name,
+                unit=mapping.unit,
+                vat_percent=mapping.vat_percent,
+                register=master.products.get(mapping.spotilla_code),
+            )
+        elif line is not None:
+            # e.g. the voucher-deduction product: defined by the region, priced per line
+            product = product_record(
+                code=code, name=line.name, unit=None, vat_percent=line.vat_percent, register=None
+            )
+        else:
+            continue
+        desired[product_key(code)] = DesiredObject.of(
+            product_key(code), ObjectKind.PRODUCT, product, f"product {code}"
+        )
+    # invoices
+    for doc in documents:
+        payload = invoice_payload(doc, status=invoice_status)
+        deps = [customer_key(doc.customer_code)]
+        deps += [product_key(line.product_code) for line in payload.product_lines]
+        desired[doc.key] = DesiredObject.of(
+            doc.key,
+            ObjectKind.INVOICE,
+            payload,
+            invoice_summary(
+                str(doc.period),
+                doc.customer_code,
+                len(payload.product_lines),
+                doc.total,
+                doc.is_credit_note,
+            ),
+            lines=tuple(replace(b, document_key=doc.key) for b in doc.billed),
+            period=str(doc.period),
+            customer_code=doc.customer_code,
+            total=doc.total,
+            depends_on=tuple(dict.fromkeys(deps)),
+            editable=doc.key not in frozen,
+        )
+    return list(desired.values())
+
+
+# -- cancelled invoices -----------------------------------------------------------------------
+
+CANCELLED_TEXT = (
+    "PERUTTU: laskutettava työ poistui ennen lähetystä. Poista lasku. "
+    "(Cancelled: the work was removed before sending.)"
+)
+
+
+def voided_invoices(
+    withdrawn: Iterable[str],
+    rows: Mapping[str, OwnedObject],
+    ledger: Ledger,
+    *,
+    rules: BillingRules,
+    payment_term_days: int,
+    invoice_status: str,
+) -> list[DesiredObject]:
+    """Still-unsent invoices whose work all disappeared: edit them to a zero "cancelled"
+    version (the API cannot delete), so nothing stays billed and a person can delete it."""
+    out = []
+    for key in withdrawn:
+        row = rows.get(key)
+        if row is None or row.netvisor_key is None or row.period is None:
+            continue
+        previous = [ln for ln in ledger.billed_lines(document_key=key) if ln.product_code]
+        if not previous:
+            continue
+        first = previous[0]
+        period = Period.parse(row.period)
+        payload = nv.SalesInvoice(
+            invoice_date=invoice_date(period, rules),
+            customer_code=row.customer_code or "",
+            payment_term_days=payment_term_days,
+            lines=(
+                nv.CommentLine(CANCELLED_TEXT),
+                nv.ProductLine(
+                    product_code=first.product_code or "",
+                    name="Peruttu / cancelled",
+                    unit_price=Decimal("0.00"),
+                    quantity=Decimal("0"),
+                    vat_percent=first.vat_percent or Decimal("0"),
+                    vat_code=first.vat_code or "KOMY",
+                ),
+            ),
+            status=invoice_status,
+            private_comment=key,
+        )
+        out.append(
+            DesiredObject.of(
+                key,
+                ObjectKind.INVOICE,
+                payload,
+                f"cancelled {row.period} {row.customer_code}: nothing left to bill",
+                lines=(),
+                period=row.period,
+                customer_code=row.customer_code,
+                total=Decimal("0.00"),
+                depends_on=(customer_key(row.customer_code or ""),),
+            )
+        )
+    return out
+
+
+# -- credit-note matches ---------------------------------------------------------------------
+
+
+def match_candidates(
+    rows: Mapping[str, OwnedObject], billed_lines: Callable[[], Sequence[BilledLine]]
+) -> list[tuple[OwnedObject, OwnedObject]]:
+    """(credit note, the invoice it corrects) pairs not yet matched (nor being matched).
+
+    The invoice is the one earlier document that billed the lines the credit note corrects;
+    with none or several there is nothing to match automatically.
+    """
+    credits = [
+        r
+        for r in rows.values()
+        if r.kind is ObjectKind.INVOICE
+        and r.state in SETTLED
+        and r.netvisor_key
+        and r.total is not None
+        and r.total < 0
+        and not (
+            match_key(r.key) in rows
+            and rows[match_key(r.key)].state in (*SETTLED, *IN_DOUBT, LedgerState.REJECTED)
+        )
+    ]
+    if not credits:
+        return []
+    lines_by_doc: dict[str, set[str]] = {}
+    for ln in billed_lines():  # read only when there is a credit note to match
+        lines_by_doc.setdefault(ln.document_key, set()).add(ln.line_id)
+    pairs = []
+    for credit in credits:
+        corrected = lines_by_doc.get(credit.key, set())
+        candidates = [
+            rows[k]
+            for k, ids in lines_by_doc.items()
+            if k != credit.key
+            and k in rows
+            and ids & corrected
+            and k.startswith("inv:")
+            and (rows[k].total or 0) > 0
+            and rows[k].netvisor_key
+        ]
+        if len(candidates) == 1:
+            pairs.append((credit, candidates[0]))
+    return pairs
+
+
+def matches(
+    pairs: Iterable[tuple[OwnedObject, OwnedObject]], statuses: Mapping[str, str | None]
+) -> list[DesiredObject]:
+    """A match for each pair whose credit note and invoice are both ``open`` in Netvisor."""
+    out = []
+    for credit, invoice in pairs:
+        if (
+            credit.netvisor_key
+            and invoice.netvisor_key
+            and statuses.get(credit.netvisor_key) == "open"
+            and statuses.get(invoice.netvisor_key) == "open"
+        ):
+            out.append(
+                DesiredObject.of(
+                    match_key(credit.key),
+                    ObjectKind.MATCH,
+                    (credit.netvisor_key, invoice.netvisor_key),
+                    f"match credit note {credit.key} with {invoice.key}",
+                    depends_on=(credit.key, invoice.key),
+                )
+            )
+    return out

@@ -1,0 +1,322 @@
+"""The sync job's phase order: lock, reconcile, extract, scope, observe, bill, desire, plan,
+apply (or render the outbox), report. Each phase lives in its own module; this one only runs
+them in order with one run's :class:`RunContext`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import httpx
+
+from connector.billing import BillingRules, InvoiceDocument
+from connector.config import Config, Secrets
+from connector.domain import Period
+from connector.errors import ConfigError, ConfigProblem, ConnectorError
+from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject, RunLock
+from connector.logging import get_logger
+from connector.mapping import Mappings, load_mappings
+from connector.netvisor.client import NetvisorClient
+from connector.spotilla.client import SpotillaClient
+from connector.sync import desired as want
+from connector.sync import observe, scope
+from connector.sync.apply import apply_plan
+from connector.sync.clients import netvisor_client, spotilla_client
+from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
+from connector.sync.extract import Extracted, bill_documents, extract
+from connector.sync.outbox import render_outbox
+from connector.sync.plan import ActionKind, make_plan
+from connector.sync.reconcile import reconcile
+from connector.sync.report import RunReport
+
+log = get_logger("sync")
+
+
+class SyncEngine:
+    """One configured connector: Spotilla source, mappings, billing, ledger, Netvisor client.
+
+    Long-lived (the daemon keeps one); everything that belongs to a single run lives in that
+    run's :class:`RunContext`.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        secrets: Secrets,
+        *,
+        mappings: Mappings | None = None,
+        as_of: date | None = None,
+        netvisor_transport: httpx.BaseTransport | None = None,
+        spotilla_transport: httpx.BaseTransport | None = None,
+        stop: threading.Event | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.secrets = secrets
+        self.mappings = mappings if mappings is not None else load_mappings(config.mappings_folder)
+        self.as_of = as_of
+        self.today = as_of or helsinki_today()
+        self.stop = stop or threading.Event()
+        self.progress = progress
+        self._netvisor_transport = netvisor_transport
+        self._spotilla_transport = spotilla_transport
+        c = config.connector
+        try:
+            self.rules = BillingRules(
+                close_day=c.close_day,
+                lock_day=c.lock_day,
+                over_grant=c.over_grant,
+                outside_validity=c.outside_validity,
+                payment_term_days=config.netvisor.payment_term_days,
+            )
+        except ValueError as exc:
+            raise ConfigError(
+                ConfigProblem(str(config.path), None, "connector", str(exc))
+            ) from None
+
+    def netvisor_client(self, audit: RequestAudit | None = None) -> NetvisorClient:
+        return netvisor_client(
+            self.config,
+            self.secrets,
+            transport=self._netvisor_transport,
+            on_request=audit.record if audit is not None else None,
+        )
+
+    def spotilla_client(self) -> SpotillaClient:
+        return spotilla_client(self.config, self.secrets, transport=self._spotilla_transport)
+
+    # -- one run -----------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        command: str = "sync",
+        scope: str = "full",
+        period: Period | None = None,
+        dry_run: bool = False,
+        plan_only: bool = False,
+    ) -> RunReport:
+        """Run the job. ``plan_only``/``dry_run`` write nothing to Netvisor or the ledger.
+
+        ``scope``: "full" (master data and invoices), "master" (customers and products only),
+        "reconcile" (only the reconcile phase).
+        """
+        started = time.monotonic()
+        report = RunReport(command=command, today=self.today)
+        read_only = plan_only or dry_run
+        lock = None if read_only else RunLock(self.config.ledger_path)
+        if lock is not None:
+            lock.acquire()  # RunLockedError -> exit 3 at the CLI
+        ledger = None
+        try:
+            ledger = Ledger(self.config.ledger_path)
+            run_id = None
+            if not read_only:
+                run_id = report.run_id = ledger.start_run(
+                    command,
+                    period=str(period) if period else None,
+                    as_of=self.as_of.isoformat() if self.as_of else None,
+                    dry_run=dry_run,
+                )
+            ctx = RunContext(
+                config=self.config,
+                mappings=self.mappings,
+                rules=self.rules,
+                ledger=ledger,
+                report=report,
+                audit=RequestAudit(report),
+                today=self.today,
+                run_id=run_id,
+                read_only=read_only,
+                stop=self.stop,
+                progress=self.progress,
+            )
+            log.info(
+                "run_start", command=command, run_id=run_id, scope=scope, today=str(self.today)
+            )
+            try:
+                with self.netvisor_client(ctx.audit) as client:
+                    self._run_phases(
+                        ctx,
+                        client,
+                        scope=scope,
+                        period=period,
+                        dry_run=dry_run,
+                        plan_only=plan_only,
+                    )
+            except RunAborted as abort:
+                self._aborted(report, abort.error)
+            except ConnectorError as exc:  # fatal, or a read that kept failing
+                self._aborted(report, exc)
+            finally:
+                ctx.flush_audit()
+            report.seconds = time.monotonic() - started
+            if run_id is not None:
+                ledger.finish_run(
+                    run_id,
+                    report.status,
+                    {**report.counts, "quarantined": len(report.quarantined) + len(report.held)},
+                    error_type=report.aborted_type,
+                    message=report.aborted,
+                )
+            log.info(
+                "run_done",
+                run_id=run_id,
+                status=report.status,
+                seconds=round(report.seconds, 2),
+                **{k: v for k, v in report.counts.items()},
+            )
+            return report
+        finally:
+            if ledger is not None:
+                ledger.close()
+            if lock is not None:
+                lock.release()
+
+    @staticmethod
+    def _aborted(report: RunReport, error: ConnectorError) -> None:
+        report.aborted = error.message
+        report.aborted_type = error.error_type
+        log.error("run_aborted", error_type=error.error_type, error=error.message)
+
+    # -- the phases, in order ----------------------------------------------------------------
+
+    def _run_phases(
+        self,
+        ctx: RunContext,
+        client: NetvisorClient,
+        *,
+        scope: str,
+        period: Period | None,
+        dry_run: bool,
+        plan_only: bool,
+    ) -> None:
+        ledger, report = ctx.ledger, ctx.report
+        # reconcile (not in read-only runs: they change nothing; in-doubt rows show in the plan)
+        if not ctx.read_only:
+            reconcile(ctx, client)
+        if scope == "reconcile":
+            return
+        # scope
+        built, observed = self._scope(ctx, period) if scope == "full" else ([], [])
+        report.built = [str(p) for p in built]
+        report.observed = [str(p) for p in observed]
+        # extract
+        with self.spotilla_client() as spotilla:
+            extracted = extract(ctx, spotilla, observed)
+        report.quarantined.extend(extracted.quarantined)
+        master = extracted.master
+        report.counts["extracted"] += (
+            len(master.customers) + len(master.products) + len(extracted.tasks)
+        )
+        log.info(
+            "extracted",
+            customers=len(master.customers),
+            targets=len(master.targets),
+            products=len(master.products),
+            tasks=len(extracted.tasks),
+            quarantined=len(report.quarantined),
+            built=report.built,
+            observed=report.observed,
+        )
+        # observe and bill
+        documents: tuple[InvoiceDocument, ...] = ()
+        withdrawn: tuple[str, ...] = ()
+        frozen: frozenset[str] = frozenset()
+        if built:
+            frozen = self._frozen(ctx, client, observed)
+            result = bill_documents(ctx, extracted, built, observed, frozen)
+            report.quarantined.extend(result.quarantined)
+            report.held.extend(result.held)
+            documents, withdrawn = result.documents, result.withdrawn
+            if result.deferred:
+                log.info("corrections_deferred", lines=len(result.deferred))
+        report.documents = len(documents)
+        report.document_total = sum((d.total for d in documents), Decimal("0.00"))
+        # desired state and plan
+        rows = {row.key: row for row in ledger.objects()}
+        desired = self._desired(ctx, client, rows, extracted, documents, withdrawn, frozen, scope)
+        plan = report.plan = make_plan(desired, rows)
+        for action in plan.actions:
+            if action.kind is ActionKind.SKIP:
+                report.counts["skipped"] += 1
+            elif action.kind in (ActionKind.HOLD, ActionKind.RECONCILE):
+                report.counts["held"] += 1
+                row = rows.get(action.obj.key)
+                if row is not None and row.state is LedgerState.REJECTED:
+                    report.counts["awaiting_person"] += 1
+                    report.problems.append(
+                        f"{action.obj.key}: rejected earlier ({row.last_error_type}); fix it, then "
+                        f"`connector quarantine retry {action.obj.key}`"
+                    )
+        if not ctx.read_only:
+            ledger.record_quarantine(ctx.run_id, [*report.quarantined, *report.held])
+        if plan_only:
+            return
+        if dry_run:
+            report.outbox = render_outbox(self.config.connector.outbox, plan)
+            return
+        # apply
+        apply_plan(ctx, client, plan)
+        if report.counts["unknown"]:
+            # One more look now: a lost answer is usually settled a moment later.
+            reconcile(ctx, client, final=True)
+
+    def _scope(self, ctx: RunContext, period: Period | None) -> tuple[list[Period], list[Period]]:
+        lookback = self.config.connector.correction_lookback_months
+        try:
+            built = scope.periods_to_build(period, ctx.today, ctx.rules, lookback)
+        except ConnectorError as exc:
+            raise RunAborted(exc) from None
+        first = scope.first_billed_period(ctx.ledger.objects(kind=ObjectKind.INVOICE))
+        return built, scope.periods_to_observe(built, ctx.today, lookback, first)
+
+    def _frozen(
+        self, ctx: RunContext, client: NetvisorClient, observed: list[Period]
+    ) -> frozenset[str]:
+        """Documents that can no longer be edited: period locked, or no longer ``unsent``."""
+        rows = ctx.ledger.objects(kind=ObjectKind.INVOICE, states=SETTLED)
+        frozen, to_check = scope.frozen_by_ledger(rows, observed, ctx.today, ctx.rules)
+        checked = observe.check_editable(client, to_check)
+        if not ctx.read_only:
+            ctx.ledger.confirm_seen(checked.seen)
+        return frozen | checked.frozen
+
+    def _desired(
+        self,
+        ctx: RunContext,
+        client: NetvisorClient,
+        rows: dict[str, OwnedObject],
+        extracted: Extracted,
+        documents: tuple[InvoiceDocument, ...],
+        withdrawn: tuple[str, ...],
+        frozen: frozenset[str],
+        scope: str,
+    ) -> list[want.DesiredObject]:
+        netvisor = self.config.netvisor
+        desired = want.desired_objects(
+            extracted.master,
+            documents,
+            frozen,
+            mappings=ctx.mappings,
+            payment_term_days=netvisor.payment_term_days,
+            invoice_status=netvisor.invoice_status,
+            scope=scope,
+        )
+        desired += want.voided_invoices(
+            withdrawn,
+            rows,
+            ctx.ledger,
+            rules=ctx.rules,
+            payment_term_days=netvisor.payment_term_days,
+            invoice_status=netvisor.invoice_status,
+        )
+        pairs = want.match_candidates(rows, ctx.ledger.billed_lines)
+        if pairs:
+            keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
+            desired += want.matches(pairs, observe.invoice_statuses(client, keys))
+        return desired

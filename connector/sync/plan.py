@@ -1,0 +1,121 @@
+"""Plan: desired Netvisor state vs the ledger -> an ordered list of actions. Changes nothing.
+
+Each desired object (``desired.py``) carries the exact wire payload and its content hash, so
+"unchanged" means byte-for-byte the same intent as what the ledger says Netvisor holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from connector.ledger import LedgerState, ObjectKind, OwnedObject
+from connector.sync.desired import DesiredObject
+
+KIND_ORDER = {
+    ObjectKind.CUSTOMER: 0,
+    ObjectKind.PRODUCT: 1,
+    ObjectKind.INVOICE: 2,
+    ObjectKind.MATCH: 3,
+}
+
+
+class ActionKind(StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    MATCH = "match"
+    SKIP = "skip"  # unchanged
+    HOLD = "hold"  # cannot act: rejected version unchanged, frozen document, dependency missing
+    RECONCILE = "reconcile"  # in doubt: resolved by the reconcile phase before anything is sent
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    obj: DesiredObject
+    reason: str
+    netvisor_key: str | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.kind in (ActionKind.CREATE, ActionKind.EDIT, ActionKind.MATCH)
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+
+    def writes(self) -> list[Action]:
+        return [a for a in self.actions if a.writes]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for a in self.actions:
+            out[f"{a.obj.kind}:{a.kind}"] = out.get(f"{a.obj.kind}:{a.kind}", 0) + 1
+        return out
+
+
+def decide(obj: DesiredObject, row: OwnedObject | None) -> Action:
+    """What to do with one desired object given its ledger row."""
+    if row is None:
+        return Action(ActionKind.CREATE, obj, "new")
+    if row.state in (LedgerState.SENDING, LedgerState.UNKNOWN):
+        return Action(ActionKind.RECONCILE, obj, f"{row.state}: reconcile first", row.netvisor_key)
+    if row.state is LedgerState.REJECTED and row.pending_hash == obj.content_hash:
+        return Action(
+            ActionKind.HOLD,
+            obj,
+            f"rejected ({row.last_error_type}); a person must act",
+            row.netvisor_key,
+        )
+    if row.netvisor_key is None:
+        return Action(ActionKind.CREATE, obj, "not yet in Netvisor")
+    if row.content_hash == obj.content_hash:
+        return Action(ActionKind.SKIP, obj, "unchanged", row.netvisor_key)
+    if obj.kind is ObjectKind.MATCH:
+        return Action(ActionKind.SKIP, obj, "already matched", row.netvisor_key)
+    if not obj.editable:
+        return Action(
+            ActionKind.HOLD,
+            obj,
+            "frozen in Netvisor; changes go to the next document",
+            row.netvisor_key,
+        )
+    return Action(ActionKind.EDIT, obj, "changed", row.netvisor_key)
+
+
+def make_plan(desired: Iterable[DesiredObject], ledger_rows: Mapping[str, OwnedObject]) -> Plan:
+    """Actions in dependency order: customers, products, invoices, credit-note matches."""
+    ordered = sorted(desired, key=lambda o: (KIND_ORDER[o.kind], o.key))
+    plan = Plan()
+    seen: set[str] = set()
+    for obj in ordered:
+        if obj.key in seen:
+            raise ValueError(f"two desired objects share the key {obj.key!r}")
+        seen.add(obj.key)
+        action = decide(obj, ledger_rows.get(obj.key))
+        if obj.kind is ObjectKind.MATCH and action.kind is ActionKind.CREATE:
+            action = Action(ActionKind.MATCH, obj, "credit note and invoice both open")
+        plan.actions.append(action)
+    return plan
+
+
+def render_table(actions: Sequence[Action], *, include_skips: bool = False) -> str:
+    """A plain-text table of actions for people."""
+    rows = [a for a in actions if include_skips or a.kind is not ActionKind.SKIP]
+    if not rows:
+        return "Nothing to do: Netvisor already holds everything as desired."
+    head = ("ACTION", "KIND", "KEY", "DETAIL", "WHY")
+    body = [(a.kind.value, a.obj.kind.value, a.obj.key, a.obj.summary, a.reason) for a in rows]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(5)]
+    widths[3] = min(widths[3], 48)
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+    lines += [
+        fmt.format(
+            *(c if len(c) <= widths[i] else c[: widths[i] - 1] + "…" for i, c in enumerate(r))
+        )
+        for r in body
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,158 @@
+"""Reconcile: resolve every ledger row left ``sending``/``unknown`` by looking in Netvisor.
+
+Runs before anything new is sent (and once more at the end of a run that left a write
+unknown). A row in doubt is never sent again blindly: it is looked up by the connector's own
+key first.
+
+- a create: found by the connector's key (customer code, product code, the invoice's private
+  comment) -> ``confirmed`` with its NetvisorKey; not found -> ``planned``;
+- an invoice edit: the invoice is read back; if it shows the pending version (see
+  :func:`invoice_check`) the edit is ``confirmed``, else the row is again the old ``sent``
+  version — never left ``planned``, so its frozen/unsent check still applies;
+- a customer/product edit carries the whole record: it goes back to the old ``sent`` version
+  and the next plan sends it again (harmless if it had applied);
+- a credit-note match: matched when the credit note's open sum is zero.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from connector.domain import Period
+from connector.errors import ConnectorError, TransientError
+from connector.ledger import IN_DOUBT, ObjectKind, OwnedObject
+from connector.logging import get_logger
+from connector.netvisor import documents as nv
+from connector.netvisor.client import NetvisorClient
+from connector.sync.context import RunAborted, RunContext, helsinki_today
+
+log = get_logger("sync")
+
+# -- the invoice version check (one seam: how a look-up recognises the version sent) ----------
+
+
+def invoice_check(payload: Any) -> str:
+    """What a look-up of an invoice shows when this version is applied: gross total, lines."""
+    return f"{payload.total}|{len(payload.lines)}"
+
+
+def invoice_check_matches(check: str | None, detail: nv.InvoiceDetail) -> bool:
+    """Does the invoice Netvisor shows carry the version ``check`` describes?"""
+    if not check or detail.total is None:
+        return False
+    total, _, lines = check.partition("|")
+    return Decimal(total) == detail.total and int(lines) == detail.line_count
+
+
+# -- the phase -------------------------------------------------------------------------------
+
+
+def reconcile(ctx: RunContext, client: NetvisorClient, *, final: bool = False) -> None:
+    """Resolve every row in doubt (see the module text).
+
+    ``final`` (the end-of-run pass): a write found not to have happened counts as failed.
+    Raises RunAborted when a look-up fails: nothing more is sent; the rows stay in doubt.
+    """
+    ledger, report = ctx.ledger, ctx.report
+    rows = ledger.objects(states=IN_DOUBT)
+    if not rows:
+        return
+    log.info("reconcile_start", in_doubt=len(rows), final=final)
+    before = report.counts["replanned"] + report.counts["restored"]
+    try:
+        creates = [r for r in rows if r.pending_action == "create"]
+        found_customers = client.customers_by_code(
+            [r.customer_code for r in creates if r.kind is ObjectKind.CUSTOMER and r.customer_code]
+        )
+        for row in rows:
+            if row.kind is ObjectKind.MATCH:
+                _resolve(ctx, row, _find_match(ctx, client, row))
+            elif row.pending_action != "create":
+                _resolve_edit(ctx, client, row)
+            elif row.kind is ObjectKind.CUSTOMER:
+                hit = found_customers.get(row.customer_code or "")
+                _resolve(ctx, row, hit.netvisor_key if hit else None)
+            elif row.kind is ObjectKind.PRODUCT:
+                hit = client.product_by_code(row.key.removeprefix("prod:"))
+                _resolve(ctx, row, hit.netvisor_key if hit else None)
+            else:
+                _resolve(ctx, row, _find_invoice(ctx, client, row))
+    except ConnectorError as exc:
+        raise RunAborted(exc) from exc
+    if final:
+        report.counts["failed"] += report.counts["replanned"] + report.counts["restored"] - before
+        report.counts["unknown"] = len(ledger.objects(states=IN_DOUBT))
+
+
+def _resolve(ctx: RunContext, row: OwnedObject, netvisor_key: str | None) -> None:
+    if netvisor_key:
+        ctx.ledger.mark_confirmed(row.key, netvisor_key)
+        ctx.report.counts["reconciled"] += 1
+        log.info("reconciled_found", key=row.key, netvisor_key=netvisor_key)
+    else:
+        ctx.ledger.back_to_planned(row.key, "reconcile: not found in Netvisor")
+        ctx.report.counts["replanned"] += 1
+        log.info("reconciled_not_found", key=row.key)
+
+
+def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> None:
+    if row.kind is ObjectKind.INVOICE and row.netvisor_key:
+        detail = client.sales_invoice(row.netvisor_key)
+        if detail is not None and invoice_check_matches(row.pending_check, detail):
+            ctx.ledger.mark_confirmed(row.key, row.netvisor_key, status=detail.status)
+            ctx.report.counts["reconciled"] += 1
+            log.info("reconciled_edit_applied", key=row.key)
+            return
+        if detail is None:
+            log.error("invoice_missing_in_netvisor", key=row.key, netvisor_key=row.netvisor_key)
+    ctx.ledger.restore_settled(row.key, "reconcile: the edit did not apply")
+    ctx.report.counts["restored"] += 1
+    log.info("reconciled_edit_not_applied", key=row.key)
+
+
+def _search_end(ctx: RunContext) -> date:
+    return max(ctx.today, helsinki_today()) + timedelta(days=62)
+
+
+def _find_match(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> str | None:
+    """A match happened when the credit note's open sum is zero (returns a marker key)."""
+    credit = ctx.ledger.get(row.key.removeprefix("match:"))
+    if credit is None or not credit.netvisor_key or not credit.period:
+        return None
+    period = Period.parse(credit.period)
+    for summary in client.sales_invoices(
+        begin=period.first_day, end=_search_end(ctx), customer_code=credit.customer_code
+    ):
+        if summary.netvisor_key == credit.netvisor_key:
+            return credit.netvisor_key if summary.open_sum == 0 else None
+    return None
+
+
+def _find_invoice(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> str | None:
+    """Find an invoice by the key the connector wrote into its private comment.
+
+    Fails closed: if a candidate cannot be read, the row stays in doubt (never "not found").
+    """
+    period = Period.parse(row.period) if row.period else Period.of(ctx.today)
+    summaries = client.sales_invoices(
+        begin=period.first_day - timedelta(days=31),
+        end=_search_end(ctx),
+        customer_code=row.customer_code,
+    )
+    if not summaries:
+        return None
+    details = client.sales_invoices_by_keys([s.netvisor_key for s in summaries])
+    if {d.netvisor_key for d in details} != {s.netvisor_key for s in summaries}:
+        raise TransientError(
+            f"reconcile of {row.key}: {len(summaries) - len(details)} candidate invoices "
+            "could not be read; left in doubt",
+            error_type="RECONCILE_INCOMPLETE",
+        )
+    found = [d for d in details if (d.private_comment or "").strip() == row.key]
+    if len(found) > 1:
+        log.error(
+            "duplicate_invoices_found", key=row.key, netvisor_keys=[m.netvisor_key for m in found]
+        )
+    return found[0].netvisor_key if found else None

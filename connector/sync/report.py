@@ -1,0 +1,141 @@
+"""What a run did: the report behind the summary, the run row and the exit code; its display.
+
+Both the command line and the demo print a run with :func:`print_summary`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from connector.domain import Quarantined
+from connector.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
+from connector.money import format_eur
+from connector.sync.plan import Plan
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the summary, the ledger's run row and the exit code."""
+
+    command: str
+    run_id: int | None = None
+    today: date | None = None
+    built: list[str] = field(default_factory=list)
+    observed: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    held: list[Quarantined] = field(default_factory=list)
+    plan: Plan | None = None
+    problems: list[str] = field(default_factory=list)  # rejected / unknown, for people
+    notices: list[str] = field(default_factory=list)  # worth knowing, not a problem
+    aborted: str | None = None
+    aborted_type: str | None = None
+    stopped: bool = False
+    outbox: Path | None = None
+    documents: int = 0
+    document_total: Decimal = Decimal("0.00")
+    netvisor_requests: int = 0
+    netvisor_writes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.aborted:
+            return EXIT_ABORTED
+        if (
+            self.quarantined
+            or self.held
+            or self.counts["rejected"]
+            or self.counts["unknown"]
+            or self.counts["failed"]
+            or self.counts["awaiting_person"]
+        ):
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    @property
+    def status(self) -> str:
+        if self.aborted:
+            return "aborted"
+        if self.stopped:
+            return "stopped"
+        return "ok" if self.exit_code == EXIT_OK else "partial"
+
+
+def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) -> None:
+    """A run summary a person understands (``detail``: list the quarantined records)."""
+    out = out or sys.stdout
+    c = report.counts
+    print(
+        f"Run {report.run_id or '(read-only)'} — {report.command}, as of {report.today}", file=out
+    )
+    if report.built:
+        print(f"  periods invoiced: {', '.join(report.built)}", file=out)
+        extra = sorted(set(report.observed) - set(report.built))
+        if extra:
+            print(f"  periods re-read for corrections: {', '.join(extra)}", file=out)
+    print(
+        f"  read {c['extracted']} records; {report.documents} documents "
+        f"worth {format_eur(report.document_total)} (net)",
+        file=out,
+    )
+    print(
+        f"  Netvisor: {c['created']} created, {c['updated']} updated, {c['skipped']} unchanged, "
+        f"{c['rejected']} rejected, {c['unknown']} unknown, {c['failed']} not sent "
+        f"({report.netvisor_requests} requests, {report.netvisor_writes} writes)",
+        file=out,
+    )
+    if c["reconciled"] or c["replanned"] or c["restored"]:
+        print(
+            f"  reconciled: {c['reconciled']} found in Netvisor, "
+            f"{c['replanned'] + c['restored']} did not happen (sent again when still wanted)",
+            file=out,
+        )
+    if report.quarantined or report.held:
+        print(
+            f"  quarantined: {len(report.quarantined)}, held for review: {len(report.held)}",
+            file=out,
+        )
+        for q in [*report.quarantined, *report.held][: 20 if detail else 0]:
+            print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
+        more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
+        if more > 0 and detail:
+            print(f"    … and {more} more (connector quarantine list)", file=out)
+    for problem in report.problems[:20]:
+        print(f"  ! {problem}", file=out)
+    for notice in report.notices:
+        print(f"  note: {notice}", file=out)
+    if report.outbox:
+        print(f"  dry run: XML bodies written to {report.outbox}", file=out)
+    if report.stopped:
+        print("  stopped on request before all actions were done; the next run continues", file=out)
+    if report.aborted:
+        print(f"  ABORTED: {report.aborted}", file=out)
+
+
+def terminal_progress(stream: Any = None) -> Callable[[str, int, int], None] | None:
+    """A one-line progress display on a terminal; None when not attached to one."""
+    stream = stream or sys.stderr
+    if not getattr(stream, "isatty", lambda: False)():
+        return None
+    last = [0.0]
+
+    def show(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done != total and now - last[0] < 0.2:
+            return
+        last[0] = now
+        stream.write(f"\r{phase}: {done}/{total}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

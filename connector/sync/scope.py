@@ -1,0 +1,99 @@
+"""Scope: which periods a run builds, which it observes, which documents are frozen. Pure.
+
+- built: the closed periods within the correction look-back (or the one period asked for,
+  which must not still be open);
+- observed: the built periods plus the locked periods the connector itself billed, re-read so
+  that a change to already-billed work becomes a correction; never a month before the first
+  invoice the connector billed (that work was billed some other way, and must not be re-billed);
+- frozen: documents Netvisor no longer lets the connector edit — their period is locked or
+  their last known status is no longer editable. Documents still editable by the ledger's
+  account are checked against Netvisor by ``observe.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from connector.billing import BillingRules, PeriodState, period_state
+from connector.domain import Period
+from connector.errors import FatalRunError
+from connector.ledger import ObjectKind, OwnedObject
+
+#: statuses in which Netvisor still lets the connector edit an invoice it imported
+EDITABLE_STATUSES = frozenset({None, "unsent"})
+
+
+def still_editable(status: str | None) -> bool:
+    """Does Netvisor still let the connector edit an invoice in this status?"""
+    return status in EDITABLE_STATUSES
+
+
+def periods_to_build(
+    period: Period | None, today: date, rules: BillingRules, lookback_months: int
+) -> list[Period]:
+    """The periods whose documents this run builds, oldest first.
+
+    Raises FatalRunError when the one period asked for is still open on ``today``.
+    """
+    if period is not None:
+        if period_state(period, today, rules) is PeriodState.OPEN:
+            raise FatalRunError(
+                f"period {period} is still open on {today}; it closes on day "
+                f"{rules.close_day} of the next month (use --as-of to rehearse)"
+            )
+        return [period]
+    candidates = []
+    p = Period.of(today).prev()
+    for _ in range(lookback_months + 2):
+        candidates.append(p)
+        p = p.prev()
+    return sorted(c for c in candidates if period_state(c, today, rules) is PeriodState.CLOSED)
+
+
+def first_billed_period(rows: Iterable[OwnedObject]) -> Period | None:
+    """The earliest period of an invoice the connector owns (None before its first invoice)."""
+    periods = [Period.parse(r.period) for r in rows if r.kind is ObjectKind.INVOICE and r.period]
+    return min(periods) if periods else None
+
+
+def periods_to_observe(
+    built: Iterable[Period], today: date, lookback_months: int, first_billed: Period | None
+) -> list[Period]:
+    """Built periods plus the earlier ones the connector billed, within the look-back."""
+    built = sorted(built)
+    observed = set(built)
+    lookback = Period.of(today)
+    for _ in range(lookback_months + 1):
+        lookback = lookback.prev()
+    if built and first_billed is not None:
+        # Locked periods the connector itself billed are re-read to notice corrections; never
+        # periods from before it started (that work was billed some other way).
+        p = built[0].prev()
+        while p >= lookback and p >= first_billed:
+            observed.add(p)
+            p = p.prev()
+    return sorted(observed)
+
+
+def frozen_by_ledger(
+    rows: Iterable[OwnedObject], observed: Iterable[Period], today: date, rules: BillingRules
+) -> tuple[frozenset[str], list[OwnedObject]]:
+    """(documents frozen by what the ledger knows, documents to check in Netvisor).
+
+    ``rows``: the settled invoice rows; only those of an observed period with a NetvisorKey
+    count.
+    """
+    wanted = {str(p) for p in observed}
+    frozen: set[str] = set()
+    to_check = []
+    for row in rows:
+        if row.period not in wanted or not row.netvisor_key:
+            continue
+        if period_state(
+            Period.parse(row.period), today, rules
+        ) is PeriodState.LOCKED or not still_editable(row.netvisor_status):
+            frozen.add(row.key)
+        else:
+            to_check.append(row)
+    return frozenset(frozen), to_check

@@ -1,0 +1,246 @@
+"""apply: the pipelined sender against a fake Netvisor and a real ledger file.
+
+Every write has its intent (``sending``) committed before it leaves and its outcome committed
+after its answer; a stop request is honoured between writes only; errors land in the state a
+person or reconcile can act on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sync.helpers import customer, invoice, product, run_context
+
+from connector.errors import AmbiguousWriteError
+from connector.ledger import Ledger, LedgerState, ObjectKind
+from connector.netvisor import documents as nv
+from connector.netvisor.errors import (
+    NetvisorAuthenticationError,
+    NetvisorDuplicateData,
+    NetvisorInvalidData,
+)
+from connector.sync.apply import WRITERS, adopt_duplicate, apply_plan
+from connector.sync.context import RunAborted
+from connector.sync.desired import DesiredObject
+from connector.sync.plan import ActionKind, make_plan
+
+
+class FakeNetvisor:
+    """Answers writes with running keys; notes the ledger state each key had when it was sent.
+
+    The state is read through a connection of its own, so it sees committed rows only.
+    """
+
+    def __init__(self, ledger_path: Path) -> None:
+        self._db = sqlite3.connect(ledger_path, check_same_thread=False)
+        self.calls: list[tuple[str, str]] = []  # (method, key or code)
+        self.state_when_sent: dict[str, str | None] = {}
+        self.fail: dict[str, Exception] = {}  # key -> error to raise when it is sent
+        self.on_send: Callable[[str], None] = lambda key: None
+        self.existing_customers: dict[str, str] = {}
+        self._next = 100
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _write(self, method: str, key: str) -> str:
+        row = self._db.execute("SELECT state FROM objects WHERE key = ?", [key]).fetchone()
+        self.state_when_sent[key] = row[0] if row else None
+        self.calls.append((method, key))
+        self.on_send(key)
+        if key in self.fail:
+            raise self.fail[key]
+        self._next += 1
+        return f"NV-{self._next}"
+
+    def add_customer(self, record: nv.CustomerRecord) -> str:
+        return self._write("add_customer", f"cust:{record.code}")
+
+    def edit_customer(self, netvisor_key: str, record: nv.CustomerRecord) -> None:
+        self.calls.append(("edit_customer", netvisor_key))
+
+    def customers_by_code(self, codes: list[str]) -> dict[str, nv.CustomerSummary]:
+        self.calls.append(("customers_by_code", ",".join(codes)))
+        return {
+            c: nv.CustomerSummary(self.existing_customers[c], c, None, None)
+            for c in codes
+            if c in self.existing_customers
+        }
+
+    def add_product(self, record: nv.ProductRecord) -> str:
+        return self._write("add_product", f"prod:{record.code}")
+
+    def add_sales_invoice(self, invoice: nv.SalesInvoice) -> str:
+        return self._write("add_sales_invoice", invoice.private_comment or "")
+
+    def edit_sales_invoice(self, netvisor_key: str, invoice: nv.SalesInvoice) -> None:
+        self._write("edit_sales_invoice", invoice.private_comment or "")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "ledger.sqlite") as opened:
+        yield opened
+
+
+@pytest.fixture
+def netvisor(ledger: Ledger) -> Iterator[FakeNetvisor]:
+    fake = FakeNetvisor(ledger.path)
+    yield fake
+    fake.close()
+
+
+def plan_of(ledger: Ledger, *objects: DesiredObject):
+    return make_plan(objects, {r.key: r for r in ledger.objects()})
+
+
+def state(ledger: Ledger, key: str) -> LedgerState | None:
+    row = ledger.get(key)
+    return row.state if row else None
+
+
+def test_every_write_is_committed_as_sending_before_it_leaves_and_sent_after(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    ctx = run_context(ledger)
+    plan = plan_of(ledger, invoice(), customer(), product())
+    apply_plan(ctx, netvisor, plan)  # type: ignore[arg-type]
+    keys = ["cust:C1", "prod:KOTIHOITO", "inv:2026-04:C1"]
+    assert [key for _, key in netvisor.calls] == keys  # customers, products, then invoices
+    assert netvisor.state_when_sent == dict.fromkeys(keys, "sending")
+    assert [state(ledger, k) for k in keys] == [LedgerState.SENT] * 3
+    assert [ledger.get(k).netvisor_key for k in keys] == ["NV-101", "NV-102", "NV-103"]
+    assert ctx.report.counts["created"] == 3
+    # the invoice's billed-line version and its check value settled with it
+    row = ledger.get("inv:2026-04:C1")
+    assert (row.pending_hash, row.pending_check, row.content_hash) == (
+        None,
+        None,
+        invoice().content_hash,
+    )
+
+
+def test_an_unchanged_plan_sends_nothing_the_second_time(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    apply_plan(run_context(ledger), netvisor, plan_of(ledger, customer(), product(), invoice()))  # type: ignore[arg-type]
+    netvisor.calls.clear()
+    again = plan_of(ledger, customer(), product(), invoice())
+    assert [a.kind for a in again.actions] == [ActionKind.SKIP] * 3
+    apply_plan(run_context(ledger), netvisor, again)  # type: ignore[arg-type]
+    assert netvisor.calls == []
+
+
+def test_a_stop_request_is_honoured_between_writes_never_mid_write(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    stop = threading.Event()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if done == 2:  # the stop arrives just after the check before write 2
+            stop.set()
+
+    ctx = run_context(ledger, stop=stop, progress=progress)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), product(), invoice()))  # type: ignore[arg-type]
+    assert ctx.report.stopped
+    # write 2 was already under way: it went out and its answer was recorded; write 3 never began
+    assert [key for _, key in netvisor.calls] == ["cust:C1", "prod:KOTIHOITO"]
+    assert state(ledger, "cust:C1") is LedgerState.SENT
+    assert state(ledger, "prod:KOTIHOITO") is LedgerState.SENT
+    assert ledger.objects(states=[LedgerState.SENDING, LedgerState.UNKNOWN]) == []
+    assert state(ledger, "inv:2026-04:C1") is None
+
+
+def test_a_lost_answer_leaves_the_write_unknown_for_reconcile(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["prod:KOTIHOITO"] = AmbiguousWriteError("read timeout after the body was sent")
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), product(), invoice()))  # type: ignore[arg-type]
+    row = ledger.get("prod:KOTIHOITO")
+    assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, "AMBIGUOUS_WRITE")
+    assert ctx.report.counts["unknown"] == 1
+    # the invoice needs that product: it is not sent, and says why
+    assert state(ledger, "inv:2026-04:C1") is None
+    assert ctx.report.counts["failed"] == 1
+    assert any("depends on prod:KOTIHOITO" in p for p in ctx.report.problems)
+
+
+def test_a_refused_record_is_rejected_for_a_person_and_the_run_goes_on(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = NetvisorInvalidData("INVALID_DATA", "bad business id")
+    other = customer("C2")
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), other))  # type: ignore[arg-type]
+    row = ledger.get("cust:C1")
+    assert (row.state, row.last_error_type) == (LedgerState.REJECTED, "INVALID_DATA")
+    assert state(ledger, "cust:C2") is LedgerState.SENT
+    assert ctx.report.counts["rejected"] == 1
+    assert ctx.report.exit_code == 1
+    # the same version is held, not resent, by the next plan
+    assert plan_of(ledger, customer()).actions[0].kind is ActionKind.HOLD
+
+
+def test_a_duplicate_customer_is_found_by_its_code_and_adopted(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = NetvisorDuplicateData("DUPLICATE_DATA", "customer code exists")
+    netvisor.existing_customers["C1"] = "NV-7"
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer()))  # type: ignore[arg-type]
+    row = ledger.get("cust:C1")
+    assert (row.state, row.netvisor_key) == (LedgerState.SENT, "NV-7")
+    assert ("edit_customer", "NV-7") in netvisor.calls  # our version written onto it
+    assert ctx.report.counts["created"] == 1
+
+
+def test_a_duplicate_that_cannot_be_found_is_rejected(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = NetvisorDuplicateData("DUPLICATE_DATA", "customer code exists")
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer()))  # type: ignore[arg-type]
+    assert state(ledger, "cust:C1") is LedgerState.REJECTED
+    assert ctx.report.counts["rejected"] == 1
+
+
+def test_an_invoice_is_never_adopted_by_duplicate():
+    assert adopt_duplicate(object(), invoice()) is None  # type: ignore[arg-type]
+
+
+def test_a_refusal_before_processing_stops_the_run_and_the_write_may_go_again(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = NetvisorAuthenticationError("AUTHENTICATION_FAILED", "bad MAC")
+    ctx = run_context(ledger)
+    with pytest.raises(RunAborted):
+        apply_plan(ctx, netvisor, plan_of(ledger, customer(), product()))  # type: ignore[arg-type]
+    # the refused write is planned again; the one queued behind it never left
+    assert state(ledger, "cust:C1") is LedgerState.PLANNED
+    assert state(ledger, "prod:KOTIHOITO") is LedgerState.PLANNED
+    assert [key for _, key in netvisor.calls] == ["cust:C1"]
+
+
+def test_progress_is_reported_per_write(ledger: Ledger, netvisor: FakeNetvisor) -> None:
+    seen: list[tuple[str, int, int]] = []
+    ctx = run_context(ledger, progress=lambda *step: seen.append(step))
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), product()))  # type: ignore[arg-type]
+    assert seen == [("apply", 1, 2), ("apply", 2, 2)]
+
+
+@pytest.mark.parametrize("kind", list(ObjectKind))
+def test_every_object_kind_has_one_writer_that_renders_its_xml(kind: ObjectKind) -> None:
+    payloads: dict[ObjectKind, Any] = {
+        ObjectKind.CUSTOMER: customer().payload,
+        ObjectKind.PRODUCT: product().payload,
+        ObjectKind.INVOICE: invoice().payload,
+        ObjectKind.MATCH: ("NV-1", "NV-2"),
+    }
+    body = WRITERS[kind].render(payloads[kind])
+    assert body.startswith(b"<") and len(body) > 20
