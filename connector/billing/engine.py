@@ -4,10 +4,13 @@ Pure: no I/O, no clock (``today`` is passed in). For every observed period it co
 current value of every task line in every role (work, voucher deduction, voucher share,
 capitation fee), then compares with what stands on documents that can no longer change:
 
-* a line whose own document can still be rebuilt goes onto that document, as it is now;
+* a line whose own document can still be rebuilt goes onto that document, as it is now (a
+  client's invoice freezes on the lock day, an organiser's document on its region's settlement
+  day: ``periods.document_locked``; a document a person sent is frozen at once);
 * otherwise the difference (now - billed on frozen documents) becomes correction rows in the
   owner's next document that can still be built: negative for what was billed wrongly,
-  positive for what is missing, each with a reason code and an explanation naming the task.
+  positive for what is missing, each with a reason code and a Finnish explanation naming the
+  task; a reversal names the client and voucher as the billed line stored them.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from connector.billing.periods import (
 from connector.billing.vat import gross_of, gross_price, net_for_gross
 from connector.billing.vouchers import Coverage, cover, price_lines
 from connector.domain import BillableTask, BillingCustomer, Period, Product, Quarantined, Target
-from connector.mapping.models import Mappings, TargetMapping, Voucher
+from connector.mapping.models import Mappings
 from connector.money import ZERO, format_comma, format_eur, line_amount
 
 CUSTOMER_OWNER = "inv"
@@ -254,9 +257,6 @@ class _Run:
         self.unknown_lines: set[str] = set()  # lines whose current value cannot be computed
         self.owner_customer: dict[str, BillingCustomer] = {}
         self.review: list[tuple[str, Coverage]] = []  # (customer owner, wholly held coverage)
-        self.voucher_index: dict[str, tuple[Voucher, TargetMapping]] = {
-            v.id: (v, t) for t in inp.mappings.targets.values() for v in t.vouchers
-        }
 
     # ------------------------------------------------------------ documents that can change
 
