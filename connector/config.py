@@ -77,7 +77,12 @@ class ConnectorSection(_Section):
     close_day: int = Field(1, ge=1, le=28, description="day of next month a period closes")
     lock_day: int = Field(9, ge=1, le=28, description="day of next month a period locks")
     correction_lookback_months: int = Field(3, ge=0, le=24)
-    over_grant: Literal["bill_client", "hold"] = "bill_client"
+    # work above a voucher's granted quantity: held for the organiser's review (PSOP's rule)
+    over_grant: Literal["bill_client", "hold"] = "hold"
+    # the organiser's settlement day (4th-8th) where a region in regions.toml does not set one
+    settlement_day: int = Field(8, ge=4, le=8, description="PSOP settlement day, 4..8")
+    # capitation fee of a partial month: by days of the customership ("days") or whole ("month")
+    capitation_proration: Literal["days", "month"] = "days"
     outside_validity: Literal["bill_full", "hold"] = "bill_full"
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -107,6 +112,11 @@ class ConnectorSection(_Section):
             raise ValueError(
                 f"lock_day ({self.lock_day}) must come after close_day ({self.close_day}): "
                 "a period is invoiced when it closes and frozen when it locks"
+            )
+        if self.settlement_day <= self.close_day:
+            raise ValueError(
+                f"settlement_day ({self.settlement_day}) must come after close_day "
+                f"({self.close_day}): an organiser's document is built before it is settled"
             )
         return self
 

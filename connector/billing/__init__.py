@@ -24,9 +24,13 @@ from connector.billing.periods import (
     BillingRules,
     PeriodState,
     close_date,
+    document_key_locked,
+    document_lock_date,
+    document_locked,
     invoice_date,
     lock_date,
     period_state,
+    settlement_day_of,
 )
 from connector.billing.vouchers import Coverage, PricedLine, cover, price_lines
 
@@ -55,10 +59,14 @@ __all__ = [
     "close_date",
     "cover",
     "customer_document_key",
+    "document_key_locked",
+    "document_lock_date",
+    "document_locked",
     "document_period",
     "invoice_date",
     "lock_date",
     "organiser_document_key",
     "period_state",
     "price_lines",
+    "settlement_day_of",
 ]

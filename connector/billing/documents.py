@@ -62,6 +62,8 @@ class BilledLine:
     ``amount`` is in euros, signed; ``quantity`` in the product's unit (hours, pieces).
     The optional product fields let a later correction reverse the line on the same Netvisor
     product and VAT even after the task is gone; a ledger should keep them when it can.
+    ``voucher_id`` and ``psop_customer_number`` are stored for the same reason: a reversal names
+    the client and voucher as the billed line did, never as today's mapping says.
     """
 
     document_key: str
@@ -75,7 +77,7 @@ class BilledLine:
     unit_price: Decimal | None = None  # euros per unit
     vat_percent: Decimal | None = None
     vat_code: str | None = None
-    # the PSOP customer number the line was billed for, when known (stored by the ledger)
+    # the client's PSOP customer number as billed: a later correction names the client by it
     psop_customer_number: str | None = None
 
 

@@ -4,17 +4,20 @@ Pure: no I/O, no clock (``today`` is passed in). For every observed period it co
 current value of every task line in every role (work, voucher deduction, voucher share,
 capitation fee), then compares with what stands on documents that can no longer change:
 
-* a line whose own document can still be rebuilt goes onto that document, as it is now;
+* a line whose own document can still be rebuilt goes onto that document, as it is now (a
+  client's invoice freezes on the lock day, an organiser's document on its region's settlement
+  day: ``periods.document_locked``; a document a person sent is frozen at once);
 * otherwise the difference (now - billed on frozen documents) becomes correction rows in the
   owner's next document that can still be built: negative for what was billed wrongly,
-  positive for what is missing, each with a reason code and an explanation naming the task.
+  positive for what is missing, each with a reason code and a Finnish explanation naming the
+  task; a reversal names the client and voucher as the billed line stored them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -41,14 +44,50 @@ from connector.billing.documents import (
     organiser_document_key,
     priced,
 )
-from connector.billing.periods import BillingRules, PeriodState, invoice_date, period_state
+from connector.billing.periods import (
+    BillingRules,
+    PeriodState,
+    document_key_locked,
+    invoice_date,
+    period_state,
+)
+from connector.billing.vat import gross_of, gross_price, net_for_gross
 from connector.billing.vouchers import Coverage, cover, price_lines
 from connector.domain import BillableTask, BillingCustomer, Period, Product, Quarantined, Target
-from connector.mapping.models import Mappings, TargetMapping, Voucher
+from connector.mapping.models import Mappings
 from connector.money import ZERO, format_comma, format_eur, line_amount
 
 CUSTOMER_OWNER = "inv"
 ORGANISER_OWNER = "org"
+# the voucher-deduction line's name: generic, so the shared Netvisor product is too
+VOUCHER_DEDUCTION_NAME = "Palvelusetelin osuus"
+ROUNDING_SUFFIX = ":alv-pyoristys"  # line id of a one-cent line that makes a gross exact
+FI_MONTHS = (
+    "tammikuu",
+    "helmikuu",
+    "maaliskuu",
+    "huhtikuu",
+    "toukokuu",
+    "kesäkuu",
+    "heinäkuu",
+    "elokuu",
+    "syyskuu",
+    "lokakuu",
+    "marraskuu",
+    "joulukuu",
+)
+# a correction row's first word, by reason code
+_CORRECTION_WORD = {DELETED: "Hyvitys", CHANGED: "Oikaisu", MISSING: "Lisäys"}
+_CORRECTION_WHAT = {
+    DELETED: "poistettu laskutuksen jälkeen",
+    CHANGED: "muuttunut laskutuksen jälkeen",
+    MISSING: "puuttui lukitulta laskulta",
+}
+
+
+def month_fi(period: Period) -> str:
+    """``huhtikuu 2026``."""
+    return f"{FI_MONTHS[period.month - 1]} {period.year}"
 
 
 @dataclass(frozen=True)
@@ -116,6 +155,7 @@ class _Slot:
 
     values: list[_Value] = field(default_factory=list)
     corrections: list[_Correction] = field(default_factory=list)
+    review: list[Coverage] = field(default_factory=list)  # wholly held: on the specification
 
 
 def _owner_key(owner: str, period: Period) -> str:
@@ -127,6 +167,78 @@ def _owner_key(owner: str, period: Period) -> str:
 
 def _task_id(line_id: str) -> str:
     return line_id.split(":", 1)[0]
+
+
+def _subject(line_id: str, voucher_id: str | None) -> str:
+    """What a correction is about, in Finnish: the task, or a voucher's capitation fee."""
+    if line_id.startswith("capitation:"):
+        return f"kapitaatiokorvaus, seteli {voucher_id}"
+    return f"tehtävä {_task_id(line_id)}"
+
+
+def _with_rounding(value: _Value, remainder: Decimal) -> list[_Value]:
+    """``value`` and, when its gross cannot be hit exactly, a one-cent line that makes it so."""
+    if not remainder:
+        return [value]
+    cent = replace(
+        value,
+        line_id=value.line_id + ROUNDING_SUFFIX,
+        quantity=Decimal(1) if remainder > 0 else Decimal(-1),
+        unit_price=abs(remainder),
+        amount=remainder,
+        name=f"{value.name}, arvonlisäveron pyöristys",
+        unit="",
+    )
+    return [value, cent]
+
+
+def _days_in(period: Period, start: date, end: date | None) -> int:
+    """Days of ``period`` inside ``start..end`` (inclusive; None = open-ended)."""
+    first = max(period.first_day, start)
+    last = min(period.last_day, end or period.last_day)
+    return max((last - first).days + 1, 0)
+
+
+def _deduction_lines(
+    voucher_id: str, product_code: str, vat_percent: Decimal, vat_code: str, group: list[_Value]
+) -> list[DocumentLine]:
+    """A voucher's deduction on the client's invoice: one line (covered units x the voucher's
+    value per unit where that is exact), or as few lines as keep its gross exact under VAT."""
+
+    def line(qty: Decimal, amount: Decimal, price: Decimal | None = None) -> DocumentLine:
+        if price is None or line_amount(qty, price) != amount:
+            qty, price = priced(qty, amount)
+        return DocumentLine(
+            product_code=product_code,
+            name=VOUCHER_DEDUCTION_NAME,
+            quantity=qty,
+            unit_price=price,
+            vat_percent=vat_percent,
+            vat_code=vat_code,
+            amount=amount,
+            role=VOUCHER_DEDUCTION,
+            source_line_id=None,
+            voucher_id=voucher_id,
+            free_text=f"seteli {voucher_id}",
+        )
+
+    def merged(values: list[_Value]) -> DocumentLine:
+        prices = {v.unit_price for v in values}
+        price = next(iter(prices)) if len(prices) == 1 else None
+        qty = sum((v.quantity for v in values), Decimal(0))
+        return line(qty, sum((v.amount for v in values), ZERO), price)
+
+    gross = sum((gross_of(v.amount, vat_percent) for v in group), ZERO)
+    whole = merged(group)
+    if gross_of(whole.amount, vat_percent) == gross:
+        return [whole]
+    main = [v for v in group if not v.line_id.endswith(ROUNDING_SUFFIX)]
+    cents = [v for v in group if v.line_id.endswith(ROUNDING_SUFFIX)]
+    if main and cents:
+        two = [merged(main), merged(cents)]
+        if sum((gross_of(ln.amount, vat_percent) for ln in two), ZERO) == gross:
+            return two
+    return [line(v.quantity, v.amount, v.unit_price) for v in group]
 
 
 class _Run:
@@ -144,14 +256,19 @@ class _Run:
         self.held: list[Quarantined] = []
         self.unknown_lines: set[str] = set()  # lines whose current value cannot be computed
         self.owner_customer: dict[str, BillingCustomer] = {}
-        self.voucher_index: dict[str, tuple[Voucher, TargetMapping]] = {
-            v.id: (v, t) for t in inp.mappings.targets.values() for v in t.vouchers
-        }
+        self.review: list[tuple[str, Coverage]] = []  # (customer owner, wholly held coverage)
 
     # ------------------------------------------------------------ documents that can change
 
     def rebuildable(self, key: str) -> bool:
-        return document_period(key) in self.built and key not in self.inp.frozen_documents
+        """Whether ``key`` can still be edited in place (else changes become corrections)."""
+        return (
+            document_period(key) in self.built
+            and key not in self.inp.frozen_documents
+            and not document_key_locked(
+                key, today=self.today, rules=self.rules, mappings=self.inp.mappings
+            )
+        )
 
     def next_document(self, owner: str, after: Period) -> str | None:
         for period in self.built:
@@ -181,9 +298,14 @@ class _Run:
             chosen.append(task)
         return chosen
 
-    def balance_used_before(self) -> dict[str, Decimal]:
-        """Euros of each balance voucher consumed on periods this run does not re-read."""
-        used: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    def used_before(self) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """(gross euros, units) of each voucher used on periods this run does not re-read.
+
+        Read from the billed voucher-deduction lines of the ledger, so a total-count or balance
+        voucher used in April has less left in May.
+        """
+        euros: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        units: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
         for line in self.inp.history:
             if (
                 base_role(line.role) == VOUCHER_DEDUCTION
@@ -191,24 +313,28 @@ class _Run:
                 and line.period not in self.observed
                 and not self.rebuildable(line.document_key)
             ):
-                used[line.voucher_id] -= line.amount
-        return used
+                euros[line.voucher_id] -= gross_of(line.amount, line.vat_percent or ZERO)
+                units[line.voucher_id] -= line.quantity
+        return euros, units
 
     def values(self) -> list[_Value]:
         lines, stopped = price_lines(self.tasks(), self.inp.products, self.inp.mappings)
         self.quarantined.extend(stopped)
         self.unknown_lines.update(q.record_id for q in stopped)
-        coverages, held = cover(lines, self.inp.mappings, self.rules, self.balance_used_before())
+        euros, units = self.used_before()
+        coverages, held = cover(lines, self.inp.mappings, self.rules, euros, units)
         self.held.extend(held)
         values: list[_Value] = []
         for c in coverages:
             line, task = c.line, c.line.task
-            if c.billed_quantity == 0 and c.billed_amount == 0 and line.row.quantity != 0:
-                self.unknown_lines.add(line.line_id)  # wholly held: a person decides
-                continue
             customer = self.inp.customers[task.customer_id]
             owner = f"{CUSTOMER_OWNER}:{self.inp.mappings.netvisor_customer_code(customer)}"
             self.owner_customer.setdefault(owner, customer)
+            if c.billed_quantity == 0 and c.billed_amount == 0 and line.row.quantity != 0:
+                self.unknown_lines.add(line.line_id)  # wholly held: a person decides
+                if c.held_quantity:
+                    self.review.append((owner, c))
+                continue
             common = {
                 "line_id": line.line_id,
                 "period": task.period,
@@ -238,34 +364,42 @@ class _Run:
             )
             if c.voucher is None or c.share == 0 or c.region is None:
                 continue
-            qty, price = priced(c.covered_quantity, c.share)
-            values.append(
-                _Value(
-                    owner=owner,
-                    role=VOUCHER_DEDUCTION,
+            net, remainder = c.share_net  # the share is gross: net + VAT = the voucher's value
+            if c.unit_share is not None and line_amount(c.covered_quantity, c.unit_share) == net:
+                qty, price = c.covered_quantity, c.unit_share  # exact: value per unit x units
+            else:
+                qty, price = priced(c.covered_quantity, net)
+            deduction = _Value(
+                owner=owner,
+                role=VOUCHER_DEDUCTION,
+                voucher_id=voucher_id,
+                quantity=-qty,
+                unit_price=price,
+                amount=-net,
+                product_code=c.region.voucher_deduction_product,
+                name=VOUCHER_DEDUCTION_NAME,
+                **common,
+            )
+            values.extend(_with_rounding(deduction, -remainder))
+            if c.region.organiser_document and c.voucher.kind != "capitation":
+                qty, price = priced(c.covered_quantity, net)
+                if (
+                    c.unit_share is not None
+                    and line_amount(c.covered_quantity, c.unit_share) == net
+                ):
+                    qty, price = c.covered_quantity, c.unit_share
+                share = _Value(
+                    owner=f"{ORGANISER_OWNER}:{c.region.code}",
+                    role=VOUCHER_SHARE,
                     voucher_id=voucher_id,
-                    quantity=-qty,
+                    quantity=qty,
                     unit_price=price,
-                    amount=-c.share,
-                    product_code=c.region.voucher_deduction_product,
-                    name=f"Palveluseteli {c.voucher.id}",
+                    amount=net,
+                    product_code=line.product.netvisor_code,
+                    name=line.product.name,
                     **common,
                 )
-            )
-            if c.region.organiser_document and c.voucher.kind != "capitation":
-                values.append(
-                    _Value(
-                        owner=f"{ORGANISER_OWNER}:{c.region.code}",
-                        role=VOUCHER_SHARE,
-                        voucher_id=voucher_id,
-                        quantity=qty,
-                        unit_price=price,
-                        amount=c.share,
-                        product_code=line.product.netvisor_code,
-                        name=line.product.name,
-                        **common,
-                    )
-                )
+                values.extend(_with_rounding(share, remainder))
         values.extend(self.capitation_fees())
         return values
 
@@ -292,32 +426,39 @@ class _Run:
                 )
                 if product is None:
                     continue
+                ends = [d for d in (voucher.valid_to, target.customership_to) if d is not None]
+                end = min(ends, default=None)
                 for period in sorted(self.observed):
-                    if not (
-                        voucher.valid_from <= period.last_day
-                        and (voucher.valid_to is None or voucher.valid_to >= period.first_day)
-                    ):
+                    days = _days_in(period, voucher.valid_from, end)
+                    if not days:
                         continue
+                    month_days = period.last_day.day
+                    fee = voucher.monthly_fee
+                    name = f"{product.name}, kapitaatiokorvaus {month_fi(period)}"
+                    if self.rules.capitation_proration == "days" and days < month_days:
+                        # paid by the customership's validity: the days it covers of the month
+                        fee = line_amount(voucher.monthly_fee * days / month_days, Decimal(1))
+                        name += f" ({days}/{month_days} pv)"
+                    net, remainder = net_for_gross(fee, product.vat_percent)
                     line_id = f"capitation:{voucher.id}:{period}"
-                    fees.append(
-                        _Value(
-                            owner=f"{ORGANISER_OWNER}:{region.code}",
-                            line_id=line_id,
-                            role=CAPITATION_FEE,
-                            period=period,
-                            voucher_id=voucher.id,
-                            quantity=Decimal(1),
-                            unit_price=voucher.monthly_fee,
-                            amount=line_amount(Decimal(1), voucher.monthly_fee),
-                            product_code=product.netvisor_code,
-                            name=f"{product.name}, kapitaatiokorvaus {period}",
-                            unit="kk",
-                            vat_percent=product.vat_percent,
-                            vat_code=product.vat_code,
-                            task_id=line_id,
-                            psop_customer_number=target.psop_customer_number,
-                        )
+                    value = _Value(
+                        owner=f"{ORGANISER_OWNER}:{region.code}",
+                        line_id=line_id,
+                        role=CAPITATION_FEE,
+                        period=period,
+                        voucher_id=voucher.id,
+                        quantity=Decimal(1),
+                        unit_price=net,
+                        amount=net,
+                        product_code=product.netvisor_code,
+                        name=name,
+                        unit="kk",
+                        vat_percent=product.vat_percent,
+                        vat_code=product.vat_code,
+                        task_id=line_id,
+                        psop_customer_number=target.psop_customer_number,
                     )
+                    fees.extend(_with_rounding(value, remainder))
         return fees
 
     # ------------------------------------------------------------ placement
@@ -367,6 +508,10 @@ class _Run:
                         now.voucher_id if now else billed[0].voucher_id,
                         (now.quantity if now else ZERO) - billed_qty,
                         delta,
+                        psop_customer_number=next(
+                            (b.psop_customer_number for b in billed if b.psop_customer_number),
+                            now.psop_customer_number if now else None,
+                        ),
                     )
                 )
                 continue
@@ -379,7 +524,7 @@ class _Run:
                     _Correction(
                         now,
                         MISSING,
-                        self.explain(MISSING, now.task_id, line_id, period, now.amount, ZERO),
+                        self.explain(MISSING, line_id, now.voucher_id, period, now.amount, ZERO),
                     )
                 )
             else:
@@ -391,23 +536,30 @@ class _Run:
                         now,
                         CHANGED,
                         self.explain(
-                            CHANGED, now.task_id, line_id, period, now.amount, billed_amount
+                            CHANGED, line_id, now.voucher_id, period, now.amount, billed_amount
                         ),
                     )
                 )
+        for owner, c in self.review:
+            own = _owner_key(owner, c.line.task.period)
+            if self.rebuildable(own):
+                slots[own].review.append(c)
         return slots, deferred
 
     def explain(
-        self, reason: str, task_id: str, line_id: str, period: Period, now: Decimal, billed: Decimal
+        self,
+        reason: str,
+        line_id: str,
+        voucher_id: str | None,
+        period: Period,
+        now: Decimal,
+        billed: Decimal,
     ) -> str:
-        what = {
-            DELETED: "was removed after its document was frozen; credited",
-            CHANGED: "changed after its document was frozen; billed value replaced",
-            MISSING: "was not on the frozen document; billed now",
-        }[reason]
+        """The correction's explanation in Finnish, naming the task, with its reason code."""
         return (
-            f"{reason}: task {task_id} line {line_id} ({period}) {what} "
-            f"(billed {format_eur(billed)}, now {format_eur(now)})"
+            f"{_CORRECTION_WORD[reason]}: {_subject(line_id, voucher_id)} ({month_fi(period)}) "
+            f"{_CORRECTION_WHAT[reason]} (laskutettu {format_eur(billed)}, nyt "
+            f"{format_eur(now)}; syykoodi {reason})"
         )
 
     def reversal(
@@ -446,16 +598,30 @@ class _Run:
             )
             return None
         if role == VOUCHER_DEDUCTION:
-            name = f"Palveluseteli {voucher_id}"
+            name = VOUCHER_DEDUCTION_NAME
         else:
             product = self.inp.mappings.product_by_netvisor_code(product_code)
             name = product.name if product else product_code
         unit_price = info.unit_price if info and info.unit_price is not None else None
         if unit_price is None or line_amount(qty, unit_price) != amount:
             qty, unit_price = priced(qty, amount)
-        psop = None
-        if voucher_id in self.voucher_index:
-            psop = self.voucher_index[voucher_id][1].psop_customer_number
+        # the client as the billed line named it: the STORED number, never today's mapping
+        psop = next((b.psop_customer_number for b in billed if b.psop_customer_number), None)
+        if psop is None and now is not None:
+            psop = now.psop_customer_number
+        if psop is None and owner.startswith(ORGANISER_OWNER + ":"):
+            self.held.append(
+                Quarantined(
+                    "line",
+                    line_id,
+                    "correction_client_unknown",
+                    f"a {role} correction of {format_eur(amount)} for line {line_id} ({period}) "
+                    "must name the client's PSOP customer number, and the billed line does not "
+                    "store it: correct it by hand",
+                    (_task_id(line_id),),
+                )
+            )
+            return None
         value = _Value(
             owner=owner,
             line_id=line_id,
@@ -476,9 +642,7 @@ class _Run:
         return _Correction(
             value,
             reason,
-            self.explain(
-                reason, value.task_id, line_id, period, now.amount if now else ZERO, -amount
-            ),
+            self.explain(reason, line_id, voucher_id, period, now.amount if now else ZERO, -amount),
         )
 
     # ------------------------------------------------------------ rendering
@@ -555,6 +719,7 @@ class _Run:
             unit_price=value.unit_price,
             vat_percent=value.vat_percent,
             vat_code=value.vat_code,
+            psop_customer_number=value.psop_customer_number,
         )
 
     def correction_lines(
@@ -564,17 +729,18 @@ class _Run:
         billed: list[BilledLine] = []
         if not slot.corrections:
             return lines, billed
-        lines.append(CommentLine("Oikaisut aiemmin laskutettuun:"))
+        lines.append(CommentLine("Oikaisut aiemmin laskutettuun (hyvitykset ja lisäykset):"))
         order = sorted(
             slot.corrections,
             key=lambda c: (c.value.period, c.value.line_id, c.value.role, c.value.amount),
         )
         for c in order:
             v = c.value
+            head = f"{_CORRECTION_WORD[c.reason]} {month_fi(v.period)}"
             if organiser:
-                name = f"Oikaisu {v.period}: asiakasnumero {v.psop_customer_number}, seteli {v.voucher_id}"
+                name = f"{head}: asiakasnumero {v.psop_customer_number}, seteli {v.voucher_id}"
             else:
-                name = f"Oikaisu {v.period}: {v.name}"
+                name = f"{head}: {v.name}"
             lines.append(
                 DocumentLine(
                     product_code=v.product_code,
@@ -603,6 +769,10 @@ class _Run:
         by_target: dict[str, list[_Value]] = defaultdict(list)
         for value in slot.values:
             by_target[value.target_id or ""].append(value)
+        review: dict[str, list[Coverage]] = defaultdict(list)
+        for c in slot.review:
+            review[c.line.task.target_id].append(c)
+            by_target.setdefault(c.line.task.target_id, [])
         for target_id in sorted(by_target):
             values = sorted(
                 by_target[target_id], key=lambda v: (v.work_date or date.min, v.line_id, v.role)
@@ -637,53 +807,74 @@ class _Run:
             for (voucher_id, product_code, vat_percent, vat_code), group in sorted(
                 deductions.items()
             ):
-                amount = sum((v.amount for v in group), ZERO)
-                qty = sum((v.quantity for v in group), Decimal(0))
-                qty, price = priced(qty, amount)
-                lines.append(
-                    DocumentLine(
-                        product_code=product_code,
-                        name=f"Palvelusetelin osuus, seteli {voucher_id}",
-                        quantity=qty,
-                        unit_price=price,
-                        vat_percent=vat_percent,
-                        vat_code=vat_code,
-                        amount=amount,
-                        role=VOUCHER_DEDUCTION,
-                        source_line_id=None,
-                        voucher_id=voucher_id,
-                    )
+                lines.extend(
+                    _deduction_lines(voucher_id, product_code, vat_percent, vat_code, group)
                 )
-            lines.extend(self.self_pay_specification(works))
+            lines.extend(self.self_pay_specification(works, review.get(target_id, [])))
             billed.extend(self.billed_line(key, v) for v in values)
         more_lines, more_billed = self.correction_lines(key, slot, organiser=False)
         return tuple(lines + more_lines), tuple(billed + more_billed)
 
-    def self_pay_specification(self, works: list[_Value]) -> list[CommentLine]:
-        """Omavastuuerittely: per service and voucher: quantity, price, voucher share, self-pay."""
-        groups: dict[tuple[str, str, Decimal], list[_Value]] = defaultdict(list)
+    def self_pay_specification(
+        self, works: list[_Value], review: list[Coverage]
+    ) -> list[CommentLine]:
+        """Omavastuuerittely, in gross euros (what the client pays), from ``Coverage`` alone.
+
+        Per service and voucher: quantity, price, voucher share and self-pay for the units the
+        voucher covers; units above the grant on their own row, "yli myönnetyn määrän" when
+        billed to the client, "tarkastettavana" when held for the organiser's review.
+        """
+        groups: dict[tuple[str, str, Decimal], list[Coverage]] = defaultdict(list)
         for v in works:
             if v.voucher_id and v.coverage is not None:
-                groups[(v.voucher_id, v.name, v.unit_price)].append(v)
+                groups[(v.voucher_id, v.name, v.unit_price)].append(v.coverage)
+        for c in review:
+            assert c.voucher is not None
+            groups[(c.voucher.id, c.line.product.name, c.line.unit_price)].append(c)
         if not groups:
             return []
         out = [
             CommentLine(
-                "Omavastuuerittely (palvelu, seteli, määrä, hinta, setelin osuus, omavastuu):"
+                "Omavastuuerittely, sis. alv (palvelu, seteli, määrä, hinta, setelin osuus, "
+                "omavastuu):"
             )
         ]
         for (voucher_id, name, price), group in sorted(groups.items()):
-            qty = sum((v.quantity for v in group), Decimal(0))
-            share = sum((v.coverage.share for v in group if v.coverage), ZERO)
-            amount = sum((v.amount for v in group), ZERO)
-            unit = group[0].unit
-            out.append(
-                CommentLine(
-                    f"{name}, seteli {voucher_id}: {format_comma(qty, None)} {unit} x "
-                    f"{format_eur(price)} = {format_eur(amount)}, setelin osuus "
-                    f"{format_eur(share)}, omavastuu {format_eur(amount - share)}"
+            unit = group[0].line.product.unit
+            vat = group[0].vat_percent
+            shown = format_eur(gross_price(price, vat))
+            over_qty = sum((c.over_grant_quantity for c in group), Decimal(0))
+            over = sum((c.over_grant_amount for c in group), ZERO)
+            held_qty = sum((c.held_quantity for c in group), Decimal(0))
+            held = sum((c.held_amount for c in group), ZERO)
+            qty = sum((c.billed_quantity for c in group), Decimal(0)) - over_qty
+            share = sum((c.share for c in group), ZERO)
+            self_pay = sum((c.self_pay for c in group), ZERO) - over
+            amount = share + self_pay
+            if qty:
+                out.append(
+                    CommentLine(
+                        f"{name}, seteli {voucher_id}: {format_comma(qty, None)} {unit} x "
+                        f"{shown} = {format_eur(amount)}, setelin osuus "
+                        f"{format_eur(share)}, omavastuu {format_eur(self_pay)}"
+                    )
                 )
-            )
+            if over_qty:
+                out.append(
+                    CommentLine(
+                        f"{name}, seteli {voucher_id}, yli myönnetyn määrän: "
+                        f"{format_comma(over_qty, None)} {unit} x {shown} = {format_eur(over)}, "
+                        f"asiakas maksaa {format_eur(over)}"
+                    )
+                )
+            if held_qty:
+                out.append(
+                    CommentLine(
+                        f"{name}, seteli {voucher_id}, tarkastettavana: "
+                        f"{format_comma(held_qty, None)} {unit} x {shown} = {format_eur(held)} "
+                        "(ei laskuteta ennen palvelunjärjestäjän päätöstä)"
+                    )
+                )
         return out
 
     def organiser_lines(

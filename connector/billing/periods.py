@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Literal
 
 from connector.domain import Period
+from connector.mapping.models import Mappings, Region
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,14 @@ class BillingRules:
     """
 
     close_day: int = 1  # period P becomes invoiceable on this day of the next month
-    lock_day: int = 9  # after PSOP's 4th-8th settlement window: P's documents are frozen
-    over_grant: Literal["bill_client", "hold"] = "bill_client"  # work above the granted quantity
+    lock_day: int = 9  # the client invoices of P are frozen from this day on
+    # the organiser's settlement day (tilityspäivä, 4th-8th) where its region does not set one:
+    # the organiser's document of P is frozen from this day on
+    settlement_day: int = 8
+    # work above the granted quantity: held for the organiser's review (PSOP's rule) or billed
+    over_grant: Literal["bill_client", "hold"] = "hold"
+    # capitation fee of a month with a partial customership: by days ("days") or whole ("month")
+    capitation_proration: Literal["days", "month"] = "days"
     outside_validity: Literal["bill_full", "hold"] = "bill_full"  # work outside a voucher's dates
     invoice_day: int | None = None  # invoice date: this day of the next month; None = close day
     payment_term_days: int = 14  # net days, unless a customer override says otherwise
@@ -30,6 +37,12 @@ class BillingRules:
             raise ValueError("close_day and lock_day are days of the month, 1..28")
         if self.lock_day <= self.close_day:
             raise ValueError("lock_day must come after close_day")
+        if not 4 <= self.settlement_day <= 8:
+            raise ValueError("settlement_day is PSOP's settlement day, the 4th..8th")
+        if self.settlement_day <= self.close_day:
+            raise ValueError("settlement_day must come after close_day")
+        if self.capitation_proration not in ("days", "month"):
+            raise ValueError("capitation_proration is 'days' or 'month'")
         if self.invoice_day is not None and not 1 <= self.invoice_day <= 31:
             raise ValueError("invoice_day is a day of the month, 1..31")
         if self.over_grant not in ("bill_client", "hold"):
@@ -74,3 +87,77 @@ def period_state(period: Period, today: date, rules: BillingRules) -> PeriodStat
     if today < lock_date(period, rules):
         return PeriodState.CLOSED
     return PeriodState.LOCKED
+
+
+def settlement_day_of(region: Region | None, rules: BillingRules) -> int:
+    """The day of the next month an organiser's document freezes: its region's, else the rule's."""
+    if region is not None and region.settlement_day is not None:
+        return region.settlement_day
+    return rules.settlement_day
+
+
+def _organiser_region(code: str, mappings: Mappings) -> Region | None:
+    """The region of an organiser document, by region code or by the organiser's customer code.
+
+    Several regions billed to one organiser code: the earliest settlement day wins (it freezes
+    first, so nothing is edited after the organiser settled it).
+    """
+    region = mappings.regions.get(code)
+    if region is not None:
+        return region
+    same = [r for r in mappings.regions.values() if r.organiser_customer_code == code]
+    return min(same, key=lambda r: r.settlement_day or 99, default=None)
+
+
+def document_lock_date(
+    period: Period,
+    customer_code: str,
+    *,
+    organiser: bool,
+    rules: BillingRules,
+    mappings: Mappings,
+) -> date:
+    """The day a document of ``period`` freezes (edits after it become corrections).
+
+    A client's invoice freezes on ``rules.lock_day``; an organiser's document on its region's
+    settlement day (PSOP: events can be edited "tilityspäivään asti", after which the organiser
+    credits them). ``customer_code`` is the client's Netvisor customer code, or for an
+    organiser the region code (as in document keys) or the organiser's Netvisor customer code.
+    """
+    if not organiser:
+        return lock_date(period, rules)
+    day = settlement_day_of(_organiser_region(customer_code, mappings), rules)
+    return _day_of_next_month(period, day)
+
+
+def document_locked(
+    period: Period,
+    customer_code: str,
+    *,
+    organiser: bool,
+    today: date,
+    rules: BillingRules,
+    mappings: Mappings,
+) -> bool:
+    """Whether the document of ``period`` for ``customer_code`` is frozen on ``today``.
+
+    Pure. The single place that decides in-place edit (False) versus correction (True) by date;
+    a document a person already sent is frozen whatever this says.
+    """
+    when = document_lock_date(
+        period, customer_code, organiser=organiser, rules=rules, mappings=mappings
+    )
+    return today >= when
+
+
+def document_key_locked(key: str, *, today: date, rules: BillingRules, mappings: Mappings) -> bool:
+    """``document_locked`` for a document key (``inv:<period>:<code>`` / ``org:<period>:<region>``)."""
+    prefix, period, code = key.split(":", 2)
+    return document_locked(
+        Period.parse(period),
+        code,
+        organiser=prefix == "org",
+        today=today,
+        rules=rules,
+        mappings=mappings,
+    )

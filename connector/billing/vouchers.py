@@ -3,19 +3,26 @@
 A line's price comes from Spotilla's product register unless the row overrides it. A voucher
 covers a line when the line's target is a PSOP client, its product is linked (once per region)
 to the voucher's PSOP product, and the voucher is valid on the work date. The voucher's share of
-a line is ``min(price, unit value) x covered quantity`` (capped by the granted quantity per
-period); a balance voucher pays until its euro balance is used up; a capitation voucher covers its
-lines in full and is paid by a fixed monthly fee instead. Self-pay = line amount - share >= 0.
+a line is ``min(gross price, unit value) x covered quantity``: the voucher's value is what the
+organiser pays, VAT included. The covered quantity is capped by the grant: a monthly quota
+(``quantity_per_period``, counted by the work date's month and shared by the vouchers of one PSOP
+product valid in that month unless one says ``stack``) or a total over the validity
+(``quantity_total``, used up in work-date order across months, earlier months from the ledger).
+Work above the grant is held for the organiser's review (``over_grant = "hold"``, PSOP's rule) or
+billed to the client (``"bill_client"``). A balance voucher pays until its euro balance is used
+up; a capitation voucher covers its lines in full and is paid by a monthly fee instead.
+Self-pay = gross line amount - share, never negative: computed here, once (``Coverage.self_pay``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from connector.billing.periods import BillingRules
+from connector.billing.vat import gross_of, gross_price, net_for_gross
 from connector.domain import BillableTask, Period, Quarantined, WorkRow
 from connector.mapping.models import Mappings, ProductMapping, Region, TargetMapping, Voucher
 from connector.money import ZERO, line_amount
@@ -38,7 +45,12 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class Coverage:
-    """How one priced line is paid: by the client (self-pay) and by a voucher (share)."""
+    """How one priced line is paid: by the client (self-pay) and by a voucher (share).
+
+    ``billed_amount`` is net (VAT excluded), as on the invoice line. ``share`` is what the
+    organiser pays, VAT included (the voucher's value is gross); self-pay is gross too: what the
+    client pays. For a VAT-exempt product net and gross are the same.
+    """
 
     line: PricedLine
     billed_quantity: Decimal  # what goes on the invoice (less than the row when held)
@@ -47,20 +59,97 @@ class Coverage:
     target: TargetMapping | None = None
     region: Region | None = None
     covered_quantity: Decimal = ZERO  # units the voucher pays for
-    share: Decimal = ZERO  # euros the organiser pays (the voucher's share)
+    share: Decimal = ZERO  # euros the organiser pays (the voucher's share), VAT included
+    held_quantity: Decimal = Decimal(0)  # units above the grant held for the organiser's review
+    over_grant_quantity: Decimal = Decimal(0)  # units above the grant billed to the client
+
+    @property
+    def vat_percent(self) -> Decimal:
+        return self.line.product.vat_percent
+
+    @property
+    def billed_gross(self) -> Decimal:
+        """Euros of the billed line with VAT, as Netvisor computes it."""
+        return gross_of(self.billed_amount, self.vat_percent)
 
     @property
     def self_pay(self) -> Decimal:
-        """Euros the client pays for this line: the remainder, never negative."""
-        return self.billed_amount - self.share
+        """Euros the client pays for this line (VAT included): the remainder, never negative."""
+        return max(self.billed_gross - self.share, ZERO)
+
+    @property
+    def over_grant_amount(self) -> Decimal:
+        """Gross euros of the units billed to the client above the grant (``bill_client``)."""
+        amount = line_amount(self.over_grant_quantity, self.line.unit_price)
+        return min(gross_of(amount, self.vat_percent), self.self_pay)
+
+    @property
+    def held_amount(self) -> Decimal:
+        """Gross euros of the units held for review (what the client would pay if rejected)."""
+        return gross_of(line_amount(self.held_quantity, self.line.unit_price), self.vat_percent)
+
+    @property
+    def share_net(self) -> tuple[Decimal, Decimal]:
+        """The share as net euros plus a one-cent remainder line, so the gross is exact."""
+        return net_for_gross(self.share, self.vat_percent)
 
     @property
     def unit_share(self) -> Decimal | None:
-        """Voucher euros per unit for a per-unit voucher, else None."""
+        """Voucher euros per unit (VAT included) for a per-unit voucher, else None."""
         if self.voucher is None or self.voucher.kind != "voucher":
             return None
         assert self.voucher.unit_value is not None
-        return min(self.line.unit_price, self.voucher.unit_value)
+        return min(gross_price(self.line.unit_price, self.vat_percent), self.voucher.unit_value)
+
+
+def net_negative_rows(task: BillableTask) -> tuple[BillableTask, list[Quarantined]]:
+    """A negative row cancels rows of the same product in the same task; else it is stopped.
+
+    The cancelled rows keep their line ids with the net quantity; a negative row that does not
+    cancel (no positive row of its product, or more than they hold) is quarantined as
+    ``negative_quantity`` and the rest of the task is billed.
+    """
+    negatives = [r for r in task.rows if r.quantity < 0]
+    if not negatives:
+        return task, []
+    rows = {r.line_id: r for r in task.rows}
+    stopped: list[Quarantined] = []
+    for neg in negatives:
+        same = [
+            r
+            for r in rows.values()
+            if r.quantity > 0
+            and r.product_code == neg.product_code
+            and r.unit_price == neg.unit_price
+        ]
+        available = sum((r.quantity for r in same), Decimal(0))
+        if available < -neg.quantity:
+            stopped.append(
+                Quarantined(
+                    "line",
+                    neg.line_id,
+                    "negative_quantity",
+                    f"row {neg.line_id} of task {task.id} has a negative quantity "
+                    f"({neg.quantity}) that cancels no row of product {neg.product_code!r} in "
+                    "the same task: correct it in Spotilla",
+                    (task.id,),
+                )
+            )
+            del rows[neg.line_id]
+            continue
+        left = -neg.quantity
+        for r in sorted(same, key=lambda r: r.line_id, reverse=True):
+            take = min(r.quantity, left)
+            if r.quantity == take:
+                del rows[r.line_id]  # wholly cancelled: nothing of it is billed
+            else:
+                rows[r.line_id] = replace(r, quantity=r.quantity - take)
+            left -= take
+            if not left:
+                break
+        del rows[neg.line_id]
+    kept = tuple(rows[r.line_id] for r in task.rows if r.line_id in rows)
+    return replace(task, rows=kept), stopped
 
 
 def price_lines(
@@ -72,6 +161,8 @@ def price_lines(
     priced: list[PricedLine] = []
     stopped: list[Quarantined] = []
     for task in tasks:
+        task, negative = net_negative_rows(task)
+        stopped.extend(negative)
         for row in task.rows:
             mapping = mappings.products.get(row.product_code)
             if mapping is None:
@@ -106,9 +197,39 @@ def price_lines(
     return priced, stopped
 
 
-def _line_order(line: PricedLine) -> tuple[Period, object, str]:
-    # earlier work uses a period's grant first; line ids break ties deterministically
-    return (line.task.period, line.row.work_date, line.line_id)
+def _line_order(line: PricedLine) -> tuple[object, str]:
+    # grants are used up in work-date order (not completion month); line ids break ties
+    return (line.row.work_date, line.line_id)
+
+
+def _valid_in(voucher: Voucher, period: Period) -> bool:
+    return voucher.valid_from <= period.last_day and (
+        voucher.valid_to is None or voucher.valid_to >= period.first_day
+    )
+
+
+def _monthly_quota(
+    voucher: Voucher, target: TargetMapping, period: Period
+) -> tuple[tuple[str, ...], Decimal]:
+    """(counter key, the month's quota) for a per-period voucher.
+
+    Vouchers of one PSOP product valid in the same month share one counter and the larger quota,
+    so two consecutive vouchers do not double the month's grant; ``stack = true`` opts out.
+    """
+    assert voucher.quantity_per_period is not None
+    if voucher.stack:
+        return ("voucher", voucher.id, str(period)), voucher.quantity_per_period
+    quotas = [
+        v.quantity_per_period
+        for v in target.vouchers
+        if v.kind == "voucher"
+        and not v.stack
+        and v.psop_product == voucher.psop_product
+        and v.quantity_per_period is not None
+        and _valid_in(v, period)
+    ]
+    key = ("product", target.folder_id, voucher.psop_product, str(period))
+    return key, max(quotas, default=voucher.quantity_per_period)
 
 
 def cover(
@@ -116,12 +237,15 @@ def cover(
     mappings: Mappings,
     rules: BillingRules,
     balance_used_before: Mapping[str, Decimal],
+    quantity_used_before: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[Coverage], list[Quarantined]]:
     """Split every line into voucher share and self-pay; returns coverages and held lines.
 
-    ``balance_used_before``: euros of each balance voucher consumed in periods not in ``lines``.
+    ``balance_used_before``: euros (gross) of each balance voucher consumed in periods not in
+    ``lines``; ``quantity_used_before``: units of each total-count voucher used likewise.
     """
-    used_quantity: dict[tuple[str, Period], Decimal] = defaultdict(lambda: ZERO)
+    used_quota: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
+    used_total: dict[str, Decimal] = defaultdict(Decimal, quantity_used_before or {})
     used_balance: dict[str, Decimal] = defaultdict(lambda: ZERO, balance_used_before)
     result: list[Coverage] = []
     held: list[Quarantined] = []
@@ -136,16 +260,18 @@ def cover(
             result.append(full)  # work without a voucher is billed in full
             continue
         assert target is not None and region is not None
-        valid = [v for v in candidates if v.valid_on(line.row.work_date)]
+        day = line.row.work_date
+        valid = [v for v in candidates if v.valid_on(day) and target.in_customership(day)]
         if not valid:
             if rules.outside_validity == "hold":
+                ended = "" if target.in_customership(day) else " (the customership has ended)"
                 held.append(
                     Quarantined(
                         "line",
                         line.line_id,
                         "outside_validity",
-                        f"work of task {line.task.id} on {line.row.work_date} is outside the "
-                        f"validity of voucher(s) {', '.join(v.id for v in candidates)}: held",
+                        f"work of task {line.task.id} on {day} is outside the validity of "
+                        f"voucher(s) {', '.join(v.id for v in candidates)}{ended}: held",
                         (line.task.id,),
                     )
                 )
@@ -154,16 +280,17 @@ def cover(
             continue
         voucher = valid[0]  # the loader guarantees no overlap for one product
         base = {"voucher": voucher, "target": target, "region": region}
+        gross = full.billed_gross
         if voucher.kind == "capitation":
             # paid by the monthly fee: the client pays nothing for the covered work
             result.append(
-                Coverage(line, qty, line.amount, covered_quantity=qty, share=line.amount, **base)
+                Coverage(line, qty, line.amount, covered_quantity=qty, share=gross, **base)
             )
             continue
         if voucher.kind == "balance":
             assert voucher.balance is not None
             left = max(voucher.balance - used_balance[voucher.id], ZERO)
-            share = min(max(line.amount, ZERO), left)
+            share = min(max(gross, ZERO), left)
             used_balance[voucher.id] += share
             result.append(
                 Coverage(
@@ -177,34 +304,50 @@ def cover(
             )
             continue
         assert voucher.unit_value is not None
-        unit_share = min(price, voucher.unit_value)
-        covered = max(qty, ZERO)
-        if voucher.quantity_per_period is not None:
-            key = (voucher.id, line.task.period)
-            covered = min(covered, max(voucher.quantity_per_period - used_quantity[key], ZERO))
-            used_quantity[key] += covered
+        unit_share = min(gross_price(price, line.product.vat_percent), voucher.unit_value)
+        covered = max(qty, Decimal(0))
+        grant = "the whole validity"
+        if voucher.quantity_total is not None:
+            covered = min(covered, max(voucher.quantity_total - used_total[voucher.id], Decimal(0)))
+            used_total[voucher.id] += covered
+        elif voucher.quantity_per_period is not None:
+            month = Period.of(day)
+            key, quota = _monthly_quota(voucher, target, month)
+            covered = min(covered, max(quota - used_quota[key], Decimal(0)))
+            used_quota[key] += covered
+            grant = str(month)
         excess = qty - covered
         billed_qty = qty
+        held_qty = over_qty = Decimal(0)
         if excess > 0 and rules.over_grant == "hold":
-            billed_qty = covered
+            billed_qty, held_qty = covered, excess
             held.append(
                 Quarantined(
                     "line",
                     line.line_id,
                     "over_grant",
                     f"{excess} {line.product.unit} of task {line.task.id} exceed the quantity "
-                    f"granted by voucher {voucher.id} for {line.task.period}: held for review",
+                    f"granted by voucher {voucher.id} for {grant}: held for the organiser's "
+                    "review (tarkastettavana)",
                     (line.task.id,),
                 )
             )
-        share = line_amount(covered, unit_share)
+        elif excess > 0:
+            over_qty = excess
+        billed_amount = line_amount(billed_qty, price)
+        # never more than the billed line with VAT (per-line rounding can differ by a cent)
+        share = min(
+            line_amount(covered, unit_share), gross_of(billed_amount, line.product.vat_percent)
+        )
         result.append(
             Coverage(
                 line,
                 billed_qty,
-                line_amount(billed_qty, price),
+                billed_amount,
                 covered_quantity=covered,
-                share=share,
+                share=max(share, ZERO),
+                held_quantity=held_qty,
+                over_grant_quantity=over_qty,
                 **base,
             )
         )

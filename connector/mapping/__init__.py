@@ -1,5 +1,6 @@
 """Mapping files: regions, targets and vouchers, products, customer overrides."""
 
+from connector.mapping.checks import MappingWarning, unit_value_warnings
 from connector.mapping.loader import load_mappings
 from connector.mapping.models import (
     CustomerOverride,
@@ -17,6 +18,7 @@ from connector.mapping.schema import json_schemas
 __all__ = [
     "CustomerOverride",
     "CustomerOverrides",
+    "MappingWarning",
     "Mappings",
     "ProductMapping",
     "Region",
@@ -26,4 +28,5 @@ __all__ = [
     "VoucherKind",
     "json_schemas",
     "load_mappings",
+    "unit_value_warnings",
 ]

@@ -44,7 +44,7 @@ TARGETS_TOML = "targets.toml"
 TARGETS_CSV = "targets.csv"
 VOUCHERS_CSV = "vouchers.csv"
 
-TARGET_COLUMNS = ("folder_id", "name", "region", "psop_customer_number")
+TARGET_COLUMNS = ("folder_id", "name", "region", "psop_customer_number", "customership_to")
 VOUCHER_COLUMNS = (
     "target",
     "id",
@@ -54,10 +54,12 @@ VOUCHER_COLUMNS = (
     "balance",
     "monthly_fee",
     "quantity_per_period",
+    "quantity_total",
+    "stack",
     "valid_from",
     "valid_to",
 )
-_DECIMAL_COLUMNS = {"unit_value", "balance", "monthly_fee", "quantity_per_period"}
+_DECIMAL_COLUMNS = {"unit_value", "balance", "monthly_fee", "quantity_per_period", "quantity_total"}
 #: CSV columns holding free text; every other column holds a code, id, number or date.
 _TEXT_COLUMNS = {"name"}
 #: First characters that make a spreadsheet read a cell as a formula (formula injection).
@@ -434,8 +436,12 @@ def _check_regions(regions: dict[str, tuple[Region, _Site]], products: set[str],
 def _check_targets(
     targets: list[_LoadedTarget], regions: dict[str, tuple[Region, _Site]], out: _Collector
 ) -> None:
-    """Unknown regions, PSOP numbers used twice in a region, voucher ids, links, overlaps."""
-    number_owner: dict[tuple[str, str], _LoadedTarget] = {}
+    """Unknown regions, PSOP numbers used twice anywhere, voucher ids, links, overlaps.
+
+    A PSOP customer number is the provider's own (palveluntuottajakohtainen): unique across all
+    the provider's regions, not only within one.
+    """
+    number_owner: dict[str, _LoadedTarget] = {}
     voucher_first: dict[str, _Site] = {}
     for loaded in targets:
         target, site = loaded.mapping, loaded.site
@@ -444,17 +450,18 @@ def _check_targets(
         if region_entry is None and target.region not in out.region_codes:
             known = ", ".join(sorted(regions)) or f"none in {REGIONS}"
             out.add(site.problem("region", f"unknown region {target.region!r} (known: {known})"))
-        key = (target.region, target.psop_customer_number)
+        key = target.psop_customer_number
         if key in number_owner:
             other = number_owner[key]
             out.add(
                 site.problem(
                     "psop_customer_number",
-                    f"PSOP customer number {target.psop_customer_number!r} is used twice in "
-                    f"region {target.region}: by target {other.mapping.folder_id} "
+                    f"PSOP customer number {target.psop_customer_number!r} is used twice (it is "
+                    f"the provider's own, unique across all regions): by target "
+                    f"{other.mapping.folder_id} in region {other.mapping.region} "
                     f"({other.mapping.name!r}, {other.site.file}:"
                     f"{other.site.line_of(('psop_customer_number',))}) and by target "
-                    f"{target.folder_id} ({target.name!r})",
+                    f"{target.folder_id} ({target.name!r}) in region {target.region}",
                 )
             )
         else:

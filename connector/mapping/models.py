@@ -7,6 +7,7 @@ the JSON Schemas for editors); ``Region``, ``TargetMapping``, ``Voucher``, ``Pro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from stdnum.fi import ytunnus
+from stdnum.fi import hetu, ytunnus
 
 from connector.domain import BillingCustomer
 
@@ -24,6 +25,25 @@ NonEmpty = Field(min_length=1)
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# DDMMYY, century sign, individual number, check character: the shape of a henkilötunnus
+_HETU_SHAPE = re.compile(r"^\d{6}[-+A-FYXWVU]\d{3}[0-9A-Y]$", re.IGNORECASE)
+
+
+def looks_like_identity_code(value: str) -> bool:
+    """Whether ``value`` is (or is shaped like) a Finnish personal identity code."""
+    text = value.strip()
+    return bool(_HETU_SHAPE.match(text)) or hetu.is_valid(text)
+
+
+def _check_psop_number(value: str) -> str:
+    if looks_like_identity_code(value):
+        raise ValueError(
+            "a PSOP customer number is the provider's own number for a client and never a "
+            "personal identity code (henkilötunnus): use the client's own customer number"
+        )
+    return value
 
 
 def _check_business_id(value: str | None) -> str | None:
@@ -37,7 +57,10 @@ class Voucher(_Record):
 
     ``unit_value`` (voucher: euros per unit), ``balance`` (balance: euros in total) or
     ``monthly_fee`` (capitation: euros per month) — exactly the one its kind needs.
-    ``quantity_per_period`` is the granted quantity per calendar month (units/hours), None = no cap.
+    A ``voucher`` grants its count (setelien määrä) in exactly one way: ``quantity_per_period``
+    (units per calendar month of the work date) or ``quantity_total`` (units over the whole
+    validity, used up in work-date order across months). Two vouchers of one PSOP product valid
+    in the same month share that month's quota (the larger one) unless ``stack`` is true.
     """
 
     id: str = NonEmpty
@@ -47,6 +70,8 @@ class Voucher(_Record):
     balance: Decimal | None = Field(default=None, ge=0)
     monthly_fee: Decimal | None = Field(default=None, ge=0)
     quantity_per_period: Decimal | None = Field(default=None, ge=0)
+    quantity_total: Decimal | None = Field(default=None, ge=0)
+    stack: bool = False  # True: this voucher's monthly quota adds to another's in the same month
     valid_from: date
     valid_to: date | None = None  # inclusive; None = open-ended
 
@@ -59,6 +84,17 @@ class Voucher(_Record):
         for other in set(needed.values()) - {own}:
             if getattr(self, other) is not None:
                 raise ValueError(f"kind = {self.kind!r} takes {own}, not {other}")
+        counts = [
+            k for k in ("quantity_per_period", "quantity_total") if getattr(self, k) is not None
+        ]
+        if self.kind == "voucher" and len(counts) != 1:
+            raise ValueError(
+                "kind = 'voucher' needs exactly one of quantity_per_period (units per month) "
+                "and quantity_total (units over the whole validity)"
+                + ("; got both" if counts else "; got neither")
+            )
+        if self.kind != "voucher" and counts:
+            raise ValueError(f"kind = {self.kind!r} takes no {counts[0]}")
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         return self
@@ -84,6 +120,8 @@ class RegionEntry(_Record):
     organiser_customer_code: str = Field(min_length=1, pattern=r"^[^,]+$")
     organiser_document: bool = True  # produce the organiser's voucher-share document
     voucher_deduction_product: str = NonEmpty  # Netvisor product code of the deduction line
+    # the organiser's settlement day (tilityspäivä, 4th-8th of the next month); None = config's
+    settlement_day: int | None = Field(default=None, ge=4, le=8)
     # PSOP product (palvelusisältö) -> own Spotilla product code(s); linked once per region
     product_links: dict[str, str | list[str]] = Field(default_factory=dict)
 
@@ -100,6 +138,7 @@ class Region(_Record):
     organiser_document: bool
     voucher_deduction_product: str
     product_links: dict[str, str | tuple[str, ...]]
+    settlement_day: int | None = None  # None: the config's default settlement day
 
     def linked_codes(self, psop_product: str) -> tuple[str, ...]:
         """Own (Spotilla) product codes linked to ``psop_product`` in this region."""
@@ -151,10 +190,14 @@ class TargetEntry(_Record):
     name: str = ""  # for humans reading the file; never sent to the organiser
     region: str = NonEmpty
     psop_customer_number: str = NonEmpty
+    # the customership ends on this day (inclusive) whatever its vouchers say; None = open
+    customership_to: date | None = None
     # written as [[target.voucher]] in targets.toml
     vouchers: list[Voucher] = Field(default_factory=list, alias="voucher")
 
     model_config = ConfigDict(populate_by_name=True)
+
+    _psop_number = field_validator("psop_customer_number")(_check_psop_number)
 
 
 class TargetMapping(_Record):
@@ -165,6 +208,11 @@ class TargetMapping(_Record):
     region: str
     psop_customer_number: str
     vouchers: tuple[Voucher, ...] = ()
+    customership_to: date | None = None  # inclusive; None = the customership has no end date
+
+    def in_customership(self, day: date) -> bool:
+        """Whether ``day`` is inside the client's customership with the provider."""
+        return self.customership_to is None or day <= self.customership_to
 
 
 class CustomerOverride(_Record):

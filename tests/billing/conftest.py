@@ -85,13 +85,15 @@ def voucher(
 ) -> Voucher:
     if not amounts:
         amounts = {"unit_value": "15.00"}
+    if kind == "voucher" and not {"quantity_per_period", "quantity_total"} & set(amounts):
+        amounts = {**amounts, "quantity_per_period": "1000"}  # a grant no test reaches
     return Voucher(
         id=id,
         kind=kind,
         psop_product=psop_product,
         valid_from=valid_from,
         valid_to=valid_to,
-        **{k: D(v) for k, v in amounts.items()},
+        **{k: D(v) if isinstance(v, str) else v for k, v in amounts.items()},
     )
 
 

@@ -1,4 +1,4 @@
-"""Every worked example of DOMAIN.md, as a test."""
+"""Every worked example of docs/domain.md, as a test."""
 
 from __future__ import annotations
 
@@ -25,7 +25,11 @@ def test_a_voucher_covers_15_of_a_25_hour_and_the_client_pays_10():
 
 
 def test_april_may_june_entry_3_deleted_after_april_locked_is_credited_in_may():
-    """DOMAIN.md §3: paid 60,00 / 20,00 / 40,00."""
+    """docs/domain.md, corrections (PSOP's credit table): paid 60,00 / 20,00 / 40,00.
+
+    Seed 003: "Virheelliset tapahtumakirjaukset jotka maksetaan palveluntuottajalle, hyvitetään
+    seuraavan kuukauden laskutuksessa."
+    """
     maps = mappings()  # no voucher: the entries are billed in full, 20,00 each
     ledger = Ledger()
 

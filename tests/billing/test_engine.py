@@ -36,12 +36,15 @@ def test_one_invoice_per_billing_customer_grouped_by_target_with_a_deduction_per
     assert invoice.billing_customer_id == "P0001"
     assert invoice.lines[0] == CommentLine("Kohde: Kohde Yksi")
     deductions = [ln for ln in invoice.priced_lines if ln.role == "voucher_deduction"]
+    # V-2's 30,00 is VAT included (cleaning is taxable at 25,5 %): net 23,90 + a one-cent line,
+    # so the gross is exactly 30,00 (no single net amount has a gross of 30,00)
     assert [(d.voucher_id, d.product_code, d.amount) for d in deductions] == [
         ("V-1", "PSETELI", D("-30.00")),
-        ("V-2", "PSETELI", D("-30.00")),
+        ("V-2", "PSETELI", D("-23.90")),
+        ("V-2", "PSETELI", D("-0.01")),
     ]
-    # work 50,00 + 42,00 + 5,90; vouchers 30,00 + 30,00
-    assert invoice.total == D("37.90")
+    # work 50,00 + 42,00 + 5,90 (net); vouchers 30,00 + 23,91 (net)
+    assert invoice.total == D("43.99")
     work = [ln for ln in invoice.priced_lines if ln.role == "work"]
     assert {ln.source_line_id for ln in work} == {"T1:h0", "T2:h0", "T3:h0"}
     spec = [ln.text for ln in invoice.lines if isinstance(ln, CommentLine)]
@@ -188,7 +191,8 @@ def test_organiser_share_corrections_go_to_the_next_organiser_document():
     org = next(d for d in result.documents if d.kind is DocumentKind.ORGANISER)
     (fix,) = org.priced_lines
     assert fix.amount == D("-15.00") and fix.reason_code == "DELETED"
-    assert fix.name == "Oikaisu 2026-04: asiakasnumero 100001, seteli V-1"
+    assert fix.name == "Hyvitys huhtikuu 2026: asiakasnumero 100001, seteli V-1"
+    assert fix.explanation.startswith("Hyvitys: tehtävä T1 (huhtikuu 2026) poistettu laskutuksen")
     customer = next(d for d in result.documents if d.kind is DocumentKind.CUSTOMER_INVOICE)
     assert customer.total == D("-10.00")  # work -25,00, voucher deduction +15,00
 

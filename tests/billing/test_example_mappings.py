@@ -51,8 +51,12 @@ def test_l0001_home_care_voucher_15_of_25_for_20_hours_a_month():
     )
     docs = {d.key: d for d in result.documents}
     p1 = docs["inv:2026-10:SP-P0001"]
-    # home care 22 h x 25,00 = 550,00 - 20 h x 15,00; cleaning 2 h x 42,00 - 2 h x 30,00
-    assert p1.total == D("550.00") - D("300.00") + D("84.00") - D("60.00")
+    # home care: 20 h x 25,00 - 20 h x 15,00 (the 2 h above the grant are held for review);
+    # cleaning (25,5 % VAT) 2 h x 42,00 net - the 2 x 30,00 voucher value, net 47,81
+    assert p1.total == D("500.00") - D("300.00") + D("84.00") - D("47.81")
+    assert [(h.record_id, h.rule) for h in result.held] == [("T1:h0", "over_grant")]
+    spec = " | ".join(ln.text for ln in p1.lines if not hasattr(ln, "amount"))
+    assert "tarkastettavana: 2 h x 25,00 € = 50,00 €" in spec
     cleaning = next(ln for ln in p1.priced_lines if ln.product_code == "SIIVOUS")
     assert (cleaning.vat_percent, cleaning.vat_code) == (D("25.5"), "KOMY")
     home = next(ln for ln in p1.priced_lines if ln.product_code == "KOTIHOITO")
@@ -62,7 +66,7 @@ def test_l0001_home_care_voucher_15_of_25_for_20_hours_a_month():
     assert p3.total == D("25.00") - D("18.50") + D("25.00")  # T4 is after the voucher expired
     org = docs["org:2026-10:VANTAA-KERAVA"]
     assert org.customer_code == "ORG-VAKE" and org.kind is DocumentKind.ORGANISER
-    assert org.total == D("300.00") + D("60.00") + D("18.50")
+    assert org.total == D("300.00") + D("47.81") + D("18.50")
     # Keski-Uusimaa's capitation fee (L0006) is billed every month the voucher is valid
     keuda = docs["org:2026-10:KESKI-UUSIMAA"]
     assert [ln.amount for ln in keuda.priced_lines] == [D("28.00")]

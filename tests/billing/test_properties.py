@@ -11,10 +11,14 @@ from hypothesis import strategies as st
 
 from connector.billing import BillingRules, base_role, cover, period_state, price_lines
 from connector.billing.periods import PeriodState
+from connector.billing.vat import gross_price
 from connector.domain import Period
 from connector.money import line_amount, total
 
 from .conftest import REGISTER, Ledger, hour, mappings, run, voucher
+
+# these properties are about billing everything: work above a grant goes to the client
+BILL_ALL = BillingRules(over_grant="bill_client")
 
 PERIODS = [Period(2026, m) for m in range(1, 6)]
 hours = st.decimals(min_value=Decimal("0.25"), max_value=Decimal("12"), places=2)
@@ -29,10 +33,11 @@ def vouchers(draw, prefix: str):
     if draw(st.booleans()):
         kind = draw(st.sampled_from(["voucher", "balance"]))
         if kind == "voucher":
-            grant = draw(st.one_of(st.none(), st.integers(1, 30).map(Decimal)))
+            grant = draw(st.one_of(st.none(), st.integers(1, 30).map(str)))
+            count = draw(st.sampled_from(["quantity_per_period", "quantity_total"]))
             unit = draw(st.decimals(min_value=1, max_value=40, places=2))
             found.append(
-                voucher(f"{prefix}-K", unit_value=str(unit), quantity_per_period=grant)
+                voucher(f"{prefix}-K", unit_value=str(unit), **{count: grant})
                 if grant is not None
                 else voucher(f"{prefix}-K", unit_value=str(unit))
             )
@@ -96,6 +101,7 @@ def test_all_documents_ever_produced_add_up_to_the_surviving_work_and_nothing_is
             observed=observed,
             today=close,
             ledger=ledger,
+            rules=BILL_ALL,
         )
         # edits and deletions, anywhere in the past, after the invoice was produced
         for _ in range(data.draw(st.integers(0, 4))):
@@ -120,6 +126,7 @@ def test_all_documents_ever_produced_add_up_to_the_surviving_work_and_nothing_is
                 observed=observed,
                 today=close.replace(day=5),
                 ledger=ledger,
+                rules=BILL_ALL,
             )
     settle = PERIODS[-1].next()
     result = run(
@@ -129,6 +136,7 @@ def test_all_documents_ever_produced_add_up_to_the_surviving_work_and_nothing_is
         observed=[*PERIODS, settle],
         today=settle.next().first_day.replace(day=2),
         ledger=ledger,
+        rules=BILL_ALL,
     )
     assert result.deferred == ()
     assert result.quarantined == () and result.held == ()
@@ -151,7 +159,7 @@ def test_all_documents_ever_produced_add_up_to_the_surviving_work_and_nothing_is
     assert {k: v for k, v in net_work.items() if v} == surviving
 
     # per task line and role, what stands billed equals billing everything afresh, once
-    fresh = run(maps, list(tasks.values()), periods=PERIODS, today=date(2026, 2, 2))
+    fresh = run(maps, list(tasks.values()), periods=PERIODS, today=date(2026, 2, 2), rules=BILL_ALL)
     assert net_by_line_and_role(documents) == net_by_line_and_role(fresh.documents)
 
 
@@ -180,11 +188,12 @@ def test_voucher_share_plus_self_pay_is_the_price_of_every_covered_line(vs, work
     assert stopped == []
     coverages, _ = cover(lines, maps, BillingRules(over_grant=over_grant), {})
     for c in coverages:
-        assert c.share + c.self_pay == c.billed_amount
+        # gross: the voucher's value includes VAT, self-pay is what the client pays
+        assert c.share + c.self_pay == c.billed_gross
         assert c.share >= 0 and c.self_pay >= 0
         if c.voucher is not None and c.voucher.kind == "voucher":
-            assert c.share == line_amount(c.covered_quantity, c.unit_share)
-            assert c.unit_share <= c.line.unit_price
+            assert c.share == min(line_amount(c.covered_quantity, c.unit_share), c.billed_gross)
+            assert c.unit_share <= gross_price(c.line.unit_price, c.vat_percent)
 
 
 def test_period_states_follow_each_other_in_order():

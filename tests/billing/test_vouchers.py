@@ -41,22 +41,26 @@ def test_price_override_on_the_row_wins_over_the_register():
     assert customer_invoice(result).total == D("25.00")  # 2 x (27,50 - 15,00)
 
 
-def test_work_above_the_granted_20_hours_is_billed_to_the_client_by_default():
+def test_work_above_the_granted_20_hours_is_billed_to_the_client_when_configured():
     maps = mappings([voucher(unit_value="15.00", quantity_per_period="20")])
     tasks = [hour("T1", APRIL, hours="12", day=2), hour("T2", APRIL, hours="12", day=20)]
-    result = run(maps, tasks, periods=[APRIL], today=CLOSED_APRIL)
+    result = run(
+        maps,
+        tasks,
+        periods=[APRIL],
+        today=CLOSED_APRIL,
+        rules=BillingRules(over_grant="bill_client"),
+    )
     # 24 h x 25,00 = 600,00; the voucher pays 20 h x 15,00 = 300,00
     assert customer_invoice(result).total == D("300.00")
     assert organiser(result).total == D("300.00")
     assert result.held == ()
 
 
-def test_work_above_the_grant_is_held_for_review_when_configured():
+def test_work_above_the_grant_is_held_for_review_by_default():
     maps = mappings([voucher(unit_value="15.00", quantity_per_period="20")])
     tasks = [hour("T1", APRIL, hours="12", day=2), hour("T2", APRIL, hours="12", day=20)]
-    result = run(
-        maps, tasks, periods=[APRIL], today=CLOSED_APRIL, rules=BillingRules(over_grant="hold")
-    )
+    result = run(maps, tasks, periods=[APRIL], today=CLOSED_APRIL)
     # billed: 20 h; held: the 4 h of T2 above the grant
     assert customer_invoice(result).total == D("200.00")  # 20 h x 10,00 self-pay
     (held,) = result.held

@@ -205,7 +205,12 @@ def test_a_psop_customer_number_used_twice_in_a_region_names_both_targets(folder
     assert "targets.toml:5" in p.message  # where the first use is
 
 
-def test_the_same_number_in_two_regions_is_fine(folder):
+def test_the_same_psop_number_in_two_regions_is_refused_naming_both_targets(folder):
+    """Seed 002 (PSOP's customer instructions): "Palveluntuottaja voi yksilöidä asiakkaansa
+    omalla asiakasnumerolla, joka tulee näkyviin laskulle ja on palveluntuottajakohtainen."
+
+    The number is the provider's own, so it is unique across all its regions (this test said
+    the opposite before: a number per region was wrongly accepted)."""
     other_region = REGIONS.replace("VANTAA-KERAVA", "KESKI-UUSIMAA").replace(
         "ORG-VAKE", "ORG-KEUDA"
     )
@@ -213,7 +218,9 @@ def test_the_same_number_in_two_regions_is_fine(folder):
         TARGETS.split("\n\n")[0].replace("L0001", "L0002").replace("VANTAA-KERAVA", "KESKI-UUSIMAA")
     )
     write(folder, regions_toml=REGIONS + "\n" + other_region, targets_toml=TARGETS + "\n" + second)
-    load_mappings(folder)
+    p = one(folder)
+    assert p.key == "target[L0002].psop_customer_number"
+    assert "L0001" in p.message and "L0002" in p.message and "unique across" in p.message
 
 
 def test_a_voucher_whose_psop_product_is_not_linked_in_its_region(folder):
@@ -275,6 +282,7 @@ id = "V-2"
 kind = "voucher"
 psop_product = "KOTIHOITO"
 unit_value = 16
+quantity_per_period = 20
 valid_from = 2026-03-01
 """,
     )
@@ -363,10 +371,10 @@ def test_csv_problems_name_the_row_line_and_column(folder):
         "L0001,Asiakas Yksi,VANTAA-KERAVA,100001\n"
         "L0002,Asiakas Kaksi,ELSEWHERE,100002\n"
         "L0003,Asiakas Kolme,VANTAA-KERAVA,100001\n",
-        vouchers_csv="target,id,kind,psop_product,unit_value,valid_from\n"
-        "L0001,V-1,voucher,KOTIHOITO,abc,2026-01-01\n"
-        "L0009,V-2,voucher,KOTIHOITO,15,2026-01-01\n"
-        "L0001,V-3,voucher,SAUNA,15,2026-01-01\n",
+        vouchers_csv="target,id,kind,psop_product,unit_value,quantity_total,valid_from\n"
+        "L0001,V-1,voucher,KOTIHOITO,abc,10,2026-01-01\n"
+        "L0009,V-2,voucher,KOTIHOITO,15,10,2026-01-01\n"
+        "L0001,V-3,voucher,SAUNA,15,10,2026-01-01\n",
     )
     found = {(p.file, p.line, p.key) for p in problems(folder)}
     assert found == {
