@@ -31,7 +31,7 @@ from connector.errors import (
     RecordError,
     TransientError,
 )
-from connector.ledger import ObjectKind
+from connector.ledger import IN_DOUBT, ObjectKind
 from connector.logging import get_logger
 from connector.netvisor import xml as nvxml
 from connector.netvisor.client import NetvisorClient
@@ -39,7 +39,7 @@ from connector.netvisor.errors import NetvisorDuplicateData
 from connector.sync.context import RunAborted, RunContext
 from connector.sync.desired import DesiredObject
 from connector.sync.plan import Action, ActionKind, Plan
-from connector.sync.reconcile import invoice_check
+from connector.sync.reconcile import invoice_check, read_back
 
 log = get_logger("sync")
 
@@ -133,17 +133,31 @@ def adopt_duplicate(client: NetvisorClient, obj: DesiredObject) -> str | None:
 # -- the phase -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Progress:
+    """What the apply phase tracks across writes: the keys that may not be depended on (not
+    sent, rejected, in doubt) and how many writes in a row got no clear answer."""
+
+    blocked: set[str]
+    unknown_in_a_row: int = 0
+
+
 def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
     """Send the plan's writes, strictly one Netvisor request at a time (see the module text).
 
+    A write whose answer was lost is read back (reconciled) before the next write leaves, so a
+    lost answer does not push its dependants to the next run. After
+    ``ctx.max_unknown_in_a_row`` writes in a row without a clear answer the run stops writing.
+
     Raises RunAborted when Netvisor refuses a request before processing it (authentication,
-    service, maintenance): the write under way is recorded, nothing more is sent.
+    service, maintenance) or keeps answering writes unclearly: the write under way is
+    recorded, nothing more is sent.
     """
     report = ctx.report
     writes = plan.writes()
-    blocked: set[str] = {
-        a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)
-    }
+    run = _Progress(
+        {a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)}
+    )
     in_flight: tuple[Action, Future[str | None]] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netvisor-sender") as sender:
         try:
@@ -156,36 +170,71 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                     ctx.progress("apply", i, len(writes))
                 if in_flight is not None and in_flight[0].obj.key in action.obj.depends_on:
                     current, in_flight = in_flight, None
-                    _settle(ctx, client, *current, blocked)
-                missing = [d for d in action.obj.depends_on if d in blocked]
-                if missing:
-                    report.counts["failed"] += 1
-                    blocked.add(action.obj.key)
-                    report.problems.append(
-                        f"{action.obj.key}: not sent, depends on {', '.join(missing)}"
-                    )
+                    _settle_and_read_back(ctx, client, *current, run)
+                if _blocked_by(ctx, action, run):
                     continue
                 _begin(ctx, action)
                 previous = in_flight
                 if previous is not None:
                     wait([previous[1]])
-                    if isinstance(previous[1].exception(), FatalRunError | TransientError):
+                    error = previous[1].exception()
+                    if isinstance(error, FatalRunError | TransientError):
                         # the run stops: this write never leaves
                         _not_sent(ctx, action, "not sent: the run stopped")
                         in_flight = None
-                        _settle(ctx, client, *previous, blocked)  # raises RunAborted
+                        _settle(ctx, client, *previous, run)  # raises RunAborted
+                    elif isinstance(error, AmbiguousWriteError):
+                        # read the write in doubt back before anything else goes out
+                        in_flight = None
+                        try:
+                            _settle_and_read_back(ctx, client, *previous, run)
+                        except BaseException:
+                            _not_sent(ctx, action, "not sent: the run stopped")
+                            raise
+                        previous = None
+                        if _blocked_by(ctx, action, run, begun=True):
+                            continue
                 in_flight = (action, sender.submit(send, client, action))
                 if previous is not None:
-                    _settle(ctx, client, *previous, blocked)
+                    _settle_and_read_back(ctx, client, *previous, run)
             if in_flight is not None:
                 current, in_flight = in_flight, None
-                _settle(ctx, client, *current, blocked)
+                _settle_and_read_back(ctx, client, *current, run)
         except BaseException:
             if in_flight is not None:  # record the fate of the request still out there
                 wait([in_flight[1]])
                 with contextlib.suppress(RunAborted):
-                    _settle(ctx, client, *in_flight, blocked)
+                    _settle(ctx, client, *in_flight, run)
             raise
+
+
+def _blocked_by(ctx: RunContext, action: Action, run: _Progress, *, begun: bool = False) -> bool:
+    """True (and the write counted as not sent) when it depends on a write that failed."""
+    missing = [d for d in action.obj.depends_on if d in run.blocked]
+    if not missing:
+        return False
+    if begun:
+        _not_sent(ctx, action, f"not sent: depends on {', '.join(missing)}")
+    ctx.report.counts["failed"] += 1
+    run.blocked.add(action.obj.key)
+    ctx.report.problems.append(f"{action.obj.key}: not sent, depends on {', '.join(missing)}")
+    return True
+
+
+def _settle_and_read_back(
+    ctx: RunContext,
+    client: NetvisorClient,
+    action: Action,
+    outcome: Future[str | None],
+    run: _Progress,
+) -> None:
+    """Settle a write; if its answer was lost, look it up in Netvisor at once."""
+    if _settle(ctx, client, action, outcome, run):
+        return
+    key = action.obj.key
+    row = ctx.ledger.get(key)
+    if row is not None and row.state in IN_DOUBT and read_back(ctx, client, key):
+        run.blocked.discard(key)  # Netvisor has it: what depends on it may go out
 
 
 def _not_sent(ctx: RunContext, action: Action, reason: str) -> None:
@@ -219,10 +268,11 @@ def _settle(
     client: NetvisorClient,
     action: Action,
     outcome: Future[str | None],
-    blocked: set[str],
+    run: _Progress,
 ) -> bool:
     """Commit a sent write's outcome. True when Netvisor has it."""
     ledger, report, obj = ctx.ledger, ctx.report, action.obj
+    blocked = run.blocked
     try:
         netvisor_key = outcome.result()
     except NetvisorDuplicateData as exc:
@@ -241,6 +291,7 @@ def _settle(
             blocked.add(obj.key)
             return False
     except RecordError as exc:
+        run.unknown_in_a_row = 0  # a clear answer
         ledger.mark_rejected(obj.key, exc.error_type, exc.message)
         report.counts["rejected"] += 1
         report.problems.append(f"{obj.key}: rejected by Netvisor: {exc.error_type}: {exc.message}")
@@ -252,6 +303,16 @@ def _settle(
         report.counts["unknown"] += 1
         log.warning("write_unknown", key=obj.key, error_type=exc.error_type, error=exc.message)
         blocked.add(obj.key)
+        run.unknown_in_a_row += 1
+        if run.unknown_in_a_row >= ctx.max_unknown_in_a_row:
+            raise RunAborted(
+                FatalRunError(
+                    f"{run.unknown_in_a_row} writes in a row got no clear answer from Netvisor "
+                    f"(last: {exc.error_type}); stopped writing. Nothing is sent twice: the next "
+                    "run (or `connector reconcile`) looks those writes up in Netvisor first",
+                    error_type="UNKNOWN_IN_A_ROW",
+                )
+            ) from exc
         return False
     except (FatalRunError, TransientError) as exc:
         # Netvisor refused before processing (authentication, service, maintenance) or the
@@ -265,6 +326,7 @@ def _settle(
         blocked.add(obj.key)
         raise
     failpoints.hit("after_answer", str(obj.kind))
+    run.unknown_in_a_row = 0
     ledger.mark_sent(obj.key, netvisor_key)
     if action.kind is ActionKind.CREATE:
         report.counts["created"] += 1

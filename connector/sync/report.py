@@ -48,7 +48,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        if self.aborted:
+        if self.aborted or self.stopped:  # a run cut short never exits 0
             return EXIT_ABORTED
         if (
             self.quarantined
@@ -116,7 +116,11 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
     if report.outbox:
         print(f"  dry run: XML bodies written to {report.outbox}", file=out)
     if report.stopped:
-        print("  stopped on request before all actions were done; the next run continues", file=out)
+        print(
+            "  STOPPED on request before all actions were done (the write under way was "
+            "finished and recorded); run `connector sync` again to finish the rest",
+            file=out,
+        )
     if report.aborted:
         print(f"  ABORTED: {report.aborted}", file=out)
 
