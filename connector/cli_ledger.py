@@ -109,15 +109,22 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
         ids = [int(x) for x in args.ids if x.isdigit()]
         keys = [x for x in args.ids if not x.isdigit()]
-        with RunLock(config.ledger_path), Ledger(config.ledger_path) as ledger:
-            before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
-            replanned = ledger.replan_rejected(keys) if keys or not ids else []
-        for key in replanned:
-            print(f"  {key}: rejected by Netvisor earlier; will be sent again")
-        print(f"re-running sync to re-check {len(before)} quarantined records…")
-        stop = threading.Event()
-        stop_on_signals(stop)
-        report = make_engine(args, config, stop=stop).run(command="quarantine-retry")
+        engine = make_engine(args, config, stop=threading.Event())
+        # One lock from the ledger change through the sync: no other run (the daemon) can send
+        # in between.
+        lock = RunLock(config.ledger_path)
+        lock.acquire(getattr(args, "wait_lock", 0.0))
+        try:
+            with Ledger(config.ledger_path) as ledger:
+                before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
+                replanned = ledger.replan_rejected(keys) if keys or not ids else []
+            for key in replanned:
+                print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+            print(f"re-running sync to re-check {len(before)} quarantined records…")
+            stop_on_signals(engine.stop)
+            report = engine.run(command="quarantine-retry", lock=lock)
+        finally:
+            lock.release()
         with Ledger(config.ledger_path) as ledger:
             still = {q.id for q in ledger.quarantine(ids=list(before))} if before else set()
         for qid, q in before.items():

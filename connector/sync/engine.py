@@ -5,6 +5,7 @@ them in order with one run's :class:`RunContext`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -165,6 +166,19 @@ class SyncEngine:
                 self._aborted(report, abort.error)
             except ConnectorError as exc:  # fatal, or a read that kept failing
                 self._aborted(report, exc)
+            except Exception as exc:  # a bug: the run row says so, the caller reports it
+                if run_id is not None:
+                    with contextlib.suppress(Exception):
+                        ctx.flush_audit()
+                        ledger.finish_run(
+                            run_id,
+                            "failed",
+                            {**report.counts},
+                            error_type=type(exc).__name__,
+                            message=f"unexpected {type(exc).__name__} (see the log)",
+                        )
+                    exc.connector_run_id = run_id  # type: ignore[attr-defined]
+                raise
             finally:
                 ctx.flush_audit()
             report.seconds = time.monotonic() - started
