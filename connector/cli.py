@@ -217,7 +217,7 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
 
     def run_job(scope: str, stop: threading.Event) -> dict[str, Any]:
         # Mappings are re-read every run: an edited mapping file takes effect without a restart.
-        engine = SyncEngine(config, secrets, stop=stop)
+        engine = SyncEngine(config, secrets, stop=stop, as_of=args.as_of)
         # a CLI run in progress (e.g. `connector sync` by hand) is waited for, briefly
         report = engine.run(command=f"daemon:{scope}", scope=scope, lock_wait=DAEMON_LOCK_WAIT)
         return {
@@ -375,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         choices=["master_data", "invoicing"],
         help="also run this job once at start (repeatable; jobs run one after the other)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        help="rehearsals only: every job evaluates period rules as on YYYY-MM-DD",
     )
     p.set_defaults(func=_cmd_daemon)
 

@@ -25,6 +25,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,8 +41,8 @@ log = get_logger("daemon")
 #: job name -> sync scope
 JOBS = {"master_data": "master", "invoicing": "full"}
 SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
-#: how long the main thread sleeps between looks when no watchdog asks for more (seconds)
-IDLE_WAKE = 60.0
+#: the longest the main thread waits between looks at a noted signal (seconds)
+IDLE_WAKE = 1.0
 
 RunJob = Callable[[str, threading.Event], Any]
 
@@ -202,15 +203,29 @@ def run_daemon(
     notifier = notifier or Notifier()
     hooks = JobHooks(config, notifier)
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS) if install_signals else None
+    # A thread started before this one (none in the CLI) may still take a process signal; its
+    # handler only notes it (no lock, no I/O) and the main loop below sees the note.
+    noted: list[int] = []
+    old_handlers = (
+        {s: signal.signal(s, lambda signum, _frame: noted.append(signum)) for s in SIGNALS}
+        if install_signals
+        else {}
+    )
     try:
         scheduler = build_scheduler(config, run_job, stop, hooks)
 
+        triggers = {j.id: j.trigger for j in scheduler.get_jobs() if j.id in JOBS}
+        zone = ZoneInfo(config.schedule.timezone)
+
         def next_runs() -> str:
-            times = [
-                f"{j.id} {j.next_run_time:%Y-%m-%d %H:%M}"
-                for j in scheduler.get_jobs()
-                if j.id in JOBS and getattr(j, "next_run_time", None)
-            ]
+            # From the triggers alone: a job thread must never take the scheduler's locks
+            # (shutdown holds them while it waits for the running job).
+            now = datetime.now(zone)
+            times = []
+            for job_id, trigger in triggers.items():
+                nxt = trigger.get_next_fire_time(None, now)
+                if nxt is not None:
+                    times.append(f"{job_id} {nxt:%Y-%m-%d %H:%M}")
             return f"; next: {', '.join(times)}" if times else ""
 
         hooks.next_runs = next_runs
@@ -226,7 +241,7 @@ def run_daemon(
         )
         hooks.write_metrics(None)
         notifier.ready(f"idle{next_runs()}")
-        received = _wait_for_stop(stop, notifier, install_signals)
+        received = _wait_for_stop(stop, notifier, install_signals, noted)
         stop.set()
         busy = hooks.running
         log.info("daemon_stopping", signal=received, running_job=busy)
@@ -243,16 +258,22 @@ def run_daemon(
             while signal.sigtimedwait(SIGNALS, 0) is not None:  # drop a second SIGTERM
                 pass
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        for signum, handler in old_handlers.items():
+            signal.signal(signum, handler)
 
 
-def _wait_for_stop(stop: threading.Event, notifier: Notifier, signals: bool) -> str | None:
+def _wait_for_stop(
+    stop: threading.Event, notifier: Notifier, signals: bool, noted: list[int]
+) -> str | None:
     """Block until a stop signal (or ``stop``), pinging the watchdog; returns the signal name."""
-    interval = notifier.ping_interval() or IDLE_WAKE
+    interval = min(notifier.ping_interval() or IDLE_WAKE, IDLE_WAKE)
     while not stop.is_set():
         if signals:
             info = signal.sigtimedwait(SIGNALS, interval)
             if info is not None:
                 return signal.Signals(info.si_signo).name
+            if noted:
+                return signal.Signals(noted[0]).name
         elif stop.wait(interval):
             break
         if notifier.watchdog_seconds:

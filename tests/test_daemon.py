@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -229,7 +228,8 @@ def test_sigterm_stops_the_daemon_cleanly(tmp_path: Path, monkeypatch: pytest.Mo
         stops.append(stop)
         # As soon as the scheduler runs, the service manager asks it to stop.
         scheduler.add_listener(
-            lambda _e: os.kill(os.getpid(), signal.SIGTERM), EVENT_SCHEDULER_START
+            lambda _e: signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM),
+            EVENT_SCHEDULER_START,
         )
         return scheduler
 
