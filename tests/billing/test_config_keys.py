@@ -65,5 +65,5 @@ def test_rejected_review_work_is_billed_to_the_client_unless_written_off(tmp_pat
     assert load_config(REPO / "config.example.toml").connector.rejected_review == "bill_client"
     chosen = config_with(tmp_path, 'rejected_review = "write_off"').connector
     assert chosen.rejected_review == "write_off"
-    with pytest.raises(ConfigError, match="connector.rejected_review"):
+    with pytest.raises(ConfigError, match=r"connector\.rejected_review"):
         config_with(tmp_path, 'rejected_review = "ignore"')
