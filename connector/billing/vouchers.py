@@ -116,6 +116,8 @@ class HeldWork:
     """Units of one line held for the organiser's review, and the voucher they would draw on.
 
     ``rule`` says why: ``over_grant`` (above the granted quantity) or ``outside_validity``.
+    Rejected work stays held work here (PSOP keeps the event, as Hylätty); approved work becomes
+    covered work instead.
     """
 
     line: PricedLine
@@ -348,10 +350,14 @@ def cover_all(
         decision = decisions.get(line.line_id)
         approved = False
         if not valid and rules.outside_validity == "hold" and decision is not None:
-            if decision == WRITE_OFF:
-                continue  # rejected and written off: nothing is billed
-            if decision == BILL_CLIENT:
-                result.append(full)
+            if decision in (WRITE_OFF, BILL_CLIENT):
+                # rejected: still PSOP's event (Hylätty); the client pays it in full, or nobody
+                rejected = HeldWork(
+                    line, _nearest(candidates, day), target, region, qty, "outside_validity"
+                )
+                held_work.append(rejected)
+                if decision == BILL_CLIENT:
+                    result.append(full)
                 continue
             valid, approved = [_nearest(candidates, day)], True
         if not valid:
@@ -422,10 +428,13 @@ def cover_all(
         held_qty = over_qty = Decimal(0)
         if excess > 0 and rules.over_grant == "hold" and decision == APPROVED:
             covered, approved_qty = qty, excess  # the organiser approved the units above the grant
-        elif excess > 0 and rules.over_grant == "hold" and decision == BILL_CLIENT:
-            over_qty = excess
-        elif excess > 0 and rules.over_grant == "hold" and decision == WRITE_OFF:
-            billed_qty = covered
+        elif excess > 0 and rules.over_grant == "hold" and decision in (BILL_CLIENT, WRITE_OFF):
+            # rejected: still PSOP's event (Hylätty); the client pays it in full, or nobody
+            held_work.append(HeldWork(line, voucher, target, region, excess, "over_grant"))
+            if decision == BILL_CLIENT:
+                over_qty = excess
+            else:
+                billed_qty = covered
         elif excess > 0 and rules.over_grant == "hold":
             billed_qty, held_qty = covered, excess
             held.append(

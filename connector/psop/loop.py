@@ -27,6 +27,7 @@ from connector.psop.reconcile import (
     APPROVE,
     REJECT,
     Difference,
+    DifferenceKind,
     ImportedReport,
     Reconciliation,
     reconcile,
@@ -378,7 +379,8 @@ def import_report(
 @dataclass(frozen=True)
 class OrganiserMonth:
     """One organiser's month: euros billed, approved, settled and paid by PSOP, and the open
-    difference (what PSOP pays minus what we billed, over the listed differences)."""
+    difference: over the listed differences, what PSOP pays minus what we billed (a rejected
+    event pays nothing; an event we did not bill counts what PSOP pays)."""
 
     region: str
     period: str
@@ -410,7 +412,8 @@ def organiser_months(
     billed_events = [e for e in events if e["held_rule"] is None]
     if not billed_events and not ledger.psop_reports():
         return []
-    states = ledger.psop_line_states()
+    result = reconciliation(ledger)  # every report in force: the latest word on each event
+    state_of = {(s.document_key, s.line_id): s for s in result.states}
     sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
         lambda: {"billed": ZERO, "approved": ZERO, "settled": ZERO, "paid": ZERO, "diff": ZERO}
     )
@@ -419,24 +422,24 @@ def organiser_months(
     for e in billed_events:
         key = (e["region"], e["period"])
         region_of[e["event_id"]] = key
-        share = _d(e["voucher_share"])
-        sums[key]["billed"] += share
-        state_row = states.get((_doc_key(e), e["event_id"]))
-        if state_row is None:
+        sums[key]["billed"] += _d(e["voucher_share"])
+        line_state = state_of.get((_doc_key(e), e["event_id"]))
+        if line_state is None:
             continue
-        state, amount = PsopState(state_row["state"]), _d(state_row["psop_amount"])
+        state, amount = line_state.state, line_state.psop_amount
         if state in APPROVED_STATES:
             sums[key]["approved"] += amount
         if state in SETTLED_STATES:
             sums[key]["settled"] += amount
         if state is PsopState.MAKSETTU:
             sums[key]["paid"] += amount
-    result = reconciliation(ledger)
     for d in result.differences:
         key = region_of.get(d.line_id or "") or _region_of_row(d, ledger)
         if key is None or (periods is not None and key[1] not in periods):
             continue
-        sums[key]["diff"] += (d.psop_amount or ZERO) - (d.billed_amount or ZERO)
+        # a rejected event is not paid, whatever amount PSOP's row shows
+        paid = ZERO if d.kind is DifferenceKind.REJECTED else (d.psop_amount or ZERO)
+        sums[key]["diff"] += paid - (d.billed_amount or ZERO)
         counts[key] += 1
     return [
         OrganiserMonth(
