@@ -74,7 +74,9 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
     # the held work is listed for review, by PSOP customer number only
     listed = env.cli("review", "list", "--json", "--period", "2026-04")
     assert listed.returncode == EXIT_OK, listed.stderr
-    held = {(i["date"], i["quantity"], i["voucher_share"], i["why"]) for i in json.loads(listed.stdout)}
+    held = {
+        (i["date"], i["quantity"], i["voucher_share"], i["why"]) for i in json.loads(listed.stdout)
+    }
     assert held == {
         ("2026-04-24", "3", "45.00", "over_grant"),
         ("2026-04-28", "2", "30.00", "over_grant"),
@@ -86,7 +88,16 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
     assert exported.returncode == EXIT_OK, exported.stderr
     text = out.read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[1] == ["3.4.2026", "100001", "VK-2026-0001", "KOTIHOITO", "8", "25,00", "120,00", "80,00"]
+    assert rows[1] == [
+        "3.4.2026",
+        "100001",
+        "VK-2026-0001",
+        "KOTIHOITO",
+        "8",
+        "25,00",
+        "120,00",
+        "80,00",
+    ]
     assert [(r[0], r[4], r[6]) for r in rows[1:]] == [
         ("3.4.2026", "8", "120,00"),
         ("10.4.2026", "6", "90,00"),
@@ -96,7 +107,16 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
         ("28.4.2026", "2", "30,00"),
     ]
     assert not any(name in text for name in PERSON_NAMES)
-    xlsx = env.cli("psop", "export", "--period", "2026-04", "--format", "xlsx", "--out", str(env.tmp / "a.xlsx"))
+    xlsx = env.cli(
+        "psop",
+        "export",
+        "--period",
+        "2026-04",
+        "--format",
+        "xlsx",
+        "--out",
+        str(env.tmp / "a.xlsx"),
+    )
     assert xlsx.returncode == EXIT_OK and (env.tmp / "a.xlsx").read_bytes()[:2] == b"PK"
 
     # PSOP's report: states, decisions and differences
@@ -153,7 +173,10 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
     human = env.cli("status")
     assert "PSOP by organiser and month" in human.stdout and "340,00 €" in human.stdout
     report_json = json.loads(env.cli("psop", "report", "--period", "2026-04", "--json").stdout)
-    assert sorted(d["kind"] for d in report_json["differences"]) == ["amount_differs", "in_psop_not_billed"]
+    assert sorted(d["kind"] for d in report_json["differences"]) == [
+        "amount_differs",
+        "in_psop_not_billed",
+    ]
 
 
 def test_a_malformed_report_is_refused_with_file_row_and_column_and_nothing_is_recorded(make_env):
@@ -164,7 +187,10 @@ def test_a_malformed_report_is_refused_with_file_row_and_column_and_nothing_is_r
         "missing column": [HEADER.replace(";Tila", ""), REPORT[1].rsplit(";", 1)[0]],
         "bad date": [HEADER, REPORT[1].replace("3.4.2026", "32.4.2026")],
         "bad number": [HEADER, REPORT[1].replace(";120,00;", ";12O,00;")],
-        "comma separated": [HEADER.replace(";", ","), '3.4.2026,100001,VK-2026-0001,KOTIHOITO,8,"25,00","120,00",Maksettu'],
+        "comma separated": [
+            HEADER.replace(";", ","),
+            '3.4.2026,100001,VK-2026-0001,KOTIHOITO,8,"25,00","120,00",Maksettu',
+        ],
         "unknown voucher": [HEADER, REPORT[1], REPORT[2].replace("VK-2026-0001", "VK-9999")],
     }
     expected = {
