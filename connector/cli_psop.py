@@ -147,10 +147,12 @@ def _import(args: argparse.Namespace) -> int:
         print(f"  {item}: rejected by PSOP's report ({config.connector.rejected_review})")
     for item in outcome.pending_review:
         print(f"  {item}: still under the organiser's review")
+    for conflict in outcome.conflicts:
+        print(f"  {conflict}; the earlier decision stands: check it with the organiser")
     _print_differences(outcome.differences)
     if outcome.approved or outcome.rejected:
         print("the next sync bills the decisions (connector sync)")
-    return EXIT_PARTIAL if outcome.differences else EXIT_OK
+    return EXIT_PARTIAL if outcome.differences or outcome.conflicts else EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -251,6 +251,7 @@ class ImportOutcome:
     rejected: list[str] = field(default_factory=list)
     pending_review: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # PSOP's decision vs an earlier one
 
 
 def file_sha256(path: Path) -> str:
@@ -314,12 +315,19 @@ def import_report(
     check_vouchers(path.name, rows, mappings, mapping)
     report = ImportedReport(report_date, tuple(rows))
     events = ledger.psop_events()
-    decided = set(ledger.review_decisions())
-    held = [h for h in held_items(events) if h.item_id not in decided]
-    result = reconcile([report], billed_lines(events), held)
+    earlier = ledger.review_decisions()
+    result = reconcile([report], billed_lines(events), held_items(events))
     decisions = [
         (d.item_id, d.decision, effect_of(d.decision, rejected_review), f"PSOP: {d.state}")
         for d in result.decisions
+        if d.item_id not in earlier
+    ]
+    # PSOP's word differs from a person's earlier decision: the first decision stands, shown
+    conflicts = [
+        f"{d.item_id}: PSOP says {d.state} ({d.decision}), decided earlier: "
+        f"{earlier[d.item_id]['decision']}"
+        for d in result.decisions
+        if d.item_id in earlier and earlier[d.item_id]["decision"] != d.decision
     ]
     recorded = ledger.record_psop_report(
         sha256=sha,
@@ -368,8 +376,9 @@ def import_report(
         rejected=[
             d.item_id for d in result.decisions if d.decision == REJECT and d.item_id in fresh
         ],
-        pending_review=list(result.pending_review),
+        pending_review=[i for i in result.pending_review if i not in earlier],
         differences=list(after.differences),
+        conflicts=conflicts,
     )
 
 

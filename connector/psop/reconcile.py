@@ -13,7 +13,7 @@ report replaces an earlier one event by event (by match key), never wholesale.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -131,6 +131,37 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+#: when rows of one key could pair with a billed event or a held one, billed events take the
+#: rows furthest along first: the units within the grant are approved and paid, the held ones
+#: are the ones PSOP reviews or rejects
+_BILLED_FIRST = {
+    PsopState.MAKSETTU: 0,
+    PsopState.TILITETTY: 1,
+    PsopState.HYVAKSYTTY: 2,
+    PsopState.KIRJATTU: 3,
+    PsopState.TARKASTETTAVANA: 4,
+    PsopState.HYLATTY: 5,
+}
+
+
+def _paired_order(
+    rows: Sequence[tuple[date, ReportRow]],
+    billed: Mapping[MatchKey, Sequence[BilledOrganiserLine]],
+    held: Mapping[MatchKey, Sequence[HeldItem]],
+) -> list[tuple[date, ReportRow]]:
+    """``rows`` grouped by match key (first appearance order); within a key that has both a
+    billed and a held event, the rows furthest along come first (they pair with billed events)."""
+    groups: dict[MatchKey, list[tuple[date, ReportRow]]] = defaultdict(list)
+    for entry in rows:
+        groups[entry[1].match_key].append(entry)
+    ordered: list[tuple[date, ReportRow]] = []
+    for key, entries in groups.items():
+        if billed.get(key) and held.get(key):
+            entries = sorted(entries, key=lambda dr: _BILLED_FIRST[dr[1].state])
+        ordered.extend(entries)
+    return ordered
+
+
 def supersede(reports: Sequence[ImportedReport]) -> list[tuple[date, ReportRow]]:
     """The rows in force: for each match key, the rows of the latest report that has that key.
 
@@ -174,7 +205,7 @@ def reconcile(
     decisions: list[ReviewDecision] = []
     differences: list[Difference] = []
     pending: list[str] = []
-    for report_date, row in rows:
+    for report_date, row in _paired_order(rows, waiting, held_waiting):
         key = row.match_key
         event = {
             "psop_customer_number": row.psop_customer_number,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from decimal import Decimal as D
 
 from connector.psop import (
     APPROVE,
@@ -177,3 +178,32 @@ def test_periods_limit_both_sides():
         periods={"2026-03"},
     )
     assert (result.states, result.differences) == ((), ())
+
+
+def test_when_granted_and_held_units_look_alike_the_rejected_row_goes_to_the_held_ones():
+    same = HeldItem(
+        "T9:1",
+        "2026-04",
+        "100001",
+        "VK-1",
+        date(2026, 4, 7),
+        "KOTIHOITO",
+        D(2),
+        D("30.00"),
+        D("20.00"),
+        "over_grant",
+    )
+    result = reconcile(
+        [
+            report(
+                6,
+                row(2, 7, "2", "30.00", PsopState.HYLATTY),
+                row(3, 7, "2", "30.00", PsopState.HYVAKSYTTY),
+            )
+        ],
+        [billed("T9:1", 7, "2", "30.00")],
+        [same],
+    )
+    assert [(s.line_id, s.state) for s in result.states] == [("T9:1", PsopState.HYVAKSYTTY)]
+    assert [(d.item_id, d.decision) for d in result.decisions] == [("T9:1", REJECT)]
+    assert result.differences == ()
