@@ -28,7 +28,7 @@ from connector.psop.records import PsopState, ReportRow
 
 #: the header row is looked for among the first rows (a report may start with a title)
 HEADER_SEARCH_ROWS = 10
-#: refuse an XLSX whose parts unpack beyond this many bytes (a zip bomb)
+#: refuse a file, or an XLSX whose parts unpack, beyond this many bytes (a zip bomb)
 MAX_UNPACKED_BYTES = 50_000_000
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _DATE_FI = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -69,6 +69,10 @@ class ReportError(ConnectorError):
 def read_report(path: Path, mapping: ReportMapping) -> list[ReportRow]:
     """Every row of the report at ``path`` (CSV or XLSX by content), or ``ReportError``."""
     path = Path(path)
+    if path.stat().st_size > MAX_UNPACKED_BYTES:
+        raise ReportError(
+            [ReportProblem(path.name, None, "", "the file is larger than 50 MB: refused")]
+        )
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04":
         table = _xlsx_rows(path.name, data, mapping)

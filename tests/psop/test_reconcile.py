@@ -6,6 +6,9 @@ from datetime import date
 from decimal import Decimal
 from decimal import Decimal as D
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from connector.psop import (
     APPROVE,
     REJECT,
@@ -207,3 +210,24 @@ def test_when_granted_and_held_units_look_alike_the_rejected_row_goes_to_the_hel
     assert [(s.line_id, s.state) for s in result.states] == [("T9:1", PsopState.HYVAKSYTTY)]
     assert [(d.item_id, d.decision) for d in result.decisions] == [("T9:1", REJECT)]
     assert result.differences == ()
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.integers(1, 8), st.sampled_from(list(PsopState))),
+        max_size=12,
+    )
+)
+def test_a_report_that_says_exactly_what_we_billed_differs_only_where_psop_rejected(events):
+    lines = [
+        billed(f"T{i}:h0", day, str(qty), f"{qty * 15}.00")
+        for i, (day, qty, _) in enumerate(events)
+    ]
+    rows = [
+        row(i + 2, day, str(qty), f"{qty * 15}.00", state)
+        for i, (day, qty, state) in enumerate(events)
+    ]
+    result = reconcile([report(6, *rows)], lines)
+    assert sorted(s.line_id for s in result.states) == sorted(ln.line_id for ln in lines)
+    rejected = sum(1 for _, _, state in events if state is PsopState.HYLATTY)
+    assert [d.kind for d in result.differences] == [DifferenceKind.REJECTED] * rejected

@@ -181,3 +181,11 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path):
     path = tmp_path / "raportti.csv"
     path.write_bytes((HEADER + "\r\n").encode("cp1252"))
     assert refused(path) == ["raportti.csv: row 1: not UTF-8 text: save the report as CSV UTF-8"]
+
+
+def test_a_file_beyond_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch):
+    from connector.psop import report as module
+
+    monkeypatch.setattr(module, "MAX_UNPACKED_BYTES", 100)
+    path = write(tmp_path, HEADER, *GOOD)
+    assert refused(path) == ["raportti.csv: the file is larger than 50 MB: refused"]
