@@ -138,6 +138,25 @@ def test_a_lost_answer_to_an_invoice_edit_never_bills_the_added_hour_twice(
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
+def test_an_invoice_edit_that_never_reached_netvisor_is_sent_again_in_every_reply_layout(
+    make_env, fault_free, layout
+):
+    env = make_env(work(), name="faulty")
+    env.netvisor.set_reply_layout(**layout)
+    assert env.sync(APRIL).exit_code == EXIT_OK
+    one_hour_more(env)
+    env.netvisor.inject("drop_before_commit", resource="salesinvoice.nv", method="edit", times=1)
+    edited = env.sync(EDIT_DAY)
+    # read back at once: Netvisor shows the old version, so the edit did not happen
+    assert edited.counts["restored"] == 1 and edited.counts["unknown"] == 0
+    assert edited.exit_code == EXIT_PARTIAL  # one edit waits for the next run, and it says so
+    assert env.sync(EDIT_DAY).exit_code == EXIT_OK
+    assert env.sync(LOCKED).exit_code == EXIT_OK
+    assert env.totals() == fault_free
+    assert_all_settled(env)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_lost_answer_to_an_invoice_add_is_found_by_its_key_in_every_reply_layout(
     make_env, layout
 ):
