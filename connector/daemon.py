@@ -233,7 +233,7 @@ def run_daemon(
             scheduler.add_job(
                 _guarded, args=[job, JOBS[job], run_job, stop, hooks], id=f"{job}@start"
             )
-        scheduler.start()
+        scheduler.start(paused=True)  # announced first, then the jobs may fire
         log.info(
             "daemon_started",
             jobs=describe_jobs(scheduler, config),
@@ -241,6 +241,7 @@ def run_daemon(
         )
         hooks.write_metrics(None)
         notifier.ready(f"idle{next_runs()}")
+        scheduler.resume()
         received = _wait_for_stop(stop, notifier, install_signals, noted)
         stop.set()
         busy = hooks.running

