@@ -118,7 +118,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from connector.sync.plan import ActionKind, render_table
 
     config = _config(args)
-    report = _engine(args, config).run(command="plan", period=_period(args.period), plan_only=True)
+    report = _engine(args, config).run(
+        command="plan",
+        period=_period(args.period),
+        plan_only=True,
+        lock_wait=args.wait_lock,
+        on_lock_wait=_say_waiting(args.wait_lock),
+    )
     actions = report.plan.actions if report.plan else []
     if args.json:
         print(
@@ -360,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _wait_lock_arg(p)
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("sync", parents=[common], help="run the job once now")

@@ -121,7 +121,7 @@ class SyncEngine:
         if lock is not None:
             if not lock.held:
                 raise ValueError("a lock handed to a run must be held")
-        elif not read_only:
+        else:  # a plan reads Netvisor too: never beside another process's requests
             own_lock = lock = RunLock(self.config.ledger_path)
             lock.acquire(lock_wait, on_lock_wait)  # RunLockedError -> exit 3 at the CLI
         ledger = None

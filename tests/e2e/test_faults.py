@@ -164,14 +164,28 @@ def test_a_broken_config_exits_2_naming_file_line_and_key(make_env):
     assert env.netvisor.request_count() == 0
 
 
-def test_a_second_run_while_one_holds_the_lock_exits_3(make_env):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sync", "--as-of", AS_OF),
+        ("sync", "--dry-run", "--as-of", AS_OF),
+        ("plan", "--as-of", AS_OF),
+        ("reconcile",),
+        ("check", "--online"),
+        ("quarantine", "retry", "--as-of", AS_OF),
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_every_command_that_calls_netvisor_exits_3_while_another_run_holds_the_lock(
+    make_env, command
+):
     from connector.ledger import RunLock
 
     env = make_env(work())
     with RunLock(env.config.ledger_path):
-        result = env.cli("sync", "--as-of", AS_OF)
-    assert result.returncode == EXIT_ABORTED
-    assert "lock" in result.stderr
+        result = env.cli(*command)
+    assert result.returncode == EXIT_ABORTED, result.stdout + result.stderr
+    assert "holds the ledger lock" in result.stderr and "--wait-lock" in result.stderr
     assert env.netvisor.request_count() == 0
 
 
