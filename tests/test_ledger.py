@@ -671,3 +671,14 @@ def test_a_wait_for_the_lock_that_runs_out_names_the_holder_and_the_wait(path: P
     with RunLock(path), pytest.raises(RunLockedError) as info:
         RunLock(path).acquire(wait=0.2)
     assert f"pid {os.getpid()}" in str(info.value) and "after waiting 0.2 s" in str(info.value)
+
+
+def test_a_stop_request_ends_the_wait_for_the_lock(path: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    with RunLock(path):
+        stop.set()
+        with pytest.raises(RunLockedError) as info:
+            RunLock(path).acquire(wait=3600, cancel=stop)  # returns at once, never an hour
+    assert "stopped while waiting" in str(info.value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -25,7 +26,8 @@ class RunLock:
     """One writer per ledger: an OS file lock next to the ledger (``<ledger>.lock``).
 
     ``acquire(wait=...)`` waits up to ``wait`` seconds for a holder to finish (0: fail at once);
-    ``on_wait(holder_pid)`` is called once when it has to wait, so a command can say so.
+    ``on_wait(holder_pid)`` is called once when it has to wait, so a command can say so;
+    ``cancel`` (a stop request) ends the wait early.
     """
 
     def __init__(self, ledger_path: str | Path) -> None:
@@ -36,7 +38,12 @@ class RunLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self, wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> None:
+    def acquire(
+        self,
+        wait: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,14 +58,18 @@ class RunLock:
                 holder = ""
                 with suppress(OSError):
                     holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-                if time.monotonic() < deadline:
+                cancelled = cancel is not None and cancel.is_set()
+                if time.monotonic() < deadline and not cancelled:
                     if not announced and on_wait is not None:
                         on_wait(holder)
                     announced = True
-                    time.sleep(POLL_SECONDS)  # a file lock has no event to wait on
+                    # a file lock has no event to wait on: look again shortly (or stop)
+                    (cancel or threading.Event()).wait(POLL_SECONDS)
                     continue
                 os.close(fd)
                 waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                if cancelled:
+                    waited = " (stopped while waiting for it)"
                 raise RunLockedError(
                     f"another connector run holds the ledger lock {self.path}"
                     + (f" (pid {holder})" if holder else "")

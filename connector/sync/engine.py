@@ -123,7 +123,7 @@ class SyncEngine:
                 raise ValueError("a lock handed to a run must be held")
         else:  # a plan reads Netvisor too: never beside another process's requests
             own_lock = lock = RunLock(self.config.ledger_path)
-            lock.acquire(lock_wait, on_lock_wait)  # RunLockedError -> exit 3 at the CLI
+            lock.acquire(lock_wait, on_lock_wait, self.stop)  # RunLockedError -> exit 3
         ledger = None
         try:
             ledger = Ledger(self.config.ledger_path)
