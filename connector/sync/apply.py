@@ -6,7 +6,9 @@ Exactly-once rests on three rules kept here and in ``reconcile.py``:
    a committed transaction *before* the request leaves; ``sent`` and the NetvisorKey are
    committed after the answer. No ledger transaction is ever open across an HTTP call.
 2. Never resend blindly: a row left ``sending`` or ``unknown`` is looked up in Netvisor by the
-   connector's own key before anything new is sent (``reconcile.py``).
+   connector's own key before anything new is sent (``reconcile.py``) — a write whose answer
+   was lost at once, before the next write leaves (``read_back``); after
+   ``max_unknown_in_a_row`` unclear answers in a row the run stops writing.
 3. A stop request is honoured between actions, never between ``sending`` and ``sent``.
 
 The requests go out from one sender thread while the run's thread does the ledger work around
