@@ -1,8 +1,7 @@
 """The ``connector`` command line (also ``python -m connector``); see docs/operations.md.
 
 Exit codes: 0 success; 1 run finished but some records were quarantined or rejected; 2 bad config
-or mappings (nothing written); 3 run cut short (stopped by a signal, authentication, lock held,
-fatal API error): run again to finish.
+or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error).
 """
 
 from __future__ import annotations
@@ -343,8 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="connector",
         description="Spotilla -> PSOP -> Netvisor invoicing connector.",
         epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
-        "2 bad config or mappings; 3 cut short (stopped, authentication, lock held, fatal API "
-        "error): run again to finish.",
+        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error).",
     )
     parser.add_argument("--version", action="version", version=f"connector {__version__}")
     parser.add_argument(

@@ -73,7 +73,8 @@ def test_sigterm_to_sync_finishes_the_write_in_flight_exits_3_and_says_how_to_fi
     code, stdout = stop(proc)
     log = (env.tmp / "sync.log").read_text()
     assert code == EXIT_ABORTED, stdout + log
-    assert "STOPPED on request" in stdout and "connector sync` again" in stdout
+    # it says it stopped early and how to finish
+    assert "stopped" in stdout.lower() and "connector sync" in stdout
     assert "Traceback" not in log and "cannot schedule" not in log
     no_row_sending(env)
     with env.ledger() as ledger:
