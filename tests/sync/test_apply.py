@@ -317,3 +317,26 @@ def test_every_object_kind_has_one_writer_that_renders_its_xml(kind: ObjectKind)
     }
     body = WRITERS[kind].render(payloads[kind])
     assert body.startswith(b"<") and len(body) > 20
+
+
+def test_the_write_after_a_lost_answer_leaves_only_after_the_read_back(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = AmbiguousWriteError("read timeout after the body was sent")
+    netvisor.existing_customers["C1"] = "NV-7"  # it did apply
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer("C1"), customer("C2"), customer("C3")))  # type: ignore[arg-type]
+    assert [m for m, _ in netvisor.calls] == [
+        "add_customer",  # C1: the answer is lost
+        "customers_by_code",  # read back before anything else leaves
+        "add_customer",  # C2
+        "add_customer",  # C3
+    ]
+    assert [k for m, k in netvisor.calls if m == "add_customer"] == [
+        "cust:C1",
+        "cust:C2",
+        "cust:C3",
+    ]
+    assert ledger.get("cust:C1").state is LedgerState.CONFIRMED
+    assert ledger.objects(states=[LedgerState.SENDING, LedgerState.UNKNOWN]) == []
+    assert ctx.report.counts["created"] == 2 and ctx.report.counts["reconciled"] == 1
