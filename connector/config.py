@@ -242,7 +242,7 @@ class _ConfigModel(_Section):
     netvisor: NetvisorSection
     mappings: MappingsSection = MappingsSection()
     schedule: ScheduleSection = ScheduleSection()
-    alerts: AlertsSection = field(default_factory=AlertsSection)
+    alerts: AlertsSection = AlertsSection()
 
 
 @dataclass(frozen=True)
