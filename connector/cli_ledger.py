@@ -13,7 +13,7 @@ from connector.sync import print_summary
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from connector.ledger import IN_DOUBT, Ledger
+    from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, Ledger
 
     config = run_config(args)
     if not config.ledger_path.exists():
@@ -25,6 +25,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         quarantine = ledger.quarantine()
         in_doubt = ledger.objects(states=IN_DOUBT)
         rejected = [o for o in ledger.objects() if o.state == "rejected"]
+    held = [o for o in in_doubt if o.last_error_type == EDIT_UNCLEAR]
     if args.json:
         print(
             json.dumps(
@@ -37,6 +38,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "rejected": [
                         {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
                         for o in rejected
+                    ],
+                    "held_for_person": [
+                        {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
+                        for o in held
                     ],
                 },
                 indent=2,
@@ -90,11 +95,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     for o in rejected:
         print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
+    for o in held:
+        print(f"  held for a person {o.key}: {o.last_error}")
     return EXIT_OK
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    from connector.ledger import Ledger
+    from connector.ledger import EDIT_UNCLEAR, Ledger
 
     config = run_config(args)
     if args.quarantine_command == "retry":
@@ -121,6 +128,14 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     with Ledger(config.ledger_path) as ledger:
         entries = ledger.quarantine(include_resolved=args.all)
         rejected = ledger.objects(states=["rejected"])
+        held = [o for o in ledger.objects(states=["unknown"]) if o.last_error_type == EDIT_UNCLEAR]
+    for o in held:
+        print(f"held for a person: {o.key} (NetvisorKey {o.netvisor_key}) {o.last_error or ''}")
+    if held:
+        print(
+            "  (make the invoice in Netvisor show either version; the next run or "
+            "`connector reconcile` settles it)\n"
+        )
     for o in rejected:
         print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
     if rejected:

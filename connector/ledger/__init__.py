@@ -22,6 +22,7 @@ carry the intent-before-write rule, which the helpers would hide.
 
 from connector.ledger.lock import RunLock
 from connector.ledger.records import (
+    EDIT_UNCLEAR,
     IN_DOUBT,
     SETTLED,
     LedgerState,
@@ -33,6 +34,7 @@ from connector.ledger.schema import SCHEMA_VERSION
 from connector.ledger.store import Ledger
 
 __all__ = [
+    "EDIT_UNCLEAR",
     "IN_DOUBT",
     "SCHEMA_VERSION",
     "SETTLED",

@@ -165,6 +165,8 @@ class ObjectsMixin(LedgerBase):
             """
             UPDATE objects SET state = :state, netvisor_key = COALESCE(:nv, netvisor_key),
                 content_hash = COALESCE(pending_hash, content_hash), pending_hash = NULL,
+                content_check = CASE WHEN pending_hash IS NULL THEN content_check
+                                     ELSE pending_check END,
                 pending_action = NULL, pending_check = NULL, last_error_type = NULL,
                 last_error = NULL,
                 updated_at = :now

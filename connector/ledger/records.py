@@ -28,6 +28,8 @@ class ObjectKind(StrEnum):
 SETTLED = frozenset({LedgerState.SENT, LedgerState.CONFIRMED})
 #: states reconcile must resolve before anything new is sent
 IN_DOUBT = frozenset({LedgerState.SENDING, LedgerState.UNKNOWN})
+#: ``last_error_type`` of an ``unknown`` row reconcile could not decide: held for a person
+EDIT_UNCLEAR = "EDIT_UNCLEAR"
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,11 @@ class OwnedObject:
     netvisor_status: str | None
     created_at: str
     updated_at: str
-    # what a look-up must see for the pending version to count as applied (e.g. an invoice's
-    # gross total and line count), for versions whose answer was lost
+    # An invoice's content fingerprint (connector.netvisor.fingerprint): of the version being
+    # sent (``pending_check``) and of the version Netvisor holds (``content_check``). Reconcile
+    # compares what Netvisor shows with both to decide an edit whose answer was lost.
     pending_check: str | None = None
+    content_check: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OwnedObject:
@@ -74,6 +78,7 @@ class OwnedObject:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             pending_check=row.get("pending_check"),
+            content_check=row.get("content_check"),
         )
 
 

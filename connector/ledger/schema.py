@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -81,6 +81,11 @@ _MIGRATIONS: dict[int, str] = {
     5: """
     ALTER TABLE billed_lines ADD COLUMN psop_customer_number TEXT;
     DROP TABLE IF EXISTS watermarks;
+    """,
+    # the content fingerprint of the invoice version Netvisor holds, so that reconcile can tell
+    # "the edit applied" from "the old version is still there" from "neither"
+    6: """
+    ALTER TABLE objects ADD COLUMN content_check TEXT;
     """,
 }
 

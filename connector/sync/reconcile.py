@@ -6,9 +6,16 @@ key first.
 
 - a create: found by the connector's key (customer code, product code, the invoice's private
   comment) -> ``confirmed`` with its NetvisorKey; not found -> ``planned``;
-- an invoice edit: the invoice is read back; if it shows the pending version (see
-  :func:`invoice_check`) the edit is ``confirmed``, else the row is again the old ``sent``
-  version — never left ``planned``, so its frozen/unsent check still applies;
+- an invoice edit: the invoice is read back (comment lines included) and its content
+  fingerprint (:mod:`connector.netvisor.fingerprint`: product lines and total) is compared with
+  the fingerprints of the version sent and of the version before it. The new version -> the edit
+  is ``confirmed``; the old version -> the row is again the old ``sent`` version (never left
+  ``planned``, so its frozen/unsent check still applies); neither (a person edited the invoice,
+  it is gone, or the ledger predates fingerprints) -> the row stays ``unknown`` with error type
+  :data:`EDIT_UNCLEAR`, held for a person and shown by ``status`` and ``quarantine list``. It is
+  never resolved by guessing: the change is neither re-sent nor billed again as a correction.
+  Each later reconcile looks again, so once a person has made the invoice show either version
+  the row resolves by itself;
 - a customer/product edit carries the whole record: it goes back to the old ``sent`` version
   and the next plan sends it again (harmless if it had applied);
 - a credit-note match: matched when the credit note's open sum is zero.
@@ -17,15 +24,16 @@ key first.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Any
+from enum import Enum
 
+from connector import failpoints
 from connector.domain import Period
 from connector.errors import ConnectorError, TransientError
-from connector.ledger import IN_DOUBT, ObjectKind, OwnedObject
+from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, ObjectKind, OwnedObject
 from connector.logging import get_logger
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
+from connector.netvisor.fingerprint import invoice_fingerprint
 from connector.sync.context import RunAborted, RunContext, helsinki_today
 
 log = get_logger("sync")
@@ -33,17 +41,33 @@ log = get_logger("sync")
 # -- the invoice version check (one seam: how a look-up recognises the version sent) ----------
 
 
-def invoice_check(payload: Any) -> str:
-    """What a look-up of an invoice shows when this version is applied: gross total, lines."""
-    return f"{payload.total}|{len(payload.lines)}"
+def invoice_check(payload: nv.SalesInvoice) -> str | None:
+    """What a look-up must see for this version to count as applied: its content fingerprint."""
+    return invoice_fingerprint(payload)
 
 
-def invoice_check_matches(check: str | None, detail: nv.InvoiceDetail) -> bool:
-    """Does the invoice Netvisor shows carry the version ``check`` describes?"""
-    if not check or detail.total is None:
-        return False
-    total, _, lines = check.partition("|")
-    return Decimal(total) == detail.total and int(lines) == detail.line_count
+class EditOutcome(Enum):
+    APPLIED = "applied"  # Netvisor shows the version sent
+    NOT_APPLIED = "not_applied"  # Netvisor still shows the version before it
+    UNCLEAR = "unclear"  # neither: a person must look
+
+
+def edit_outcome(
+    detail: nv.InvoiceDetail | None, *, pending: str | None, current: str | None
+) -> EditOutcome:
+    """Decide an invoice edit whose answer was lost, from the content Netvisor shows.
+
+    ``pending``/``current``: the fingerprints of the version sent and the one before it (None
+    when unknown, e.g. a ledger written before fingerprints: never a match).
+    """
+    shown = invoice_fingerprint(detail) if detail is not None else None
+    if shown is None:
+        return EditOutcome.UNCLEAR
+    if pending is not None and shown == pending:
+        return EditOutcome.APPLIED
+    if current is not None and shown == current:
+        return EditOutcome.NOT_APPLIED
+    return EditOutcome.UNCLEAR
 
 
 # -- the phase -------------------------------------------------------------------------------
@@ -87,6 +111,7 @@ def reconcile(ctx: RunContext, client: NetvisorClient, *, final: bool = False) -
 
 
 def _resolve(ctx: RunContext, row: OwnedObject, netvisor_key: str | None) -> None:
+    failpoints.hit("reconcile_read", str(row.kind))
     if netvisor_key:
         ctx.ledger.mark_confirmed(row.key, netvisor_key)
         ctx.report.counts["reconciled"] += 1
@@ -100,14 +125,36 @@ def _resolve(ctx: RunContext, row: OwnedObject, netvisor_key: str | None) -> Non
 def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> None:
     if row.kind is ObjectKind.INVOICE and row.netvisor_key:
         detail = client.sales_invoice(row.netvisor_key)
-        if detail is not None and invoice_check_matches(row.pending_check, detail):
+        failpoints.hit("reconcile_read", str(row.kind))
+        outcome = edit_outcome(detail, pending=row.pending_check, current=row.content_check)
+        if outcome is EditOutcome.APPLIED:
+            assert detail is not None
             ctx.ledger.mark_confirmed(row.key, row.netvisor_key, status=detail.status)
             ctx.report.counts["reconciled"] += 1
             log.info("reconciled_edit_applied", key=row.key)
             return
-        if detail is None:
-            log.error("invoice_missing_in_netvisor", key=row.key, netvisor_key=row.netvisor_key)
+        if outcome is EditOutcome.UNCLEAR:
+            reason = (
+                "Netvisor no longer has this invoice"
+                if detail is None
+                else "the invoice in Netvisor shows neither the version sent nor the one before"
+            )
+            ctx.ledger.mark_unknown(
+                row.key,
+                EDIT_UNCLEAR,
+                f"reconcile: {reason}; a person must compare it with the ledger "
+                f"(NetvisorKey {row.netvisor_key}). Nothing is re-sent or re-billed until it "
+                "shows one of the two versions again",
+            )
+            ctx.report.counts["unknown"] += 1
+            ctx.report.counts["held_for_person"] += 1
+            ctx.report.problems.append(
+                f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
+            )
+            log.error("reconciled_edit_unclear", key=row.key, netvisor_key=row.netvisor_key)
+            return
     ctx.ledger.restore_settled(row.key, "reconcile: the edit did not apply")
+    failpoints.hit("reconcile_settled", str(row.kind))
     ctx.report.counts["restored"] += 1
     log.info("reconciled_edit_not_applied", key=row.key)
 

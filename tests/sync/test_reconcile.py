@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,14 @@ import pytest
 from sync.helpers import invoice, run_context
 
 from connector.errors import TransientError
-from connector.ledger import Ledger, LedgerState, ObjectKind
+from connector.ledger import EDIT_UNCLEAR, Ledger, LedgerState, ObjectKind
 from connector.netvisor import documents as nv
 from connector.sync.context import RunAborted
-from connector.sync.reconcile import invoice_check, invoice_check_matches, reconcile
+from connector.sync.reconcile import EditOutcome, edit_outcome, invoice_check, reconcile
 
 
-def detail(key: str, *, total: str, lines: int, comment: str | None = None) -> nv.InvoiceDetail:
-    return nv.InvoiceDetail(key, None, None, "unsent", "C1", Decimal(total), comment, lines)
+def detail(key: str, *, total: str, comment: str | None = None) -> nv.InvoiceDetail:
+    return nv.InvoiceDetail(key, None, None, "unsent", "C1", Decimal(total), comment)
 
 
 class FakeNetvisor:
@@ -77,8 +78,8 @@ def test_a_create_found_by_its_code_is_confirmed_and_one_not_found_is_planned_ag
 
 def test_an_invoice_create_is_found_by_the_key_in_its_private_comment(ledger: Ledger) -> None:
     netvisor = FakeNetvisor()
-    netvisor.invoices["NV-8"] = detail("NV-8", total="60.00", lines=1, comment="inv:2026-04:C1")
-    netvisor.invoices["NV-9"] = detail("NV-9", total="60.00", lines=1, comment="inv:2026-04:C2")
+    netvisor.invoices["NV-8"] = detail("NV-8", total="60.00", comment="inv:2026-04:C1")
+    netvisor.invoices["NV-9"] = detail("NV-9", total="60.00", comment="inv:2026-04:C2")
     sending(ledger, "inv:2026-04:C1", ObjectKind.INVOICE, period="2026-04")
     reconcile(run_context(ledger), netvisor)  # type: ignore[arg-type]
     row = ledger.get("inv:2026-04:C1")
@@ -87,7 +88,7 @@ def test_an_invoice_create_is_found_by_the_key_in_its_private_comment(ledger: Le
 
 def test_a_candidate_invoice_that_cannot_be_read_keeps_the_row_in_doubt(ledger: Ledger) -> None:
     netvisor = FakeNetvisor()
-    netvisor.invoices["NV-8"] = detail("NV-8", total="60.00", lines=1, comment="inv:2026-04:C1")
+    netvisor.invoices["NV-8"] = detail("NV-8", total="60.00", comment="inv:2026-04:C1")
     netvisor.unreadable.add("NV-8")
     sending(ledger, "inv:2026-04:C1", ObjectKind.INVOICE, period="2026-04")
     with pytest.raises(RunAborted) as info:
@@ -96,31 +97,145 @@ def test_a_candidate_invoice_that_cannot_be_read_keeps_the_row_in_doubt(ledger: 
     assert ledger.get("inv:2026-04:C1").state is LedgerState.SENDING
 
 
-def test_an_invoice_edit_is_confirmed_only_when_netvisor_shows_the_pending_version(
+def shown(
+    payload: nv.SalesInvoice, *, key: str = "NV-8", comments: bool = False
+) -> nv.InvoiceDetail:
+    """``payload`` as getsalesinvoice.nv shows it once applied (product lines, total)."""
+    lines = tuple(
+        nv.DetailProductLine(
+            ln.product_code, ln.quantity, ln.unit_price, ln.vat_percent, ln.free_text
+        )
+        for ln in payload.product_lines
+    )
+    comment_lines = tuple(ln for ln in payload.lines if isinstance(ln, nv.CommentLine))
+    return nv.InvoiceDetail(
+        key,
+        None,
+        None,
+        "unsent",
+        "C1",
+        payload.total,
+        payload.private_comment,
+        product_lines=lines,
+        comment_lines=comment_lines if comments else (),
+        comment_lines_included=comments,
+    )
+
+
+def with_hours(payload: nv.SalesInvoice, hours: str) -> nv.SalesInvoice:
+    """The same invoice with the home-care line's quantity changed (one hour more, say)."""
+    line = payload.lines[0]
+    assert isinstance(line, nv.ProductLine)
+    changed = nv.ProductLine(
+        line.product_code,
+        line.name,
+        line.unit_price,
+        Decimal(hours),
+        line.vat_percent,
+        line.vat_code,
+        free_text=line.free_text,
+    )
+    return replace(payload, lines=(nv.CommentLine("Huhtikuu 2026"), changed))
+
+
+def edit_in_doubt(ledger: Ledger, key: str, old: nv.SalesInvoice, new: nv.SalesInvoice) -> None:
+    """``key`` was created as ``old`` (answered), then an edit to ``new`` lost its answer."""
+    ledger.mark_sending(
+        key, ObjectKind.INVOICE, pending_hash="h1", action="create", check=invoice_check(old)
+    )
+    ledger.mark_sent(key, "NV-8")
+    sending(ledger, key, ObjectKind.INVOICE, action="edit", check=invoice_check(new))
+    ledger.mark_unknown(key, "NETWORK", "the answer was lost")
+
+
+@pytest.mark.parametrize("comments", [False, True])
+def test_a_lost_edit_that_netvisor_applied_is_confirmed_from_the_content(
+    ledger: Ledger, comments: bool
+) -> None:
+    """An edit whose answer was lost is decided by content (product lines and total), whether
+    or not the reply carries the comment lines: a committed edit is never taken as unapplied
+    (that billed the change twice as a correction)."""
+    key = "inv:2026-04:C1"
+    old = invoice().payload  # 2 x 30,00
+    new = with_hours(old, "3")  # one hour more, and a comment line
+    edit_in_doubt(ledger, key, old, new)
+    netvisor = FakeNetvisor()
+    netvisor.invoices["NV-8"] = shown(new, comments=comments)
+    ctx = run_context(ledger)
+    reconcile(ctx, netvisor)  # type: ignore[arg-type]
+    row = ledger.get(key)
+    assert (row.state, row.content_hash, row.pending_hash) == (LedgerState.CONFIRMED, "h2", None)
+    assert row.content_check == invoice_check(new)
+    assert ctx.report.counts["reconciled"] == 1
+
+
+def test_a_lost_edit_that_did_not_apply_restores_the_version_netvisor_holds(
     ledger: Ledger,
 ) -> None:
     key = "inv:2026-04:C1"
-    ledger.mark_sending(key, ObjectKind.INVOICE, pending_hash="h1", action="create")
-    ledger.mark_sent(key, "NV-8")
-    pending = invoice().payload  # 2 x 30.00 on one line
-    sending(ledger, key, ObjectKind.INVOICE, action="edit", check=invoice_check(pending))
+    old = invoice().payload
+    new = with_hours(old, "3")
+    edit_in_doubt(ledger, key, old, new)
     netvisor = FakeNetvisor()
-    netvisor.invoices["NV-8"] = detail("NV-8", total="99.00", lines=1)  # the old version
-    reconcile(run_context(ledger), netvisor)  # type: ignore[arg-type]
+    netvisor.invoices["NV-8"] = shown(old)
+    ctx = run_context(ledger)
+    reconcile(ctx, netvisor)  # type: ignore[arg-type]
     row = ledger.get(key)
     assert (row.state, row.content_hash, row.pending_hash) == (LedgerState.SENT, "h1", None)
-
-    sending(ledger, key, ObjectKind.INVOICE, action="edit", check=invoice_check(pending))
-    netvisor.invoices["NV-8"] = detail("NV-8", total=str(pending.total), lines=1)
-    reconcile(run_context(ledger), netvisor)  # type: ignore[arg-type]
-    row = ledger.get(key)
-    assert (row.state, row.content_hash) == (LedgerState.CONFIRMED, "h2")
+    assert row.content_check == invoice_check(old)
+    assert ctx.report.counts["restored"] == 1
 
 
-def test_the_invoice_check_compares_gross_total_and_line_count() -> None:
-    check = invoice_check(invoice().payload)
-    total = invoice().payload.total
-    assert invoice_check_matches(check, detail("K", total=str(total), lines=1))
-    assert not invoice_check_matches(check, detail("K", total=str(total), lines=2))
-    assert not invoice_check_matches(check, detail("K", total="0.01", lines=1))
-    assert not invoice_check_matches(None, detail("K", total=str(total), lines=1))
+@pytest.mark.parametrize(
+    "seen",
+    ["a person's edit", "gone", "no fingerprint in the ledger"],
+)
+def test_an_edit_that_matches_neither_version_is_held_for_a_person_never_guessed(
+    ledger: Ledger, seen: str
+) -> None:
+    key = "inv:2026-04:C1"
+    old = invoice().payload
+    new = with_hours(old, "3")
+    netvisor = FakeNetvisor()
+    if seen == "no fingerprint in the ledger":  # a ledger written before fingerprints
+        ledger.mark_sending(key, ObjectKind.INVOICE, pending_hash="h1", action="create")
+        ledger.mark_sent(key, "NV-8")
+        sending(ledger, key, ObjectKind.INVOICE, action="edit", check="63.00|2")
+        netvisor.invoices["NV-8"] = shown(new)
+    else:
+        edit_in_doubt(ledger, key, old, new)
+        if seen == "a person's edit":
+            netvisor.invoices["NV-8"] = shown(with_hours(old, "2.5"))
+    ctx = run_context(ledger)
+    for _ in range(2):  # and the next run does not guess either
+        reconcile(ctx, netvisor)  # type: ignore[arg-type]
+        row = ledger.get(key)
+        assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, EDIT_UNCLEAR)
+        assert (row.content_hash, row.pending_hash) == ("h1", "h2")
+    assert ctx.report.counts["held_for_person"] == 2
+    assert any("held for a person" in p for p in ctx.report.problems)
+    assert ctx.report.exit_code == 1
+
+
+def test_the_edit_outcome_compares_the_shown_content_with_both_versions() -> None:
+    old = invoice().payload
+    new = with_hours(old, "3")
+    cur, pend = invoice_check(old), invoice_check(new)
+    assert edit_outcome(shown(new), pending=pend, current=cur) is EditOutcome.APPLIED
+    assert edit_outcome(shown(new, comments=True), pending=pend, current=cur) is (
+        EditOutcome.APPLIED
+    )
+    assert edit_outcome(shown(old), pending=pend, current=cur) is EditOutcome.NOT_APPLIED
+    assert edit_outcome(shown(old), pending=pend, current=None) is EditOutcome.UNCLEAR
+    assert edit_outcome(None, pending=pend, current=cur) is EditOutcome.UNCLEAR
+    # same total, different lines: not the version sent
+    moved = replace(
+        new,
+        lines=(
+            nv.ProductLine(
+                "KOTIHOITO", "Kotihoito", Decimal("45.00"), Decimal(2), Decimal(0), "KOMY"
+            ),
+        ),
+    )
+    assert moved.total == new.total
+    assert edit_outcome(shown(moved), pending=pend, current=cur) is EditOutcome.UNCLEAR
