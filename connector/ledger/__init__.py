@@ -12,6 +12,12 @@ addresses):
 - ``quarantine``    records a rule stopped: rule, reason, first/last seen, resolved
                     (``quarantine.py``)
 - ``requests``      request audit: transaction id, resource, outcome (no bodies) (``runs.py``)
+- ``settings``      the Netvisor environment the ledger is bound to (``ops.py``)
+- ``run_reports``   each run's report data, without names (``ops.py``)
+- ``alerts``        fingerprints of problems an alert already announced (``ops.py``)
+
+A ledger that holds data is copied to ``<ledger>.v<N>.bak`` (SQLite's backup API) before a schema
+migration; ``Ledger.backup`` takes the same consistent copy on demand.
 
 Connections use WAL and a busy timeout; every write is one short transaction; no transaction is
 ever held open across an HTTP call. The schema is versioned and migrated forward on open
