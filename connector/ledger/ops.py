@@ -88,6 +88,16 @@ class OpsMixin(LedgerBase):
         with self.transaction():
             self.db.execute(sql, [kind, *keep])
 
+    def unannounce(self, fingerprints: Iterable[str]) -> None:
+        """Forget these fingerprints (their alert was not delivered)."""
+        fingerprints = list(fingerprints)
+        if fingerprints:
+            with self.transaction():
+                self.db.execute(
+                    f"DELETE FROM alerts WHERE fingerprint IN ({','.join('?' * len(fingerprints))})",
+                    fingerprints,
+                )
+
     # -- backup ----------------------------------------------------------------------------------
 
     def backup(self, target: str | Path) -> Path:
