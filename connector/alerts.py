@@ -33,7 +33,7 @@ ALERT_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "aborted" | "quarantined" | "held" | "rejected"
+    kind: str  # "aborted" | "quarantine" | "rejected"
     fingerprint: str
     summary: str
     detail: dict[str, Any]
@@ -48,7 +48,11 @@ def problems_of_run(
     held: Iterable[Any] = (),
     rejected: Iterable[Any] = (),
 ) -> list[Problem]:
-    """The problems of one run (``quarantined``/``held``: Quarantined; ``rejected``: ledger rows)."""
+    """The problems standing after a run.
+
+    ``quarantined``: the ledger's open quarantine entries (or Quarantined records);
+    ``held``: this run's records held for review (marked as such); ``rejected``: ledger rows.
+    """
     out: list[Problem] = []
     if aborted:
         out.append(
@@ -59,16 +63,28 @@ def problems_of_run(
                 {"command": command, "error_type": aborted_type, "message": aborted},
             )
         )
-    for kind, items in (("quarantined", quarantined), ("held", held)):
-        for q in items:
-            out.append(
-                Problem(
-                    kind,
-                    f"{kind}:{q.kind}:{q.record_id}:{q.rule}",
-                    f"{q.kind} {q.record_id} [{q.rule}]: {q.reason}",
-                    {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason},
-                )
+    held_ids = {(q.kind, q.record_id, q.rule) for q in held}
+    seen: set[tuple[str, str, str]] = set()
+    for q in [*quarantined, *held]:
+        ident = (q.kind, q.record_id, q.rule)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        kind = "held" if ident in held_ids else "quarantined"
+        out.append(
+            Problem(
+                "quarantine",
+                f"quarantine:{q.kind}:{q.record_id}:{q.rule}",
+                f"{q.kind} {q.record_id} [{q.rule}]: {q.reason}",
+                {
+                    "held_for_review": kind == "held",
+                    "kind": q.kind,
+                    "id": q.record_id,
+                    "rule": q.rule,
+                    "reason": q.reason,
+                },
             )
+        )
     for row in rejected:
         out.append(
             Problem(
@@ -86,7 +102,7 @@ def new_problems(ledger: Any, problems: Sequence[Problem], *, run_ok: bool) -> l
     announced aborts (the connector works again, so a new abort is news)."""
     if run_ok:
         ledger.forget_alerts("aborted")
-    for kind in ("quarantined", "held", "rejected"):
+    for kind in ("quarantine", "rejected"):
         ledger.forget_alerts(kind, keep=[p.fingerprint for p in problems if p.kind == kind])
     fresh = set(ledger.unannounced([(p.fingerprint, p.kind) for p in problems]))
     return [p for p in problems if p.fingerprint in fresh]

@@ -48,7 +48,8 @@ def test_the_alert_command_receives_each_new_problem_once_as_json(tmp_path: Path
     assert [[p["id"] for p in s["problems"]] for s in sent] == [["t1"], ["t2"]]
     assert sent[0]["schema_version"] == 1 and sent[0]["run_id"] == 1
     assert sent[0]["problems"][0] == {
-        "problem": "quarantined",
+        "problem": "quarantine",
+        "held_for_review": False,
         "kind": "task",
         "summary": "task t1 [unknown_product]: product X has no mapping",
         "id": "t1",

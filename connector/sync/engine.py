@@ -29,6 +29,7 @@ from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
 from connector.sync.extract import Extracted, bill_documents, extract
 from connector.sync.outbox import render_outbox
+from connector.sync.outputs import after_run, check_binding, rechecked_by
 from connector.sync.plan import ActionKind, make_plan
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
@@ -114,6 +115,7 @@ class SyncEngine:
         ledger = None
         try:
             ledger = Ledger(self.config.ledger_path)
+            check_binding(ledger, self.config, read_only=read_only)  # -> exit 3 on a mismatch
             run_id = None
             if not read_only:
                 run_id = report.run_id = ledger.start_run(
@@ -163,6 +165,7 @@ class SyncEngine:
                     error_type=report.aborted_type,
                     message=report.aborted,
                 )
+            after_run(self.config, ledger, report)  # run report, alerts
             log.info(
                 "run_done",
                 run_id=run_id,
@@ -233,9 +236,12 @@ class SyncEngine:
             report.quarantined.extend(result.quarantined)
             report.held.extend(result.held)
             documents, withdrawn = result.documents, result.withdrawn
+            report.deferred = tuple(result.deferred)
             if result.deferred:
                 log.info("corrections_deferred", lines=len(result.deferred))
         report.documents = len(documents)
+        report.document_list = documents
+        report.customer_names = {cid: c.name for cid, c in master.customers.items()}
         report.document_total = sum((d.total for d in documents), Decimal("0.00"))
         # desired state and plan
         rows = {row.key: row for row in ledger.objects()}
@@ -254,7 +260,13 @@ class SyncEngine:
                         f"`connector quarantine retry {action.obj.key}`"
                     )
         if not ctx.read_only:
-            ledger.record_quarantine(ctx.run_id, [*report.quarantined, *report.held])
+            ledger.record_quarantine(
+                ctx.run_id,
+                [*report.quarantined, *report.held],
+                rechecked=rechecked_by(
+                    extracted.tasks, built, extracted.quarantined, read_master=True
+                ),
+            )
         if plan_only:
             return
         if dry_run:

@@ -90,9 +90,21 @@ def test_mappings_schema_writes_a_json_schema_per_file(tmp_path):
     )
     assert result.returncode == EXIT_OK, result.stderr
     names = {p.name for p in out.iterdir()}
-    assert {"regions.schema.json", "targets.schema.json", "products.schema.json"} <= names
+    # one file per mapping file: targets.toml and targets.csv no longer overwrite each other
+    assert {
+        "regions.toml.schema.json",
+        "targets.toml.schema.json",
+        "targets.csv.schema.json",
+        "products.toml.schema.json",
+    } <= names
+    from connector.mapping import json_schemas
+
+    assert len(names) == len(json_schemas())
     for p in out.iterdir():
         assert json.loads(p.read_text())["type"] == "object"
+    toml_targets = json.loads((out / "targets.toml.schema.json").read_text())
+    csv_row = json.loads((out / "targets.csv.schema.json").read_text())
+    assert toml_targets != csv_row
 
 
 def test_no_secret_and_no_client_name_reaches_logs_or_the_ledger(make_env):
