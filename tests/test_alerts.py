@@ -3,6 +3,7 @@ gets it POSTed; a failed delivery is retried by the next run; a failing alert ne
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import threading
@@ -10,10 +11,21 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from connector.alerts import announce, problems_of_run
 from connector.config import AlertsSection
 from connector.domain import Quarantined
 from connector.ledger import Ledger
+
+
+@pytest.fixture(autouse=True)
+def _log_to_memory() -> None:
+    """Alerts log their failures: into memory here (an earlier test's stream may be closed)."""
+    from connector.logging import configure
+
+    configure(stream=io.StringIO())
+
 
 Q1 = Quarantined("task", "t1", "unknown_product", "product X has no mapping")
 Q2 = Quarantined("task", "t2", "unknown_product", "product Y has no mapping")
