@@ -479,7 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
-    m = msub.add_parser("schema", help="print (or --out DIR: write) JSON Schemas for editors")
+    m = msub.add_parser(
+        "schema", parents=[common], help="print (or --out DIR: write) JSON Schemas for editors"
+    )
     m.add_argument("--out", help="folder to write <file>.schema.json into")
     m.set_defaults(func=_cmd_mappings_schema)
 
@@ -492,7 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_sub = sandbox.add_subparsers(
         dest="sandbox_command", metavar="SUBCOMMAND", required=True
     )
-    serve_p = sandbox_sub.add_parser("serve", help="serve both sandboxes on loopback")
+    serve_p = sandbox_sub.add_parser(
+        "serve", parents=[common], help="serve both sandboxes on loopback"
+    )
     serve_p.add_argument("--host", default="127.0.0.1")
     serve_p.add_argument("--port", type=int, default=0, help="Netvisor sandbox port (0 = free)")
     serve_p.add_argument("--spotilla-port", type=int, default=0, help="Spotilla port (0 = free)")

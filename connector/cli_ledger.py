@@ -56,26 +56,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         rejected = [o for o in ledger.objects() if o.state == "rejected"]
     held = [o for o in in_doubt if o.last_error_type == EDIT_UNCLEAR]
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "ledger": str(config.ledger_path),
-                    "runs": runs,
-                    "objects": counts,
-                    "quarantined": len(quarantine),
-                    "pending_reconciliation": [o.key for o in in_doubt],
-                    "rejected": [
-                        {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
-                        for o in rejected
-                    ],
-                    "held_for_person": [
-                        {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
-                        for o in held
-                    ],
-                },
-                indent=2,
-                default=str,
-            )
+        print_json(
+            {
+                "ledger": str(config.ledger_path),
+                "runs": [{**r, "dry_run": bool(r["dry_run"])} for r in runs],
+                "objects": counts,
+                "quarantined": len(quarantine),
+                "pending_reconciliation": [o.key for o in in_doubt],
+                "rejected": [
+                    {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
+                    for o in rejected
+                ],
+                "held_for_person": [
+                    {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
+                    for o in held
+                ],
+            }
         )
         return EXIT_OK
     print(f"ledger {config.ledger_path}\n")

@@ -122,6 +122,8 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
         print(f"  note: {notice}", file=out)
     if report.outbox:
         print(f"  dry run: XML bodies written to {report.outbox}", file=out)
+    if report.report_file:
+        print(f"  report: {report.report_file}", file=out)
     if report.stopped:
         print("  stopped on request before all actions were done; the next run continues", file=out)
     if report.aborted:
