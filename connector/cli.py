@@ -51,7 +51,7 @@ DEFAULT_CONFIG = "config.toml"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from connector.mapping import load_mappings
+    from connector.mapping import load_mappings, unit_value_warnings
 
     config = _config(args)
     problems = []
@@ -65,8 +65,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
-    for warning in config.secret_file_warnings():
+    secret_warnings = config.secret_file_warnings()
+    for warning in secret_warnings:
         print(f"warning: {warning}")
+    if secret_warnings and args.strict:
+        print(f"--strict: {len(secret_warnings)} warnings count as errors")
+        return EXIT_CONFIG
     print(f"config {config.path}: OK")
     print(
         f"mappings {config.mappings_folder}: {len(mappings.regions)} regions, "
@@ -98,6 +102,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"targets with no PSOP mapping (billed in full, no voucher): {len(plain)}")
     for q in master.quarantined[:20]:
         print(f"  quarantined {q.kind} {q.record_id}: [{q.rule}] {q.reason}")
+    # a voucher's unit value is one voucher's value, never PSOP's total (checked against the
+    # prices of Spotilla's product register, which only an online check reads)
+    warnings = unit_value_warnings(mappings, master.products)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if warnings and args.strict:
+        print(f"--strict: {len(warnings)} warnings count as errors")
+        return EXIT_CONFIG
     return EXIT_PARTIAL if master.quarantined or unmapped else EXIT_OK
 
 
@@ -400,6 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
     p.add_argument("--online", action="store_true", help="also try both APIs' credentials")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (e.g. a voucher's unit value) as errors",
+    )
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
@@ -476,6 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
     q.set_defaults(func=_cmd_quarantine)
+
+    from connector.cli_psop import register as _register_psop
+
+    _register_psop(sub, common, _period_arg, _as_of)
 
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)

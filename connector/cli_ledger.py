@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
+from connector.cli_psop import print_status_block, status_block, status_json
 from connector.errors import EXIT_OK, UsageError
 from connector.sync import print_summary
 
@@ -54,6 +55,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         quarantine = ledger.quarantine()
         in_doubt = ledger.objects(states=IN_DOUBT)
         rejected = [o for o in ledger.objects() if o.state == "rejected"]
+        psop = status_block(ledger)
     held = [o for o in in_doubt if o.last_error_type == EDIT_UNCLEAR]
     if args.json:
         print_json(
@@ -71,6 +73,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
                     for o in held
                 ],
+                "psop": status_json(psop),
             }
         )
         return EXIT_OK
@@ -122,6 +125,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
     for o in held:
         print(f"  held for a person {o.key}: {o.last_error}")
+    print_status_block(psop)
     return EXIT_OK
 
 

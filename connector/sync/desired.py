@@ -17,6 +17,7 @@ from typing import Any
 from connector.billing import BillingRules, InvoiceDocument, invoice_date
 from connector.billing import CommentLine as DocComment
 from connector.billing.documents import BilledLine
+from connector.billing.engine import VOUCHER_DEDUCTION_NAME
 from connector.domain import BillingCustomer, Period, Product
 from connector.hashing import content_hash
 from connector.ledger import IN_DOUBT, SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject
@@ -231,6 +232,7 @@ def desired_objects(
                 customer_code=record.code,
             )
     # products
+    deduction_codes = {r.voucher_deduction_product for r in mappings.regions.values()}
     for code, line in sorted(needed_products.items()):
         mapping = mappings.product_by_netvisor_code(code)
         if mapping is not None:
@@ -242,9 +244,11 @@ def desired_objects(
                 register=master.products.get(mapping.spotilla_code),
             )
         elif line is not None:
-            # e.g. the voucher-deduction product: defined by the region, priced per line
+            # e.g. the voucher-deduction product: defined by the region, priced per line, and
+            # named generically (never after whichever line happened to use it first)
+            name = VOUCHER_DEDUCTION_NAME if code in deduction_codes else line.name
             product = product_record(
-                code=code, name=line.name, unit=None, vat_percent=line.vat_percent, register=None
+                code=code, name=name, unit=None, vat_percent=line.vat_percent, register=None
             )
         else:
             continue

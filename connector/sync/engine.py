@@ -14,6 +14,7 @@ from decimal import Decimal
 import httpx
 
 from connector.billing import BillingRules, InvoiceDocument
+from connector.billing.periods import document_key_locked
 from connector.config import Config, Secrets
 from connector.domain import Period
 from connector.errors import ConfigError, ConfigProblem, ConnectorError
@@ -73,6 +74,8 @@ class SyncEngine:
                 over_grant=c.over_grant,
                 outside_validity=c.outside_validity,
                 payment_term_days=config.netvisor.payment_term_days,
+                settlement_day=c.settlement_day,
+                capitation_proration=c.capitation_proration,
             )
         except ValueError as exc:
             raise ConfigError(
@@ -235,6 +238,8 @@ class SyncEngine:
             result = bill_documents(ctx, extracted, built, observed, frozen)
             report.quarantined.extend(result.quarantined)
             report.held.extend(result.held)
+            if not ctx.read_only and not dry_run:  # the events `psop export` and `import` read
+                ledger.record_psop_events([str(p) for p in observed], result.events)
             documents, withdrawn = result.documents, result.withdrawn
             report.deferred = tuple(result.deferred)
             if result.deferred:
@@ -292,7 +297,13 @@ class SyncEngine:
     ) -> frozenset[str]:
         """Documents that can no longer be edited: period locked, or no longer ``unsent``."""
         rows = ctx.ledger.objects(kind=ObjectKind.INVOICE, states=SETTLED)
-        frozen, to_check = scope.frozen_by_ledger(rows, observed, ctx.today, ctx.rules)
+        frozen, to_check = scope.frozen_by_ledger(
+            rows,
+            observed,
+            lambda key: document_key_locked(
+                key, today=ctx.today, rules=ctx.rules, mappings=ctx.mappings
+            ),
+        )
         checked = observe.check_editable(client, to_check)
         if not ctx.read_only:
             ctx.ledger.confirm_seen(checked.seen)

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from connector.billing import BillingRules, PeriodState, period_state
@@ -77,12 +77,16 @@ def periods_to_observe(
 
 
 def frozen_by_ledger(
-    rows: Iterable[OwnedObject], observed: Iterable[Period], today: date, rules: BillingRules
+    rows: Iterable[OwnedObject],
+    observed: Iterable[Period],
+    locked: Callable[[str], bool],
 ) -> tuple[frozenset[str], list[OwnedObject]]:
     """(documents frozen by what the ledger knows, documents to check in Netvisor).
 
     ``rows``: the settled invoice rows; only those of an observed period with a NetvisorKey
-    count.
+    count. ``locked(key)``: whether a document's date has passed (a client invoice on the lock
+    day, an organiser document on its region's settlement day), see
+    :func:`connector.billing.periods.document_key_locked`.
     """
     wanted = {str(p) for p in observed}
     frozen: set[str] = set()
@@ -90,9 +94,7 @@ def frozen_by_ledger(
     for row in rows:
         if row.period not in wanted or not row.netvisor_key:
             continue
-        if period_state(
-            Period.parse(row.period), today, rules
-        ) is PeriodState.LOCKED or not still_editable(row.netvisor_status):
+        if locked(row.key) or not still_editable(row.netvisor_status):
             frozen.add(row.key)
         else:
             to_check.append(row)

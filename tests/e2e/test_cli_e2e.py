@@ -4,13 +4,15 @@ privacy promise: no secret and no client name in the logs or the ledger file."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import threading
 
 from e2e.harness import PERSON_NAMES, REPO, STREET, base_data, task
 
-from connector.errors import EXIT_OK, EXIT_PARTIAL
+from connector.demo import example_mappings
+from connector.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
 
 AS_OF = "2026-05-02"
 
@@ -78,6 +80,30 @@ def test_check_validates_offline_and_online(make_env):
     online = env.cli("check", "--online")
     assert online.returncode in (EXIT_OK, EXIT_PARTIAL), online.stderr
     assert "credentials OK" in online.stdout
+
+
+def test_check_online_warns_of_a_unit_value_that_looks_like_psops_total_and_strict_refuses(
+    make_env, tmp_path
+):
+    """Seed 000 (HUOM): the unit value is one voucher's value, not the total PSOP's screen shows;
+    20 h x 15,00 = 300,00 entered as the unit value is warned about, and refused with --strict."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(example_mappings(), mappings)
+    targets = mappings / "targets.toml"
+    text = targets.read_text(encoding="utf-8")
+    wrong = text.replace(
+        'unit_value = "15.00"\nquantity_per_period = "20"',
+        'unit_value = "300.00"\nquantity_per_period = "20"',
+        1,
+    )
+    assert wrong != text
+    targets.write_text(wrong, encoding="utf-8")
+    env = make_env(work(), mappings=mappings)
+    lenient = env.cli("check", "--online")
+    assert lenient.returncode in (EXIT_OK, EXIT_PARTIAL), lenient.stdout + lenient.stderr
+    assert "warning:" in lenient.stdout and "VK-2026-0001" in lenient.stdout
+    strict = env.cli("check", "--online", "--strict")
+    assert strict.returncode == EXIT_CONFIG, strict.stdout + strict.stderr
 
 
 def test_mappings_schema_writes_a_json_schema_per_file(tmp_path):

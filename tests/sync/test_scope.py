@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sync.helpers import owned
 
-from connector.billing import BillingRules
+from connector.billing import BillingRules, PeriodState, period_state
 from connector.domain import Period
 from connector.errors import FatalRunError
 from connector.ledger import ObjectKind
@@ -83,9 +83,27 @@ def test_documents_of_a_locked_period_or_no_longer_unsent_are_frozen():
         owned("inv:2026-01:C6", period="2026-01"),  # not observed
     ]
     observed = [Period(2026, 3), Period(2026, 4)]
-    frozen, to_check = frozen_by_ledger(rows, observed, MAY_2, RULES)
+    frozen, to_check = frozen_by_ledger(
+        rows,
+        observed,
+        lambda key: (
+            period_state(Period.parse(key.split(":")[1]), MAY_2, RULES) is PeriodState.LOCKED
+        ),
+    )
     assert frozen == {"inv:2026-03:C1", "inv:2026-04:C2"}
     assert [r.key for r in to_check] == ["inv:2026-04:C3", "inv:2026-04:C4"]
+
+
+def test_each_document_freezes_on_its_own_date_an_organiser_on_its_settlement_day():
+    """Seed 003: the organiser sets its own settlement day; its document freezes then, while the
+    client invoices of the same month stay editable until the lock day."""
+    rows = [
+        owned("org:2026-04:R4", period="2026-04", status="unsent"),
+        owned("inv:2026-04:C1", period="2026-04", status="unsent"),
+    ]
+    frozen, to_check = frozen_by_ledger(rows, [Period(2026, 4)], lambda key: key.startswith("org:"))
+    assert frozen == {"org:2026-04:R4"}
+    assert [r.key for r in to_check] == ["inv:2026-04:C1"]
 
 
 def test_only_an_unsent_or_unknown_status_is_editable():
