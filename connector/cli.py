@@ -114,42 +114,46 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from connector.i18n import texts
     from connector.sync import print_summary
     from connector.sync.plan import ActionKind, render_table
 
     config = _config(args)
+    t = texts(config.connector.language)
     report = _engine(args, config).run(command="plan", period=_period(args.period), plan_only=True)
     actions = report.plan.actions if report.plan else []
     if args.json:
         _print_json(plan_json(report))
     else:
-        held_back = withheld(report)
-        if held_back and all(a.kind is ActionKind.SKIP for a in actions):
-            print("No writes planned.")  # never "Nothing to do" while something is withheld
+        held_back = withheld(report, t)
+        if all(a.kind is ActionKind.SKIP for a in actions):
+            # never "Nothing to do" while something is withheld
+            print(t("plan.no_writes") if held_back else t("plan.nothing"))
         else:
             print(render_table(actions))
         skips = sum(1 for a in actions if a.kind is ActionKind.SKIP)
         writes = sum(1 for a in actions if a.writes)
-        print(f"\n{writes} writes planned, {skips} unchanged. Nothing was changed.")
+        print("\n" + t("plan.footer", writes=writes, skips=skips))
         if held_back:
-            print("\nWithheld (not sent by this plan):")
+            print("\n" + t("plan.withheld"))
             for item in held_back:
                 print(f"  - {item['what']}")
-                print(f"    how: {item['how']}")
+                print(f"    {t('plan.how')}: {item['how']}")
         print_summary(report)
     return report.exit_code
 
 
-def withheld(report: Any) -> list[dict[str, Any]]:
+def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
     """What a run holds back, with how to bill it: correction lines that wait for a later
     document, changes to frozen documents, rejected documents, writes in doubt, records held
-    for review."""
+    for review. ``what``/``how`` are in ``t``'s language (English without it)."""
     from collections import defaultdict
     from decimal import Decimal
 
-    from connector.money import format_eur
+    from connector.i18n import Texts
     from connector.sync.plan import ActionKind
 
+    t = t or Texts("en")
     out: list[dict[str, Any]] = []
     by_period: dict[str, list[Any]] = defaultdict(list)
     for line in report.deferred:
@@ -162,27 +166,25 @@ def withheld(report: Any) -> list[dict[str, Any]]:
                 "period": period,
                 "count": len(lines),
                 "amount": amount,
-                "what": f"{len(lines)} correction lines of {period} ({format_eur(amount)} net): "
-                "that period's documents are frozen and no later document of the same customer "
-                "or organiser exists yet",
-                "how": "they go on the next document of each customer or organiser when a later "
-                "period is invoiced; to bill them sooner, invoice them by hand in Netvisor",
+                "what": t(
+                    "withheld.deferred", count=len(lines), period=period, amount=t.money(amount)
+                ),
+                "how": t("withheld.deferred_how"),
             }
         )
     actions = report.plan.actions if report.plan else []
     holds = [a for a in actions if a.kind is ActionKind.HOLD]
     doubts = [a for a in actions if a.kind is ActionKind.RECONCILE]
     if holds:
+        shown = "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
         out.append(
             {
                 "kind": "held_documents",
                 "count": len(holds),
                 "keys": [a.obj.key for a in holds],
-                "what": f"{len(holds)} documents held: "
-                + "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
+                "what": t("withheld.documents", count=len(holds), shown=shown)
                 + (" …" if len(holds) > 5 else ""),
-                "how": "a rejected document: fix it, then `connector quarantine retry KEY`; "
-                "a frozen one: its changes go to the next document",
+                "how": t("withheld.documents_how"),
             }
         )
     if doubts:
@@ -191,8 +193,8 @@ def withheld(report: Any) -> list[dict[str, Any]]:
                 "kind": "in_doubt",
                 "count": len(doubts),
                 "keys": [a.obj.key for a in doubts],
-                "what": f"{len(doubts)} writes in doubt (an answer was lost)",
-                "how": "`connector reconcile` (or the next sync) settles them first",
+                "what": t("withheld.in_doubt", count=len(doubts)),
+                "how": t("withheld.in_doubt_how"),
             }
         )
     if report.held:
@@ -200,9 +202,8 @@ def withheld(report: Any) -> list[dict[str, Any]]:
             {
                 "kind": "held_for_review",
                 "count": len(report.held),
-                "what": f"{len(report.held)} records held for review",
-                "how": "`connector quarantine list`: a person decides, then "
-                "`connector quarantine retry ID`",
+                "what": t("withheld.review", count=len(report.held)),
+                "how": t("withheld.review_how"),
             }
         )
     return out

@@ -92,13 +92,100 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "Run {run} — {command}, as of {today}",
     },
     "summary.read_only": {"fi": "(vain luku)", "en": "(read-only)"},
+    "summary.periods": {"fi": "laskutetut kaudet: {periods}", "en": "periods invoiced: {periods}"},
+    "summary.reread": {
+        "fi": "korjauksia varten luetut kaudet: {periods}",
+        "en": "periods re-read for corrections: {periods}",
+    },
+    "summary.read": {
+        "fi": "luettu {records} tietuetta; {documents} asiakirjaa, yhteensä {total} (veroton)",
+        "en": "read {records} records; {documents} documents worth {total} (net)",
+    },
+    "summary.netvisor": {
+        "fi": "Netvisor: {created} luotu, {updated} päivitetty, {skipped} ennallaan, "
+        "{rejected} hylätty, {unknown} epävarma, {failed} lähettämättä "
+        "({requests} pyyntöä, {writes} kirjoitusta)",
+        "en": "Netvisor: {created} created, {updated} updated, {skipped} unchanged, "
+        "{rejected} rejected, {unknown} unknown, {failed} not sent "
+        "({requests} requests, {writes} writes)",
+    },
+    "summary.reconciled": {
+        "fi": "täsmäytetty: {found} löytyi Netvisorista, {missing} ei toteutunut "
+        "(lähetetään uudelleen, jos yhä tarpeen)",
+        "en": "reconciled: {found} found in Netvisor, {missing} did not happen "
+        "(sent again when still wanted)",
+    },
+    "summary.quarantined": {
+        "fi": "karanteenissa: {quarantined}, tarkastettavana: {held}",
+        "en": "quarantined: {quarantined}, held for review: {held}",
+    },
+    "summary.more": {
+        "fi": "… ja {more} muuta (connector quarantine list)",
+        "en": "… and {more} more (connector quarantine list)",
+    },
+    "summary.note": {"fi": "huom: {notice}", "en": "note: {notice}"},
+    "summary.outbox": {
+        "fi": "kuivaharjoitus: XML-sanomat kirjoitettiin kansioon {path}",
+        "en": "dry run: XML bodies written to {path}",
+    },
+    "summary.report": {"fi": "raportti: {path}", "en": "report: {path}"},
+    "summary.stopped": {
+        "fi": "pysäytettiin pyynnöstä ennen kuin kaikki oli tehty; seuraava ajo jatkaa",
+        "en": "stopped on request before all actions were done; the next run continues",
+    },
+    "summary.aborted": {"fi": "KESKEYTETTY: {error}", "en": "ABORTED: {error}"},
     "plan.nothing": {
         "fi": "Ei tehtävää: Netvisorissa on jo kaikki halutulla tavalla.",
         "en": "Nothing to do: Netvisor already holds everything as desired.",
     },
+    "plan.no_writes": {"fi": "Ei lähetettävää.", "en": "No writes planned."},
+    "plan.footer": {
+        "fi": "{writes} kirjoitusta suunniteltu, {skips} ennallaan. Mitään ei muutettu.",
+        "en": "{writes} writes planned, {skips} unchanged. Nothing was changed.",
+    },
     "plan.withheld": {
-        "fi": "Pidätetty, ei lähetetä tällä ajolla: {what}.",
-        "en": "Withheld, not sent by this run: {what}.",
+        "fi": "Pidätetty (tämä suunnitelma ei lähetä):",
+        "en": "Withheld (not sent by this plan):",
+    },
+    "plan.how": {"fi": "miten", "en": "how"},
+    "withheld.deferred": {
+        "fi": "{count} korjausriviä kaudelta {period} ({amount} veroton): kauden asiakirjat on "
+        "lukittu, eikä samalle asiakkaalle tai järjestäjälle ole vielä myöhempää asiakirjaa",
+        "en": "{count} correction lines of {period} ({amount} net): that period's documents "
+        "are frozen and no later document of the same customer or organiser exists yet",
+    },
+    "withheld.deferred_how": {
+        "fi": "ne tulevat kunkin asiakkaan tai järjestäjän seuraavalle asiakirjalle, kun "
+        "myöhempi kausi laskutetaan; nopeammin vain laskuttamalla ne käsin Netvisorissa",
+        "en": "they go on the next document of each customer or organiser when a later "
+        "period is invoiced; to bill them sooner, invoice them by hand in Netvisor",
+    },
+    "withheld.documents": {
+        "fi": "{count} asiakirjaa pidätetty: {shown}",
+        "en": "{count} documents held: {shown}",
+    },
+    "withheld.documents_how": {
+        "fi": "hylätty asiakirja: korjaa ja aja `connector quarantine retry AVAIN`; lukittu: "
+        "muutokset menevät seuraavalle asiakirjalle",
+        "en": "a rejected document: fix it, then `connector quarantine retry KEY`; a frozen "
+        "one: its changes go to the next document",
+    },
+    "withheld.in_doubt": {
+        "fi": "{count} kirjoitusta epävarmoja (vastaus katosi)",
+        "en": "{count} writes in doubt (an answer was lost)",
+    },
+    "withheld.in_doubt_how": {
+        "fi": "`connector reconcile` (tai seuraava sync) selvittää ne ensin",
+        "en": "`connector reconcile` (or the next sync) settles them first",
+    },
+    "withheld.review": {
+        "fi": "{count} tietuetta tarkastettavana",
+        "en": "{count} records held for review",
+    },
+    "withheld.review_how": {
+        "fi": "`connector quarantine list`: ihminen päättää, sitten "
+        "`connector quarantine retry ID`",
+        "en": "`connector quarantine list`: a person decides, then `connector quarantine retry ID`",
     },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},

@@ -110,7 +110,9 @@ class SyncEngine:
         "reconcile" (only the reconcile phase).
         """
         started = time.monotonic()
-        report = RunReport(command=command, today=self.today)
+        report = RunReport(
+            command=command, today=self.today, language=self.config.connector.language
+        )
         read_only = plan_only or dry_run
         lock = None if read_only else RunLock(self.config.ledger_path)
         if lock is not None:

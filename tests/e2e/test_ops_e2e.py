@@ -37,9 +37,11 @@ def unmapped() -> dict:
 
 
 def test_every_sync_writes_a_run_report_whose_figures_match_netvisor(make_env):
-    env = make_env(work())
+    env = make_env(work(), language="fi")
     result = env.cli("sync", "--as-of", AS_OF)
     assert result.returncode == EXIT_OK, result.stderr
+    # Finnish for people: the summary's date and amount
+    assert "päivämäärä 2.5.2026" in result.stdout and "\u00a0€ (veroton)" in result.stdout
     with env.ledger() as ledger:
         run_id = ledger.runs(1)[0]["id"]
     page = (env.tmp / "reports" / f"{run_id}.html").read_text(encoding="utf-8")
@@ -59,7 +61,7 @@ def test_every_sync_writes_a_run_report_whose_figures_match_netvisor(make_env):
     assert client and any(r["name"] in PERSON_NAMES for r in client)  # run time: names shown
     assert all(r["name"] == "" for r in documents if r["section"] == "organiser")
     assert "<script" not in page and "Ajoraportti" in page
-    assert "reports" in result.stdout  # the summary says where the report is
+    assert f"raportti: {env.tmp / 'reports'}" in result.stdout  # where the report is
 
     # re-rendered from the ledger: the same figures, customer codes instead of names
     again = env.cli("report", str(run_id), "--out", str(env.tmp / "again"))
@@ -306,3 +308,11 @@ def test_ledger_backup_writes_a_consistent_copy(make_env, tmp_path):
         conn.close()
     again = env.cli("ledger", "backup", str(target))
     assert again.returncode == EXIT_ABORTED and "exists" in again.stderr
+
+
+def test_plan_speaks_finnish_by_default(make_env):
+    env = make_env(work(), language="fi")
+    result = env.cli("plan", "--period", "2026-04", "--as-of", "2026-05-20")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "Ei lähetettävää." in result.stdout and "Pidätetty" in result.stdout
+    assert "korjausriviä kaudelta 2026-04" in result.stdout and "miten:" in result.stdout
