@@ -303,6 +303,15 @@ def _cmd_mappings_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from connector.completion import bash_script
+
+    if args.shell == "zsh":
+        print("autoload -U +X bashcompinit && bashcompinit")
+    print(bash_script(build_parser()), end="")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from connector.demo import run_demo
 
@@ -506,6 +515,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--out", help="folder to write <file>.schema.json into")
     m.set_defaults(func=_cmd_mappings_schema)
+
+    p = sub.add_parser(
+        "completion", help="print a shell completion script (bash; zsh via bashcompinit)"
+    )
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(func=_cmd_completion)
 
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
