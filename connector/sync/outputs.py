@@ -106,6 +106,9 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
     except OSError as exc:
         report.notices.append(f"the run report could not be written: {exc.strerror}")
         log.warning("report_not_written", error_type=type(exc).__name__)
+    except Exception as exc:  # the run itself is done: a report bug must not undo its outcome
+        report.notices.append(f"the run report could not be rendered ({type(exc).__name__})")
+        log.error("report_failed", error_type=type(exc).__name__)
     try:
         _alert(config, ledger, report)
     except Exception as exc:  # an alert never fails a run
