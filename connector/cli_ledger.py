@@ -14,11 +14,14 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
 from connector.cli_psop import print_status_block, status_block, status_json
 from connector.errors import EXIT_OK, UsageError
 from connector.sync import print_summary
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 #: version of the ``--json`` outputs of plan, status and quarantine list
 JSON_SCHEMA_VERSION = 1
@@ -77,14 +80,17 @@ def cmd_status(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
+    from connector.i18n import texts
+
+    t = texts(config.connector.language)
     print(f"ledger {config.ledger_path}\n")
-    print("Last runs:")
+    print(t("status.runs"))
     print_table(
         [
             (
                 r["id"],
                 r["command"],
-                r["started_at"][:19],
+                t.datetime(r["started_at"]),
                 r["status"],
                 r["created"],
                 r["updated"],
@@ -95,31 +101,20 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
             for r in runs
         ],
-        (
-            "RUN",
-            "COMMAND",
-            "STARTED (UTC)",
-            "STATUS",
-            "CREATED",
-            "UPDATED",
-            "UNCHANGED",
-            "REJECTED",
-            "UNKNOWN",
-            "QUARANTINED",
-        ),
+        t("status.runs_head").split("|"),
     )
-    print("\nNetvisor objects by state:")
+    print("\n" + t("status.objects"))
     print_table(
         [
             (kind, state, n)
             for kind, states in sorted(counts.items())
             for state, n in sorted(states.items())
         ],
-        ("KIND", "STATE", "COUNT"),
+        t("status.objects_head").split("|"),
     )
-    print(f"\nQuarantined records: {len(quarantine)} (connector quarantine list)")
+    print("\n" + t("status.quarantined", count=len(quarantine)))
     print(
-        f"Pending reconciliation: {len(in_doubt)}" + (" (connector reconcile)" if in_doubt else "")
+        t("status.in_doubt", count=len(in_doubt)) + (" (connector reconcile)" if in_doubt else "")
     )
     for o in rejected:
         print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
@@ -154,13 +149,6 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         entries = ledger.quarantine(include_resolved=args.all)
         rejected = ledger.objects(states=["rejected"])
         held = [o for o in ledger.objects(states=["unknown"]) if o.last_error_type == EDIT_UNCLEAR]
-    for o in held:
-        print(f"held for a person: {o.key} (NetvisorKey {o.netvisor_key}) {o.last_error or ''}")
-    if held:
-        print(
-            "  (make the invoice in Netvisor show either version; the next run or "
-            "`connector reconcile` settles it)\n"
-        )
     if getattr(args, "json", False):
         print_json(
             {
@@ -183,16 +171,34 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
                     {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
                     for o in rejected
                 ],
+                "held_for_person": [
+                    {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
+                    for o in held
+                ],
             }
         )
         return EXIT_OK
+    from connector.i18n import texts
+
+    t = texts(config.connector.language)
+    for o in held:
+        print(f"held for a person: {o.key} (NetvisorKey {o.netvisor_key}) {o.last_error or ''}")
+    if held:
+        print(
+            "  (make the invoice in Netvisor show either version; the next run or "
+            "`connector reconcile` settles it)\n"
+        )
     for o in rejected:
         print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
     if rejected:
         print("  (fix it, then `connector quarantine retry KEY` sends it again)\n")
     if not entries:
-        print("quarantine is empty")
+        print(t("quarantine.empty"))
         return EXIT_OK
+
+    def day(moment: str | None) -> str:
+        return t.date(datetime.fromisoformat(moment).astimezone(HELSINKI).date()) if moment else ""
+
     print_table(
         [
             (
@@ -201,13 +207,13 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
                 q.record_id,
                 q.rule,
                 q.reason,
-                q.first_seen[:10],
-                q.last_seen[:10],
-                q.resolved_at and q.resolved_at[:10],
+                day(q.first_seen),
+                day(q.last_seen),
+                day(q.resolved_at),
             )
             for q in entries
         ],
-        ("ID", "KIND", "RECORD", "RULE", "REASON", "FIRST SEEN", "LAST SEEN", "RESOLVED"),
+        t("quarantine.head").split("|"),
     )
     return EXIT_OK
 

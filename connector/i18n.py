@@ -187,6 +187,29 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "`connector quarantine retry ID`",
         "en": "`connector quarantine list`: a person decides, then `connector quarantine retry ID`",
     },
+    "status.runs": {"fi": "Viimeisimmät ajot:", "en": "Last runs:"},
+    "status.runs_head": {
+        "fi": "AJO|KOMENTO|ALKOI|TILA|LUOTU|PÄIVITETTY|ENNALLAAN|HYLÄTTY|EPÄVARMA|KARANTEENISSA",
+        "en": "RUN|COMMAND|STARTED|STATUS|CREATED|UPDATED|UNCHANGED|REJECTED|UNKNOWN|QUARANTINED",
+    },
+    "status.objects": {
+        "fi": "Netvisorin kohteet tiloittain:",
+        "en": "Netvisor objects by state:",
+    },
+    "status.objects_head": {"fi": "TYYPPI|TILA|MÄÄRÄ", "en": "KIND|STATE|COUNT"},
+    "status.quarantined": {
+        "fi": "Karanteenissa: {count} (connector quarantine list)",
+        "en": "Quarantined records: {count} (connector quarantine list)",
+    },
+    "status.in_doubt": {
+        "fi": "Täsmäytettävänä: {count}",
+        "en": "Pending reconciliation: {count}",
+    },
+    "quarantine.empty": {"fi": "karanteeni on tyhjä", "en": "quarantine is empty"},
+    "quarantine.head": {
+        "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
+        "en": "ID|KIND|RECORD|RULE|REASON|FIRST SEEN|LAST SEEN|RESOLVED",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -310,6 +310,17 @@ def test_ledger_backup_writes_a_consistent_copy(make_env, tmp_path):
     assert again.returncode == EXIT_ABORTED and "exists" in again.stderr
 
 
+def test_status_and_quarantine_list_speak_finnish_with_helsinki_times(make_env):
+    env = make_env(work(unmapped()), language="fi")
+    env.cli("sync", "--as-of", AS_OF)
+    status = env.cli("status")
+    assert status.returncode == EXIT_OK, status.stderr
+    assert "Viimeisimmät ajot:" in status.stdout and "Karanteenissa: 1" in status.stdout
+    assert re.search(r"\b\d{1,2}\.\d{1,2}\.20\d\d \d{1,2}\.\d\d\b", status.stdout)  # d.M.yyyy H.mm
+    listed = env.cli("quarantine", "list")
+    assert "ENSIN NÄHTY" in listed.stdout and "T9" in listed.stdout
+
+
 def test_plan_speaks_finnish_by_default(make_env):
     env = make_env(work(), language="fi")
     result = env.cli("plan", "--period", "2026-04", "--as-of", "2026-05-20")
