@@ -153,3 +153,4 @@ def test_the_report_files_are_written_atomically_side_by_side(tmp_path) -> None:
     assert (html_path.name, csv_path.name) == ("7.html", "7.csv")
     assert html_path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["7.csv", "7.html"]
+    assert all((p.stat().st_mode & 0o077) == 0 for p in (html_path, csv_path))  # names inside
