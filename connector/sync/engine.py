@@ -291,7 +291,12 @@ class SyncEngine:
             built = scope.periods_to_build(period, ctx.today, ctx.rules, lookback)
         except ConnectorError as exc:
             raise RunAborted(exc) from None
-        first = scope.first_billed_period(ctx.ledger.objects(kind=ObjectKind.INVOICE))
+        invoices = ctx.ledger.objects(kind=ObjectKind.INVOICE)
+        first = scope.first_billed_period(invoices)
+        if period is None:  # months the connector never invoiced are billed late, on their own
+            invoiced = {r.period for r in invoices if r.period}
+            late = scope.never_invoiced(ctx.today, ctx.rules, lookback, invoiced, first)
+            built = sorted(set(built) | set(late))
         return built, scope.periods_to_observe(built, ctx.today, lookback, first)
 
     def _frozen(

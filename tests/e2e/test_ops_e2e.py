@@ -128,8 +128,11 @@ def test_retry_of_an_unknown_id_or_key_is_an_error_and_runs_nothing(make_env):
 
 
 def test_plan_never_says_nothing_to_do_while_corrections_are_withheld(make_env):
-    """An empty Netvisor after April's lock day: April's work waits for a later document."""
+    """April invoiced, then locked; a deleted April task is a correction that waits for May."""
     env = make_env(work())
+    assert env.cli("sync", "--as-of", AS_OF).returncode == EXIT_OK
+    env.spotilla.delete_task("T1")
+    env.spotilla.delete_task("T2")
     result = env.cli("plan", "--period", "2026-04", "--as-of", "2026-05-20")
     assert result.returncode == EXIT_OK, result.stderr
     assert "Nothing to do" not in result.stdout
@@ -140,7 +143,7 @@ def test_plan_never_says_nothing_to_do_while_corrections_are_withheld(make_env):
     )
     assert plan["schema_version"] == 1 and plan["today"] == "2026-05-20"
     withheld = [w for w in plan["withheld"] if w["kind"] == "deferred_corrections"]
-    assert withheld[0]["count"] >= 2 and Decimal(withheld[0]["amount"]) > 0
+    assert withheld[0]["count"] >= 2 and Decimal(withheld[0]["amount"]) < 0
     assert isinstance(plan["writes"], int)
 
 
@@ -323,7 +326,29 @@ def test_status_and_quarantine_list_speak_finnish_with_helsinki_times(make_env):
 
 def test_plan_speaks_finnish_by_default(make_env):
     env = make_env(work(), language="fi")
+    assert env.cli("sync", "--as-of", AS_OF).returncode == EXIT_OK
+    env.spotilla.delete_task("T1")
     result = env.cli("plan", "--period", "2026-04", "--as-of", "2026-05-20")
     assert result.returncode == EXIT_OK, result.stderr
     assert "Ei lähetettävää." in result.stdout and "Pidätetty" in result.stdout
     assert "korjausriviä kaudelta 2026-04" in result.stdout and "miten:" in result.stdout
+
+
+def test_a_month_never_invoiced_is_billed_late_as_its_own_document(make_env):
+    """April invoiced; nothing ran while May was open (1-9 June); July's run bills May as May's
+    own document with a warning, not as correction rows on June's."""
+    env = make_env(work())
+    assert env.cli("sync", "--as-of", AS_OF).returncode == EXIT_OK
+    env.spotilla.add_task(task("T5", "L0100", "2026-05-12", quantity="1", unit_price="20.00"))
+    env.spotilla.add_task(task("T6", "L0100", "2026-06-03", quantity="2", unit_price="20.00"))
+    result = env.cli("sync", "--as-of", "2026-07-02")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "2026-05 was never invoiced" in result.stdout and "late" in result.stdout
+    totals = env.totals()
+    assert totals["inv:2026-05:SP-P0100"] == Decimal("20.00")
+    assert totals["inv:2026-06:SP-P0100"] == Decimal("40.00")  # no May rows in June
+    june = env.invoice_by_key("inv:2026-06:SP-P0100")
+    assert all("T5" not in (ln.get("free_text") or "") for ln in june["lines"])
+    again = env.cli("sync", "--as-of", "2026-07-03")  # billed once: May is invoiced now
+    assert again.returncode == EXIT_OK and "never invoiced" not in again.stdout
+    assert env.totals() == totals
