@@ -312,6 +312,7 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
     from connector.logging import configure
 
     config = _config(args)
+    refuse_future_as_of(args, dry_run=False)  # a rehearsal date, never a future one
     configure(json=True, level=config.connector.log_level)
     secrets = config.load_secrets()  # fail fast (exit 2) before scheduling anything
     from connector.mapping import load_mappings

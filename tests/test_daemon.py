@@ -417,3 +417,11 @@ def test_a_stop_during_a_job_waits_for_it_and_exits_3(
     assert [e["event"] for e in logs].index("job_done") < [e["event"] for e in logs].index(
         "daemon_stopped"
     )
+
+
+def test_the_daemon_refuses_a_rehearsal_date_in_the_future(tmp_path: Path) -> None:
+    from connector.cli import main
+    from connector.errors import EXIT_USAGE
+
+    config = make_config(tmp_path)
+    assert main(["daemon", "--as-of", "2099-01-01", "--config", str(config.path)]) == EXIT_USAGE
