@@ -175,8 +175,6 @@ def describe_jobs(scheduler: BackgroundScheduler, config: Config) -> list[dict[s
     """Each job's crontab text and next run time (ISO, Helsinki), for the start log."""
     out = []
     for job in scheduler.get_jobs():
-        if job.id not in JOBS:
-            continue  # a run-at-start firing
         nxt = getattr(job, "next_run_time", None)
         out.append(
             {
@@ -229,10 +227,11 @@ def run_daemon(
             return f"; next: {', '.join(times)}" if times else ""
 
         hooks.next_runs = next_runs
-        for job in run_now:  # once at start (in turn), then on the schedule
-            scheduler.add_job(
-                _guarded, args=[job, JOBS[job], run_job, stop, hooks], id=f"{job}@start"
-            )
+        # once at start (in turn with the scheduled jobs), then on the schedule
+        at_start = threading.Thread(
+            target=lambda: [_guarded(job, JOBS[job], run_job, stop, hooks) for job in run_now],
+            name="connector-run-now",
+        )
         scheduler.start(paused=True)  # announced first, then the jobs may fire
         log.info(
             "daemon_started",
@@ -242,6 +241,8 @@ def run_daemon(
         hooks.write_metrics(None)
         notifier.ready(f"idle{next_runs()}")
         scheduler.resume()
+        if run_now:
+            at_start.start()
         received = _wait_for_stop(stop, notifier, install_signals, noted)
         stop.set()
         busy = hooks.running
@@ -250,6 +251,8 @@ def run_daemon(
             f"stopping: finishing the write under way in {busy}" if busy else "stopping"
         )
         scheduler.shutdown(wait=True)  # the running job sends nothing more and returns
+        if at_start.is_alive():
+            at_start.join()
         cut_short = busy or hooks.cut_short
         code = EXIT_ABORTED if cut_short else EXIT_OK
         log.info("daemon_stopped", exit_code=code, job_cut_short=cut_short)
