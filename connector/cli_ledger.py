@@ -9,7 +9,6 @@ import threading
 
 from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
 from connector.errors import EXIT_OK
-from connector.sync import print_summary
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -114,6 +113,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             replanned = ledger.replan_rejected(keys) if keys or not ids else []
         for key in replanned:
             print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+        from connector.sync import print_summary
+
         print(f"re-running sync to re-check {len(before)} quarantined records…")
         stop = threading.Event()
         stop_on_signals(stop)
