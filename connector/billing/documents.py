@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -126,9 +127,25 @@ class InvoiceDocument:
     payment_term_days: int
     lines: tuple[DocumentLine | CommentLine, ...]
     billed: tuple[BilledLine, ...]
-    content_hash: str
     free_text_before: str | None = None
     free_text_after: str | None = None
+
+    @functools.cached_property
+    def content_hash(self) -> str:
+        """The content hash of everything that would be sent, computed only when asked for:
+        the sync compares the hash of the wire payload (``connector.sync.desired``), so a run
+        hashes each document once."""
+        return content_hash(
+            key=self.key,
+            kind=self.kind,
+            period=self.period,
+            customer_code=self.customer_code,
+            invoice_date=self.invoice_date,
+            payment_term_days=self.payment_term_days,
+            lines=self.lines,
+            free_text_before=self.free_text_before,
+            free_text_after=self.free_text_after,
+        )
 
     @property
     def priced_lines(self) -> tuple[DocumentLine, ...]:

@@ -37,7 +37,6 @@ from connector.billing.documents import (
     DocumentLine,
     InvoiceDocument,
     base_role,
-    content_hash,
     customer_document_key,
     document_owner,
     document_period,
@@ -674,17 +673,6 @@ class _Run:
         if not any(isinstance(line, DocumentLine) for line in lines):
             return None
         when = invoice_date(period, self.rules)
-        digest = content_hash(
-            key=key,
-            kind=kind,
-            period=period,
-            customer_code=code,
-            invoice_date=when,
-            payment_term_days=term,
-            lines=lines,
-            free_text_before=before,
-            free_text_after=None,
-        )
         return InvoiceDocument(
             key=key,
             kind=kind,
@@ -695,7 +683,6 @@ class _Run:
             payment_term_days=term,
             lines=lines,
             billed=billed,
-            content_hash=digest,
             free_text_before=before,
             free_text_after=None,
         )
