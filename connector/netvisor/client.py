@@ -154,27 +154,45 @@ class NetvisorClient:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def add_customer(self, rec: CustomerRecord) -> str:
+    # Each write takes an optional ``body``: the record already rendered by the same function
+    # (``connector.netvisor.xml``), so a caller can render the next request while the previous
+    # one is in flight and the sending thread only signs and sends.
+
+    def add_customer(self, rec: CustomerRecord, *, body: bytes | None = None) -> str:
         """Create a customer; returns its NetvisorKey."""
-        return self._add("customer.nv", nvxml.customer_xml(rec))
+        return self._add("customer.nv", body or nvxml.customer_xml(rec))
 
-    def edit_customer(self, netvisor_key: str, rec: CustomerRecord) -> None:
-        self._write("customer.nv", {"method": "edit", "id": netvisor_key}, nvxml.customer_xml(rec))
-
-    def add_product(self, rec: ProductRecord) -> str:
-        """Create a product; returns its NetvisorKey."""
-        return self._add("product.nv", nvxml.product_xml(rec))
-
-    def edit_product(self, netvisor_key: str, rec: ProductRecord) -> None:
-        self._write("product.nv", {"method": "edit", "id": netvisor_key}, nvxml.product_xml(rec))
-
-    def add_sales_invoice(self, inv: SalesInvoice) -> str:
-        """Create an invoice or credit note; returns its NetvisorKey."""
-        return self._add("salesinvoice.nv", nvxml.sales_invoice_xml(inv))
-
-    def edit_sales_invoice(self, netvisor_key: str, inv: SalesInvoice) -> None:
+    def edit_customer(
+        self, netvisor_key: str, rec: CustomerRecord, *, body: bytes | None = None
+    ) -> None:
         self._write(
-            "salesinvoice.nv", {"method": "edit", "id": netvisor_key}, nvxml.sales_invoice_xml(inv)
+            "customer.nv",
+            {"method": "edit", "id": netvisor_key},
+            body or nvxml.customer_xml(rec),
+        )
+
+    def add_product(self, rec: ProductRecord, *, body: bytes | None = None) -> str:
+        """Create a product; returns its NetvisorKey."""
+        return self._add("product.nv", body or nvxml.product_xml(rec))
+
+    def edit_product(
+        self, netvisor_key: str, rec: ProductRecord, *, body: bytes | None = None
+    ) -> None:
+        self._write(
+            "product.nv", {"method": "edit", "id": netvisor_key}, body or nvxml.product_xml(rec)
+        )
+
+    def add_sales_invoice(self, inv: SalesInvoice, *, body: bytes | None = None) -> str:
+        """Create an invoice or credit note; returns its NetvisorKey."""
+        return self._add("salesinvoice.nv", body or nvxml.sales_invoice_xml(inv))
+
+    def edit_sales_invoice(
+        self, netvisor_key: str, inv: SalesInvoice, *, body: bytes | None = None
+    ) -> None:
+        self._write(
+            "salesinvoice.nv",
+            {"method": "edit", "id": netvisor_key},
+            body or nvxml.sales_invoice_xml(inv),
         )
 
     def update_sales_invoice_status(self, netvisor_key: str, status: str) -> None:
@@ -183,10 +201,14 @@ class NetvisorClient:
             "updatesalesinvoicestatus.nv", {"netvisorkey": netvisor_key, "status": status}, None
         )
 
-    def match_credit_note(self, credit_note_key: str, invoice_key: str) -> None:
+    def match_credit_note(
+        self, credit_note_key: str, invoice_key: str, *, body: bytes | None = None
+    ) -> None:
         """Match a credit note to the invoice it credits (both must be ``open``)."""
         self._write(
-            "matchcreditnote.nv", {}, nvxml.match_credit_note_xml(credit_note_key, invoice_key)
+            "matchcreditnote.nv",
+            {},
+            body or nvxml.match_credit_note_xml(credit_note_key, invoice_key),
         )
 
     # -- reads ----------------------------------------------------------------------------------

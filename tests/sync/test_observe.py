@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sync.helpers import owned
+
 from connector.ledger import LedgerState
 from connector.netvisor.documents import InvoiceDetail, InvoiceSummary
 from connector.sync.observe import check_editable
-from tests.sync.helpers import owned
 
 
 class ListingClient:
