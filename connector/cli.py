@@ -336,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
     q.set_defaults(func=_cmd_quarantine)
 
+    from connector.cli_psop import register as _register_psop
+
+    _register_psop(sub, common, _period_arg, _as_of)
+
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
     m = msub.add_parser("schema", help="print (or --out DIR: write) JSON Schemas for editors")

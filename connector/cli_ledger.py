@@ -8,6 +8,7 @@ import json
 import threading
 
 from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
+from connector.cli_psop import print_status_block, status_block, status_json
 from connector.errors import EXIT_OK
 
 
@@ -24,6 +25,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         quarantine = ledger.quarantine()
         in_doubt = ledger.objects(states=IN_DOUBT)
         rejected = [o for o in ledger.objects() if o.state == "rejected"]
+        psop = status_block(ledger)
     held = [o for o in in_doubt if o.last_error_type == EDIT_UNCLEAR]
     if args.json:
         print(
@@ -42,6 +44,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                         {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
                         for o in held
                     ],
+                    "psop": status_json(psop),
                 },
                 indent=2,
                 default=str,
@@ -96,6 +99,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
     for o in held:
         print(f"  held for a person {o.key}: {o.last_error}")
+    print_status_block(psop)
     return EXIT_OK
 
 

@@ -84,6 +84,9 @@ class ConnectorSection(_Section):
     # capitation fee of a partial month: by days of the customership ("days") or whole ("month")
     capitation_proration: Literal["days", "month"] = "days"
     outside_validity: Literal["bill_full", "hold"] = "bill_full"
+    # held work the organiser rejected (in review or in PSOP's report): the client pays it in
+    # full ("bill_client") or nobody does ("write_off")
+    rejected_review: Literal["bill_client", "write_off"] = "bill_client"
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

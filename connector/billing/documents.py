@@ -24,6 +24,7 @@ CORRECTION_PREFIX = "correction:"
 DELETED = "DELETED"  # billed, then removed from the source
 CHANGED = "CHANGED"  # billed, then its quantity, price or coverage changed
 MISSING = "MISSING"  # never billed on a frozen document, now billable
+APPROVED_IN_REVIEW = "APPROVED"  # held for review, approved by the organiser after billing
 
 
 def base_role(role: str) -> str:
@@ -201,3 +202,33 @@ def priced(quantity: Decimal, amount: Decimal) -> tuple[Decimal, Decimal]:
             if line_amount(quantity, price) == amount:
                 return (quantity, price) if price >= 0 else (-quantity, -price)
     return (Decimal(-1), -amount) if amount < 0 else (Decimal(1), amount)
+
+
+#: suffix of the event id of a line's units held for (or approved in) the organiser's review
+REVIEW_EVENT_SUFFIX = "#review"
+
+
+@dataclass(frozen=True)
+class VoucherEvent:
+    """One voucher event as PSOP records it: a line's units within the grant, or its units held
+    for (or approved in) the organiser's review, which PSOP lists as an event of their own.
+
+    ``event_id`` is the task line id, plus :data:`REVIEW_EVENT_SUFFIX` for the review part.
+    ``unit_price`` (per unit), ``voucher_share`` and ``self_pay`` are euros with VAT.
+    ``held_rule`` is set while the units are held (``over_grant`` / ``outside_validity``).
+    """
+
+    event_id: str
+    line_id: str
+    period: Period
+    region: str
+    psop_customer_number: str
+    voucher_id: str
+    psop_product: str
+    work_date: date
+    quantity: Decimal
+    unit_price: Decimal
+    voucher_share: Decimal
+    self_pay: Decimal
+    held_rule: str | None = None
+    approved: bool = False

@@ -22,12 +22,14 @@ from datetime import date
 from decimal import Decimal
 
 from connector.billing.documents import (
+    APPROVED_IN_REVIEW,
     CAPITATION_FEE,
     CHANGED,
     CORRECTION,
     CORRECTION_PREFIX,
     DELETED,
     MISSING,
+    REVIEW_EVENT_SUFFIX,
     VOUCHER_DEDUCTION,
     VOUCHER_SHARE,
     WORK,
@@ -36,6 +38,7 @@ from connector.billing.documents import (
     DocumentKind,
     DocumentLine,
     InvoiceDocument,
+    VoucherEvent,
     base_role,
     customer_document_key,
     document_owner,
@@ -51,7 +54,7 @@ from connector.billing.periods import (
     period_state,
 )
 from connector.billing.vat import gross_of, gross_price, net_for_gross
-from connector.billing.vouchers import Coverage, cover, price_lines
+from connector.billing.vouchers import APPROVED, Coverage, HeldWork, cover_all, price_lines
 from connector.domain import BillableTask, BillingCustomer, Period, Product, Quarantined, Target
 from connector.mapping.models import Mappings
 from connector.money import ZERO, format_comma, format_eur, line_amount
@@ -76,11 +79,17 @@ FI_MONTHS = (
     "joulukuu",
 )
 # a correction row's first word, by reason code
-_CORRECTION_WORD = {DELETED: "Hyvitys", CHANGED: "Oikaisu", MISSING: "Lisäys"}
+_CORRECTION_WORD = {
+    DELETED: "Hyvitys",
+    CHANGED: "Oikaisu",
+    MISSING: "Lisäys",
+    APPROVED_IN_REVIEW: "Hyväksytty tarkastuksessa",
+}
 _CORRECTION_WHAT = {
     DELETED: "poistettu laskutuksen jälkeen",
     CHANGED: "muuttunut laskutuksen jälkeen",
     MISSING: "puuttui lukitulta laskulta",
+    APPROVED_IN_REVIEW: "hyväksytty palvelunjärjestäjän tarkastuksessa",
 }
 
 
@@ -103,6 +112,8 @@ class BillingInput:
     rules: BillingRules = field(default_factory=BillingRules)
     history: Sequence[BilledLine] = ()  # everything billed so far on documents that exist
     frozen_documents: frozenset[str] = frozenset()  # sent by a person, or period locked
+    # decisions on held work by task line id: "approve" | "bill_client" | "write_off"
+    review_decisions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,8 @@ class BillingResult:
     withdrawn: tuple[str, ...] = ()
     # correction amounts that have no later document to go to yet (they come next period)
     deferred: tuple[BilledLine, ...] = ()
+    # the voucher events of the observed periods as PSOP records them (covered and held units)
+    events: tuple[VoucherEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,81 @@ def _subject(line_id: str, voucher_id: str | None) -> str:
     if line_id.startswith("capitation:"):
         return f"kapitaatiokorvaus, seteli {voucher_id}"
     return f"tehtävä {_task_id(line_id)}"
+
+
+def _date_fi(day: date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def voucher_events(coverages: Sequence[Coverage], held: Sequence[HeldWork]) -> list[VoucherEvent]:
+    """The voucher events PSOP records for these lines (capitation work is paid by its fee).
+
+    A line's units within the grant are one event; its units above the grant (or outside the
+    voucher's validity) are another, held for the organiser's review until decided, then
+    approved as the same event.
+    """
+    events: list[VoucherEvent] = []
+    for c in coverages:
+        voucher, target, region, line = c.voucher, c.target, c.region, c.line
+        if voucher is None or target is None or region is None or voucher.kind == "capitation":
+            continue
+        if c.covered_quantity <= 0:
+            continue
+        unit_gross = gross_price(line.unit_price, c.vat_percent)
+        granted = c.covered_quantity - c.approved_quantity
+        per_unit = c.unit_share if c.unit_share is not None else unit_gross
+        granted_share = (
+            min(line_amount(granted, per_unit), c.share) if c.approved_quantity else c.share
+        )
+        parts = (
+            (line.line_id, granted, granted_share, False),
+            (
+                line.line_id + REVIEW_EVENT_SUFFIX,
+                c.approved_quantity,
+                c.share - granted_share,
+                True,
+            ),
+        )
+        for event_id, qty, share, approved in parts:
+            if qty <= 0:
+                continue
+            gross = gross_of(line_amount(qty, line.unit_price), c.vat_percent)
+            events.append(
+                VoucherEvent(
+                    event_id=event_id,
+                    line_id=line.line_id,
+                    period=line.task.period,
+                    region=region.code,
+                    psop_customer_number=target.psop_customer_number,
+                    voucher_id=voucher.id,
+                    psop_product=voucher.psop_product,
+                    work_date=line.row.work_date,
+                    quantity=qty,
+                    unit_price=unit_gross,
+                    voucher_share=share,
+                    self_pay=max(gross - share, ZERO),
+                    approved=approved,
+                )
+            )
+    for h in held:
+        events.append(
+            VoucherEvent(
+                event_id=h.line.line_id + REVIEW_EVENT_SUFFIX,
+                line_id=h.line.line_id,
+                period=h.line.task.period,
+                region=h.region.code,
+                psop_customer_number=h.target.psop_customer_number,
+                voucher_id=h.voucher.id,
+                psop_product=h.voucher.psop_product,
+                work_date=h.line.row.work_date,
+                quantity=h.quantity,
+                unit_price=h.unit_gross,
+                voucher_share=h.share,
+                self_pay=h.self_pay,
+                held_rule=h.rule,
+            )
+        )
+    return sorted(events, key=lambda e: (e.work_date, e.event_id))
 
 
 def _with_rounding(value: _Value, remainder: Decimal) -> list[_Value]:
@@ -256,6 +344,8 @@ class _Run:
         self.unknown_lines: set[str] = set()  # lines whose current value cannot be computed
         self.owner_customer: dict[str, BillingCustomer] = {}
         self.review: list[tuple[str, Coverage]] = []  # (customer owner, wholly held coverage)
+        self.events: list[VoucherEvent] = []
+        self.approved = {line_id for line_id, d in inp.review_decisions.items() if d == APPROVED}
 
     # ------------------------------------------------------------ documents that can change
 
@@ -321,8 +411,11 @@ class _Run:
         self.quarantined.extend(stopped)
         self.unknown_lines.update(q.record_id for q in stopped)
         euros, units = self.used_before()
-        coverages, held = cover(lines, self.inp.mappings, self.rules, euros, units)
+        coverages, held, held_work = cover_all(
+            lines, self.inp.mappings, self.rules, euros, units, self.inp.review_decisions
+        )
         self.held.extend(held)
+        self.events = voucher_events(coverages, held_work)
         values: list[_Value] = []
         for c in coverages:
             line, task = c.line, c.line.task
@@ -519,23 +612,31 @@ class _Run:
                 if reversal:
                     slots[target].corrections.append(reversal)
             elif not billed:
+                reason, day = MISSING, None
+                if line_id in self.approved:
+                    reason, day = APPROVED_IN_REVIEW, now.work_date
                 slots[target].corrections.append(
                     _Correction(
                         now,
-                        MISSING,
-                        self.explain(MISSING, line_id, now.voucher_id, period, now.amount, ZERO),
+                        reason,
+                        self.explain(
+                            reason, line_id, now.voucher_id, period, now.amount, ZERO, day
+                        ),
                     )
                 )
             else:
                 reversal = self.reversal(owner, line_id, role, period, billed, now, CHANGED)
                 if reversal:
                     slots[target].corrections.append(reversal)
+                reason, day = CHANGED, None
+                if line_id in self.approved:
+                    reason, day = APPROVED_IN_REVIEW, now.work_date
                 slots[target].corrections.append(
                     _Correction(
                         now,
-                        CHANGED,
+                        reason,
                         self.explain(
-                            CHANGED, line_id, now.voucher_id, period, now.amount, billed_amount
+                            reason, line_id, now.voucher_id, period, now.amount, billed_amount, day
                         ),
                     )
                 )
@@ -553,11 +654,16 @@ class _Run:
         period: Period,
         now: Decimal,
         billed: Decimal,
+        work_date: date | None = None,
     ) -> str:
-        """The correction's explanation in Finnish, naming the task, with its reason code."""
+        """The correction's explanation in Finnish, naming the task, with its reason code.
+
+        Work approved in review also names its original work date.
+        """
+        day = f", työpäivä {_date_fi(work_date)}" if work_date else ""
         return (
-            f"{_CORRECTION_WORD[reason]}: {_subject(line_id, voucher_id)} ({month_fi(period)}) "
-            f"{_CORRECTION_WHAT[reason]} (laskutettu {format_eur(billed)}, nyt "
+            f"{_CORRECTION_WORD[reason]}: {_subject(line_id, voucher_id)} ({month_fi(period)}"
+            f"{day}) {_CORRECTION_WHAT[reason]} (laskutettu {format_eur(billed)}, nyt "
             f"{format_eur(now)}; syykoodi {reason})"
         )
 
@@ -921,4 +1027,5 @@ def bill(inp: BillingInput, *, today: date) -> BillingResult:
         held=tuple(run.held),
         withdrawn=tuple(withdrawn),
         deferred=tuple(deferred),
+        events=tuple(run.events),
     )

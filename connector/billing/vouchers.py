@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from connector.billing.periods import BillingRules
@@ -62,6 +63,7 @@ class Coverage:
     share: Decimal = ZERO  # euros the organiser pays (the voucher's share), VAT included
     held_quantity: Decimal = Decimal(0)  # units above the grant held for the organiser's review
     over_grant_quantity: Decimal = Decimal(0)  # units above the grant billed to the client
+    approved_quantity: Decimal = Decimal(0)  # of covered: units the organiser approved in review
 
     @property
     def vat_percent(self) -> Decimal:
@@ -100,6 +102,55 @@ class Coverage:
             return None
         assert self.voucher.unit_value is not None
         return min(gross_price(self.line.unit_price, self.vat_percent), self.voucher.unit_value)
+
+
+# A person's (or PSOP's) decision on held work, by task line id (``BillingInput.review_decisions``)
+APPROVED = "approve"  # the organiser approved it: the voucher covers it, the client pays self-pay
+BILL_CLIENT = "bill_client"  # rejected: the client pays the held units in full
+WRITE_OFF = "write_off"  # rejected: nobody is billed for the held units
+DECISIONS = (APPROVED, BILL_CLIENT, WRITE_OFF)
+
+
+@dataclass(frozen=True)
+class HeldWork:
+    """Units of one line held for the organiser's review, and the voucher they would draw on.
+
+    ``rule`` says why: ``over_grant`` (above the granted quantity) or ``outside_validity``.
+    Rejected work stays held work here (PSOP keeps the event, as Hylätty); approved work becomes
+    covered work instead.
+    """
+
+    line: PricedLine
+    voucher: Voucher
+    target: TargetMapping
+    region: Region
+    quantity: Decimal
+    rule: str
+
+    @property
+    def unit_gross(self) -> Decimal:
+        """The unit price with VAT, euros."""
+        return gross_price(self.line.unit_price, self.line.product.vat_percent)
+
+    @property
+    def gross(self) -> Decimal:
+        """Euros of the held units with VAT: what the client pays if the organiser rejects."""
+        amount = line_amount(self.quantity, self.line.unit_price)
+        return gross_of(amount, self.line.product.vat_percent)
+
+    @property
+    def share(self) -> Decimal:
+        """Euros the voucher would pay for the held units if approved (VAT included)."""
+        if self.voucher.kind != "voucher" or self.voucher.unit_value is None:
+            return self.gross
+        return min(
+            line_amount(self.quantity, min(self.unit_gross, self.voucher.unit_value)), self.gross
+        )
+
+    @property
+    def self_pay(self) -> Decimal:
+        """Euros the client would pay for the held units if approved."""
+        return max(self.gross - self.share, ZERO)
 
 
 def net_negative_rows(task: BillableTask) -> tuple[BillableTask, list[Quarantined]]:
@@ -244,6 +295,40 @@ def cover(
     ``balance_used_before``: euros (gross) of each balance voucher consumed in periods not in
     ``lines``; ``quantity_used_before``: units of each total-count voucher used likewise.
     """
+    coverages, held, _ = cover_all(
+        lines, mappings, rules, balance_used_before, quantity_used_before
+    )
+    return coverages, held
+
+
+def _nearest(candidates: Sequence[Voucher], day: date) -> Voucher:
+    """The voucher whose validity is closest to ``day`` (for approved work outside it)."""
+
+    def distance(v: Voucher) -> int:
+        if day < v.valid_from:
+            return (v.valid_from - day).days
+        return (day - v.valid_to).days if v.valid_to is not None else 0
+
+    return min(candidates, key=lambda v: (distance(v), v.id))
+
+
+def cover_all(
+    lines: Sequence[PricedLine],
+    mappings: Mappings,
+    rules: BillingRules,
+    balance_used_before: Mapping[str, Decimal],
+    quantity_used_before: Mapping[str, Decimal] | None = None,
+    decisions: Mapping[str, str] | None = None,
+) -> tuple[list[Coverage], list[Quarantined], list[HeldWork]]:
+    """:func:`cover`, plus the held work itself, with review ``decisions`` applied.
+
+    ``decisions`` (task line id -> :data:`APPROVED` | :data:`BILL_CLIENT` | :data:`WRITE_OFF`)
+    settle work that would otherwise be held: approved work is covered by the voucher beyond the
+    grant (or outside its validity: by the voucher nearest in time); rejected work is billed to
+    the client in full or written off. A decision for a line that is not held changes nothing.
+    """
+    decisions = decisions or {}
+    held_work: list[HeldWork] = []
     used_quota: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
     used_total: dict[str, Decimal] = defaultdict(Decimal, quantity_used_before or {})
     used_balance: dict[str, Decimal] = defaultdict(lambda: ZERO, balance_used_before)
@@ -262,8 +347,26 @@ def cover(
         assert target is not None and region is not None
         day = line.row.work_date
         valid = [v for v in candidates if v.valid_on(day) and target.in_customership(day)]
+        decision = decisions.get(line.line_id)
+        approved = False
+        if not valid and rules.outside_validity == "hold" and decision is not None:
+            if decision in (WRITE_OFF, BILL_CLIENT):
+                # rejected: still PSOP's event (Hylätty); the client pays it in full, or nobody
+                rejected = HeldWork(
+                    line, _nearest(candidates, day), target, region, qty, "outside_validity"
+                )
+                held_work.append(rejected)
+                if decision == BILL_CLIENT:
+                    result.append(full)
+                continue
+            valid, approved = [_nearest(candidates, day)], True
         if not valid:
             if rules.outside_validity == "hold":
+                held_work.append(
+                    HeldWork(
+                        line, _nearest(candidates, day), target, region, qty, "outside_validity"
+                    )
+                )
                 ended = "" if target.in_customership(day) else " (the customership has ended)"
                 held.append(
                     Quarantined(
@@ -299,6 +402,7 @@ def cover(
                     line.amount,
                     covered_quantity=qty if share else ZERO,
                     share=share,
+                    approved_quantity=qty if approved and share else Decimal(0),
                     **base,
                 )
             )
@@ -316,10 +420,22 @@ def cover(
             covered = min(covered, max(quota - used_quota[key], Decimal(0)))
             used_quota[key] += covered
             grant = str(month)
+        approved_qty = Decimal(0)
+        if approved:
+            covered = approved_qty = max(qty, Decimal(0))  # approved outside the validity
         excess = qty - covered
         billed_qty = qty
         held_qty = over_qty = Decimal(0)
-        if excess > 0 and rules.over_grant == "hold":
+        if excess > 0 and rules.over_grant == "hold" and decision == APPROVED:
+            covered, approved_qty = qty, excess  # the organiser approved the units above the grant
+        elif excess > 0 and rules.over_grant == "hold" and decision in (BILL_CLIENT, WRITE_OFF):
+            # rejected: still PSOP's event (Hylätty); the client pays it in full, or nobody
+            held_work.append(HeldWork(line, voucher, target, region, excess, "over_grant"))
+            if decision == BILL_CLIENT:
+                over_qty = excess
+            else:
+                billed_qty = covered
+        elif excess > 0 and rules.over_grant == "hold":
             billed_qty, held_qty = covered, excess
             held.append(
                 Quarantined(
@@ -332,6 +448,7 @@ def cover(
                     (line.task.id,),
                 )
             )
+            held_work.append(HeldWork(line, voucher, target, region, excess, "over_grant"))
         elif excess > 0:
             over_qty = excess
         billed_amount = line_amount(billed_qty, price)
@@ -348,7 +465,8 @@ def cover(
                 share=max(share, ZERO),
                 held_quantity=held_qty,
                 over_grant_quantity=over_qty,
+                approved_quantity=approved_qty,
                 **base,
             )
         )
-    return result, held
+    return result, held, held_work

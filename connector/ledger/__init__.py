@@ -12,6 +12,9 @@ addresses):
 - ``quarantine``    records a rule stopped: rule, reason, first/last seen, resolved
                     (``quarantine.py``)
 - ``requests``      request audit: transaction id, resource, outcome (no bodies) (``runs.py``)
+- ``psop_events``, ``review_decisions``, ``psop_reports`` (+ ``psop_report_rows``),
+  ``psop_line_states``   the PSOP loop: voucher events as billed and held, decisions on held
+                    work, imported PSOP reports by file hash, each line's PSOP state (``psop.py``)
 
 Connections use WAL and a busy timeout; every write is one short transaction; no transaction is
 ever held open across an HTTP call. The schema is versioned and migrated forward on open

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -86,6 +86,49 @@ _MIGRATIONS: dict[int, str] = {
     # "the edit applied" from "the old version is still there" from "neither"
     6: """
     ALTER TABLE objects ADD COLUMN content_check TEXT;
+    """,
+    # the PSOP loop: voucher events as billed (and held), review decisions (who-less, timed),
+    # imported PSOP reports (by the file's sha256) with their rows, and each line's PSOP state
+    7: """
+    CREATE TABLE IF NOT EXISTS psop_events (
+        event_id TEXT PRIMARY KEY,
+        line_id TEXT NOT NULL, period TEXT NOT NULL, region TEXT NOT NULL,
+        psop_customer_number TEXT NOT NULL, voucher_id TEXT NOT NULL,
+        psop_product TEXT NOT NULL, work_date TEXT NOT NULL,
+        quantity TEXT NOT NULL, unit_price TEXT NOT NULL,
+        voucher_share TEXT NOT NULL, self_pay TEXT NOT NULL,
+        held_rule TEXT, approved INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS psop_events_period ON psop_events(period);
+    CREATE TABLE IF NOT EXISTS review_decisions (
+        item_id TEXT PRIMARY KEY,
+        decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),
+        effect TEXT NOT NULL CHECK (effect IN ('approve', 'bill_client', 'write_off')),
+        source TEXT NOT NULL CHECK (source IN ('review', 'psop_report')),
+        note TEXT, decided_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS psop_reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256 TEXT NOT NULL UNIQUE,
+        report_date TEXT NOT NULL,
+        rows INTEGER NOT NULL, imported_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS psop_report_rows (
+        report_id INTEGER NOT NULL REFERENCES psop_reports(id),
+        row INTEGER NOT NULL,
+        work_date TEXT NOT NULL, psop_customer_number TEXT NOT NULL,
+        voucher_id TEXT NOT NULL, psop_product TEXT NOT NULL,
+        quantity TEXT NOT NULL, unit_price TEXT NOT NULL, amount TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (report_id, row)
+    );
+    CREATE TABLE IF NOT EXISTS psop_line_states (
+        document_key TEXT NOT NULL, line_id TEXT NOT NULL,
+        state TEXT NOT NULL, report_date TEXT NOT NULL, psop_amount TEXT,
+        report_id INTEGER NOT NULL,
+        PRIMARY KEY (document_key, line_id)
+    );
     """,
 }
 

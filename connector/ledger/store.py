@@ -1,11 +1,13 @@
-"""The ledger as one object: runs, owned objects with their billed lines, quarantine."""
+"""The ledger as one object: runs, owned objects with their billed lines, quarantine, and
+the PSOP loop (voucher events, review decisions, imported reports, line states)."""
 
 from __future__ import annotations
 
 from connector.ledger.objects import ObjectsMixin
+from connector.ledger.psop import PsopMixin
 from connector.ledger.quarantine import QuarantineMixin
 from connector.ledger.runs import RunsMixin
 
 
-class Ledger(ObjectsMixin, RunsMixin, QuarantineMixin):
+class Ledger(ObjectsMixin, RunsMixin, QuarantineMixin, PsopMixin):
     """The sync ledger over one SQLite file (WAL, busy timeout, short transactions)."""

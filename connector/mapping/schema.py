@@ -20,6 +20,7 @@ from connector.mapping.models import (
     TargetsFile,
     VoucherRow,
 )
+from connector.psop.mapping import PSOP_REPORT, ReportMapping
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
@@ -35,6 +36,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         TARGETS_TOML: TargetsFile.model_json_schema(),
         TARGETS_CSV: target_row,
         VOUCHERS_CSV: VoucherRow.model_json_schema(),
+        PSOP_REPORT: ReportMapping.model_json_schema(),
     }
     for name, schema in schemas.items():
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -235,6 +235,8 @@ class SyncEngine:
             result = bill_documents(ctx, extracted, built, observed, frozen)
             report.quarantined.extend(result.quarantined)
             report.held.extend(result.held)
+            if not ctx.read_only and not dry_run:  # the events `psop export` and `import` read
+                ledger.record_psop_events([str(p) for p in observed], result.events)
             documents, withdrawn = result.documents, result.withdrawn
             if result.deferred:
                 log.info("corrections_deferred", lines=len(result.deferred))

@@ -61,5 +61,6 @@ def bill_documents(
         rules=ctx.rules,
         history=tuple(ctx.ledger.billed_lines()),
         frozen_documents=frozen,
+        review_decisions=ctx.ledger.decision_effects(),
     )
     return bill(inp, today=ctx.today)

@@ -200,6 +200,7 @@ def run(
     today: date,
     ledger: Ledger | None = None,
     rules: BillingRules | None = None,
+    decisions: dict[str, str] | None = None,
 ) -> BillingResult:
     """One billing run; records the result in ``ledger`` (if given) like the sync would."""
     ledger = ledger if ledger is not None else Ledger()
@@ -214,6 +215,7 @@ def run(
         rules=rules or BillingRules(),
         history=tuple(ledger.history),
         frozen_documents=frozenset(ledger.sent),
+        review_decisions=decisions or {},
     )
     result = bill(inp, today=today)
     ledger.record(result)

@@ -58,3 +58,12 @@ def test_capitation_proration_is_days_or_month(tmp_path: Path) -> None:
     ).connector.capitation_proration == ("month")
     with pytest.raises(ConfigError):
         config_with(tmp_path, 'capitation_proration = "weeks"')
+
+
+def test_rejected_review_work_is_billed_to_the_client_unless_written_off(tmp_path: Path) -> None:
+    assert config_with(tmp_path).connector.rejected_review == "bill_client"
+    assert load_config(REPO / "config.example.toml").connector.rejected_review == "bill_client"
+    chosen = config_with(tmp_path, 'rejected_review = "write_off"').connector
+    assert chosen.rejected_review == "write_off"
+    with pytest.raises(ConfigError, match=r"connector\.rejected_review"):
+        config_with(tmp_path, 'rejected_review = "ignore"')

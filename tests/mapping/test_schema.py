@@ -14,6 +14,7 @@ def test_a_schema_for_every_mapping_file():
         "targets.toml",
         "targets.csv",
         "vouchers.csv",
+        "psop_report.toml",
     }
     for schema in schemas.values():
         json.dumps(schema)  # plain JSON

@@ -1,0 +1,277 @@
+"""Match PSOP's report to what we billed: states, review decisions, differences. Pure.
+
+A report row and a billed organiser line are the same event when their PSOP customer number,
+voucher id, date, PSOP product and quantity agree (several equal events pair in order). A
+matched line gets the row's PSOP state with the report's date. A row that matches work held for
+review decides it: approved (Hyväksytty, Tilitetty, Maksettu) or rejected (Hylätty); a held item
+still Kirjattu or Tarkastettavana stays held. Everything else is a difference with what to do:
+the amount differs (both figures), PSOP has an event we did not bill, we billed an event PSOP
+does not have, or PSOP rejected an event we billed. Reports are applied oldest first and a later
+report replaces an earlier one event by event (by match key), never wholesale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from connector.money import format_eur
+from connector.psop.records import BilledOrganiserLine, HeldItem, MatchKey, PsopState, ReportRow
+
+APPROVE = "approve"
+REJECT = "reject"
+
+
+class DifferenceKind(StrEnum):
+    AMOUNT_DIFFERS = "amount_differs"
+    NOT_BILLED = "in_psop_not_billed"
+    NOT_IN_PSOP = "billed_not_in_psop"
+    REJECTED = "rejected_by_psop"
+
+
+WHAT_TO_DO = {
+    DifferenceKind.AMOUNT_DIFFERS: (
+        "compare the voucher's unit value and the product's price in PSOP with the mapping "
+        "(targets.toml unit_value, products); if PSOP is right, correct the mapping and the "
+        "organiser's next document corrects the line; if we are right, ask the organiser"
+    ),
+    DifferenceKind.NOT_BILLED: (
+        "PSOP has an event we did not bill: look for the task in Spotilla (missing, moved or "
+        "quarantined) and bill it, or delete the event in PSOP while it is Kirjattu, "
+        "Tarkastettavana or Hyväksytty"
+    ),
+    DifferenceKind.NOT_IN_PSOP: (
+        "we billed the organiser for an event PSOP does not have: record it in PSOP (see "
+        "`connector psop export`) before the settlement day, or credit it"
+    ),
+    DifferenceKind.REJECTED: (
+        "the organiser rejected an event we billed: ask the organiser why; credit the share on "
+        "the organiser's next document and bill the client or write it off"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ImportedReport:
+    """One imported report: its date (when PSOP made it) and its rows."""
+
+    report_date: date
+    rows: tuple[ReportRow, ...]
+
+
+@dataclass(frozen=True)
+class LineState:
+    """A billed line's PSOP state as of a report."""
+
+    document_key: str
+    line_id: str
+    state: PsopState
+    report_date: date
+    psop_amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A held item decided by PSOP's report (the organiser's decision)."""
+
+    item_id: str
+    decision: str  # APPROVE | REJECT
+    state: PsopState
+    report_date: date
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Something the report and our billing disagree on, with what a person should do."""
+
+    kind: DifferenceKind
+    psop_customer_number: str
+    voucher_id: str
+    work_date: date
+    psop_product: str
+    quantity: Decimal
+    billed_amount: Decimal | None  # euros we billed the organiser, None when not billed
+    psop_amount: Decimal | None  # euros PSOP pays, None when PSOP has no such event
+    document_key: str | None = None
+    line_id: str | None = None
+    state: PsopState | None = None
+    report_date: date | None = None
+
+    @property
+    def what_to_do(self) -> str:
+        return WHAT_TO_DO[self.kind]
+
+    def describe(self) -> str:
+        """One line for people: the event, both figures, and the kind."""
+        event = (
+            f"{self.work_date.isoformat()} asiakasnumero {self.psop_customer_number} "
+            f"ostovoima {self.voucher_id} {self.psop_product} {self.quantity}"
+        )
+        figures = []
+        if self.billed_amount is not None:
+            figures.append(f"billed {format_eur(self.billed_amount)}")
+        if self.psop_amount is not None:
+            figures.append(f"PSOP {format_eur(self.psop_amount)}")
+        return f"{self.kind}: {event} ({', '.join(figures)})"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    states: tuple[LineState, ...]
+    decisions: tuple[ReviewDecision, ...]
+    differences: tuple[Difference, ...]
+    pending_review: tuple[str, ...]  # held items PSOP still lists as Kirjattu/Tarkastettavana
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+#: when rows of one key could pair with a billed event or a held one, billed events take the
+#: rows furthest along first: the units within the grant are approved and paid, the held ones
+#: are the ones PSOP reviews or rejects
+_BILLED_FIRST = {
+    PsopState.MAKSETTU: 0,
+    PsopState.TILITETTY: 1,
+    PsopState.HYVAKSYTTY: 2,
+    PsopState.KIRJATTU: 3,
+    PsopState.TARKASTETTAVANA: 4,
+    PsopState.HYLATTY: 5,
+}
+
+
+def _paired_order(
+    rows: Sequence[tuple[date, ReportRow]],
+    billed: Mapping[MatchKey, Sequence[BilledOrganiserLine]],
+    held: Mapping[MatchKey, Sequence[HeldItem]],
+) -> list[tuple[date, ReportRow]]:
+    """``rows`` grouped by match key (first appearance order); within a key that has both a
+    billed and a held event, the rows furthest along come first (they pair with billed events)."""
+    groups: dict[MatchKey, list[tuple[date, ReportRow]]] = defaultdict(list)
+    for entry in rows:
+        groups[entry[1].match_key].append(entry)
+    ordered: list[tuple[date, ReportRow]] = []
+    for key, entries in groups.items():
+        if billed.get(key) and held.get(key):
+            entries = sorted(entries, key=lambda dr: _BILLED_FIRST[dr[1].state])
+        ordered.extend(entries)
+    return ordered
+
+
+def supersede(reports: Sequence[ImportedReport]) -> list[tuple[date, ReportRow]]:
+    """The rows in force: for each match key, the rows of the latest report that has that key.
+
+    ``reports`` are in import order; a later report date wins, an equal date the later import.
+    """
+    in_force: dict[MatchKey, tuple[date, list[ReportRow]]] = {}
+    ordered = sorted(enumerate(reports), key=lambda pair: (pair[1].report_date, pair[0]))
+    for _, report in ordered:
+        fresh: dict[MatchKey, list[ReportRow]] = defaultdict(list)
+        for row in report.rows:
+            fresh[row.match_key].append(row)
+        for key, rows in fresh.items():
+            in_force[key] = (report.report_date, rows)
+    return [(day, row) for day, rows in in_force.values() for row in rows]
+
+
+def reconcile(
+    reports: Sequence[ImportedReport],
+    billed: Sequence[BilledOrganiserLine],
+    held: Sequence[HeldItem] = (),
+    *,
+    periods: Collection[str] | None = None,
+) -> Reconciliation:
+    """Match the rows in force against billed organiser lines and held items.
+
+    ``periods`` (``YYYY-MM``) limits both sides to events of those months; None means the
+    months the rows in force cover (a billed line of a month no report covers is not missing).
+    """
+    rows = sorted(supersede(reports), key=lambda dr: (dr[0], dr[1].row))
+    months = set(periods) if periods is not None else {_month(r.work_date) for _, r in rows}
+    rows = [(d, r) for d, r in rows if _month(r.work_date) in months]
+    waiting: dict[MatchKey, list[BilledOrganiserLine]] = defaultdict(list)
+    for line in sorted(billed, key=lambda b: (b.document_key, b.line_id)):
+        if _month(line.work_date) in months:
+            waiting[line.match_key].append(line)
+    held_waiting: dict[MatchKey, list[HeldItem]] = defaultdict(list)
+    for item in sorted(held, key=lambda h: h.item_id):
+        held_waiting[item.match_key].append(item)
+
+    states: list[LineState] = []
+    decisions: list[ReviewDecision] = []
+    differences: list[Difference] = []
+    pending: list[str] = []
+    for report_date, row in _paired_order(rows, waiting, held_waiting):
+        key = row.match_key
+        event = {
+            "psop_customer_number": row.psop_customer_number,
+            "voucher_id": row.voucher_id,
+            "work_date": row.work_date,
+            "psop_product": row.psop_product,
+            "quantity": row.quantity,
+        }
+        if waiting[key]:
+            line = waiting[key].pop(0)
+            states.append(
+                LineState(line.document_key, line.line_id, row.state, report_date, row.amount)
+            )
+            kind = None
+            if row.state is PsopState.HYLATTY:
+                kind = DifferenceKind.REJECTED
+            elif row.amount != line.amount:
+                kind = DifferenceKind.AMOUNT_DIFFERS
+            if kind is not None:
+                differences.append(
+                    Difference(
+                        kind,
+                        **event,
+                        billed_amount=line.amount,
+                        psop_amount=row.amount,
+                        document_key=line.document_key,
+                        line_id=line.line_id,
+                        state=row.state,
+                        report_date=report_date,
+                    )
+                )
+            continue
+        if held_waiting[key]:
+            item = held_waiting[key].pop(0)
+            if row.state.approves:
+                decisions.append(ReviewDecision(item.item_id, APPROVE, row.state, report_date))
+            elif row.state is PsopState.HYLATTY:
+                decisions.append(ReviewDecision(item.item_id, REJECT, row.state, report_date))
+            else:
+                pending.append(item.item_id)
+            continue
+        differences.append(
+            Difference(
+                DifferenceKind.NOT_BILLED,
+                **event,
+                billed_amount=None,
+                psop_amount=row.amount,
+                state=row.state,
+                report_date=report_date,
+            )
+        )
+    for lines in waiting.values():
+        for line in lines:
+            differences.append(
+                Difference(
+                    DifferenceKind.NOT_IN_PSOP,
+                    psop_customer_number=line.psop_customer_number,
+                    voucher_id=line.voucher_id,
+                    work_date=line.work_date,
+                    psop_product=line.psop_product,
+                    quantity=line.quantity,
+                    billed_amount=line.amount,
+                    psop_amount=None,
+                    document_key=line.document_key,
+                    line_id=line.line_id,
+                )
+            )
+    differences.sort(key=lambda d: (d.work_date, d.psop_customer_number, d.voucher_id, d.kind))
+    return Reconciliation(tuple(states), tuple(decisions), tuple(differences), tuple(pending))
