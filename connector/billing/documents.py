@@ -56,7 +56,7 @@ def document_owner(key: str) -> str:
     return f"{prefix}:{rest.partition(':')[2]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BilledLine:
     """One task line's contribution, in one role, to one document (the ledger stores these).
 
@@ -83,7 +83,7 @@ class BilledLine:
     psop_customer_number: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentLine:
     """A priced invoice line. ``amount`` = quantity x unit price rounded half up (euros)."""
 
@@ -108,7 +108,7 @@ class DocumentLine:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentLine:
     """A text-only invoice line."""
 

@@ -129,7 +129,7 @@ class BillingResult:
     events: tuple[VoucherEvent, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Value:
     """One line's value in one role for one document owner, as the source says now."""
 
