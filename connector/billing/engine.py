@@ -346,18 +346,22 @@ class _Run:
         self.review: list[tuple[str, Coverage]] = []  # (customer owner, wholly held coverage)
         self.events: list[VoucherEvent] = []
         self.approved = {line_id for line_id, d in inp.review_decisions.items() if d == APPROVED}
+        self._rebuildable: dict[str, bool] = {}
 
     # ------------------------------------------------------------ documents that can change
 
     def rebuildable(self, key: str) -> bool:
         """Whether ``key`` can still be edited in place (else changes become corrections)."""
-        return (
-            document_period(key) in self.built
-            and key not in self.inp.frozen_documents
-            and not document_key_locked(
-                key, today=self.today, rules=self.rules, mappings=self.inp.mappings
+        known = self._rebuildable.get(key)
+        if known is None:  # asked once per line: decided once per document in a run
+            known = self._rebuildable[key] = (
+                document_period(key) in self.built
+                and key not in self.inp.frozen_documents
+                and not document_key_locked(
+                    key, today=self.today, rules=self.rules, mappings=self.inp.mappings
+                )
             )
-        )
+        return known
 
     def next_document(self, owner: str, after: Period) -> str | None:
         for period in self.built:
