@@ -148,11 +148,11 @@ class InvoiceDocument:
             free_text_after=self.free_text_after,
         )
 
-    @property
+    @functools.cached_property
     def priced_lines(self) -> tuple[DocumentLine, ...]:
         return tuple(line for line in self.lines if isinstance(line, DocumentLine))
 
-    @property
+    @functools.cached_property
     def total(self) -> Decimal:
         """Sum of the rounded line amounts, euros (VAT excluded)."""
         return total(line.amount for line in self.priced_lines)
