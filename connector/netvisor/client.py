@@ -134,6 +134,9 @@ class NetvisorClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._on_request = on_request
+        #: called on the sending thread the moment a request goes on the wire (after signing
+        #: and building): a caller may hold back its own work until then (``sync/apply.py``)
+        self.on_wire: Callable[[], None] | None = None
         self._lock = company_lock(
             self.base_url, credentials.customer_id, credentials.organisation_id
         )
@@ -142,10 +145,16 @@ class NetvisorClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
             follow_redirects=False,
             verify=tls_context(),
+            event_hooks={"request": [self._going_out]},
         )
 
     def __repr__(self) -> str:
         return f"NetvisorClient({self.base_url!r}, customer_id={self.credentials.customer_id!r})"
+
+    def _going_out(self, _request: httpx.Request) -> None:
+        on_wire = self.on_wire
+        if on_wire is not None:
+            on_wire()
 
     # -- lifecycle ------------------------------------------------------------------------------
 

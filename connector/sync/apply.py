@@ -23,6 +23,7 @@ knows how to create, edit, render and adopt it.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
@@ -156,15 +157,50 @@ class _Gate:
 
 
 def _send_through(
-    gate: _Gate, client: NetvisorClient, action: Action, body: bytes | None
+    gate: _Gate, wire: _Wire, client: NetvisorClient, action: Action, body: bytes | None
 ) -> str | None:
     if not gate.open:
         raise _NotSent
+    wire.sending = action.obj.key
     try:
         return send(client, action, body)
     except (FatalRunError, TransientError):
         gate.open = False  # the run stops: the write queued behind this one never leaves
         raise
+
+
+class _Wire:
+    """Which writes went on the wire (noted on the sending thread by the client's ``on_wire``
+    hook). The run's thread waits for the write queued behind the one just answered to be on
+    its way before it does its own work (settle, render, commit), so the two threads do not
+    compete for the interpreter while the sender signs and sends. Only timing depends on it:
+    the order of intents, sends and outcomes is the same either way."""
+
+    def __init__(self, client: NetvisorClient) -> None:
+        self._changed = threading.Condition()
+        self._out: set[str] = set()
+        self.sending: str | None = None  # set by the sender thread before each write
+        # a client without the hook (a test double) is not waited for
+        self.watched = hasattr(client, "on_wire")
+
+    def sent(self) -> None:
+        with self._changed:
+            if self.sending is not None:
+                self._out.add(self.sending)
+            self._changed.notify_all()
+
+    def _poke(self, _future: object) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_out(self, key: str, future: Future[str | None]) -> None:
+        """Until write ``key`` went out, or its ``future`` finished (sent, or never)."""
+        if not self.watched:
+            return
+        future.add_done_callback(self._poke)
+        with self._changed:
+            self._changed.wait_for(lambda: key in self._out or future.done())
+            self._out.discard(key)
 
 
 def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
@@ -179,6 +215,9 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
         a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)
     }
     gate = _Gate()
+    wire = _Wire(client)
+    if wire.watched:
+        client.on_wire = wire.sent
     # writes handed to the sender and not yet settled, oldest first: at most the one in flight
     # and the one queued behind it
     queued: deque[tuple[Action, Future[str | None]]] = deque()
@@ -203,8 +242,13 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                     continue
                 body = WRITERS[action.obj.kind].render(action.obj.payload)
                 _begin(ctx, action)  # committed before the write is handed to the sender
-                queued.append((action, sender.submit(_send_through, gate, client, action, body)))
+                queued.append(
+                    (action, sender.submit(_send_through, gate, wire, client, action, body))
+                )
                 if len(queued) > 1:
+                    wait([queued[0][1]])
+                    # the write just queued leaves now: let it, then do the ledger work
+                    wire.wait_out(action.obj.key, queued[1][1])
                     _settle(ctx, client, *queued.popleft(), blocked)
             while queued:
                 _settle(ctx, client, *queued.popleft(), blocked)
@@ -218,6 +262,9 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                 with contextlib.suppress(RunAborted):
                     _settle(ctx, client, action, future, blocked)
             raise
+        finally:
+            if wire.watched:
+                client.on_wire = None
 
 
 def _not_sent(ctx: RunContext, action: Action, reason: str) -> None:
