@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # this checkout's connector, not an installed one
+    sys.path.insert(0, str(ROOT))
 PERIOD = (2026, 10)
 AS_OF = "2026-11-02"
 TODAY = "2026-11-22"
