@@ -1,7 +1,11 @@
 """The ``connector`` command line (also ``python -m connector``); see docs/operations.md.
 
 Exit codes: 0 success; 1 run finished but some records were quarantined or rejected; 2 bad config
-or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error).
+or mappings (nothing written); 3 run aborted (authentication, lock held, fatal API error, a file
+that cannot be written, a port in use); 64 the command line is wrong (EX_USAGE).
+
+``--config`` may stand before or after the subcommand; without it ``$CONNECTOR_CONFIG``, then
+``./config.toml``. Output cut short by its reader (``connector status | head``) is not an error.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -22,16 +27,21 @@ from connector.cli_common import make_engine as _engine
 from connector.cli_common import parse_period as _period
 from connector.cli_common import run_config as _config
 from connector.cli_common import stop_on_signals as _stop_on_signals
+from connector.cli_ledger import cmd_ledger as _cmd_ledger
 from connector.cli_ledger import cmd_quarantine as _cmd_quarantine
+from connector.cli_ledger import cmd_report as _cmd_report
 from connector.cli_ledger import cmd_status as _cmd_status
+from connector.cli_ledger import print_json as _print_json
 from connector.errors import (
     EXIT_ABORTED,
     EXIT_CONFIG,
     EXIT_OK,
     EXIT_PARTIAL,
+    EXIT_USAGE,
     ConfigError,
     ConnectorError,
     FatalRunError,
+    UsageError,
 )
 
 DEFAULT_CONFIG = "config.toml"
@@ -104,51 +114,139 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from connector.i18n import texts
     from connector.sync import print_summary
     from connector.sync.plan import ActionKind, render_table
 
     config = _config(args)
+    t = texts(config.connector.language)
     report = _engine(args, config).run(command="plan", period=_period(args.period), plan_only=True)
     actions = report.plan.actions if report.plan else []
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "today": str(report.today),
-                    "periods": report.built,
-                    "observed": report.observed,
-                    "actions": [
-                        {
-                            "action": str(a.kind),
-                            "kind": str(a.obj.kind),
-                            "key": a.obj.key,
-                            "summary": a.obj.summary,
-                            "reason": a.reason,
-                            "netvisor_key": a.netvisor_key,
-                        }
-                        for a in actions
-                    ],
-                    "quarantined": [
-                        {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
-                        for q in [*report.quarantined, *report.held]
-                    ],
-                    "aborted": report.aborted,
-                },
-                indent=2,
-            )
-        )
+        _print_json(plan_json(report))
     else:
-        print(render_table(actions))
+        held_back = withheld(report, t)
+        if all(a.kind is ActionKind.SKIP for a in actions):
+            # never "Nothing to do" while something is withheld
+            print(t("plan.no_writes") if held_back else t("plan.nothing"))
+        else:
+            print(render_table(actions))
         skips = sum(1 for a in actions if a.kind is ActionKind.SKIP)
         writes = sum(1 for a in actions if a.writes)
-        print(f"\n{writes} writes planned, {skips} unchanged. Nothing was changed.")
+        print("\n" + t("plan.footer", writes=writes, skips=skips))
+        if held_back:
+            print("\n" + t("plan.withheld"))
+            for item in held_back:
+                print(f"  - {item['what']}")
+                print(f"    {t('plan.how')}: {item['how']}")
         print_summary(report)
     return report.exit_code
+
+
+def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
+    """What a run holds back, with how to bill it: correction lines that wait for a later
+    document, changes to frozen documents, rejected documents, writes in doubt, records held
+    for review. ``what``/``how`` are in ``t``'s language (English without it)."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from connector.i18n import Texts
+    from connector.sync.plan import ActionKind
+
+    t = t or Texts("en")
+    out: list[dict[str, Any]] = []
+    by_period: dict[str, list[Any]] = defaultdict(list)
+    for line in report.deferred:
+        by_period[str(line.period)].append(line)
+    for period, lines in sorted(by_period.items()):
+        amount = sum((ln.amount for ln in lines), Decimal("0.00"))
+        out.append(
+            {
+                "kind": "deferred_corrections",
+                "period": period,
+                "count": len(lines),
+                "amount": amount,
+                "what": t(
+                    "withheld.deferred", count=len(lines), period=period, amount=t.money(amount)
+                ),
+                "how": t("withheld.deferred_how"),
+            }
+        )
+    actions = report.plan.actions if report.plan else []
+    holds = [a for a in actions if a.kind is ActionKind.HOLD]
+    doubts = [a for a in actions if a.kind is ActionKind.RECONCILE]
+    if holds:
+        shown = "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
+        out.append(
+            {
+                "kind": "held_documents",
+                "count": len(holds),
+                "keys": [a.obj.key for a in holds],
+                "what": t("withheld.documents", count=len(holds), shown=shown)
+                + (" …" if len(holds) > 5 else ""),
+                "how": t("withheld.documents_how"),
+            }
+        )
+    if doubts:
+        out.append(
+            {
+                "kind": "in_doubt",
+                "count": len(doubts),
+                "keys": [a.obj.key for a in doubts],
+                "what": t("withheld.in_doubt", count=len(doubts)),
+                "how": t("withheld.in_doubt_how"),
+            }
+        )
+    if report.held:
+        out.append(
+            {
+                "kind": "held_for_review",
+                "count": len(report.held),
+                "what": t("withheld.review", count=len(report.held)),
+                "how": t("withheld.review_how"),
+            }
+        )
+    return out
+
+
+def plan_json(report: Any) -> dict[str, Any]:
+    """``plan --json``: ISO dates, euros as decimal strings, counts as numbers."""
+    actions = report.plan.actions if report.plan else []
+    return {
+        "today": report.today,
+        "periods": report.built,
+        "observed": report.observed,
+        "actions": [
+            {
+                "action": str(a.kind),
+                "kind": str(a.obj.kind),
+                "key": a.obj.key,
+                "period": a.obj.period,
+                "total": a.obj.total,
+                "summary": a.obj.summary,
+                "reason": a.reason,
+                "netvisor_key": a.netvisor_key,
+            }
+            for a in actions
+        ],
+        "writes": sum(1 for a in actions if a.writes),
+        "quarantined": [  # quarantined and held for review, as before; "held": the latter
+            {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
+            for q in [*report.quarantined, *report.held]
+        ],
+        "held": [
+            {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
+            for q in report.held
+        ],
+        "withheld": withheld(report),
+        "aborted": report.aborted,
+    }
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     from connector.sync import print_summary
 
+    refuse_future_as_of(args, dry_run=args.dry_run)
     config = _config(args)
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -197,10 +295,20 @@ def _cmd_mappings_schema(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, schema in schemas.items():
-            (out / f"{Path(name).stem}.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
+            # one file per mapping file: targets.toml and targets.csv differ
+            (out / f"{name}.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
         print(f"wrote {len(schemas)} JSON Schemas to {out}")
     else:
         print(json.dumps(schemas, indent=2))
+    return EXIT_OK
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from connector.completion import bash_script
+
+    if args.shell == "zsh":
+        print("autoload -U +X bashcompinit && bashcompinit")
+    print(bash_script(build_parser()), end="")
     return EXIT_OK
 
 
@@ -228,6 +336,21 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
     print(f"Spotilla sandbox: {sp.url}/api")
     for key, value in spotilla.credentials.items():
         print(f"  {key:<16} {value}")
+    if args.write_config:
+        from connector.demo import example_mappings, write_config
+
+        config_path = write_config(
+            Path(args.write_config).resolve(),
+            netvisor_url=nv.url,
+            netvisor_credentials=netvisor.credentials,
+            spotilla_url=f"{sp.url}/api",
+            spotilla_credentials=spotilla.credentials,
+            mappings=example_mappings(),
+        )
+        print(
+            f"Config for these sandboxes: {config_path} (secrets in {config_path.parent}/secrets)"
+        )
+        print(f"  try: connector plan --config {config_path}")
     print("State lives as long as this process. Ctrl-C stops.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -261,27 +384,41 @@ def _period_arg(text: str) -> str:
     return text
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+class _Parser(argparse.ArgumentParser):
+    """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--config",
-        default=DEFAULT_CONFIG,
-        help=f"the TOML config file (default ./{DEFAULT_CONFIG})",
+        default=argparse.SUPPRESS,  # so the value given before the subcommand survives
+        help=f"the TOML config file (default: $CONNECTOR_CONFIG, else ./{DEFAULT_CONFIG})",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _config_option(common)
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="connector",
         description="Spotilla -> PSOP -> Netvisor invoicing connector.",
         epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
-        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error).",
+        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error); "
+        "64 wrong command line.",
     )
     parser.add_argument("--version", action="version", version=f"connector {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _config_option(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
     p.add_argument("--online", action="store_true", help="also try both APIs' credentials")
@@ -312,7 +449,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="runs, ledger states, quarantine")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--runs", type=int, default=10, help="how many runs to show")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="one line and exit 0/1/2 (OK/WARNING/CRITICAL) for Nagios/Icinga-style checks",
+    )
+    p.add_argument(
+        "--warn-hours", type=float, default=26.0, help="--check: WARNING past this many hours"
+    )
+    p.add_argument(
+        "--crit-hours", type=float, default=50.0, help="--check: CRITICAL past this many hours"
+    )
     p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("report", parents=[common], help="re-render a run's report from the ledger")
+    p.add_argument("run", nargs="?", type=int, help="the run id (default: the latest run)")
+    p.add_argument("--out", help="folder to write <run>.html and <run>.csv into")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("ledger", parents=[common], help="the ledger file itself")
+    lsub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
+    q = lsub.add_parser(
+        "backup", parents=[common], help="a consistent copy (SQLite online backup; WAL-safe)"
+    )
+    q.add_argument("file", help="where to write the copy (must not exist)")
+    q.set_defaults(func=_cmd_ledger)
+    q = lsub.add_parser(
+        "rebind",
+        parents=[common],
+        help="bind the ledger to the Netvisor environment of this config (after a deliberate switch)",
+    )
+    q.set_defaults(func=_cmd_ledger)
 
     p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
     p.set_defaults(func=_cmd_reconcile)
@@ -321,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     qsub = p.add_subparsers(dest="quarantine_command", metavar="SUBCOMMAND", required=True)
     q = qsub.add_parser("list", parents=[common], help="list quarantined records")
     q.add_argument("--all", action="store_true", help="include resolved entries")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=_cmd_quarantine)
     q = qsub.add_parser(
         "retry",
@@ -342,9 +510,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
-    m = msub.add_parser("schema", help="print (or --out DIR: write) JSON Schemas for editors")
+    m = msub.add_parser(
+        "schema", parents=[common], help="print (or --out DIR: write) JSON Schemas for editors"
+    )
     m.add_argument("--out", help="folder to write <file>.schema.json into")
     m.set_defaults(func=_cmd_mappings_schema)
+
+    p = sub.add_parser(
+        "completion", help="print a shell completion script (bash; zsh via bashcompinit)"
+    )
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(func=_cmd_completion)
 
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
@@ -355,12 +531,19 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_sub = sandbox.add_subparsers(
         dest="sandbox_command", metavar="SUBCOMMAND", required=True
     )
-    serve_p = sandbox_sub.add_parser("serve", help="serve both sandboxes on loopback")
+    serve_p = sandbox_sub.add_parser(
+        "serve", parents=[common], help="serve both sandboxes on loopback"
+    )
     serve_p.add_argument("--host", default="127.0.0.1")
     serve_p.add_argument("--port", type=int, default=0, help="Netvisor sandbox port (0 = free)")
     serve_p.add_argument("--spotilla-port", type=int, default=0, help="Spotilla port (0 = free)")
     serve_p.add_argument("--spotilla-data", help="JSON fixture file for the Spotilla sandbox")
     serve_p.add_argument("--seed", type=int, default=1, help="seed of the generated Spotilla data")
+    serve_p.add_argument(
+        "--write-config",
+        metavar="DIR",
+        help="write DIR/config.toml and DIR/secrets/ for these sandboxes (for rehearsals)",
+    )
     serve_p.set_defaults(func=_cmd_sandbox_serve)
     return parser
 
@@ -368,11 +551,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.config = (
+        getattr(args, "config", None) or os.environ.get("CONNECTOR_CONFIG") or DEFAULT_CONFIG
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_OK
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
+    except UsageError as exc:
+        print(f"connector {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ConfigError as exc:
         print(f"connector: {exc.message}", file=sys.stderr)
         print(
@@ -388,8 +581,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("connector: interrupted", file=sys.stderr)
         return EXIT_ABORTED
+    except OSError as exc:  # a file we cannot write, a port in use: the OS says why
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(
+            f"connector: {args.command or 'connector'}: {exc.strerror or type(exc).__name__}"
+            f"{where}",
+            file=sys.stderr,
+        )
+        return EXIT_ABORTED
     except Exception as exc:  # a bug or an unforeseen fault: one line, exit 3, no traceback
         return _unexpected(exc, args)
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (``| head``): stop quietly, as a filter does.
+
+    stdout is pointed at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_OK
+
+
+def refuse_future_as_of(args: argparse.Namespace, *, dry_run: bool) -> None:
+    """``--as-of`` after today (Helsinki) only rehearses: with ``--dry-run`` or ``plan``."""
+    from connector.sync.context import helsinki_today
+
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None and not dry_run and as_of > helsinki_today():
+        raise UsageError(
+            f"--as-of {as_of} is in the future: it would invoice periods that are not closed "
+            "yet. Rehearse it with --dry-run (or `connector plan`)"
+        )
 
 
 def _unexpected(exc: Exception, args: argparse.Namespace) -> int:

@@ -36,7 +36,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.review_command == "list":
             entries = review_entries(ledger, args.period, include_decided=args.all)
             if args.json:
-                print(json.dumps([e.as_json() for e in entries], indent=2))
+                from connector.cli_ledger import print_json
+
+                print_json({"review": [e.as_json() for e in entries]})
                 return EXIT_OK
             if not entries:
                 print("nothing is held for review")

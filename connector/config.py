@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -73,6 +73,11 @@ def check_base_url(value: str) -> str:
 class ConnectorSection(_Section):
     ledger: Path = Path("connector-ledger.sqlite")
     outbox: Path = Path("outbox")
+    # every sync writes reports/<run>.html and .csv here
+    reports: Path = Path("reports")
+    # what people read (CLI summary, plan, status, quarantine, the run report); wire formats keep
+    # ISO dates and decimal points whatever this says
+    language: Literal["fi", "en"] = "fi"
     time_zone: str = "Europe/Helsinki"
     close_day: int = Field(1, ge=1, le=28, description="day of next month a period closes")
     lock_day: int = Field(9, ge=1, le=28, description="day of next month a period locks")
@@ -221,12 +226,26 @@ class ScheduleSection(_Section):
         return value
 
 
+class AlertsSection(_Section):
+    """Where a new problem is announced: a command (JSON on stdin, never a shell) and/or a webhook."""
+
+    command: list[str] | str | None = None
+    webhook_url: str | None = None
+    timeout: float = Field(10.0, gt=0, le=300)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _secure_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_base_url(value)
+
+
 class _ConfigModel(_Section):
     connector: ConnectorSection = ConnectorSection()
     spotilla: SpotillaSection
     netvisor: NetvisorSection
     mappings: MappingsSection = MappingsSection()
     schedule: ScheduleSection = ScheduleSection()
+    alerts: AlertsSection = AlertsSection()
 
 
 @dataclass(frozen=True)
@@ -249,6 +268,7 @@ class Config:
     netvisor: NetvisorSection
     mappings: MappingsSection
     schedule: ScheduleSection
+    alerts: AlertsSection = field(default_factory=AlertsSection)
 
     @property
     def ledger_path(self) -> Path:
@@ -399,6 +419,7 @@ def load_config(path: str | Path) -> Config:
         update={
             "ledger": absolute(model.connector.ledger),
             "outbox": absolute(model.connector.outbox),
+            "reports": absolute(model.connector.reports),
         }
     )
     mappings = model.mappings.model_copy(update={"folder": absolute(model.mappings.folder)})
@@ -414,4 +435,4 @@ def load_config(path: str | Path) -> Config:
             "partner_key_file": absolute(model.netvisor.partner_key_file),
         }
     )
-    return Config(path, connector, spotilla, netvisor, mappings, model.schedule)
+    return Config(path, connector, spotilla, netvisor, mappings, model.schedule, model.alerts)

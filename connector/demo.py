@@ -40,6 +40,7 @@ def write_config(
     spotilla_credentials: dict[str, str],
     mappings: Path,
     extra: str = "",
+    language: str = "fi",
 ) -> Path:
     """Write a config for the sandboxes; the secrets go to 0600 files referenced by path."""
     secrets = workdir / "secrets"
@@ -58,6 +59,8 @@ def write_config(
 [connector]
 ledger = "ledger.sqlite"
 outbox = "outbox"
+reports = "reports"
+language = "{language}"
 log_level = "WARNING"
 
 [spotilla]

@@ -117,3 +117,8 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1  # run finished, some records were quarantined or rejected
 EXIT_CONFIG = 2  # bad config or mappings, nothing written
 EXIT_ABORTED = 3  # authentication, lock held, fatal API error
+EXIT_USAGE = 64  # the command line itself is wrong (sysexits.h EX_USAGE)
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done as written (exit 64)."""

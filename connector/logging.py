@@ -96,8 +96,63 @@ def redaction_processor(
     return event_dict
 
 
+#: syslog priorities (RFC 5424) by structlog level name
+SYSLOG_PRIORITY = {
+    "debug": 7,
+    "info": 6,
+    "notice": 5,
+    "warning": 4,
+    "warn": 4,
+    "error": 3,
+    "exception": 3,
+    "critical": 2,
+    "fatal": 2,
+}
+
+
+def syslog_priority_processor(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: ``priority`` (syslog's 0-7) from the event's level."""
+    level = str(event_dict.get("level") or method_name).lower()
+    event_dict["priority"] = SYSLOG_PRIORITY.get(level, 6)
+    return event_dict
+
+
+def writes_to_journal(stream: Any) -> bool:
+    """Whether ``stream`` is the journald stream systemd named in ``JOURNAL_STREAM``."""
+    import os
+
+    wanted = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return bool(wanted) and wanted == f"{st.st_dev}:{st.st_ino}"
+
+
+def journald_prefix(renderer: Any, *, enabled: bool) -> Any:
+    """Wrap a renderer so each line starts with ``<priority>`` when stderr goes to journald.
+
+    systemd reads that prefix (``SyslogLevelPrefix=``, on by default) as the line's priority,
+    which is what makes ``journalctl -p err`` select the connector's errors; the prefix is
+    stripped before the line is stored, so the journal keeps plain JSON. Elsewhere (``enabled``
+    false: see :func:`writes_to_journal`) the lines are unprefixed JSON.
+    """
+
+    def render(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
+        priority = event_dict.get("priority", 6)
+        line = renderer(logger, method_name, event_dict)
+        return f"<{priority}>{line}" if enabled else line
+
+    return render
+
+
 def configure(*, json: bool = False, level: str = "INFO", stream: Any = None) -> None:
-    """Configure structlog (and the stdlib root logger) for the CLI (console) or daemon (JSON)."""
+    """Configure structlog (and the stdlib root logger) for the CLI (console) or daemon (JSON).
+
+    JSON lines carry ``priority`` (syslog's number) and, under journald, a ``<N>`` prefix.
+    """
     stream = stream or sys.stderr
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -107,7 +162,13 @@ def configure(*, json: bool = False, level: str = "INFO", stream: Any = None) ->
         redaction_processor,
     ]
     if json:
-        processors.append(structlog.processors.JSONRenderer(sort_keys=False))
+        processors.append(syslog_priority_processor)
+        processors.append(
+            journald_prefix(
+                structlog.processors.JSONRenderer(sort_keys=False),
+                enabled=writes_to_journal(stream),
+            )
+        )
     else:
         processors.append(structlog.dev.ConsoleRenderer(colors=False))
     structlog.configure(

@@ -261,3 +261,39 @@ def test_the_console_format_is_readable_and_redacted(secrets: frozenset[str]) ->
     assert TOKEN not in out
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
+
+
+def test_json_log_lines_carry_a_syslog_priority() -> None:
+    """``journalctl -p err`` selects by priority: an error is 3, a warning 4, info 6."""
+    out = io.StringIO()
+    configure(json=True, stream=out)
+    log = get_logger("test")
+    log.error("boom")
+    log.warning("hmm")
+    log.info("fine")
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(x["event"], x["priority"]) for x in lines] == [("boom", 3), ("hmm", 4), ("fine", 6)]
+
+
+def test_under_journald_each_json_line_starts_with_its_priority_prefix() -> None:
+    from connector.logging import journald_prefix, syslog_priority_processor
+
+    render = journald_prefix(lambda _l, _m, ev: json.dumps(ev), enabled=True)
+    event = syslog_priority_processor(None, "error", {"event": "boom", "level": "error"})
+    line = render(None, "error", event)
+    assert line.startswith("<3>{") and json.loads(line[3:])["event"] == "boom"
+
+
+def test_a_stream_is_journald_only_when_journal_stream_names_it(tmp_path, monkeypatch) -> None:
+    import os
+
+    from connector.logging import writes_to_journal
+
+    with open(tmp_path / "log", "w") as stream:
+        st = os.fstat(stream.fileno())
+        monkeypatch.delenv("JOURNAL_STREAM", raising=False)
+        assert not writes_to_journal(stream)
+        monkeypatch.setenv("JOURNAL_STREAM", f"{st.st_dev}:{st.st_ino}")
+        assert writes_to_journal(stream)
+        monkeypatch.setenv("JOURNAL_STREAM", f"{st.st_dev}:{st.st_ino + 1}")
+        assert not writes_to_journal(stream)

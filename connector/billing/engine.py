@@ -114,6 +114,9 @@ class BillingInput:
     frozen_documents: frozenset[str] = frozenset()  # sent by a person, or period locked
     # decisions on held work by task line id: "approve" | "bill_client" | "write_off"
     review_decisions: Mapping[str, str] = field(default_factory=dict)
+    # LOCKED periods the connector never invoiced: billed late, as their own documents (a
+    # correction row needs a document that exists; these months have none)
+    late_periods: tuple[Period, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -333,11 +336,16 @@ class _Run:
         self.inp = inp
         self.today = today
         self.rules = inp.rules
+        self.late = frozenset(inp.late_periods)
         self.built = sorted(
-            p
-            for p in set(inp.periods)
-            if period_state(p, today, inp.rules) is not PeriodState.LOCKED
+            {
+                p
+                for p in set(inp.periods)
+                if period_state(p, today, inp.rules) is not PeriodState.LOCKED
+            }
+            | self.late
         )
+        self.history_keys = frozenset(b.document_key for b in inp.history)
         self.observed = set(inp.observed_periods) | set(inp.periods)
         self.quarantined: list[Quarantined] = []
         self.held: list[Quarantined] = []
@@ -354,14 +362,18 @@ class _Run:
         """Whether ``key`` can still be edited in place (else changes become corrections)."""
         known = self._rebuildable.get(key)
         if known is None:  # asked once per line: decided once per document in a run
-            known = self._rebuildable[key] = (
-                document_period(key) in self.built
-                and key not in self.inp.frozen_documents
-                and not document_key_locked(
-                    key, today=self.today, rules=self.rules, mappings=self.inp.mappings
-                )
-            )
+            known = self._rebuildable[key] = self._decide_rebuildable(key)
         return known
+
+    def _decide_rebuildable(self, key: str) -> bool:
+        period = document_period(key)
+        if period not in self.built or key in self.inp.frozen_documents:
+            return False
+        if period in self.late:  # never invoiced: its own (late) document, if none exists
+            return key not in self.history_keys
+        return not document_key_locked(
+            key, today=self.today, rules=self.rules, mappings=self.inp.mappings
+        )
 
     def next_document(self, owner: str, after: Period) -> str | None:
         for period in self.built:

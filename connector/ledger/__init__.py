@@ -15,6 +15,12 @@ addresses):
 - ``psop_events``, ``review_decisions``, ``psop_reports`` (+ ``psop_report_rows``),
   ``psop_line_states``   the PSOP loop: voucher events as billed and held, decisions on held
                     work, imported PSOP reports by file hash, each line's PSOP state (``psop.py``)
+- ``settings``      the Netvisor environment the ledger is bound to (``ops.py``)
+- ``run_reports``   each run's report data, without names (``ops.py``)
+- ``alerts``        fingerprints of problems an alert already announced (``ops.py``)
+
+A ledger that holds data is copied to ``<ledger>.v<N>.bak`` (SQLite's backup API) before a schema
+migration; ``Ledger.backup`` takes the same consistent copy on demand.
 
 Connections use WAL and a busy timeout; every write is one short transaction; no transaction is
 ever held open across an HTTP call. The schema is versioned and migrated forward on open

@@ -1,8 +1,10 @@
-"""Records a rule stopped: rule, reason, first/last seen, resolved when no longer seen."""
+"""Records a rule stopped: rule, reason, first/last seen; resolved only when a run re-checked the
+record and it passed. An entry the run did not re-read (its period was not in scope) stays open:
+a quarantine list must never clear itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from connector.domain import Quarantined
 from connector.ledger.base import LedgerBase, _clean, _now
@@ -11,11 +13,19 @@ from connector.ledger.records import QuarantineEntry
 
 class QuarantineMixin(LedgerBase):
     def record_quarantine(
-        self, run_id: int | None, items: Iterable[Quarantined], *, resolve_others: bool = True
+        self,
+        run_id: int | None,
+        items: Iterable[Quarantined],
+        *,
+        resolve_others: bool = True,
+        rechecked: Callable[[str, str], bool] | None = None,
     ) -> int:
-        """Upsert this run's quarantined records; mark earlier ones not seen again resolved.
+        """Upsert this run's quarantined records; resolve earlier ones this run re-checked.
 
-        Returns how many distinct records are quarantined now.
+        ``rechecked(kind, record_id)`` says whether this run read the record again (and so would
+        have quarantined it again if it still failed); entries it did not re-read stay open.
+        ``None`` means the run re-read everything. Returns how many distinct records this run
+        quarantined.
         """
         now = _now()
         seen: set[tuple[str, str, str]] = set()
@@ -47,11 +57,20 @@ class QuarantineMixin(LedgerBase):
                     ],
                 )
             if resolve_others and run_id is not None:
-                self.db.execute(
-                    "UPDATE quarantine SET resolved_at = ? WHERE resolved_at IS NULL AND"
+                stale = self.db.execute(
+                    "SELECT id, kind, record_id FROM quarantine WHERE resolved_at IS NULL AND"
                     " (last_run_id IS NULL OR last_run_id <> ?)",
-                    [now, run_id],
-                )
+                    [run_id],
+                ).fetchall()
+                passed = [
+                    qid
+                    for qid, kind, record_id in stale
+                    if rechecked is None or rechecked(kind, record_id)
+                ]
+                for qid in passed:
+                    self.db.execute(
+                        "UPDATE quarantine SET resolved_at = ? WHERE id = ?", [now, qid]
+                    )
         return len(seen)
 
     def quarantine(
@@ -75,6 +94,7 @@ class QuarantineMixin(LedgerBase):
                 r["last_seen"],
                 r["seen_count"],
                 r["resolved_at"],
+                r["last_run_id"],
             )
             for r in self.db.query(sql + " ORDER BY id", params)
         ]

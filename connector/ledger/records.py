@@ -94,3 +94,4 @@ class QuarantineEntry:
     last_seen: str
     seen_count: int
     resolved_at: str | None
+    last_run_id: int | None = None  # the last run that found it still failing

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -55,7 +55,7 @@ _MIGRATIONS: dict[int, str] = {
         UNIQUE (kind, record_id, rule)
     );
     CREATE TABLE IF NOT EXISTS watermarks (
-        name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL
+        key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL
     );
     """,
     2: """
@@ -130,6 +130,20 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (document_key, line_id)
     );
     """,
+    # settings that bind the ledger (its Netvisor environment); each run's report, name-free;
+    # the problems already announced by an alert
+    8: """
+    CREATE TABLE IF NOT EXISTS settings (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS run_reports (
+        run_id INTEGER PRIMARY KEY, data TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS alerts (
+        fingerprint TEXT PRIMARY KEY, kind TEXT NOT NULL,
+        first_sent TEXT NOT NULL, last_seen TEXT NOT NULL
+    );
+    """,
 }
 
 
@@ -137,9 +151,34 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
+def backup(db: sqlite_utils.Database, target: Path) -> Path:
+    """Copy the ledger to ``target`` with SQLite's online backup API (consistent under WAL,
+    safe while another connection writes). The copy is private to its owner."""
+    import os
+    import sqlite3
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite
+    os.close(fd)
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
-    """Apply every migration newer than the file's version, each in its own transaction."""
+    """Apply every migration newer than the file's version, each in its own transaction.
+
+    A ledger that already holds data is first copied beside itself
+    (``<ledger>.v<old>.bak``, SQLite's backup API) so a migration can always be undone.
+    """
     current = schema_version(db)
+    if 0 < current < max(_MIGRATIONS):
+        target = path.with_name(f"{path.name}.v{current}.bak")
+        if not target.exists():
+            backup(db, target)
     for version in sorted(_MIGRATIONS):
         if version <= current:
             continue

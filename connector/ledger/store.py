@@ -4,10 +4,11 @@ the PSOP loop (voucher events, review decisions, imported reports, line states).
 from __future__ import annotations
 
 from connector.ledger.objects import ObjectsMixin
+from connector.ledger.ops import OpsMixin
 from connector.ledger.psop import PsopMixin
 from connector.ledger.quarantine import QuarantineMixin
 from connector.ledger.runs import RunsMixin
 
 
-class Ledger(ObjectsMixin, RunsMixin, QuarantineMixin, PsopMixin):
+class Ledger(ObjectsMixin, RunsMixin, QuarantineMixin, PsopMixin, OpsMixin):
     """The sync ledger over one SQLite file (WAL, busy timeout, short transactions)."""

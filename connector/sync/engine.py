@@ -30,6 +30,7 @@ from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
 from connector.sync.extract import Extracted, bill_documents, extract
 from connector.sync.outbox import render_outbox
+from connector.sync.outputs import after_run, check_binding, rechecked_by
 from connector.sync.plan import ActionKind, make_plan
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
@@ -109,7 +110,9 @@ class SyncEngine:
         "reconcile" (only the reconcile phase).
         """
         started = time.monotonic()
-        report = RunReport(command=command, today=self.today)
+        report = RunReport(
+            command=command, today=self.today, language=self.config.connector.language
+        )
         read_only = plan_only or dry_run
         lock = None if read_only else RunLock(self.config.ledger_path)
         if lock is not None:
@@ -117,6 +120,7 @@ class SyncEngine:
         ledger = None
         try:
             ledger = Ledger(self.config.ledger_path)
+            check_binding(ledger, self.config, read_only=read_only)  # -> exit 3 on a mismatch
             run_id = None
             if not read_only:
                 run_id = report.run_id = ledger.start_run(
@@ -166,6 +170,7 @@ class SyncEngine:
                     error_type=report.aborted_type,
                     message=report.aborted,
                 )
+            after_run(self.config, ledger, report)  # run report, alerts
             log.info(
                 "run_done",
                 run_id=run_id,
@@ -238,9 +243,12 @@ class SyncEngine:
             if not ctx.read_only and not dry_run:  # the events `psop export` and `import` read
                 ledger.record_psop_events([str(p) for p in observed], result.events)
             documents, withdrawn = result.documents, result.withdrawn
+            report.deferred = tuple(result.deferred)
             if result.deferred:
                 log.info("corrections_deferred", lines=len(result.deferred))
         report.documents = len(documents)
+        report.document_list = documents
+        report.customer_names = {cid: c.name for cid, c in master.customers.items()}
         report.document_total = sum((d.total for d in documents), Decimal("0.00"))
         # desired state and plan
         rows = {row.key: row for row in ledger.objects()}
@@ -259,7 +267,13 @@ class SyncEngine:
                         f"`connector quarantine retry {action.obj.key}`"
                     )
         if not ctx.read_only:
-            ledger.record_quarantine(ctx.run_id, [*report.quarantined, *report.held])
+            ledger.record_quarantine(
+                ctx.run_id,
+                [*report.quarantined, *report.held],
+                rechecked=rechecked_by(
+                    extracted.tasks, built, extracted.quarantined, read_master=True
+                ),
+            )
         if plan_only:
             return
         if dry_run:
@@ -277,7 +291,12 @@ class SyncEngine:
             built = scope.periods_to_build(period, ctx.today, ctx.rules, lookback)
         except ConnectorError as exc:
             raise RunAborted(exc) from None
-        first = scope.first_billed_period(ctx.ledger.objects(kind=ObjectKind.INVOICE))
+        invoices = ctx.ledger.objects(kind=ObjectKind.INVOICE)
+        first = scope.first_billed_period(invoices)
+        if period is None:  # months the connector never invoiced are billed late, on their own
+            invoiced = {r.period for r in invoices if r.period}
+            late = scope.never_invoiced(ctx.today, ctx.rules, lookback, invoiced, first)
+            built = sorted(set(built) | set(late))
         return built, scope.periods_to_observe(built, ctx.today, lookback, first)
 
     def _frozen(

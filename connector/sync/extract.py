@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from connector.billing import BillingInput, BillingResult, bill
 from connector.domain import BillableTask, Period, Quarantined
+from connector.logging import get_logger
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext
+
+log = get_logger("sync")
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,23 @@ def bill_documents(
     observed: Sequence[Period],
     frozen: frozenset[str],
 ) -> BillingResult:
-    """Bill the built periods against the ledger's history of billed lines."""
+    """Bill the built periods against the ledger's history of billed lines.
+
+    A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
+    billed late, as its own documents, with a notice (not as correction rows elsewhere)."""
+    from connector.ledger import ObjectKind
+    from connector.sync.scope import late_periods
+
+    invoiced = {r.period for r in ctx.ledger.objects(kind=ObjectKind.INVOICE) if r.period}
+    late = late_periods(built, ctx.today, ctx.rules, invoiced)
+    for p in late:
+        ctx.report.notices.append(
+            f"{p} was never invoiced by the connector and is locked: its documents are billed "
+            f"late, dated as {p}'s documents; check them in Netvisor before sending"
+        )
+        log.warning("period_billed_late", period=str(p))
     inp = BillingInput(
+        late_periods=late,
         periods=tuple(built),
         observed_periods=tuple(observed),
         customers=extracted.master.customers,

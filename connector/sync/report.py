@@ -17,7 +17,6 @@ from typing import Any
 
 from connector.domain import Quarantined
 from connector.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
-from connector.money import format_eur
 from connector.sync.plan import Plan
 
 
@@ -27,6 +26,7 @@ class RunReport:
 
     command: str
     run_id: int | None = None
+    language: str = "en"  # of what print_summary prints: the config's ``language``
     today: date | None = None
     built: list[str] = field(default_factory=list)
     observed: list[str] = field(default_factory=list)
@@ -45,6 +45,13 @@ class RunReport:
     netvisor_requests: int = 0
     netvisor_writes: int = 0
     seconds: float = 0.0
+    # for the run report (connector/run_report.py): the documents built, the billing customers'
+    # names (in memory only: never logged, never stored), correction lines withheld for lack of a
+    # later document, and the report file written
+    document_list: tuple[Any, ...] = ()
+    customer_names: dict[str, str] = field(default_factory=dict, repr=False)
+    deferred: tuple[Any, ...] = ()
+    report_file: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -71,54 +78,79 @@ class RunReport:
 
 
 def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) -> None:
-    """A run summary a person understands (``detail``: list the quarantined records)."""
+    """A run summary a person understands, in the configured language (``detail``: list the
+    quarantined records). Rule names, keys and the records' reasons are not translated."""
+    from connector.i18n import texts
+
+    t = texts(report.language)
     out = out or sys.stdout
     c = report.counts
-    print(
-        f"Run {report.run_id or '(read-only)'} — {report.command}, as of {report.today}", file=out
-    )
+    today = t.date(report.today) if report.today else "-"
+    run = report.run_id or t("summary.read_only")
+    print(t("summary.run", run=run, command=report.command, today=today), file=out)
     if report.built:
-        print(f"  periods invoiced: {', '.join(report.built)}", file=out)
+        print("  " + t("summary.periods", periods=", ".join(report.built)), file=out)
         extra = sorted(set(report.observed) - set(report.built))
         if extra:
-            print(f"  periods re-read for corrections: {', '.join(extra)}", file=out)
+            print("  " + t("summary.reread", periods=", ".join(extra)), file=out)
     print(
-        f"  read {c['extracted']} records; {report.documents} documents "
-        f"worth {format_eur(report.document_total)} (net)",
+        "  "
+        + t(
+            "summary.read",
+            records=c["extracted"],
+            documents=report.documents,
+            total=t.money(report.document_total),
+        ),
         file=out,
     )
     print(
-        f"  Netvisor: {c['created']} created, {c['updated']} updated, {c['skipped']} unchanged, "
-        f"{c['rejected']} rejected, {c['unknown']} unknown, {c['failed']} not sent "
-        f"({report.netvisor_requests} requests, {report.netvisor_writes} writes)",
+        "  "
+        + t(
+            "summary.netvisor",
+            created=c["created"],
+            updated=c["updated"],
+            skipped=c["skipped"],
+            rejected=c["rejected"],
+            unknown=c["unknown"],
+            failed=c["failed"],
+            requests=report.netvisor_requests,
+            writes=report.netvisor_writes,
+        ),
         file=out,
     )
     if c["reconciled"] or c["replanned"] or c["restored"]:
         print(
-            f"  reconciled: {c['reconciled']} found in Netvisor, "
-            f"{c['replanned'] + c['restored']} did not happen (sent again when still wanted)",
+            "  "
+            + t(
+                "summary.reconciled",
+                found=c["reconciled"],
+                missing=c["replanned"] + c["restored"],
+            ),
             file=out,
         )
     if report.quarantined or report.held:
         print(
-            f"  quarantined: {len(report.quarantined)}, held for review: {len(report.held)}",
+            "  "
+            + t("summary.quarantined", quarantined=len(report.quarantined), held=len(report.held)),
             file=out,
         )
         for q in [*report.quarantined, *report.held][: 20 if detail else 0]:
             print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
         more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
         if more > 0 and detail:
-            print(f"    … and {more} more (connector quarantine list)", file=out)
+            print("    " + t("summary.more", more=more), file=out)
     for problem in report.problems[:20]:
         print(f"  ! {problem}", file=out)
     for notice in report.notices:
-        print(f"  note: {notice}", file=out)
+        print("  " + t("summary.note", notice=notice), file=out)
     if report.outbox:
-        print(f"  dry run: XML bodies written to {report.outbox}", file=out)
+        print("  " + t("summary.outbox", path=report.outbox), file=out)
+    if report.report_file:
+        print("  " + t("summary.report", path=report.report_file), file=out)
     if report.stopped:
-        print("  stopped on request before all actions were done; the next run continues", file=out)
+        print("  " + t("summary.stopped"), file=out)
     if report.aborted:
-        print(f"  ABORTED: {report.aborted}", file=out)
+        print("  " + t("summary.aborted", error=report.aborted), file=out)
 
 
 def terminal_progress(stream: Any = None) -> Callable[[str, int, int], None] | None:

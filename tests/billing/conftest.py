@@ -201,6 +201,7 @@ def run(
     ledger: Ledger | None = None,
     rules: BillingRules | None = None,
     decisions: dict[str, str] | None = None,
+    late: Sequence[Period] = (),
 ) -> BillingResult:
     """One billing run; records the result in ``ledger`` (if given) like the sync would."""
     ledger = ledger if ledger is not None else Ledger()
@@ -214,6 +215,7 @@ def run(
         mappings=maps,
         rules=rules or BillingRules(),
         history=tuple(ledger.history),
+        late_periods=tuple(late),
         frozen_documents=frozenset(ledger.sent),
         review_decisions=decisions or {},
     )

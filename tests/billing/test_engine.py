@@ -148,6 +148,44 @@ def test_work_found_after_the_lock_is_billed_as_missing_in_the_next_document():
     assert (fix.reason_code, fix.amount, fix.source_line_id) == (MISSING, D("25.00"), "T2:h0")
 
 
+def test_a_month_never_invoiced_is_billed_late_as_its_own_document_not_as_missing_rows():
+    """Corrections are only for documents that exist: April, never invoiced and now locked,
+    gets April's own document when the connector finally runs."""
+    result = run(
+        mappings(),
+        [hour("T1", APRIL), hour("T2", MAY)],
+        periods=[MAY],
+        observed=[APRIL, MAY],
+        today=MAY_RUN,
+        late=[APRIL],
+    )
+    by_period = {
+        str(d.period): d for d in result.documents if d.kind is DocumentKind.CUSTOMER_INVOICE
+    }
+    assert set(by_period) == {"2026-04", "2026-05"}
+    assert [ln.source_line_id for ln in by_period["2026-04"].priced_lines] == ["T1:h0"]
+    assert all(ln.reason_code is None for d in result.documents for ln in d.priced_lines)
+    assert result.deferred == ()
+
+
+def test_a_late_month_never_rebuilds_a_document_that_exists():
+    maps = mappings()
+    ledger = Ledger()
+    run(maps, [hour("T1", APRIL)], periods=[APRIL], today=CLOSED_APRIL, ledger=ledger)
+    result = run(
+        maps,
+        [hour("T1", APRIL), hour("T2", APRIL)],
+        periods=[MAY],
+        observed=[APRIL, MAY],
+        today=MAY_RUN,
+        ledger=ledger,
+        late=[APRIL],
+    )
+    (invoice,) = result.documents  # April's document exists: T2 is a correction in May
+    assert str(invoice.period) == "2026-05"
+    assert [ln.reason_code for ln in invoice.priced_lines] == [MISSING]
+
+
 def test_a_correction_only_document_netting_below_zero_is_a_credit_note():
     maps = mappings()
     ledger = Ledger()

@@ -193,7 +193,12 @@ class Env:
     """Both sandboxes on loopback plus a config and ledger in ``tmp``."""
 
     def __init__(
-        self, tmp: Path, data: dict[str, Any], mappings: Path | None = None, extra: str = ""
+        self,
+        tmp: Path,
+        data: dict[str, Any],
+        mappings: Path | None = None,
+        extra: str = "",
+        language: str = "en",
     ):
         self.tmp = tmp
         self.netvisor = NetvisorSandbox()
@@ -212,6 +217,7 @@ class Env:
             spotilla_credentials=self.spotilla.credentials,
             mappings=mappings or example_mappings(),
             extra=extra,
+            language=language,  # the e2e tests read English; test_ops_e2e pins Finnish
         )
         self.config = load_config(self.config_path)
 

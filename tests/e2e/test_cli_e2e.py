@@ -116,9 +116,21 @@ def test_mappings_schema_writes_a_json_schema_per_file(tmp_path):
     )
     assert result.returncode == EXIT_OK, result.stderr
     names = {p.name for p in out.iterdir()}
-    assert {"regions.schema.json", "targets.schema.json", "products.schema.json"} <= names
+    # one file per mapping file: targets.toml and targets.csv no longer overwrite each other
+    assert {
+        "regions.toml.schema.json",
+        "targets.toml.schema.json",
+        "targets.csv.schema.json",
+        "products.toml.schema.json",
+    } <= names
+    from connector.mapping import json_schemas
+
+    assert len(names) == len(json_schemas())
     for p in out.iterdir():
         assert json.loads(p.read_text())["type"] == "object"
+    toml_targets = json.loads((out / "targets.toml.schema.json").read_text())
+    csv_row = json.loads((out / "targets.csv.schema.json").read_text())
+    assert toml_targets != csv_row
 
 
 def test_no_secret_and_no_client_name_reaches_logs_or_the_ledger(make_env):
@@ -158,7 +170,7 @@ def test_demo_runs_the_whole_job_and_sends_nothing_twice():
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     out = result.stdout
     assert "Netvisor writes in the second run: 0" in out
-    assert "quarantined:" in out and "invalid_business_id" in out
+    assert "karanteenissa:" in out and "invalid_business_id" in out  # Finnish by default
     assert "org:" in out and "PSETELI" in out
 
 

@@ -75,8 +75,10 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
     listed = env.cli("review", "list", "--json", "--period", "2026-04")
     assert listed.returncode == EXIT_OK, listed.stderr
     held = {
-        (i["date"], i["quantity"], i["voucher_share"], i["why"]) for i in json.loads(listed.stdout)
+        (i["date"], i["quantity"], i["voucher_share"], i["why"])
+        for i in json.loads(listed.stdout)["review"]
     }
+    assert json.loads(listed.stdout)["schema_version"] == 1
     assert held == {
         ("2026-04-24", "3", "45.00", "over_grant"),
         ("2026-04-28", "2", "30.00", "over_grant"),
@@ -212,15 +214,16 @@ def test_a_malformed_report_is_refused_with_file_row_and_column_and_nothing_is_r
 def test_a_person_approves_and_rejects_held_work_once(make_env):
     env = make_env(april())
     env.sync("2026-05-02")
-    items = {i["date"]: i["id"] for i in json.loads(env.cli("review", "list", "--json").stdout)}
+    listed = json.loads(env.cli("review", "list", "--json").stdout)["review"]
+    items = {i["date"]: i["id"] for i in listed}
     approve = env.cli("review", "approve", items["2026-04-24"], "--note", "sovittu puhelimessa")
     assert approve.returncode == EXIT_OK and "approved" in approve.stdout, approve.stderr
     twice = env.cli("review", "approve", items["2026-04-24"])
     assert "decided before" in twice.stdout
     reject = env.cli("review", "reject", items["2026-04-28"], "NOPE:1")
     assert reject.returncode == EXIT_PARTIAL and "no held item has this id" in reject.stdout
-    assert env.cli("review", "list", "--json").stdout.strip() == "[]"
-    decided = json.loads(env.cli("review", "list", "--all", "--json").stdout)
+    assert json.loads(env.cli("review", "list", "--json").stdout)["review"] == []
+    decided = json.loads(env.cli("review", "list", "--all", "--json").stdout)["review"]
     assert {(i["decision"], i["effect"], i["note"]) for i in decided} == {
         ("approve", "approve", "sovittu puhelimessa"),
         ("reject", "bill_client", None),

@@ -109,3 +109,17 @@ def test_each_document_freezes_on_its_own_date_an_organiser_on_its_settlement_da
 def test_only_an_unsent_or_unknown_status_is_editable():
     assert still_editable(None) and still_editable("unsent")
     assert not still_editable("open") and not still_editable("paid")
+
+
+def test_a_locked_month_the_connector_never_invoiced_is_billed_late():
+    from connector.sync.scope import late_periods, never_invoiced
+
+    today = date(2026, 7, 2)  # June closed; May and April locked
+    april, may = Period.parse("2026-04"), Period.parse("2026-05")
+    assert never_invoiced(today, RULES, 3, {"2026-04"}, april) == [may]
+    assert never_invoiced(today, RULES, 3, {"2026-04", "2026-05"}, april) == []
+    # before the connector's first invoice nothing is late: installing it bills no history
+    assert never_invoiced(today, RULES, 3, set(), None) == []
+    assert never_invoiced(today, RULES, 3, {"2026-05"}, may) == []
+    june = Period.parse("2026-06")
+    assert late_periods([may, june], today, RULES, {"2026-04"}) == (may,)
