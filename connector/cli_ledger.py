@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
 from connector.cli_psop import print_status_block, status_block, status_json
 from connector.errors import EXIT_OK, UsageError
-from connector.sync import print_summary
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -248,6 +247,8 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
     print(f"re-running sync to re-check {len(before)} quarantined records…")
     stop = threading.Event()
     stop_on_signals(stop)
+    from connector.sync import print_summary
+
     report = make_engine(args, config, stop=stop).run(command="quarantine-retry")
     with Ledger(config.ledger_path) as ledger:
         after = {q.id: q for q in ledger.quarantine(ids=list(before), include_resolved=True)}
