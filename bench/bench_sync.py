@@ -1,151 +1,440 @@
-"""Benchmark: the full sync against the sandboxes with a fixed Netvisor latency.
+"""Benchmark: the connector's sync against a paired bare replay of its own Netvisor requests.
 
-Run: ``python bench/bench_sync.py [--customers N] [--latency SECONDS]`` (defaults 1100, 0.020).
+Run from the repository root: ``python bench/bench_sync.py`` (about 10 minutes) or
+``python bench/bench_sync.py --quick`` (under a minute, small workloads). See bench/README.md.
 
-Prints, for a first full sync and an unchanged re-run:
-- wall time, Netvisor calls (as counted by the sandbox) and writes;
-- overhead ratio = wall time / (Netvisor calls x latency) — target <= 1.15 for the full sync;
-- peak memory (ru_maxrss) of the connector's process.
+Prints every figure of the performance targets; nothing here is a pass/fail test:
 
-Both sandboxes run in a child process, so the connector's figures are its own. Nothing here is a
-pass/fail test.
+1. **full sync / bare replay** — each pair runs the connector's first sync against fresh
+   sandboxes (Netvisor at a fixed latency), recording the exact request sequence it sent
+   (method, URL, body), and replays that sequence with a bare ``httpx`` loop, re-signed
+   (``connector.netvisor.auth``), against another fresh Netvisor sandbox at the same latency. The
+   order alternates (connector first, replay first, ...); min and median of the pairs' ratios.
+2. **unchanged re-run** — a second sync against the same sandboxes: Netvisor writes (counted by
+   the sandbox) and the local CPU time of the run (user + system of the connector's process
+   during ``SyncEngine.run``), per 10 000 tasks.
+3. **peak RSS** — a first sync and a re-run at N tasks, each in its own child process: the
+   parent reads the child's ``ru_maxrss`` with ``os.wait4``, so one run never pollutes another.
+   Two sizes are measured to show whether memory is flat in N.
+4. **``connector check`` start-up** — wall time of ``python -m connector check`` (offline) in a
+   fresh interpreter, min and median of several runs (with ``python -c pass`` for reference).
+
+The sandboxes always run in a separate process, so every connector figure is its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing as mp
-import resource
+import os
+import pickle
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from connector.config import load_config
-from connector.demo import example_mappings, write_config
-from connector.domain import Period
-from connector.logging import configure
-from connector.sync import SyncEngine
-
-PERIOD = Period(2026, 10)
-AS_OF = date(2026, 11, 2)
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # this checkout's connector, not an installed one
+    sys.path.insert(0, str(ROOT))
+PERIOD = (2026, 10)
+AS_OF = "2026-11-02"
+TODAY = "2026-11-22"
 
 
-def _serve(customers: int, latency: float, conn) -> None:  # child process
+# -- sandboxes in a child process --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    customers: int  # company customers (about one invoice each)
+    leaves: int
+    tasks_per_leaf: int
+    latency: float  # Netvisor answer time, seconds
+
+
+def _serve(work: Workload, conn: Any) -> None:  # child process
+    from datetime import date
+
+    from connector.domain import Period
     from connector.sandbox.netvisor import NetvisorSandbox
     from connector.sandbox.server import serve
     from connector.sandbox.spotilla import SpotillaSandbox
 
     spotilla = SpotillaSandbox.generated(
         seed=7,
-        customers=customers,
+        customers=work.customers,
         depth=3,
-        leaves=customers,
-        tasks_per_leaf_per_month=3,
-        months=[PERIOD],
+        leaves=work.leaves,
+        tasks_per_leaf_per_month=work.tasks_per_leaf,
+        months=[Period(*PERIOD)],
         bad_records=False,
-        today=date(2026, 11, 22),
+        today=date.fromisoformat(TODAY),
     )
     netvisor = NetvisorSandbox()
-    netvisor.inject("latency", seconds=latency)
+    if work.latency > 0:
+        netvisor.inject("latency", seconds=work.latency)
     nv = serve(netvisor, name="netvisor-bench")
     sp = serve(spotilla, name="spotilla-bench")
-    conn.send((nv.url, netvisor.credentials, sp.url, spotilla.credentials, spotilla.count("tasks")))
+    conn.send(
+        {
+            "nv_url": nv.url,
+            "nv_creds": netvisor.credentials,
+            "sp_url": f"{sp.url}/api",
+            "sp_creds": spotilla.credentials,
+            "tasks": spotilla.count("tasks"),
+        }
+    )
     conn.recv()
     nv.stop()
     sp.stop()
 
 
-def _stats(url: str) -> dict:
-    with urllib.request.urlopen(f"{url}/_sandbox/stats") as answer:
-        return json.load(answer)
+class Sandboxes:
+    """A fresh Spotilla + Netvisor pair in a forked child process."""
+
+    def __init__(self, work: Workload) -> None:
+        self._parent, child = mp.Pipe()
+        self._proc = mp.get_context("fork").Process(target=_serve, args=(work, child), daemon=True)
+        self._proc.start()
+        self.info: dict[str, Any] = self._parent.recv()
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.info['nv_url']}/_sandbox/stats") as answer:
+            return json.load(answer)
+
+    def writes(self) -> int:
+        return sum(self.stats()["writes"].values())
+
+    def close(self) -> None:
+        self._parent.send("stop")
+        self._proc.join(timeout=10)
+
+    def __enter__(self) -> Sandboxes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def _calls(stats: dict) -> int:
-    return sum(v for k, v in stats["requests"].items() if not k.startswith("_sandbox"))
+# -- the connector, one run per child process --------------------------------------------------
 
 
-def _writes(stats: dict) -> int:
-    return sum(stats["writes"].values())
+def _child(spec_path: str) -> None:
+    """One ``SyncEngine.run`` in this fresh process; figures to ``spec['out']``."""
+    spec = json.loads(Path(spec_path).read_text())
+    from datetime import date
 
-
-def _floor(latency: float, calls: int = 300) -> float:
-    """wall / (calls x latency) for bare httpx POSTs to a loopback app that only sleeps."""
     import httpx
 
-    from connector.sandbox.server import serving
+    from connector.config import load_config
+    from connector.demo import example_mappings, write_config
+    from connector.logging import configure
+    from connector.sync import SyncEngine
 
-    def app(environ, start_response):  # type: ignore[no-untyped-def]
-        environ["wsgi.input"].read()
-        time.sleep(latency)
-        body = b"<Root><ResponseStatus><Status>OK</Status></ResponseStatus></Root>"
-        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
-        return [body]
+    workdir = Path(spec["workdir"])
+    config_path = workdir / "config.toml"
+    if not config_path.exists():
+        write_config(
+            workdir,
+            netvisor_url=spec["nv_url"],
+            netvisor_credentials=spec["nv_creds"],
+            spotilla_url=spec["sp_url"],
+            spotilla_credentials=spec["sp_creds"],
+            mappings=example_mappings(),
+        )
+    config = load_config(config_path)
+    secrets = config.load_secrets()
+    configure(level="WARNING")  # the figures, not thousands of log lines
 
-    with serving(app, name="floor") as url, httpx.Client() as client:
+    record: list[tuple[str, str, bytes | None, float, float]] = []
+    inner = httpx.HTTPTransport()
+
+    class Recording(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            started = time.perf_counter()
+            response = inner.handle_request(request)
+            response.read()
+            body = request.content if request.method == "POST" else None
+            record.append((request.method, str(request.url), body, started, time.perf_counter()))
+            return response
+
+        def close(self) -> None:
+            inner.close()
+
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    engine = SyncEngine(
+        config, secrets, as_of=date.fromisoformat(AS_OF), netvisor_transport=Recording()
+    )
+    report = engine.run()
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    out: dict[str, Any] = {
+        "wall": wall,
+        "cpu": cpu,
+        "exit": report.exit_code,
+        "requests": len(record),
+        "before_first": (record[0][3] - t0) if record else None,
+        "after_last": (t0 + wall - record[-1][4]) if record else None,
+        "gaps": [b[3] - a[4] for a, b in itertools.pairwise(record)],
+    }
+    if spec.get("record"):
+        with open(spec["record"], "wb") as f:
+            pickle.dump([(m, u, b) for m, u, b, _, _ in record], f)
+    Path(spec["out"]).write_text(json.dumps(out))
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    wall: float
+    cpu: float
+    maxrss_mib: float
+    exit: int
+    requests: int
+    before_first: float | None
+    after_last: float | None
+    median_gap: float | None
+
+
+def run_connector(box: Sandboxes, workdir: Path, record: Path | None = None) -> ChildRun:
+    """One sync in a fresh child process (ledger in ``workdir``); its figures and ru_maxrss."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = workdir / "figures.json"
+    spec = workdir / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {**box.info, "workdir": str(workdir), "out": str(out), "record": str(record or "")}
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, __file__, "--child", str(spec)], cwd=ROOT, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"connector child failed with exit status {proc.returncode}")
+    figures = json.loads(out.read_text())
+    gaps = figures["gaps"]
+    return ChildRun(
+        wall=figures["wall"],
+        cpu=figures["cpu"],
+        maxrss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
+        exit=figures["exit"],
+        requests=figures["requests"],
+        before_first=figures["before_first"],
+        after_last=figures["after_last"],
+        median_gap=statistics.median(gaps) if gaps else None,
+    )
+
+
+# -- the bare replay ---------------------------------------------------------------------------
+
+
+def bare_replay(box: Sandboxes, record: Path) -> tuple[float, int, int]:
+    """The recorded requests, re-signed, from a bare httpx loop: (wall, requests, not OK)."""
+    import httpx
+
+    from connector.netvisor.auth import NetvisorCredentials, signed_headers
+    from connector.secrets import Secret
+
+    with open(record, "rb") as f:
+        requests: list[tuple[str, str, bytes | None]] = pickle.load(f)
+    c = box.info["nv_creds"]
+    creds = NetvisorCredentials(
+        sender=c["sender"],
+        customer_id=c["customer_id"],
+        partner_id=c["partner_id"],
+        organisation_id=c["organisation_id"],
+        customer_key=Secret(c["customer_key"]),
+        partner_key=Secret(c["partner_key"]),
+        language=c.get("language", "EN"),
+    )
+    base = box.info["nv_url"]
+    bad = 0
+    with httpx.Client(timeout=120) as client:
         started = time.perf_counter()
-        for _ in range(calls):
-            client.post(f"{url}/salesinvoice.nv", content=b"<Root/>" * 300)
-        return (time.perf_counter() - started) / (calls * latency)
+        for method, url, body in requests:
+            parts = httpx.URL(url)
+            target = base + parts.raw_path.decode("ascii")
+            headers = signed_headers(target, creds)
+            if body is not None:
+                headers["Content-Type"] = "text/xml; charset=utf-8"
+            answer = client.request(method, target, content=body, headers=headers)
+            if b"<Status>OK</Status>" not in answer.content:
+                bad += 1
+        wall = time.perf_counter() - started
+    return wall, len(requests), bad
+
+
+# -- connector check ---------------------------------------------------------------------------
+
+
+def check_startup(runs: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of ``python -m connector check`` (offline) and of ``python -c pass``."""
+    from connector.demo import example_mappings, write_config
+
+    work = Path(tempfile.mkdtemp(prefix="bench-check-"))
+    creds = {
+        "sender": "bench",
+        "customer_id": "c",
+        "partner_id": "p",
+        "organisation_id": "o",
+        "customer_key": "k",
+        "partner_key": "k",
+    }
+    config = write_config(
+        work,
+        netvisor_url="http://127.0.0.1:9",
+        netvisor_credentials=creds,
+        spotilla_url="http://127.0.0.1:9/api",
+        spotilla_credentials={"subdomain": "x", "user_id": "1", "token": "t"},
+        mappings=example_mappings(),
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def timed(argv: list[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(argv, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+    check = [timed([sys.executable, "-m", "connector", "check", "--config", str(config)])]
+    check += [
+        timed([sys.executable, "-m", "connector", "check", "--config", str(config)])
+        for _ in range(runs)
+    ]
+    bare = [timed([sys.executable, "-c", "pass"]) for _ in range(runs)]
+    return check[1:], bare  # the first run only warms the file cache
+
+
+# -- main --------------------------------------------------------------------------------------
+
+
+def _workload_for_tasks(tasks: int) -> Workload:
+    """``tasks`` tasks: 10 a leaf, 2.5 leaves a company customer; Netvisor answers at once."""
+    leaves = max(10, tasks // 10)
+    return Workload(customers=max(1, leaves * 2 // 5), leaves=leaves, tasks_per_leaf=10, latency=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1100)
-    parser.add_argument("--latency", type=float, default=0.020)
+    parser.add_argument("--quick", action="store_true", help="small workloads, under a minute")
+    parser.add_argument("--customers", type=int, help="ratio workload: company customers")
+    parser.add_argument("--latency", type=float, default=0.020, help="Netvisor latency, s")
+    parser.add_argument("--pairs", type=int, default=3, help="connector/replay pairs (>= 3)")
+    parser.add_argument("--rss-tasks", type=int, nargs="*", help="task counts for peak RSS")
+    parser.add_argument("--check-runs", type=int, default=7)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    customers = args.customers or (60 if args.quick else 1100)
+    rss_tasks = args.rss_tasks or ([2000, 5000] if args.quick else [10000, 50000])
+    pairs = max(3, args.pairs)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
 
-    parent, child = mp.Pipe()
-    proc = mp.get_context("fork").Process(
-        target=_serve, args=(args.customers, args.latency, child), daemon=True
+    # 1. ratio against the paired bare replay; 2. the unchanged re-run of the first pair
+    ratio_work = Workload(customers, customers, 3, args.latency)
+    record = tmp / "requests.pickle"
+    ratios: list[float] = []
+    rerun: tuple[ChildRun, int, int] | None = None
+    print(f"\n== full sync vs bare replay, Netvisor latency {args.latency * 1000:.0f} ms ==")
+    for i in range(pairs):
+        order = ("connector", "replay") if i % 2 == 0 else ("replay", "connector")
+        walls: dict[str, float] = {}
+        for who in order:
+            with Sandboxes(ratio_work) as box:
+                if who == "replay":
+                    walls["replay"], n, bad = bare_replay(box, record)
+                    print(
+                        f"  pair {i + 1}: bare replay {walls['replay']:7.2f} s, {n} requests"
+                        + (f", {bad} not OK" if bad else "")
+                    )
+                    continue
+                tasks = box.info["tasks"]
+                run = run_connector(box, tmp / f"pair{i}", record)
+                walls["connector"] = run.wall
+                print(
+                    f"  pair {i + 1}: connector   {run.wall:7.2f} s, {run.requests} requests, "
+                    f"{tasks} tasks; {run.before_first:.2f} s before the first request, "
+                    f"median gap answer->next request {run.median_gap * 1000:.2f} ms, "
+                    f"{run.after_last:.2f} s after the last; exit {run.exit}"
+                )
+                if rerun is None:
+                    before = box.writes()
+                    again = run_connector(box, tmp / f"pair{i}")
+                    rerun = (again, box.writes() - before, tasks)
+        ratios.append(walls["connector"] / walls["replay"])
+        print(f"  pair {i + 1}: ratio {ratios[-1]:.3f} ({' first, '.join(order)} second)")
+    assert rerun is not None
+    again, rerun_writes, ratio_tasks = rerun
+    print(
+        f"  unchanged re-run at {ratio_tasks} tasks: {again.wall:.2f} s wall, "
+        f"{again.cpu:.2f} s CPU, {again.requests} Netvisor requests, {rerun_writes} writes"
     )
-    proc.start()
-    nv_url, nv_creds, sp_url, sp_creds, tasks = parent.recv()
-    work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
-    try:
-        config = load_config(
-            write_config(
-                work,
-                netvisor_url=nv_url,
-                netvisor_credentials=nv_creds,
-                spotilla_url=f"{sp_url}/api",
-                spotilla_credentials=sp_creds,
-                mappings=example_mappings(),
-            )
-        )
-        secrets = config.load_secrets()
-        configure(level="WARNING")  # the figures, not 2 000 log lines
+
+    # 3. peak RSS, first sync and re-run, each in its own process
+    print("\n== peak RSS (ru_maxrss of the connector's child process), Netvisor latency 0 ==")
+    rss: list[tuple[int, ChildRun, ChildRun, int]] = []
+    for n in rss_tasks:
+        with Sandboxes(_workload_for_tasks(n)) as box:
+            first = run_connector(box, tmp / f"rss{n}")
+            before = box.writes()
+            second = run_connector(box, tmp / f"rss{n}")
+            writes = box.writes() - before
+            served = box.info["tasks"]
+        rss.append((served, first, second, writes))
         print(
-            f"sandbox: {tasks} tasks in {PERIOD}, Netvisor latency {args.latency * 1000:.0f} ms fixed"
+            f"  {served:6d} tasks: first sync {first.maxrss_mib:6.1f} MiB ({first.wall:.1f} s, "
+            f"{first.requests} requests); re-run {second.maxrss_mib:6.1f} MiB "
+            f"({second.wall:.2f} s wall, {second.cpu:.2f} s CPU, {writes} writes)"
         )
-        for title in ("full sync", "unchanged re-run"):
-            before = _stats(nv_url)
-            started = time.perf_counter()
-            report = SyncEngine(config, secrets, as_of=AS_OF).run()
-            wall = time.perf_counter() - started
-            after = _stats(nv_url)
-            calls = _calls(after) - _calls(before)
-            writes = _writes(after) - _writes(before)
-            floor = calls * args.latency
-            ratio = wall / floor if floor else float("nan")
-            invoices = sum(
-                1 for a in (report.plan.actions if report.plan else []) if a.obj.kind == "invoice"
+
+    # 4. connector check start-up
+    check, bare = check_startup(args.check_runs)
+
+    # the table
+    big_tasks, _, big_second, big_writes = rss[-1]
+    cpu_per_10k = big_second.cpu / big_tasks * 10000
+    rows = [
+        (
+            f"full sync / bare replay of the same requests, {args.latency * 1000:.0f} ms",
+            f"min {min(ratios):.3f}, median {statistics.median(ratios):.3f} ({pairs} pairs)",
+            "<= 1.05",
+        ),
+        ("unchanged re-run: writes", f"{rerun_writes} / {big_writes}", "0"),
+        (
+            "unchanged re-run: local CPU per 10 000 tasks",
+            f"{cpu_per_10k:.2f} s (at {big_tasks}); "
+            f"{again.cpu / ratio_tasks * 10000:.2f} s (at {ratio_tasks})",
+            "< 1 s",
+        ),
+        *(
+            (
+                f"peak RSS at {served} tasks, first sync / re-run",
+                f"{first.maxrss_mib:.0f} / {second.maxrss_mib:.0f} MiB",
+                "< 150 MiB both, flat in N",
             )
-            print(
-                f"{title:>17}: {wall:7.2f} s wall, {calls:5d} Netvisor calls, {writes:5d} writes, "
-                f"{invoices} invoices; wall / (calls x latency) = {ratio:.3f}; exit {report.exit_code}"
-            )
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory of the connector process (ru_maxrss): {peak:.0f} MiB")
-        print(
-            f"{'transport floor':>17}: {_floor(args.latency):.3f} (bare httpx to the same loopback "
-            "server, an app that only sleeps the latency: what no connector can beat here)"
-        )
-    finally:
-        parent.send("stop")
-        proc.join(timeout=10)
+            for served, first, second, _ in rss
+        ),
+        (
+            "`connector check` start-up",
+            f"min {min(check):.3f} s, median {statistics.median(check):.3f} s "
+            f"(python -c pass: {min(bare):.3f} s)",
+            "< 0.2 s",
+        ),
+    ]
+    print(f"\nload average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores\n")
+    print("| figure | measured | target |\n|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connector.config import Config
 from connector.domain import Period
-from connector.sync import SyncEngine
+
+if TYPE_CHECKING:  # imported when needed: `connector check` must start fast
+    from connector.config import Config
+    from connector.sync import SyncEngine
 
 
 def run_config(args: argparse.Namespace) -> Config:
@@ -29,7 +31,7 @@ def run_config(args: argparse.Namespace) -> Config:
 
 
 def make_engine(args: argparse.Namespace, config: Config, **kw: Any) -> SyncEngine:
-    from connector.sync import terminal_progress
+    from connector.sync import SyncEngine, terminal_progress
 
     secrets = config.load_secrets()
     as_of = getattr(args, "as_of", None)

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
 from connector.cli_psop import print_status_block, status_block, status_json
 from connector.errors import EXIT_OK, UsageError
-from connector.sync import print_summary
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -251,6 +250,8 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
             replanned = ledger.replan_rejected(keys) if keys or not ids else []
         for key in replanned:
             print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+        from connector.sync import print_summary
+
         print(f"re-running sync to re-check {len(before)} quarantined records…")
         stop_on_signals(engine.stop)
         report = engine.run(command="quarantine-retry", lock=lock)

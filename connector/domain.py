@@ -8,6 +8,7 @@ in-memory records on its way to Netvisor; it is never logged or written to the l
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -127,14 +128,8 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``YYYY-MM``."""
-        try:
-            year, month = text.strip().split("-")
-            if len(year) != 4 or len(month) != 2:
-                raise ValueError
-            return cls(int(year), int(month))
-        except ValueError:
-            raise ValueError(f"expected a period as YYYY-MM, got {text!r}") from None
+        """Parse ``YYYY-MM``. Equal texts give one shared (immutable) object."""
+        return _parse_period(cls, text)
 
     @classmethod
     def of(cls, moment: datetime | date) -> Period:
@@ -174,3 +169,14 @@ class Period:
 
     def prev(self) -> Period:
         return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_period(cls: type[Period], text: str) -> Period:
+    try:
+        year, month = text.strip().split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError
+        return cls(int(year), int(month))
+    except ValueError:
+        raise ValueError(f"expected a period as YYYY-MM, got {text!r}") from None

@@ -51,7 +51,6 @@ def client_invoice() -> InvoiceDocument:
             billed(key, "100.00", WORK, "PS-001"),
             billed(key, "-60.00", VOUCHER_DEDUCTION, "PS-001"),
         ),
-        content_hash="h1",
     )
 
 
@@ -67,7 +66,6 @@ def organiser_invoice() -> InvoiceDocument:
         payment_term_days=14,
         lines=(line("60.00", VOUCHER_SHARE, vat="0"),),
         billed=(billed(key, "60.00", VOUCHER_SHARE, "PS-001"),),
-        content_hash="h2",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,7 +56,7 @@ def document_owner(key: str) -> str:
     return f"{prefix}:{rest.partition(':')[2]}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BilledLine:
     """One task line's contribution, in one role, to one document (the ledger stores these).
 
@@ -82,7 +83,7 @@ class BilledLine:
     psop_customer_number: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentLine:
     """A priced invoice line. ``amount`` = quantity x unit price rounded half up (euros)."""
 
@@ -107,7 +108,7 @@ class DocumentLine:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentLine:
     """A text-only invoice line."""
 
@@ -127,15 +128,31 @@ class InvoiceDocument:
     payment_term_days: int
     lines: tuple[DocumentLine | CommentLine, ...]
     billed: tuple[BilledLine, ...]
-    content_hash: str
     free_text_before: str | None = None
     free_text_after: str | None = None
 
-    @property
+    @functools.cached_property
+    def content_hash(self) -> str:
+        """The content hash of everything that would be sent, computed only when asked for:
+        the sync compares the hash of the wire payload (``connector.sync.desired``), so a run
+        hashes each document once."""
+        return content_hash(
+            key=self.key,
+            kind=self.kind,
+            period=self.period,
+            customer_code=self.customer_code,
+            invoice_date=self.invoice_date,
+            payment_term_days=self.payment_term_days,
+            lines=self.lines,
+            free_text_before=self.free_text_before,
+            free_text_after=self.free_text_after,
+        )
+
+    @functools.cached_property
     def priced_lines(self) -> tuple[DocumentLine, ...]:
         return tuple(line for line in self.lines if isinstance(line, DocumentLine))
 
-    @property
+    @functools.cached_property
     def total(self) -> Decimal:
         """Sum of the rounded line amounts, euros (VAT excluded)."""
         return total(line.amount for line in self.priced_lines)

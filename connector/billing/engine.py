@@ -40,7 +40,6 @@ from connector.billing.documents import (
     InvoiceDocument,
     VoucherEvent,
     base_role,
-    content_hash,
     customer_document_key,
     document_owner,
     document_period,
@@ -133,7 +132,7 @@ class BillingResult:
     events: tuple[VoucherEvent, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Value:
     """One line's value in one role for one document owner, as the source says now."""
 
@@ -355,11 +354,18 @@ class _Run:
         self.review: list[tuple[str, Coverage]] = []  # (customer owner, wholly held coverage)
         self.events: list[VoucherEvent] = []
         self.approved = {line_id for line_id, d in inp.review_decisions.items() if d == APPROVED}
+        self._rebuildable: dict[str, bool] = {}
 
     # ------------------------------------------------------------ documents that can change
 
     def rebuildable(self, key: str) -> bool:
         """Whether ``key`` can still be edited in place (else changes become corrections)."""
+        known = self._rebuildable.get(key)
+        if known is None:  # asked once per line: decided once per document in a run
+            known = self._rebuildable[key] = self._decide_rebuildable(key)
+        return known
+
+    def _decide_rebuildable(self, key: str) -> bool:
         period = document_period(key)
         if period not in self.built or key in self.inp.frozen_documents:
             return False
@@ -789,17 +795,6 @@ class _Run:
         if not any(isinstance(line, DocumentLine) for line in lines):
             return None
         when = invoice_date(period, self.rules)
-        digest = content_hash(
-            key=key,
-            kind=kind,
-            period=period,
-            customer_code=code,
-            invoice_date=when,
-            payment_term_days=term,
-            lines=lines,
-            free_text_before=before,
-            free_text_after=None,
-        )
         return InvoiceDocument(
             key=key,
             kind=kind,
@@ -810,7 +805,6 @@ class _Run:
             payment_term_days=term,
             lines=lines,
             billed=billed,
-            content_hash=digest,
             free_text_before=before,
             free_text_after=None,
         )

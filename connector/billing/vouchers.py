@@ -29,7 +29,7 @@ from connector.mapping.models import Mappings, ProductMapping, Region, TargetMap
 from connector.money import ZERO, line_amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PricedLine:
     """A task line with its price: ``amount`` = quantity x unit price, rounded (euros)."""
 
@@ -44,7 +44,7 @@ class PricedLine:
         return self.row.line_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """How one priced line is paid: by the client (self-pay) and by a voucher (share).
 

@@ -266,20 +266,41 @@ class ObjectsMixin(LedgerBase):
         if document_key:
             sql += " AND document_key = ?"
             params.append(document_key)
+        # The history can be every line ever billed: equal values (keys, roles, codes,
+        # quantities, prices, periods) share one immutable object instead of one per row.
+        shared: dict[Any, Any] = {}
+
+        def one(value: Any) -> Any:
+            return shared.setdefault(value, value)
+
+        def dec(text: str | None) -> Decimal | None:
+            if text is None:
+                return None
+            found = shared.get(("d", text))
+            if found is None:
+                found = shared[("d", text)] = Decimal(text)
+            return found
+
+        def period(text: str) -> Period:
+            found = shared.get(("p", text))
+            if found is None:
+                found = shared[("p", text)] = Period.parse(text)
+            return found
+
         return [
             BilledLine(
-                document_key=r["document_key"],
+                document_key=one(r["document_key"]),
                 line_id=r["line_id"],
-                role=r["role"],
-                period=Period.parse(r["period"]),
-                voucher_id=r["voucher_id"],
-                quantity=Decimal(r["quantity"]),
-                amount=Decimal(r["amount"]),
-                product_code=r["product_code"],
-                unit_price=_opt_dec(r["unit_price"]),
-                vat_percent=_opt_dec(r["vat_percent"]),
-                vat_code=r["vat_code"],
-                psop_customer_number=r["psop_customer_number"],
+                role=one(r["role"]),
+                period=period(r["period"]),
+                voucher_id=one(r["voucher_id"]),
+                quantity=dec(r["quantity"]),
+                amount=dec(r["amount"]),
+                product_code=one(r["product_code"]),
+                unit_price=dec(r["unit_price"]),
+                vat_percent=dec(r["vat_percent"]),
+                vat_code=one(r["vat_code"]),
+                psop_customer_number=one(r["psop_customer_number"]),
             )
             for r in self.db.query(sql + " ORDER BY document_key, seq", params)
         ]

@@ -20,11 +20,14 @@ from connector.mapping.models import (
     TargetsFile,
     VoucherRow,
 )
-from connector.psop.mapping import PSOP_REPORT, ReportMapping
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema (draft 2020-12). CSV files get the schema of one row."""
+    # imported here: the psop package brings openpyxl (and numpy), which `connector check`
+    # does not need
+    from connector.psop.mapping import PSOP_REPORT, ReportMapping
+
     target_row = TargetEntry.model_json_schema()
     target_row["properties"].pop("vouchers", None)
     target_row.pop("$defs", None)

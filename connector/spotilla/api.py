@@ -487,6 +487,21 @@ def _is_identity_key(key: str) -> bool:
     return bool(IDENTITY_CODE_KEY.search(key))
 
 
+_DROP = object()  # an identity-code key: the key and its value are dropped
+_SUSPECT_KEY = object()  # a key with characters that need a closer look
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_verdict(key: str) -> object:
+    """What to do with a record key, decided once per distinct key (keys repeat in every
+    record): ``_DROP``, ``_SUSPECT_KEY`` or the key itself (keep as it is)."""
+    if _is_identity_key(key):
+        return _DROP
+    if not (key.isascii() and key.isprintable()) and _SUSPECT.search(key):
+        return _SUSPECT_KEY
+    return key
+
+
 def _path_text(path: tuple[Any, ...]) -> str:
     return _field_path(path) or "(record)"
 
@@ -534,23 +549,61 @@ def _clean(
         out = {}
         for k, v in value.items():
             if type(k) is str:
-                if _is_identity_key(k):
+                verdict = _key_verdict(k)
+                if verdict is _DROP:
                     continue
-                if not (k.isascii() and k.isprintable()) and _SUSPECT.search(k):
+                if verdict is _SUSPECT_KEY:
                     if _INVALID_CODE_POINT.search(k):
                         raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
                     k = _CONTROL.sub("", k)
-            out[k] = _clean(v, (*path, k), depth + 1, limits, notices)
+            kind = type(v)
+            if kind is str:  # the hot path, inline: plain text that needs no cleaning nor cut
+                if v.isascii() and v.isprintable() and (len(v) <= _SHORTEST_LIMIT or not limits):
+                    out[k] = v
+                else:
+                    out[k] = _clean_text(v, (*path, k), limits, notices)
+            elif kind in _PLAIN:
+                out[k] = v
+            else:
+                out[k] = _clean(v, (*path, k), depth + 1, limits, notices)
         return out
     if kind is list:
         if depth > MAX_RECORD_DEPTH:
             raise _TooDeep()
-        return [_clean(v, (*path, i), depth + 1, limits, notices) for i, v in enumerate(value)]
+        return [_clean_item(v, path, i, depth, limits, notices) for i, v in enumerate(value)]
     if isinstance(value, Mapping | list):  # not from JSON, but keep the same rules
         return _clean(
             dict(value) if isinstance(value, Mapping) else list(value), path, depth, limits, notices
         )
     return value
+
+
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def _clean_item(
+    value: Any,
+    path: tuple[Any, ...],
+    key: Any,
+    depth: int,
+    limits: dict[tuple[str, ...], int],
+    notices: list[Any],
+) -> Any:
+    """``_clean`` of ``path``'s item ``key``. Hot path (every value of every record): plain
+    text that needs no cleaning and no cut, and numbers, are returned as they are without
+    building their path; everything else goes through ``_clean`` with its path."""
+    kind = type(value)
+    if kind is str:
+        if (
+            value.isascii()
+            and value.isprintable()
+            and (len(value) <= _SHORTEST_LIMIT or not limits)
+        ):
+            return value
+        return _clean_text(value, (*path, key), limits, notices)
+    if kind in _PLAIN:
+        return value
+    return _clean(value, (*path, key), depth + 1, limits, notices)
 
 
 def parse_record(model: type[M], raw: Any) -> M | Quarantined:

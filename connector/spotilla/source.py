@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from stdnum.fi import ytunnus
@@ -242,6 +243,19 @@ class SpotillaSource:
     def __init__(self, client: SpotillaClient, rules: BillableWorkRules) -> None:
         self.client = client
         self.rules = rules
+        # A run holds every billable task: equal codes, statuses, texts, dates and Decimals
+        # of different tasks share one immutable object (Decimals keyed by their text, so
+        # 1.0 and 1 stay distinct).
+        self._shared: dict[Any, Any] = {}
+
+    def _one(self, value: Any) -> Any:
+        if value is None:
+            return None
+        key = (type(value), str(value)) if isinstance(value, Decimal) else value
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = value
+        return found
 
     def master_data(self) -> MasterData:
         """Products, billing customers and targets (the whole folder tree is read)."""
@@ -388,7 +402,8 @@ class SpotillaSource:
                 (task.collection_id,),
             )
 
-        completed_on = task.completed_at.astimezone(HELSINKI).date()
+        completed_on = self._one(task.completed_at.astimezone(HELSINKI).date())
+        one = self._one
         rows: list[WorkRow] = []
         unknown: list[str] = []
         for i, row in enumerate(task.rows):
@@ -399,11 +414,11 @@ class SpotillaSource:
                 WorkRow(
                     line_id=line_id,
                     kind=RowKind.PRODUCT,
-                    product_code=row.product_code,
-                    quantity=row.quantity,
-                    unit_price=row.unit_price,
+                    product_code=one(row.product_code),
+                    quantity=one(row.quantity),
+                    unit_price=one(row.unit_price),
                     work_date=completed_on,
-                    description=row.description,
+                    description=one(row.description),
                 )
             )
         for i, hour in enumerate(task.hours):
@@ -414,10 +429,10 @@ class SpotillaSource:
                 WorkRow(
                     line_id=line_id,
                     kind=RowKind.HOURS,
-                    product_code=hour.product_code,
-                    quantity=hour.hours,
+                    product_code=one(hour.product_code),
+                    quantity=one(hour.hours),
                     unit_price=None,
-                    work_date=hour.date,
+                    work_date=one(hour.date),
                 )
             )
         if unknown:
@@ -431,10 +446,10 @@ class SpotillaSource:
             id=task.id,
             target_id=target.folder_id,
             customer_id=target.customer_id,
-            status=task.status,
+            status=one(task.status),
             completed_at=task.completed_at,
             period=period,
             rows=tuple(rows),
-            order_number=task.order_number,
+            order_number=one(task.order_number),
             updated_at=task.updated_at,
         )

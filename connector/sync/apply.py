@@ -7,21 +7,29 @@ Exactly-once rests on three rules kept here and in ``reconcile.py``:
    committed after the answer. No ledger transaction is ever open across an HTTP call.
 2. Never resend blindly: a row left ``sending`` or ``unknown`` is looked up in Netvisor by the
    connector's own key before anything new is sent (``reconcile.py``) — a write whose answer
-   was lost at once, before the next write leaves (``read_back``); after
-   ``max_unknown_in_a_row`` unclear answers in a row the run stops writing.
+   was lost at once, before the write queued behind it leaves (``read_back``; the sender holds
+   the queue meanwhile); after ``max_unknown_in_a_row`` unclear answers in a row the run stops
+   writing.
 3. A stop request is honoured between actions, never between ``sending`` and ``sent``.
 
 The requests go out from one sender thread while the run's thread does the ledger work around
-them: the intent of write N+1 is committed while request N is in flight, and the outcome of N
-right after request N+1 left. Each object kind has one :class:`Writer` that knows how to create,
-edit, render and adopt it.
+them: while request N is in flight, the run's thread renders write N+1, commits its intent and
+queues it behind N, so the sender sends N+1 the moment N is answered (it only signs and sends);
+then the run's thread commits N's outcome. Still one request at a time (one sender, and the
+client's company lock), and still intent before every write: a write is queued only after its
+``sending`` row is committed. When a write fails in a way that stops the run (refused before
+processing, never left), the sender closes a gate and the write queued behind it never leaves;
+the run's thread records that one as not sent. Each object kind has one :class:`Writer` that
+knows how to create, edit, render and adopt it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,10 +66,11 @@ class Writer:
 
     ``create`` returns the new NetvisorKey (None for a match); ``find`` looks an object up by
     the connector's own code after DUPLICATE_DATA (None: this kind cannot be adopted).
+    ``create`` and ``edit`` take the body ``render`` made (None: the client renders it).
     """
 
-    create: Callable[[NetvisorClient, Any], str | None]
-    edit: Callable[[NetvisorClient, str | None, Any], None]
+    create: Callable[[NetvisorClient, Any, bytes | None], str | None]
+    edit: Callable[[NetvisorClient, str | None, Any, bytes | None], None]
     render: Callable[[Any], bytes]
     find: Callable[[NetvisorClient, Any], str | None] | None = None
 
@@ -76,31 +85,33 @@ def _found_product(client: NetvisorClient, payload: Any) -> str | None:
     return summary.netvisor_key if summary else None
 
 
-def _match(client: NetvisorClient, payload: Any) -> None:
+def _match(client: NetvisorClient, payload: Any, body: bytes | None) -> None:
     credit_key, invoice_key = payload
-    client.match_credit_note(credit_key, invoice_key)
+    client.match_credit_note(credit_key, invoice_key, body=body)
 
 
-def _cannot_edit_match(client: NetvisorClient, netvisor_key: str | None, payload: Any) -> None:
+def _cannot_edit_match(
+    client: NetvisorClient, netvisor_key: str | None, payload: Any, body: bytes | None
+) -> None:
     raise ValueError("a credit-note match is never edited")
 
 
 WRITERS: dict[ObjectKind, Writer] = {
     ObjectKind.CUSTOMER: Writer(
-        create=lambda c, p: c.add_customer(p),
-        edit=lambda c, k, p: c.edit_customer(k, p),
+        create=lambda c, p, b: c.add_customer(p, body=b),
+        edit=lambda c, k, p, b: c.edit_customer(k, p, body=b),
         render=nvxml.customer_xml,
         find=_found_customer,
     ),
     ObjectKind.PRODUCT: Writer(
-        create=lambda c, p: c.add_product(p),
-        edit=lambda c, k, p: c.edit_product(k, p),
+        create=lambda c, p, b: c.add_product(p, body=b),
+        edit=lambda c, k, p, b: c.edit_product(k, p, body=b),
         render=nvxml.product_xml,
         find=_found_product,
     ),
     ObjectKind.INVOICE: Writer(
-        create=lambda c, p: c.add_sales_invoice(p),
-        edit=lambda c, k, p: c.edit_sales_invoice(k, p),
+        create=lambda c, p, b: c.add_sales_invoice(p, body=b),
+        edit=lambda c, k, p, b: c.edit_sales_invoice(k, p, body=b),
         render=nvxml.sales_invoice_xml,
     ),
     ObjectKind.MATCH: Writer(
@@ -111,12 +122,13 @@ WRITERS: dict[ObjectKind, Writer] = {
 }
 
 
-def send(client: NetvisorClient, action: Action) -> str | None:
-    """Send one write; returns the NetvisorKey Netvisor holds it under (None for a match)."""
+def send(client: NetvisorClient, action: Action, body: bytes | None = None) -> str | None:
+    """Send one write (``body``: its payload already rendered); returns the NetvisorKey
+    Netvisor holds it under (None for a match)."""
     writer = WRITERS[action.obj.kind]
     if action.kind in (ActionKind.CREATE, ActionKind.MATCH):
-        return writer.create(client, action.obj.payload)
-    writer.edit(client, action.netvisor_key, action.obj.payload)
+        return writer.create(client, action.obj.payload, body)
+    writer.edit(client, action.netvisor_key, action.obj.payload, body)
     return action.netvisor_key
 
 
@@ -127,12 +139,84 @@ def adopt_duplicate(client: NetvisorClient, obj: DesiredObject) -> str | None:
         return None
     found = writer.find(client, obj.payload)
     if found:
-        writer.edit(client, found, obj.payload)
+        writer.edit(client, found, obj.payload, None)
         log.info("adopted_existing", key=obj.key, netvisor_key=found)
     return found
 
 
 # -- the phase -------------------------------------------------------------------------------
+
+
+class _NotSent(Exception):
+    """A queued write that never left: the write before it stopped the run."""
+
+
+class _Held(Exception):
+    """A queued write that did not leave because the answer to the write before it was lost:
+    that one is read back first, then this one is sent (or recorded as not sent)."""
+
+
+@dataclass
+class _Gate:
+    """Lets queued writes leave. The sender thread closes it (the run stops) or holds it (an
+    unclear answer: read it back first); it runs the writes one after the other, so a write's
+    failure is seen by the write queued behind it. The run's thread reopens a held gate after
+    the read-back, once the held write's future is done."""
+
+    open: bool = True
+    held: bool = False
+
+
+def _send_through(
+    gate: _Gate, wire: _Wire, client: NetvisorClient, action: Action, body: bytes | None
+) -> str | None:
+    if not gate.open:
+        raise _NotSent
+    if gate.held:
+        raise _Held
+    wire.sending = action.obj.key
+    try:
+        return send(client, action, body)
+    except (FatalRunError, TransientError):
+        gate.open = False  # the run stops: the write queued behind this one never leaves
+        raise
+    except AmbiguousWriteError:
+        gate.held = True  # the write queued behind this one waits for the read-back
+        raise
+
+
+class _Wire:
+    """Which writes went on the wire (noted on the sending thread by the client's ``on_wire``
+    hook). The run's thread waits for the write queued behind the one just answered to be on
+    its way before it does its own work (settle, render, commit), so the two threads do not
+    compete for the interpreter while the sender signs and sends. Only timing depends on it:
+    the order of intents, sends and outcomes is the same either way."""
+
+    def __init__(self, client: NetvisorClient) -> None:
+        self._changed = threading.Condition()
+        self._out: set[str] = set()
+        self.sending: str | None = None  # set by the sender thread before each write
+        # a client without the hook (a test double) is not waited for
+        self.watched = hasattr(client, "on_wire")
+
+    def sent(self) -> None:
+        with self._changed:
+            if self.sending is not None:
+                self._out.add(self.sending)
+            self._changed.notify_all()
+
+    def _poke(self, _future: object) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_out(self, key: str, future: Future[str | None]) -> None:
+        """Until write ``key`` went out, or its ``future`` finished (sent, or never)."""
+        if not self.watched:
+            return
+        future.add_done_callback(self._poke)
+        with self._changed:
+            self._changed.wait_for(lambda: key in self._out or future.done())
+            self._out.discard(key)
 
 
 @dataclass
@@ -142,6 +226,9 @@ class _Progress:
 
     blocked: set[str]
     unknown_in_a_row: int = 0
+
+
+_Queued = tuple[Action, "Future[str | None]", bytes | None]
 
 
 def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
@@ -160,8 +247,35 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
     run = _Progress(
         {a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)}
     )
-    in_flight: tuple[Action, Future[str | None]] | None = None
+    gate = _Gate()
+    wire = _Wire(client)
+    if wire.watched:
+        client.on_wire = wire.sent
+    # writes handed to the sender and not yet settled, oldest first: at most the one in flight
+    # and the one queued behind it
+    queued: deque[_Queued] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netvisor-sender") as sender:
+
+        def settle_oldest() -> None:
+            action, future, _body = queued.popleft()
+            _settle_and_read_back(ctx, client, action, future, run)
+            if not isinstance(future.exception(), AmbiguousWriteError):
+                return
+            # Its answer was lost and it has been read back: the write queued behind it was
+            # held by the sender (it never left); let the sender go on, sending that one first.
+            held = queued.popleft() if queued else None
+            if held is not None:
+                wait([held[1]])
+            gate.held = False
+            if held is None:
+                return
+            held_action, held_future, held_body = held
+            if not isinstance(held_future.exception(), _Held):
+                queued.appendleft(held)  # it had already been answered: settle it as it is
+            elif not _blocked_by(ctx, held_action, run, begun=True):
+                retry = sender.submit(_send_through, gate, wire, client, held_action, held_body)
+                queued.appendleft((held_action, retry, held_body))
+
         try:
             for i, action in enumerate(writes, start=1):
                 if ctx.stop.is_set():
@@ -170,44 +284,35 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                     break
                 if ctx.progress:
                     ctx.progress("apply", i, len(writes))
-                if in_flight is not None and in_flight[0].obj.key in action.obj.depends_on:
-                    current, in_flight = in_flight, None
-                    _settle_and_read_back(ctx, client, *current, run)
+                while queued and any(q[0].obj.key in action.obj.depends_on for q in queued):
+                    settle_oldest()  # it decides this one
                 if _blocked_by(ctx, action, run):
                     continue
-                _begin(ctx, action)
-                previous = in_flight
-                if previous is not None:
-                    wait([previous[1]])
-                    error = previous[1].exception()
-                    if isinstance(error, FatalRunError | TransientError):
-                        # the run stops: this write never leaves
-                        _not_sent(ctx, action, "not sent: the run stopped")
-                        in_flight = None
-                        _settle(ctx, client, *previous, run)  # raises RunAborted
-                    elif isinstance(error, AmbiguousWriteError):
-                        # read the write in doubt back before anything else goes out
-                        in_flight = None
-                        try:
-                            _settle_and_read_back(ctx, client, *previous, run)
-                        except BaseException:
-                            _not_sent(ctx, action, "not sent: the run stopped")
-                            raise
-                        previous = None
-                        if _blocked_by(ctx, action, run, begun=True):
-                            continue
-                in_flight = (action, sender.submit(send, client, action))
-                if previous is not None:
-                    _settle_and_read_back(ctx, client, *previous, run)
-            if in_flight is not None:
-                current, in_flight = in_flight, None
-                _settle_and_read_back(ctx, client, *current, run)
+                body = WRITERS[action.obj.kind].render(action.obj.payload)
+                _begin(ctx, action)  # committed before the write is handed to the sender
+                queued.append(
+                    (action, sender.submit(_send_through, gate, wire, client, action, body), body)
+                )
+                while len(queued) > 1:
+                    wait([queued[0][1]])
+                    # the write just queued leaves now: let it, then do the ledger work
+                    wire.wait_out(queued[1][0].obj.key, queued[1][1])
+                    settle_oldest()
+            while queued:
+                settle_oldest()
         except BaseException:
-            if in_flight is not None:  # record the fate of the request still out there
-                wait([in_flight[1]])
+            # record the fate of every write handed to the sender: one not started never leaves
+            for _, future, _body in reversed(queued):
+                future.cancel()
+            while queued:
+                action, future, _body = queued.popleft()
+                wait([future])
                 with contextlib.suppress(RunAborted):
-                    _settle(ctx, client, *in_flight, run)
+                    _settle(ctx, client, action, future, run)
             raise
+        finally:
+            if wire.watched:
+                client.on_wire = None
 
 
 def _blocked_by(ctx: RunContext, action: Action, run: _Progress, *, begun: bool = False) -> bool:
@@ -277,6 +382,10 @@ def _settle(
     blocked = run.blocked
     try:
         netvisor_key = outcome.result()
+    except (_NotSent, _Held, CancelledError):
+        _not_sent(ctx, action, "not sent: the run stopped")
+        blocked.add(obj.key)
+        return False
     except NetvisorDuplicateData as exc:
         try:
             netvisor_key = adopt_duplicate(client, obj)

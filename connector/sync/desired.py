@@ -271,7 +271,10 @@ def desired_objects(
                 doc.total,
                 doc.is_credit_note,
             ),
-            lines=tuple(replace(b, document_key=doc.key) for b in doc.billed),
+            lines=tuple(
+                b if b.document_key == doc.key else replace(b, document_key=doc.key)
+                for b in doc.billed
+            ),
             period=str(doc.period),
             customer_code=doc.customer_code,
             total=doc.total,

@@ -34,7 +34,6 @@ def test_each_line_is_rounded_half_up_and_the_total_is_the_sum_of_rounded_lines(
         14,
         lines,
         (),
-        "h",
     )
     assert [ln.amount for ln in doc.priced_lines] == [D("0.13"), D("0.13"), D("1.01")]
     assert doc.total == D("1.27")  # not round(0,125 + 0,125 + 1,005) = 1,26

@@ -7,6 +7,7 @@ this test process, so the sandboxes survive the kill and can be inspected.
 
 from __future__ import annotations
 
+import re
 import signal
 
 import pytest
@@ -115,7 +116,11 @@ def test_connector_reconcile_alone_resolves_what_a_crash_left_in_doubt(make_env,
     assert "inv:" in status.stdout  # pending reconciliation lists the invoice
     result = env.cli("reconcile")
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
-    assert "1 found in Netvisor" in result.stdout
+    # the invoice answered before the crash is found; the write queued behind it (its intent
+    # was committed before it was queued) may have left before the crash too, or not
+    found = re.search(r"(\d+) found in Netvisor, (\d+) did not happen", result.stdout)
+    assert found, result.stdout
+    assert int(found[1]) >= 1 and int(found[1]) + int(found[2]) >= 1
     with env.ledger() as ledger:
         assert ledger.objects(states=[LedgerState.SENDING, LedgerState.UNKNOWN]) == []
     writes = env.netvisor.write_count()

@@ -253,7 +253,7 @@ def test_lock_day_before_close_day_is_a_config_error(make_env):
 def test_a_read_that_keeps_failing_aborts_the_run_and_records_it(make_env):
     env = make_env(work())
     env.sync(AS_OF)
-    env.netvisor.inject("technical_error", resource="getsalesinvoice.nv")
+    env.netvisor.inject("technical_error", resource="salesinvoicelist.nv")
     result = env.cli("sync", "--as-of", "2026-05-03")
     assert result.returncode == EXIT_ABORTED
     with env.ledger() as ledger:

@@ -356,3 +356,25 @@ def test_query_values_needing_percent_encoding_still_sign_correctly(client, sand
 def test_unknown_invoice_key_reads_as_none(client) -> None:
     assert client.sales_invoice("999999") is None
     assert client.sales_invoices_by_keys(["999999"]) == []
+
+
+def test_the_wire_hook_fires_once_per_request_after_it_is_signed(samples, sandbox) -> None:
+    script = Script(httpx.Response(200, content=OK_ADD))
+    seen: list[int] = []
+    with make_client(samples, sandbox, script) as client:
+        client.on_wire = lambda: seen.append(len(script.requests))
+        client.add_customer(samples.company_customer())
+        client.add_customer(samples.company_customer())
+    # each time before the transport had the request: signed and built, not yet sent
+    assert seen == [0, 1]
+
+
+def test_a_pre_rendered_body_is_sent_as_it_is(samples, sandbox) -> None:
+    from connector.netvisor import xml as nvxml
+
+    script = Script(httpx.Response(200, content=OK_ADD))
+    record = samples.company_customer()
+    with make_client(samples, sandbox, script) as client:
+        client.add_customer(record, body=nvxml.customer_xml(record))
+        client.add_customer(record)
+    assert script.requests[0].content == script.requests[1].content == nvxml.customer_xml(record)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ class FakeNetvisor:
         self.on_send: Callable[[str], None] = lambda key: None
         self.existing_customers: dict[str, str] = {}
         self.existing_products: dict[str, str] = {}  # what a look-up finds (code -> key)
+        self.bodies: dict[str, bytes | None] = {}  # key -> the body the sender was handed
         self._next = 100
 
     def close(self) -> None:
@@ -59,10 +61,13 @@ class FakeNetvisor:
         self._next += 1
         return f"NV-{self._next}"
 
-    def add_customer(self, record: nv.CustomerRecord) -> str:
+    def add_customer(self, record: nv.CustomerRecord, *, body: bytes | None = None) -> str:
+        self.bodies[f"cust:{record.code}"] = body
         return self._write("add_customer", f"cust:{record.code}")
 
-    def edit_customer(self, netvisor_key: str, record: nv.CustomerRecord) -> None:
+    def edit_customer(
+        self, netvisor_key: str, record: nv.CustomerRecord, *, body: bytes | None = None
+    ) -> None:
         self.calls.append(("edit_customer", netvisor_key))
 
     def customers_by_code(self, codes: list[str]) -> dict[str, nv.CustomerSummary]:
@@ -78,13 +83,18 @@ class FakeNetvisor:
         key = self.existing_products.get(code)
         return nv.ProductSummary(key, code, None, None) if key else None
 
-    def add_product(self, record: nv.ProductRecord) -> str:
+    def add_product(self, record: nv.ProductRecord, *, body: bytes | None = None) -> str:
+        self.bodies[f"prod:{record.code}"] = body
         return self._write("add_product", f"prod:{record.code}")
 
-    def add_sales_invoice(self, invoice: nv.SalesInvoice) -> str:
+    def add_sales_invoice(self, invoice: nv.SalesInvoice, *, body: bytes | None = None) -> str:
+        self.bodies[invoice.private_comment or ""] = body
         return self._write("add_sales_invoice", invoice.private_comment or "")
 
-    def edit_sales_invoice(self, netvisor_key: str, invoice: nv.SalesInvoice) -> None:
+    def edit_sales_invoice(
+        self, netvisor_key: str, invoice: nv.SalesInvoice, *, body: bytes | None = None
+    ) -> None:
+        self.bodies[invoice.private_comment or ""] = body
         self._write("edit_sales_invoice", invoice.private_comment or "")
 
 
@@ -317,6 +327,54 @@ def test_every_object_kind_has_one_writer_that_renders_its_xml(kind: ObjectKind)
     }
     body = WRITERS[kind].render(payloads[kind])
     assert body.startswith(b"<") and len(body) > 20
+
+
+def test_the_sender_is_handed_each_write_already_rendered(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    objects = {"cust:C1": customer(), "prod:KOTIHOITO": product(), "inv:2026-04:C1": invoice()}
+    apply_plan(run_context(ledger), netvisor, plan_of(ledger, *objects.values()))  # type: ignore[arg-type]
+    assert netvisor.bodies == {
+        key: WRITERS[obj.kind].render(obj.payload) for key, obj in objects.items()
+    }
+
+
+def test_the_next_write_is_queued_behind_the_one_in_flight_after_its_intent_is_committed(
+    ledger: Ledger, netvisor: FakeNetvisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connector.sync.apply as apply_module
+
+    second_queued = threading.Event()
+
+    class Sender(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            future = super().submit(fn, *args, **kwargs)
+            Sender.submitted += 1
+            if Sender.submitted == 2:
+                second_queued.set()
+            return future
+
+    monkeypatch.setattr(apply_module, "ThreadPoolExecutor", Sender)
+    seen_while_in_flight: dict[str, str | None] = {}
+
+    def hold_the_first_answer(key: str) -> None:
+        if key == "cust:C1":  # write 1 is answered only once write 2 waits behind it
+            assert second_queued.wait(timeout=60), "write 2 was not queued while 1 was in flight"
+            row = netvisor._db.execute(
+                "SELECT state FROM objects WHERE key = 'prod:KOTIHOITO'"
+            ).fetchone()
+            seen_while_in_flight["prod:KOTIHOITO"] = row[0] if row else None
+
+    netvisor.on_send = hold_the_first_answer
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), product()))  # type: ignore[arg-type]
+    # write 2 was queued with its intent committed; it left only after write 1's answer
+    assert seen_while_in_flight == {"prod:KOTIHOITO": "sending"}
+    assert [key for _, key in netvisor.calls] == ["cust:C1", "prod:KOTIHOITO"]
+    assert netvisor.state_when_sent["prod:KOTIHOITO"] == "sending"
+    assert [state(ledger, k) for k in ("cust:C1", "prod:KOTIHOITO")] == [LedgerState.SENT] * 2
 
 
 def test_the_write_after_a_lost_answer_leaves_only_after_the_read_back(

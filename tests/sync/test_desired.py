@@ -29,7 +29,6 @@ def document(*lines: DocumentLine | CommentLine) -> InvoiceDocument:
         payment_term_days=14,
         lines=lines,
         billed=(),
-        content_hash="h",
     )
 
 

@@ -109,3 +109,35 @@ def test_actions_come_in_dependency_order_and_a_key_is_planned_once():
 def test_the_table_names_keys_not_people():
     table = render_table(make_plan([customer()], {}).actions)
     assert "cust:SP-P0001" in table and "Testi" not in table
+
+
+def test_the_content_hash_of_a_payload_is_the_one_ledgers_already_store():
+    # Ledgers keep these hashes: a change to the rendering would make every object look changed
+    # and edit it again. Golden values computed once; they must never change.
+    payload = nv.SalesInvoice(
+        invoice_date=date(2026, 5, 1),
+        customer_code="C1",
+        payment_term_days=14,
+        lines=(
+            nv.CommentLine("Kohde"),
+            nv.ProductLine(
+                product_code="P",
+                name="Kotihoito",
+                unit_price=Decimal("25.00"),
+                quantity=Decimal("2"),
+                vat_percent=Decimal("0"),
+                vat_code="KOMY",
+                free_text="x",
+            ),
+        ),
+        status="unsent",
+        private_comment="inv:2026-04:C1",
+        free_text_before="Laskutuskausi 2026-04",
+        free_text_after=None,
+    )
+    assert content_hash(payload) == (
+        "a300d9292f8b2f79a7f99be18dcd947dbe11595da88f438f41a3225a6590380b"
+    )
+    assert content_hash(("C-1", "N-2")) == (
+        "50e16263a6e87373517585181b9f30892050e6f65807da5cc0a4e79e2b6f8006"
+    )

@@ -1,0 +1,81 @@
+"""Observe: which invoices the ledger thinks editable a person has sent meanwhile."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sync.helpers import owned
+
+from connector.ledger import LedgerState
+from connector.netvisor.documents import InvoiceDetail, InvoiceSummary
+from connector.sync.observe import check_editable
+
+
+class ListingClient:
+    """Answers the invoice list and the detail reads from fixed statuses; records the calls."""
+
+    def __init__(self, listed: dict[str, str | None], details: dict[str, str]) -> None:
+        self.listed = listed
+        self.details = details
+        self.list_ranges: list[tuple[date, date]] = []
+        self.detail_keys: list[list[str]] = []
+
+    def sales_invoices(self, *, begin: date, end: date) -> list[InvoiceSummary]:
+        self.list_ranges.append((begin, end))
+        return [
+            InvoiceSummary(key, None, begin, status, "C1", Decimal("1.00"), None)
+            for key, status in self.listed.items()
+        ]
+
+    def sales_invoices_by_keys(self, keys: list[str]) -> list[InvoiceDetail]:
+        self.detail_keys.append(list(keys))
+        return [
+            InvoiceDetail(k, None, None, self.details[k], "C1", None, None)
+            for k in keys
+            if k in self.details
+        ]
+
+
+def test_statuses_come_from_the_invoice_list_of_the_months_without_reading_details():
+    rows = [
+        owned("inv:2026-04:C1", netvisor_key="NV-1", status="unsent"),
+        owned("inv:2026-05:C2", period="2026-05", netvisor_key="NV-2", status="unsent"),
+    ]
+    client = ListingClient({"NV-1": "unsent", "NV-2": "open", "NV-9": "open"}, {})
+    check = check_editable(client, rows)  # type: ignore[arg-type]
+    assert check.frozen == {"inv:2026-05:C2"}  # a person sent it
+    assert client.list_ranges == [(date(2026, 4, 1), date(2026, 6, 30))]
+    assert client.detail_keys == []
+    # sent rows are confirmed with what Netvisor shows; NV-9 is not the connector's
+    assert sorted(check.seen) == [
+        ("inv:2026-04:C1", "NV-1", "unsent"),
+        ("inv:2026-05:C2", "NV-2", "open"),
+    ]
+
+
+def test_an_invoice_the_list_does_not_show_is_read_by_its_key():
+    rows = [
+        owned("inv:2026-04:C1", netvisor_key="NV-1"),
+        owned("inv:2026-04:C2", netvisor_key="NV-2"),  # a person moved its date
+        owned("inv:2026-04:C3", netvisor_key="NV-3"),  # the list shows no status
+    ]
+    client = ListingClient({"NV-1": "unsent", "NV-3": None}, {"NV-2": "open", "NV-3": "unsent"})
+    check = check_editable(client, rows)  # type: ignore[arg-type]
+    assert client.detail_keys == [["NV-2", "NV-3"]]
+    assert check.frozen == {"inv:2026-04:C2"}
+
+
+def test_a_confirmed_invoice_whose_status_is_unchanged_needs_no_ledger_write():
+    rows = [
+        owned("inv:2026-04:C1", netvisor_key="NV-1", state=LedgerState.CONFIRMED, status="unsent")
+    ]
+    check = check_editable(ListingClient({"NV-1": "unsent"}, {}), rows)  # type: ignore[arg-type]
+    assert check.frozen == frozenset()
+    assert check.seen == ()
+
+
+def test_an_invoice_netvisor_does_not_know_at_all_is_neither_frozen_nor_confirmed():
+    rows = [owned("inv:2026-04:C1", netvisor_key="NV-1")]
+    check = check_editable(ListingClient({}, {}), rows)  # type: ignore[arg-type]
+    assert check.frozen == frozenset() and check.seen == ()
