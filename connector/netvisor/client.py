@@ -37,6 +37,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from connector.logging import get_logger
+from connector.netvisor import replies as nvreplies
 from connector.netvisor import xml as nvxml
 from connector.netvisor.auth import NetvisorCredentials, new_transaction_id, signed_headers
 from connector.netvisor.documents import (
@@ -243,7 +244,7 @@ class NetvisorClient:
         for i in range(0, len(wanted), CUSTOMER_CODE_BATCH):
             batch = wanted[i : i + CUSTOMER_CODE_BATCH]
             env = self._read("customerlist.nv", {"customercodelist": ",".join(batch)})
-            for summary in nvxml.parse_customer_list(env.root):
+            for summary in nvreplies.parse_customer_list(env.root):
                 if summary.code in batch:  # Netvisor may match loosely; we want exact codes
                     found.setdefault(summary.code, summary)
         return found
@@ -251,14 +252,14 @@ class NetvisorClient:
     def product_by_code(self, code: str) -> ProductSummary | None:
         """The product whose code is exactly ``code``, or None."""
         env = self._read("productlist.nv", {"keyword": code})
-        for summary in nvxml.parse_product_list(env.root):
+        for summary in nvreplies.parse_product_list(env.root):
             if summary.code == code:
                 return summary
         return None
 
     def payment_terms(self) -> list[PaymentTerm]:
         """The company's payment terms (``paymenttermlist.nv``)."""
-        return nvxml.parse_payment_terms(self._read("paymenttermlist.nv", {}).root)
+        return nvreplies.parse_payment_terms(self._read("paymenttermlist.nv", {}).root)
 
     def payment_term_key(self, net_days: int) -> str | None:
         """The NetvisorKey of a payment term of exactly ``net_days`` net days without a cash
@@ -284,7 +285,7 @@ class NetvisorClient:
         if status:
             params["invoicestatus"] = status
         env = self._read("salesinvoicelist.nv", params)
-        return nvxml.parse_invoice_list(env.root)
+        return nvreplies.parse_invoice_list(env.root)
 
     def sales_invoice(self, netvisor_key: str) -> InvoiceDetail | None:
         """One invoice with status and private comment; None when Netvisor does not know it."""
@@ -294,7 +295,7 @@ class NetvisorClient:
             )
         except NetvisorInvalidData:  # Netvisor answers an unknown key with INVALID_DATA
             return None
-        details = nvxml.parse_invoice_details(
+        details = nvreplies.parse_invoice_details(
             env.root, requested_keys=[netvisor_key], comment_lines_included=True
         )
         return next((d for d in details if d.netvisor_key == netvisor_key), None)
@@ -304,7 +305,7 @@ class NetvisorClient:
 
         Comment lines are asked for (``showcommentlines=1``). A reply without keys is mapped back
         by position only when it holds exactly as many invoices as keys were asked for (see
-        :func:`connector.netvisor.xml.parse_invoice_details`); invoices it cannot map are left
+        :func:`connector.netvisor.replies.parse_invoice_details`); invoices it cannot map are left
         out, never guessed.
         """
         wanted = list(dict.fromkeys(k for k in keys if k))
@@ -318,7 +319,7 @@ class NetvisorClient:
                 )
             except NetvisorInvalidData:
                 continue
-            details = nvxml.parse_invoice_details(
+            details = nvreplies.parse_invoice_details(
                 env.root, requested_keys=batch, comment_lines_included=True
             )
             found.extend(d for d in details if d.netvisor_key in batch)
@@ -339,10 +340,10 @@ class NetvisorClient:
 
     def _write(
         self, path: str, params: dict[str, str], body: bytes | None
-    ) -> nvxml.ResponseEnvelope:
+    ) -> nvreplies.ResponseEnvelope:
         return self._call("POST", path, params, body, is_write=True)
 
-    def _read(self, path: str, params: dict[str, str]) -> nvxml.ResponseEnvelope:
+    def _read(self, path: str, params: dict[str, str]) -> nvreplies.ResponseEnvelope:
         return self._call("GET", path, params, None, is_write=False)
 
     def _url(self, path: str, params: dict[str, str]) -> str:
@@ -375,7 +376,7 @@ class NetvisorClient:
         body: bytes | None,
         *,
         is_write: bool,
-    ) -> nvxml.ResponseEnvelope:
+    ) -> nvreplies.ResponseEnvelope:
         url = self._url(path, params)
         resource = _resource(path, params)
         attempt = 0
@@ -398,7 +399,7 @@ class NetvisorClient:
 
     def _attempt(
         self, http_method: str, url: str, resource: str, body: bytes | None, *, is_write: bool
-    ) -> nvxml.ResponseEnvelope:
+    ) -> nvreplies.ResponseEnvelope:
         txn = new_transaction_id()
         outcome = "ok"
         status: int | None = None
@@ -443,7 +444,7 @@ class NetvisorClient:
                     outcome = "transport_error"
                     raise fail("TRANSPORT_ERROR", _short(exc), retry_ok=not is_write) from None
             status = response.status_code
-            envelope = nvxml.parse_envelope(response.content)
+            envelope = nvreplies.parse_envelope(response.content)
             if envelope is not None and envelope.ok:
                 return envelope
             retry_after = _retry_after(response)

@@ -17,7 +17,7 @@ from typing import Any
 from connector.billing import BillingRules, InvoiceDocument, invoice_date
 from connector.billing import CommentLine as DocComment
 from connector.billing.documents import BilledLine
-from connector.billing.engine import VOUCHER_DEDUCTION_NAME
+from connector.billing.texts import VOUCHER_DEDUCTION_NAME
 from connector.domain import BillingCustomer, Period, Product
 from connector.hashing import content_hash
 from connector.ledger import IN_DOUBT, SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from connector.netvisor import replies as nvreplies
 from connector.netvisor import xml as nvxml
 from connector.netvisor.documents import CommentLine, ProductLine
 from connector.netvisor.errors import mask_sent_values
@@ -34,7 +35,7 @@ def reply(samples, name: str):
 
 def detail_of(samples, layout: str, *, asked: str = "2468"):
     root = reply(samples, f"getsalesinvoice_{layout}.xml")
-    details = nvxml.parse_invoice_details(
+    details = nvreplies.parse_invoice_details(
         root, requested_keys=[asked], comment_lines_included="no_comments" not in layout
     )
     assert len(details) == 1
@@ -87,7 +88,7 @@ def test_invoice_header_customer_status_and_total_are_read(samples, layout) -> N
 
 
 def test_a_reply_key_wins_over_the_key_asked_for(samples) -> None:
-    (d,) = nvxml.parse_invoice_details(
+    (d,) = nvreplies.parse_invoice_details(
         reply(samples, "getsalesinvoice_one_wrapper_comments_key.xml"), requested_keys=["9999"]
     )
     assert d.netvisor_key == "2468" and d.key_in_reply
@@ -95,7 +96,7 @@ def test_a_reply_key_wins_over_the_key_asked_for(samples) -> None:
 
 def test_keylist_reply_with_keys_maps_each_invoice_by_its_own_key(samples) -> None:
     root = reply(samples, "getsalesinvoice_keylist_keys.xml")
-    details = nvxml.parse_invoice_details(root, requested_keys=["2470", "2468"])
+    details = nvreplies.parse_invoice_details(root, requested_keys=["2470", "2468"])
     assert {d.netvisor_key: d.customer_code for d in details} == {
         "2468": "cust-2002",
         "2470": "cust-3003",
@@ -104,18 +105,18 @@ def test_keylist_reply_with_keys_maps_each_invoice_by_its_own_key(samples) -> No
 
 def test_keylist_reply_without_keys_maps_by_order_only_when_the_counts_agree(samples) -> None:
     root = reply(samples, "getsalesinvoice_keylist_no_keys.xml")
-    details = nvxml.parse_invoice_details(root, requested_keys=["2468", "2470"])
+    details = nvreplies.parse_invoice_details(root, requested_keys=["2468", "2470"])
     assert [(d.netvisor_key, d.customer_code) for d in details] == [
         ("2468", "cust-2002"),
         ("2470", "cust-3003"),
     ]
     # Three asked, two answered: one key was unknown, the order no longer says which is which.
-    assert nvxml.parse_invoice_details(root, requested_keys=["2468", "2469", "2470"]) == []
-    assert nvxml.parse_invoice_details(root) == []
+    assert nvreplies.parse_invoice_details(root, requested_keys=["2468", "2469", "2470"]) == []
+    assert nvreplies.parse_invoice_details(root) == []
 
 
 def test_customer_list_reply(samples) -> None:
-    found = nvxml.parse_customer_list(reply(samples, "customerlist.xml"))
+    found = nvreplies.parse_customer_list(reply(samples, "customerlist.xml"))
     assert [(c.netvisor_key, c.code, c.business_id) for c in found] == [
         ("135", "cust-1001", "1234567-1"),
         ("136", "cust-2002", None),
@@ -123,8 +124,8 @@ def test_customer_list_reply(samples) -> None:
 
 
 def test_product_list_and_getproduct_replies(samples) -> None:
-    (listed,) = nvxml.parse_product_list(reply(samples, "productlist.xml"))
-    (got,) = nvxml.parse_product_list(reply(samples, "getproduct.xml"))
+    (listed,) = nvreplies.parse_product_list(reply(samples, "productlist.xml"))
+    (got,) = nvreplies.parse_product_list(reply(samples, "getproduct.xml"))
     assert (listed.netvisor_key, listed.code, listed.unit_price) == (
         "301",
         "KOTIHOITO-H",
@@ -134,7 +135,7 @@ def test_product_list_and_getproduct_replies(samples) -> None:
 
 
 def test_sales_invoice_list_reply(samples) -> None:
-    (row,) = nvxml.parse_invoice_list(reply(samples, "salesinvoicelist.xml"))
+    (row,) = nvreplies.parse_invoice_list(reply(samples, "salesinvoicelist.xml"))
     assert (row.netvisor_key, row.number, row.status, row.customer_code) == (
         "2468",
         "20001",
@@ -145,7 +146,7 @@ def test_sales_invoice_list_reply(samples) -> None:
 
 
 def test_payment_term_list_reply(samples) -> None:
-    terms = nvxml.parse_payment_terms(reply(samples, "paymenttermlist.xml"))
+    terms = nvreplies.parse_payment_terms(reply(samples, "paymenttermlist.xml"))
     assert [(t.netvisor_key, t.net_days, t.is_default) for t in terms] == [
         ("1", 7, False),
         ("2", 14, True),
@@ -154,9 +155,9 @@ def test_payment_term_list_reply(samples) -> None:
 
 
 def test_add_reply_and_error_reply(samples) -> None:
-    ok = nvxml.parse_envelope((samples.GOLDEN / "replies" / "inserted.xml").read_bytes())
+    ok = nvreplies.parse_envelope((samples.GOLDEN / "replies" / "inserted.xml").read_bytes())
     assert ok is not None and ok.ok and ok.inserted_key == "2468"
-    failed = nvxml.parse_envelope(
+    failed = nvreplies.parse_envelope(
         (samples.GOLDEN / "replies" / "invalid_data_echo.xml").read_bytes()
     )
     assert failed is not None and not failed.ok and failed.error_type == "INVALID_DATA"
@@ -263,7 +264,9 @@ def test_every_personal_value_we_sent_is_masked_in_an_error_text(samples) -> Non
         phone="040 1234567",
     )
     body = nvxml.customer_xml(rec)
-    env = nvxml.parse_envelope((samples.GOLDEN / "replies" / "invalid_data_echo.xml").read_bytes())
+    env = nvreplies.parse_envelope(
+        (samples.GOLDEN / "replies" / "invalid_data_echo.xml").read_bytes()
+    )
     assert env is not None and env.error_text
     masked = mask_sent_values(env.error_text, body)
     for value in ("Esimerkki", "Asiakas", "Esimerkkitie", "asiakas@example.invalid", "1234567"):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from connector.netvisor import replies as nvreplies
 from connector.netvisor import xml as nvxml
 from connector.netvisor.documents import ProductLine, SalesInvoice
 from connector.sandbox.netvisor import SALES_INVOICE_SCHEMA, validate
@@ -110,7 +111,7 @@ def test_any_invoice_passes_the_sandbox_schema_and_total_equals_lines(rows) -> N
 
 
 def test_ok_envelope_with_inserted_key() -> None:
-    env = nvxml.parse_envelope(
+    env = nvreplies.parse_envelope(
         b"<Root><ResponseStatus><Status>OK</Status><TimeStamp>2025-01-01 10:00:00</TimeStamp>"
         b"</ResponseStatus><Replies><InsertedDataIdentifier>123</InsertedDataIdentifier>"
         b"</Replies></Root>"
@@ -119,7 +120,7 @@ def test_ok_envelope_with_inserted_key() -> None:
 
 
 def test_failed_envelope_splits_type_and_keeps_text_verbatim() -> None:
-    env = nvxml.parse_envelope(
+    env = nvreplies.parse_envelope(
         "<Root><ResponseStatus><Status>FAILED</Status>"
         "<Status>INVALID_DATA :: Asiakasta ei löydy :: koodi X</Status></ResponseStatus></Root>"
     )
@@ -129,7 +130,7 @@ def test_failed_envelope_splits_type_and_keeps_text_verbatim() -> None:
 
 
 def test_envelope_tags_are_case_insensitive() -> None:
-    env = nvxml.parse_envelope(
+    env = nvreplies.parse_envelope(
         b"<root><responsestatus><status>FAILED</status><STATUS>SOMETHING_NEW :: x</STATUS>"
         b"</responsestatus></root>"
     )
@@ -149,7 +150,7 @@ def test_envelope_tags_are_case_insensitive() -> None:
     ],
 )
 def test_bodies_without_response_status_give_none(body: bytes) -> None:
-    assert nvxml.parse_envelope(body) is None
+    assert nvreplies.parse_envelope(body) is None
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -173,7 +174,7 @@ def test_billion_laughs_is_not_expanded() -> None:
     started = time.perf_counter()
     with pytest.raises(nvxml.UnparseableXML):
         nvxml.parse_untrusted(BILLION_LAUGHS)
-    assert nvxml.parse_envelope(BILLION_LAUGHS) is None
+    assert nvreplies.parse_envelope(BILLION_LAUGHS) is None
     # Even the raw parser settings alone never expand it: libxml2 refuses or keeps the reference.
     try:
         root = etree.fromstring(BILLION_LAUGHS, nvxml._parser())
@@ -204,7 +205,7 @@ def test_external_entity_is_neither_fetched_nor_expanded(tmp_path) -> None:
 ]>
 <Root><ResponseStatus><Status>FAILED</Status><Status>INVALID_DATA :: &file;&net;</Status>
 </ResponseStatus></Root>""".encode()
-        assert nvxml.parse_envelope(body) is None
+        assert nvreplies.parse_envelope(body) is None
         root = etree.fromstring(body, nvxml._parser())
         text = etree.tostring(root).decode()
     assert "TOP-SECRET-VALUE" not in text and "FETCHED-OVER-NETWORK" not in text
@@ -221,13 +222,13 @@ def test_customer_list_accepts_netvisorkey_in_either_case_and_a_single_child() -
         b"<OrganisationIdentifier>1234567-1</OrganisationIdentifier><Unknown>x</Unknown>"
         b"</Customer></CustomerList></Root>"
     )
-    assert nvxml.parse_customer_list(root)[0].netvisor_key == "7"
+    assert nvreplies.parse_customer_list(root)[0].netvisor_key == "7"
     root = nvxml.parse_untrusted(
         b"<Root><Customerlist><Customer><Netvisorkey>8</Netvisorkey><Code>B</Code></Customer>"
         b"<Customer><netvisorkey>9</netvisorkey><code>C</code><name/></Customer></Customerlist>"
         b"</Root>"
     )
-    found = nvxml.parse_customer_list(root)
+    found = nvreplies.parse_customer_list(root)
     assert [(c.netvisor_key, c.code, c.name) for c in found] == [("8", "B", None), ("9", "C", None)]
 
 
@@ -242,7 +243,7 @@ def test_product_list_and_getproduct_shapes() -> None:
         b"</ProductBaseInformation></Product></Root>"
     )
     for root in (listing, single):
-        (p,) = nvxml.parse_product_list(root)
+        (p,) = nvreplies.parse_product_list(root)
         assert (p.netvisor_key, p.code, p.unit_price) == ("5", "P", Decimal("12.5"))
 
 
@@ -255,7 +256,7 @@ def test_invoice_list_with_fi_localised_status_and_dates() -> None:
         "<SalesInvoice><NetvisorKey>12</NetvisorKey><InvoiceDate>31.5.2025</InvoiceDate>"
         "<InvoiceStatus>Lähettämätön</InvoiceStatus></SalesInvoice></SalesInvoiceList></Root>"
     )
-    a, b = nvxml.parse_invoice_list(root)
+    a, b = nvreplies.parse_invoice_list(root)
     assert a.status == "open" and a.invoice_date == date(2025, 4, 30)
     assert a.total == Decimal("105.30") and a.open_sum == Decimal("0.00")
     assert b.status == "unsent" and b.invoice_date == date(2025, 5, 31) and b.total is None
@@ -272,7 +273,7 @@ def test_get_sales_invoice_reads_private_comment_status_and_lines() -> None:
         b"<InvoiceLines><InvoiceLine><SalesInvoiceProductLine/></InvoiceLine></InvoiceLines>"
         b"</SalesInvoice></Root>"
     )
-    (d,) = nvxml.parse_invoice_details(root)
+    (d,) = nvreplies.parse_invoice_details(root)
     assert (d.netvisor_key, d.status, d.private_comment, d.line_count, d.total) == (
         "11",
         "open",
@@ -280,26 +281,3 @@ def test_get_sales_invoice_reads_private_comment_status_and_lines() -> None:
         1,
         Decimal("-10.00"),
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("1", True),
-        ("true", True),
-        ("Kyllä", True),
-        ("K", True),
-        ("0", False),
-        ("Ei", False),
-        ("FALSE", False),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_fi_localised_booleans(text, expected) -> None:
-    assert nvxml.parse_bool(text) is expected
-
-
-def test_unknown_boolean_is_an_error() -> None:
-    with pytest.raises(ValueError):
-        nvxml.parse_bool("maybe")
