@@ -45,6 +45,8 @@ from connector.errors import (
 )
 
 DEFAULT_CONFIG = "config.toml"
+#: seconds a daemon job waits for a run another process holds the ledger lock for
+DAEMON_LOCK_WAIT = 60.0
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -78,11 +80,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
     if not args.online:
         return EXIT_OK
+    from connector.ledger import RunLock
     from connector.spotilla.source import BillableWorkRules, SpotillaSource
 
     engine = _engine(args, config, mappings=mappings)
-    with engine.netvisor_client() as nv_client:
-        nv_client.customers_by_code(["__connector_check__"])
+    # the same lock as every run: never a request beside a sync's write (Netvisor refuses it)
+    lock = RunLock(config.ledger_path)
+    lock.acquire(args.wait_lock, _say_waiting(args.wait_lock))
+    try:
+        with engine.netvisor_client() as nv_client:
+            nv_client.customers_by_code(["__connector_check__"])
+    finally:
+        lock.release()
     print(f"Netvisor {config.netvisor.base_url}: credentials OK")
     with engine.spotilla_client() as sp:
         sp.check_credentials()
@@ -120,7 +129,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     config = _config(args)
     t = texts(config.connector.language)
-    report = _engine(args, config).run(command="plan", period=_period(args.period), plan_only=True)
+    report = _engine(args, config).run(
+        command="plan",
+        period=_period(args.period),
+        plan_only=True,
+        lock_wait=args.wait_lock,
+        on_lock_wait=_say_waiting(args.wait_lock),
+    )
     actions = report.plan.actions if report.plan else []
     if args.json:
         _print_json(plan_json(report))
@@ -251,7 +266,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     stop = threading.Event()
     _stop_on_signals(stop)
     report = _engine(args, config, stop=stop).run(
-        command="sync", period=_period(args.period), dry_run=args.dry_run
+        command="sync",
+        period=_period(args.period),
+        dry_run=args.dry_run,
+        lock_wait=args.wait_lock,
+        on_lock_wait=_say_waiting(args.wait_lock),
     )
     print_summary(report)
     return report.exit_code
@@ -261,9 +280,31 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     from connector.sync import print_summary
 
     config = _config(args)
-    report = _engine(args, config).run(command="reconcile", scope="reconcile")
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    report = _engine(args, config, stop=stop).run(
+        command="reconcile",
+        scope="reconcile",
+        lock_wait=args.wait_lock,
+        on_lock_wait=_say_waiting(args.wait_lock),
+    )
     print_summary(report)
     return report.exit_code
+
+
+def _say_waiting(seconds: float) -> Any:
+    """What a command prints when another process holds the ledger lock and it waits."""
+
+    def say(holder: str) -> None:
+        who = f" (pid {holder})" if holder else ""
+        print(
+            f"connector: another connector run{who} is talking to Netvisor; waiting up to "
+            f"{seconds:g} s for it to finish…",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return say
 
 
 def _cmd_daemon(args: argparse.Namespace) -> int:
@@ -271,6 +312,7 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
     from connector.logging import configure
 
     config = _config(args)
+    refuse_future_as_of(args, dry_run=False)  # a rehearsal date, never a future one
     configure(json=True, level=config.connector.log_level)
     secrets = config.load_secrets()  # fail fast (exit 2) before scheduling anything
     from connector.mapping import load_mappings
@@ -280,11 +322,17 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
 
     def run_job(scope: str, stop: threading.Event) -> dict[str, Any]:
         # Mappings are re-read every run: an edited mapping file takes effect without a restart.
-        engine = SyncEngine(config, secrets, stop=stop)
-        report = engine.run(command=f"daemon:{scope}", scope=scope)
-        return {"status": report.status, "exit_code": report.exit_code, **report.counts}
+        engine = SyncEngine(config, secrets, stop=stop, as_of=args.as_of)
+        # a CLI run in progress (e.g. `connector sync` by hand) is waited for, briefly
+        report = engine.run(command=f"daemon:{scope}", scope=scope, lock_wait=DAEMON_LOCK_WAIT)
+        return {
+            "status": report.status,
+            "exit_code": report.exit_code,
+            "held_for_review": len(report.held),
+            **report.counts,
+        }
 
-    return run_daemon(config, run_job)
+    return run_daemon(config, run_job, run_now=tuple(args.run_now or ()))
 
 
 def _cmd_mappings_schema(args: argparse.Namespace) -> int:
@@ -384,6 +432,26 @@ def _period_arg(text: str) -> str:
     return text
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError("expected 0..86400 seconds")
+    return value
+
+
+def _wait_lock_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait-lock",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another connector run to finish (default: exit 3 at once)",
+    )
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file."""
 
@@ -427,12 +495,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="treat warnings (e.g. a voucher's unit value) as errors",
     )
+    _wait_lock_arg(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
     p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _wait_lock_arg(p)
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("sync", parents=[common], help="run the job once now")
@@ -441,9 +511,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="render XML into the outbox, send nothing"
     )
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    _wait_lock_arg(p)
     p.set_defaults(func=_cmd_sync)
 
     p = sub.add_parser("daemon", parents=[common], help="run the configured schedules")
+    p.add_argument(
+        "--run-now",
+        action="append",
+        choices=["master_data", "invoicing"],
+        help="also run this job once at start (repeatable; jobs run one after the other)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        help="rehearsals only: every job evaluates period rules as on YYYY-MM-DD",
+    )
     p.set_defaults(func=_cmd_daemon)
 
     p = sub.add_parser("status", parents=[common], help="runs, ledger states, quarantine")
@@ -482,6 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_ledger)
 
     p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
+    _wait_lock_arg(p)
     p.set_defaults(func=_cmd_reconcile)
 
     p = sub.add_parser("quarantine", parents=[common], help="records a rule stopped")
@@ -502,6 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="quarantine ids, or ledger keys of objects Netvisor rejected (default: all)",
     )
     q.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    _wait_lock_arg(q)
     q.set_defaults(func=_cmd_quarantine)
 
     from connector.cli_psop import register as _register_psop

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 import threading
@@ -44,10 +46,14 @@ def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM/SIGINT finish the action under way, then stop the run."""
 
     def handler(signum: int, _frame: Any) -> None:
-        print(
-            f"\n{signal.Signals(signum).name}: finishing the current action, then stopping…",
-            file=sys.stderr,
-        )
+        # os.write, not print: the handler may interrupt the main thread inside a print
+        # (buffered streams are not reentrant)
+        with contextlib.suppress(OSError):
+            os.write(
+                sys.stderr.fileno(),
+                f"\n{signal.Signals(signum).name}: finishing the write under way, then "
+                "stopping…\n".encode(),
+            )
         stop.set()
 
     signal.signal(signal.SIGTERM, handler)

@@ -229,27 +229,34 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
     refuse_future_as_of(args, dry_run=False)
     ids = [int(x) for x in args.ids if x.isdigit()]
     keys = [x for x in args.ids if not x.isdigit()]
-    with RunLock(config.ledger_path), Ledger(config.ledger_path) as ledger:
-        before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
-        unknown_ids = sorted(set(ids) - set(before))
-        rejected = {o.key for o in ledger.objects(states=["rejected"])}
-        unknown_keys = sorted(set(keys) - rejected)
-        if unknown_ids or unknown_keys:
-            what = [f"{i} (no open quarantine entry)" for i in unknown_ids]
-            what += [f"{k} (no object Netvisor rejected)" for k in unknown_keys]
-            raise UsageError(
-                f"nothing to retry for {', '.join(what)}; `connector quarantine list` shows "
-                "what is open"
-            )
-        replanned = ledger.replan_rejected(keys) if keys or not ids else []
-    for key in replanned:
-        print(f"  {key}: rejected by Netvisor earlier; will be sent again")
-    print(f"re-running sync to re-check {len(before)} quarantined records…")
-    stop = threading.Event()
-    stop_on_signals(stop)
-    from connector.sync import print_summary
+    engine = make_engine(args, config, stop=threading.Event())
+    # One lock from the ledger change through the sync: no other run (the daemon) can send
+    # in between.
+    lock = RunLock(config.ledger_path)
+    lock.acquire(getattr(args, "wait_lock", 0.0))
+    try:
+        with Ledger(config.ledger_path) as ledger:
+            before = {q.id: q for q in ledger.quarantine(ids=ids)} if ids or not keys else {}
+            unknown_ids = sorted(set(ids) - set(before))
+            rejected = {o.key for o in ledger.objects(states=["rejected"])}
+            unknown_keys = sorted(set(keys) - rejected)
+            if unknown_ids or unknown_keys:
+                what = [f"{i} (no open quarantine entry)" for i in unknown_ids]
+                what += [f"{k} (no object Netvisor rejected)" for k in unknown_keys]
+                raise UsageError(
+                    f"nothing to retry for {', '.join(what)}; `connector quarantine list` "
+                    "shows what is open"
+                )
+            replanned = ledger.replan_rejected(keys) if keys or not ids else []
+        for key in replanned:
+            print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+        from connector.sync import print_summary
 
-    report = make_engine(args, config, stop=stop).run(command="quarantine-retry")
+        print(f"re-running sync to re-check {len(before)} quarantined records…")
+        stop_on_signals(engine.stop)
+        report = engine.run(command="quarantine-retry", lock=lock)
+    finally:
+        lock.release()
     with Ledger(config.ledger_path) as ledger:
         after = {q.id: q for q in ledger.quarantine(ids=list(before), include_resolved=True)}
     for qid, q in before.items():

@@ -73,6 +73,8 @@ def check_base_url(value: str) -> str:
 class ConnectorSection(_Section):
     ledger: Path = Path("connector-ledger.sqlite")
     outbox: Path = Path("outbox")
+    # the daemon writes a Prometheus textfile here after every job (None: no metrics file)
+    metrics_file: Path | None = None
     # every sync writes reports/<run>.html and .csv here
     reports: Path = Path("reports")
     # what people read (CLI summary, plan, status, quarantine, the run report); wire formats keep
@@ -167,6 +169,11 @@ class NetvisorSection(_Section):
     invoice_status: Literal["unsent", "open"] = "unsent"
     payment_term_days: int = Field(14, ge=0, le=365)
     timeout: float = Field(120.0, gt=0)
+    # seconds the company counts as busy after a write timed out (Netvisor may still be working
+    # on it); None: the request timeout, at most 30 s
+    busy_wait: float | None = Field(None, ge=0, le=3600)
+    # writes in a row whose outcome is unknown before the run stops writing and aborts
+    max_unknown_in_a_row: int = Field(3, ge=1, le=1000)
 
     @field_validator("base_url")
     @classmethod
@@ -201,8 +208,41 @@ def cron_trigger(expr: str, timezone: str) -> Any:
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"expected a 5-field cron expression, got {expr!r}")
-    fields[4] = re.sub(r"\b[0-7]\b", lambda m: _CRON_WEEKDAYS[m.group(0)], fields[4])
+    fields[4] = _crontab_weekdays(fields[4])
     return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
+
+
+def _crontab_weekdays(field: str) -> str:
+    """A crontab weekday field as APScheduler day names: numeric items (``1-5``, ``*/2``,
+    ``1-5/2``, ``5-7``) are expanded to the days crontab means (Sunday = 0 or 7), so a step
+    counts from Sunday as in cron; named items (``mon-fri``) pass through."""
+    days: list[str] = []
+    for item in field.split(","):
+        base, _, step_text = item.partition("/")
+        if base != "*" and not re.fullmatch(r"[0-7](-[0-7])?", base):
+            if step_text or re.search(r"\d", base):
+                raise ValueError(f"unsupported weekday item {item!r} (use 0-7 or mon-sun)")
+            days.append(item)  # a name or a name range
+            continue
+        if base == "*":
+            if not step_text:
+                days.append("*")
+                continue
+            first, last = 0, 6
+        elif "-" in base:
+            first, last = (int(x) for x in base.split("-"))
+        else:
+            first = int(base)
+            last = 7 if step_text else first  # "a/n" runs to the end of the week, as in cron
+        if step_text and not step_text.isdigit():
+            raise ValueError(f"invalid weekday step in {item!r}")
+        step = int(step_text) if step_text else 1
+        if step < 1 or first > last:
+            raise ValueError(f"invalid weekday item {item!r}")
+        days.extend(_CRON_WEEKDAYS[str(d)] for d in range(first, last + 1, step))
+    if "*" in days:
+        return "*"
+    return ",".join(dict.fromkeys(days))
 
 
 class ScheduleSection(_Section):
@@ -419,6 +459,9 @@ def load_config(path: str | Path) -> Config:
         update={
             "ledger": absolute(model.connector.ledger),
             "outbox": absolute(model.connector.outbox),
+            "metrics_file": (
+                absolute(model.connector.metrics_file) if model.connector.metrics_file else None
+            ),
             "reports": absolute(model.connector.reports),
         }
     )

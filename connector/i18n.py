@@ -130,8 +130,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     },
     "summary.report": {"fi": "raportti: {path}", "en": "report: {path}"},
     "summary.stopped": {
-        "fi": "pysäytettiin pyynnöstä ennen kuin kaikki oli tehty; seuraava ajo jatkaa",
-        "en": "stopped on request before all actions were done; the next run continues",
+        "fi": "PYSÄYTETTY pyynnöstä ennen kuin kaikki oli tehty (kesken ollut kirjoitus vietiin "
+        "loppuun ja kirjattiin); aja `connector sync` uudelleen, niin loput tehdään",
+        "en": "STOPPED on request before all actions were done (the write under way was "
+        "finished and recorded); run `connector sync` again to finish the rest",
     },
     "summary.aborted": {"fi": "KESKEYTETTY: {error}", "en": "ABORTED: {error}"},
     "plan.nothing": {

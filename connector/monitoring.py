@@ -26,7 +26,8 @@ STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL"}
 @dataclass(frozen=True)
 class HealthFacts:
     now: datetime
-    last_run_status: str | None  # "ok" | "partial" | "aborted" | "stopped" | "running" | None
+    # "ok" | "partial" | "aborted" | "failed" (a job that crashed) | "stopped" | "running" | None
+    last_run_status: str | None
     last_run_command: str | None
     last_success_at: datetime | None  # finish of the newest run with status ok or partial
     quarantined: int
@@ -53,7 +54,7 @@ def facts_from_ledger(ledger: Any, now: datetime) -> HealthFacts:
     for r in finished:
         if r is success:
             break
-        if r["status"] == "aborted":
+        if r["status"] in ("aborted", "failed"):
             failed += 1
     return HealthFacts(
         now=now,
@@ -82,7 +83,7 @@ def evaluate(
             critical.append(f"last success {age_h:.0f} h ago (limit {critical_hours:g} h)")
         elif age_h > warning_hours:
             warning.append(f"last success {age_h:.0f} h ago (limit {warning_hours:g} h)")
-    if facts.last_run_status == "aborted":
+    if facts.last_run_status in ("aborted", "failed"):
         critical.append(f"last run ({facts.last_run_command}) aborted")
     elif facts.last_run_status == "partial":
         warning.append(f"last run ({facts.last_run_command}) finished with problems")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ import pytest
 import structlog
 from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.job import Job
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from structlog.testing import capture_logs
 
 from connector import daemon
@@ -53,23 +52,17 @@ def _restore_structlog() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-def started_jobs(scheduler: BlockingScheduler) -> dict[str, Job]:
-    """Start the (blocking) scheduler paused in a thread, read its jobs, stop it.
+def started_jobs(scheduler: BackgroundScheduler) -> dict[str, Job]:
+    """Start the scheduler paused, read its jobs, stop it.
 
     Before start APScheduler 3 keeps jobs pending without the scheduler's job defaults applied,
     so the defaults can only be read from a started scheduler.
     """
-    started = threading.Event()
-    scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_START)
-    thread = threading.Thread(target=scheduler.start, kwargs={"paused": True}, daemon=True)
-    thread.start()
+    scheduler.start(paused=True)
     try:
-        assert started.wait(timeout=30), "the scheduler did not start"
         return {job.id: job for job in scheduler.get_jobs()}
     finally:
-        scheduler.shutdown(wait=False)
-        thread.join(timeout=30)
-        assert not thread.is_alive()
+        scheduler.shutdown(wait=True)
 
 
 # -- build_scheduler -------------------------------------------------------------------------
@@ -230,12 +223,13 @@ def test_sigterm_stops_the_daemon_cleanly(tmp_path: Path, monkeypatch: pytest.Mo
     stops: list[threading.Event] = []
     real_build = daemon.build_scheduler
 
-    def build(config: Config, run_job: Any, stop: threading.Event) -> BlockingScheduler:
-        scheduler = real_build(config, run_job, stop)
+    def build(config: Config, run_job: Any, stop: threading.Event, hooks: Any) -> Any:
+        scheduler = real_build(config, run_job, stop, hooks)
         stops.append(stop)
         # As soon as the scheduler runs, the service manager asks it to stop.
         scheduler.add_listener(
-            lambda _e: os.kill(os.getpid(), signal.SIGTERM), EVENT_SCHEDULER_START
+            lambda _e: signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM),
+            EVENT_SCHEDULER_START,
         )
         return scheduler
 
@@ -255,5 +249,179 @@ def test_sigterm_stops_the_daemon_cleanly(tmp_path: Path, monkeypatch: pytest.Mo
     assert events[2:] == ["daemon_stopped"]
     started = next(e for e in logs if e["event"] == "daemon_started")
     assert started["timezone"] == "Europe/Helsinki"
-    assert [job_id for job_id, _trigger in started["jobs"]] == ["master_data", "invoicing"]
+    assert [job["job"] for job in started["jobs"]] == ["master_data", "invoicing"]
+    # each job's crontab text and its next run time, in Helsinki time
+    assert [job["cron"] for job in started["jobs"]] == ["0 2 * * *", "30 6 * * *"]
+    for job in started["jobs"]:
+        moment = datetime.fromisoformat(job["next_run"])
+        assert moment.utcoffset() == moment.astimezone(HELSINKI).utcoffset()
     assert next(e for e in logs if e["event"] == "daemon_stopping")["signal"] == "SIGTERM"
+    assert logs[-1]["exit_code"] == 0, "no job was running: a clean stop"
+
+
+# -- jobs in turn, failures recorded, metrics, a stop during a job ----------------------------
+
+
+def test_two_jobs_due_in_the_same_minute_run_one_after_the_other() -> None:
+    hooks = daemon.JobHooks()
+    stop = threading.Event()
+    first_running, release_first = threading.Event(), threading.Event()
+    order: list[str] = []
+    overlap: list[bool] = []
+    running = threading.Lock()
+
+    def run_job(scope: str, _stop: threading.Event) -> dict[str, str]:
+        if not running.acquire(blocking=False):
+            overlap.append(True)
+            return {"status": "ok"}
+        try:
+            order.append(scope)
+            if scope == "full":
+                first_running.set()
+                assert release_first.wait(30)
+            return {"status": "ok"}
+        finally:
+            running.release()
+
+    invoicing = threading.Thread(target=_guarded, args=("invoicing", "full", run_job, stop, hooks))
+    master = threading.Thread(target=_guarded, args=("master_data", "master", run_job, stop, hooks))
+    invoicing.start()
+    assert first_running.wait(30)
+    master.start()  # due now too: it waits for the running job instead of being skipped
+    assert master.is_alive()
+    release_first.set()
+    invoicing.join(30)
+    master.join(30)
+    assert order == ["full", "master"] and not overlap
+
+
+def test_a_crontab_step_in_the_weekday_field_counts_from_sunday(tmp_path: Path) -> None:
+    config = make_config(tmp_path, 'master_data = "0 3 * * */2"\ninvoicing = "0 7 * * 1-5/2"\n')
+    jobs = {j.id: j for j in build_scheduler(config, never_called, threading.Event()).get_jobs()}
+    moment = datetime(2026, 3, 28, 12, 0, tzinfo=HELSINKI)  # a Saturday
+    days, nxt = [], moment
+    for _ in range(4):
+        nxt = jobs["master_data"].trigger.get_next_fire_time(None, nxt)
+        days.append(nxt.strftime("%a"))
+        nxt = nxt.replace(minute=1)
+    assert days == ["Sun", "Tue", "Thu", "Sat"]  # crontab: 0,2,4,6
+    monday = jobs["invoicing"].trigger.get_next_fire_time(None, moment)
+    assert monday.strftime("%a %H:%M") == "Mon 07:00"
+
+
+def test_a_failed_job_is_recorded_in_the_ledger_and_shown_by_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connector.cli import main
+    from connector.ledger import Ledger
+
+    config = make_config(tmp_path)
+    hooks = daemon.JobHooks(config)
+
+    def run_job(scope: str, stop: threading.Event) -> None:
+        raise FatalRunError("Netvisor refused the credentials", error_type="AUTHENTICATION_FAILED")
+
+    _guarded("invoicing", "full", run_job, threading.Event(), hooks)
+    with Ledger(config.ledger_path) as ledger:
+        (run,) = ledger.runs(5)
+    assert (run["command"], run["status"], run["error_type"]) == (
+        "daemon:full",
+        "failed",
+        "AUTHENTICATION_FAILED",
+    )
+    assert run["finished_at"]
+    assert main(["status", "--config", str(config.path)]) == 0
+    out = capsys.readouterr().out
+    assert "daemon:full" in out and "failed" in out
+
+
+def test_a_crashed_job_is_recorded_once_by_type_never_by_its_text(tmp_path: Path) -> None:
+    from connector.ledger import Ledger
+
+    config = make_config(tmp_path)
+
+    def run_job(scope: str, stop: threading.Event) -> None:
+        raise KeyError("Testi Henkilö")  # a bug whose text may carry personal data
+
+    _guarded("master_data", "master", run_job, threading.Event(), daemon.JobHooks(config))
+    with Ledger(config.ledger_path) as ledger:
+        (run,) = ledger.runs(5)
+    assert (run["status"], run["error_type"]) == ("failed", "KeyError")
+    assert "Testi" not in (run["message"] or "")
+
+
+def test_the_metrics_file_is_written_after_a_job(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    metrics = tmp_path / "metrics" / "connector.prom"
+    config = Config(
+        config.path,
+        config.connector.model_copy(update={"metrics_file": metrics}),
+        config.spotilla,
+        config.netvisor,
+        config.mappings,
+        config.schedule,
+    )
+
+    def run_job(scope: str, stop: threading.Event) -> dict[str, Any]:
+        return {
+            "status": "partial",
+            "exit_code": 1,
+            "created": 4,
+            "updated": 1,
+            "held_for_review": 2,
+        }
+
+    _guarded("invoicing", "full", run_job, threading.Event(), daemon.JobHooks(config))
+    text = metrics.read_text()
+    values = dict(
+        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    assert values["connector_last_run_documents_written"] == "5"
+    assert values["connector_last_run_held"] == "2"
+    assert values["connector_last_run_exit_code"] == "1"
+    assert values['connector_last_run_status{status="partial"}'] == "1"
+    assert values['connector_last_run_status{status="ok"}'] == "0"
+    assert values["connector_last_success_timestamp_seconds"] == "0"  # no run in the ledger yet
+    assert "# TYPE connector_in_doubt gauge" in text
+    assert [p.name for p in metrics.parent.iterdir()] == ["connector.prom"]  # no temp left
+
+
+def test_a_stop_during_a_job_waits_for_it_and_exits_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path)
+    stop = threading.Event()
+    job_running, job_told = threading.Event(), threading.Event()
+
+    def run_job(scope: str, job_stop: threading.Event) -> dict[str, Any]:
+        job_running.set()
+        assert job_stop.wait(30)  # the sync checks this between writes
+        job_told.set()
+        return {"status": "stopped", "exit_code": 3}
+
+    result: list[int] = []
+    thread = threading.Thread(
+        target=lambda: result.append(
+            run_daemon(config, run_job, install_signals=False, stop=stop, run_now=("invoicing",))
+        )
+    )
+    with capture_logs() as logs:
+        thread.start()
+        assert job_running.wait(30)
+        stop.set()
+        thread.join(60)
+    assert job_told.is_set() and result == [3]
+    stopped = next(e for e in logs if e["event"] == "daemon_stopped")
+    assert stopped["exit_code"] == 3 and stopped["job_cut_short"] == "invoicing"
+    # the daemon returned only after the job did
+    assert [e["event"] for e in logs].index("job_done") < [e["event"] for e in logs].index(
+        "daemon_stopped"
+    )
+
+
+def test_the_daemon_refuses_a_rehearsal_date_in_the_future(tmp_path: Path) -> None:
+    from connector.cli import main
+    from connector.errors import EXIT_USAGE
+
+    config = make_config(tmp_path)
+    assert main(["daemon", "--as-of", "2099-01-01", "--config", str(config.path)]) == EXIT_USAGE

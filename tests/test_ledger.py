@@ -643,3 +643,42 @@ def test_a_version_4_ledger_gains_the_psop_customer_number_and_keeps_its_lines(
         )
         ledger.mark_sent(key, "NV-9")
         assert ledger.billed_lines(document_key=key) == [with_number]
+
+
+def test_a_run_can_wait_for_the_lock_and_says_so_once(path: Path) -> None:
+    import threading
+
+    first = RunLock(path)
+    first.acquire()
+    waiting = threading.Event()
+    told: list[str] = []
+
+    def on_wait(holder: str) -> None:
+        told.append(holder)
+        waiting.set()
+
+    releaser = threading.Thread(target=lambda: (waiting.wait(30), first.release()))
+    releaser.start()
+    second = RunLock(path)
+    second.acquire(wait=60, on_wait=on_wait)  # returns once the holder lets go
+    releaser.join(30)
+    assert told == [str(os.getpid())]
+    assert second.held and second.path.read_text() == str(os.getpid())
+    second.release()
+
+
+def test_a_wait_for_the_lock_that_runs_out_names_the_holder_and_the_wait(path: Path) -> None:
+    with RunLock(path), pytest.raises(RunLockedError) as info:
+        RunLock(path).acquire(wait=0.2)
+    assert f"pid {os.getpid()}" in str(info.value) and "after waiting 0.2 s" in str(info.value)
+
+
+def test_a_stop_request_ends_the_wait_for_the_lock(path: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    with RunLock(path):
+        stop.set()
+        with pytest.raises(RunLockedError) as info:
+            RunLock(path).acquire(wait=3600, cancel=stop)  # returns at once, never an hour
+    assert "stopped while waiting" in str(info.value)

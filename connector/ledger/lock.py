@@ -1,37 +1,82 @@
-"""One writer per ledger: an OS file lock beside the ledger file."""
+"""One writer per ledger — and one process talking to a Netvisor company: an OS file lock beside
+the ledger file.
+
+Every command that calls Netvisor (``sync``, ``reconcile``, ``check --online``, ``quarantine
+retry``, the daemon's jobs) holds it for as long as it may send a request, so two processes never
+have requests in flight for the same company (Netvisor refuses the second one).
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
+import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
 from connector.errors import RunLockedError
 
+#: how often a waiting acquire tries the lock again (seconds)
+POLL_SECONDS = 0.1
+
 
 class RunLock:
-    """One writer per ledger: an OS file lock next to the ledger (``<ledger>.lock``)."""
+    """One writer per ledger: an OS file lock next to the ledger (``<ledger>.lock``).
+
+    ``acquire(wait=...)`` waits up to ``wait`` seconds for a holder to finish (0: fail at once);
+    ``on_wait(holder_pid)`` is called once when it has to wait, so a command can say so;
+    ``cancel`` (a stop request) ends the wait early.
+    """
 
     def __init__(self, ledger_path: str | Path) -> None:
         self.path = Path(str(ledger_path) + ".lock")
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(
+        self,
+        wait: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = ""
-            with suppress(OSError):
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-            os.close(fd)
-            raise RunLockedError(
-                f"another connector run holds the ledger lock {self.path}"
-                + (f" (pid {holder})" if holder else "")
-                + "; wait for it to finish (the daemon runs jobs on its schedule)"
-            ) from None
+        deadline = time.monotonic() + max(wait, 0.0)
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = ""
+                with suppress(OSError):
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                cancelled = cancel is not None and cancel.is_set()
+                if time.monotonic() < deadline and not cancelled:
+                    if not announced and on_wait is not None:
+                        on_wait(holder)
+                    announced = True
+                    # a file lock has no event to wait on: look again shortly (or stop)
+                    (cancel or threading.Event()).wait(POLL_SECONDS)
+                    continue
+                os.close(fd)
+                waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                if cancelled:
+                    waited = " (stopped while waiting for it)"
+                raise RunLockedError(
+                    f"another connector run holds the ledger lock {self.path}"
+                    + (f" (pid {holder})" if holder else "")
+                    + waited
+                    + "; wait for it to finish (the daemon runs jobs on its schedule) or give "
+                    "--wait-lock SECONDS"
+                ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd

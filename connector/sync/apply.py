@@ -6,7 +6,10 @@ Exactly-once rests on three rules kept here and in ``reconcile.py``:
    a committed transaction *before* the request leaves; ``sent`` and the NetvisorKey are
    committed after the answer. No ledger transaction is ever open across an HTTP call.
 2. Never resend blindly: a row left ``sending`` or ``unknown`` is looked up in Netvisor by the
-   connector's own key before anything new is sent (``reconcile.py``).
+   connector's own key before anything new is sent (``reconcile.py``) — a write whose answer
+   was lost at once, before the write queued behind it leaves (``read_back``; the sender holds
+   the queue meanwhile); after ``max_unknown_in_a_row`` unclear answers in a row the run stops
+   writing.
 3. A stop request is honoured between actions, never between ``sending`` and ``sent``.
 
 The requests go out from one sender thread while the run's thread does the ledger work around
@@ -38,7 +41,7 @@ from connector.errors import (
     RecordError,
     TransientError,
 )
-from connector.ledger import ObjectKind
+from connector.ledger import IN_DOUBT, ObjectKind
 from connector.logging import get_logger
 from connector.netvisor import xml as nvxml
 from connector.netvisor.client import NetvisorClient
@@ -46,7 +49,7 @@ from connector.netvisor.errors import NetvisorDuplicateData
 from connector.sync.context import RunAborted, RunContext
 from connector.sync.desired import DesiredObject
 from connector.sync.plan import Action, ActionKind, Plan
-from connector.sync.reconcile import invoice_check
+from connector.sync.reconcile import invoice_check, read_back
 
 log = get_logger("sync")
 
@@ -148,12 +151,20 @@ class _NotSent(Exception):
     """A queued write that never left: the write before it stopped the run."""
 
 
+class _Held(Exception):
+    """A queued write that did not leave because the answer to the write before it was lost:
+    that one is read back first, then this one is sent (or recorded as not sent)."""
+
+
 @dataclass
 class _Gate:
-    """Lets queued writes leave. Only the sender thread reads and closes it: it runs the
-    writes one after the other, so a write's failure is seen by the write queued behind it."""
+    """Lets queued writes leave. The sender thread closes it (the run stops) or holds it (an
+    unclear answer: read it back first); it runs the writes one after the other, so a write's
+    failure is seen by the write queued behind it. The run's thread reopens a held gate after
+    the read-back, once the held write's future is done."""
 
     open: bool = True
+    held: bool = False
 
 
 def _send_through(
@@ -161,11 +172,16 @@ def _send_through(
 ) -> str | None:
     if not gate.open:
         raise _NotSent
+    if gate.held:
+        raise _Held
     wire.sending = action.obj.key
     try:
         return send(client, action, body)
     except (FatalRunError, TransientError):
         gate.open = False  # the run stops: the write queued behind this one never leaves
+        raise
+    except AmbiguousWriteError:
+        gate.held = True  # the write queued behind this one waits for the read-back
         raise
 
 
@@ -203,25 +219,63 @@ class _Wire:
             self._out.discard(key)
 
 
+@dataclass
+class _Progress:
+    """What the apply phase tracks across writes: the keys that may not be depended on (not
+    sent, rejected, in doubt) and how many writes in a row got no clear answer."""
+
+    blocked: set[str]
+    unknown_in_a_row: int = 0
+
+
+_Queued = tuple[Action, "Future[str | None]", bytes | None]
+
+
 def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
     """Send the plan's writes, strictly one Netvisor request at a time (see the module text).
 
+    A write whose answer was lost is read back (reconciled) before the next write leaves, so a
+    lost answer does not push its dependants to the next run. After
+    ``ctx.max_unknown_in_a_row`` writes in a row without a clear answer the run stops writing.
+
     Raises RunAborted when Netvisor refuses a request before processing it (authentication,
-    service, maintenance): the write under way is recorded, nothing more is sent.
+    service, maintenance) or keeps answering writes unclearly: the write under way is
+    recorded, nothing more is sent.
     """
     report = ctx.report
     writes = plan.writes()
-    blocked: set[str] = {
-        a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)
-    }
+    run = _Progress(
+        {a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)}
+    )
     gate = _Gate()
     wire = _Wire(client)
     if wire.watched:
         client.on_wire = wire.sent
     # writes handed to the sender and not yet settled, oldest first: at most the one in flight
     # and the one queued behind it
-    queued: deque[tuple[Action, Future[str | None]]] = deque()
+    queued: deque[_Queued] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netvisor-sender") as sender:
+
+        def settle_oldest() -> None:
+            action, future, _body = queued.popleft()
+            _settle_and_read_back(ctx, client, action, future, run)
+            if not isinstance(future.exception(), AmbiguousWriteError):
+                return
+            # Its answer was lost and it has been read back: the write queued behind it was
+            # held by the sender (it never left); let the sender go on, sending that one first.
+            held = queued.popleft() if queued else None
+            if held is not None:
+                wait([held[1]])
+            gate.held = False
+            if held is None:
+                return
+            held_action, held_future, held_body = held
+            if not isinstance(held_future.exception(), _Held):
+                queued.appendleft(held)  # it had already been answered: settle it as it is
+            elif not _blocked_by(ctx, held_action, run, begun=True):
+                retry = sender.submit(_send_through, gate, wire, client, held_action, held_body)
+                queued.appendleft((held_action, retry, held_body))
+
         try:
             for i, action in enumerate(writes, start=1):
                 if ctx.stop.is_set():
@@ -230,41 +284,64 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                     break
                 if ctx.progress:
                     ctx.progress("apply", i, len(writes))
-                if queued and queued[-1][0].obj.key in action.obj.depends_on:
-                    _settle(ctx, client, *queued.popleft(), blocked)  # it decides this one
-                missing = [d for d in action.obj.depends_on if d in blocked]
-                if missing:
-                    report.counts["failed"] += 1
-                    blocked.add(action.obj.key)
-                    report.problems.append(
-                        f"{action.obj.key}: not sent, depends on {', '.join(missing)}"
-                    )
+                while queued and any(q[0].obj.key in action.obj.depends_on for q in queued):
+                    settle_oldest()  # it decides this one
+                if _blocked_by(ctx, action, run):
                     continue
                 body = WRITERS[action.obj.kind].render(action.obj.payload)
                 _begin(ctx, action)  # committed before the write is handed to the sender
                 queued.append(
-                    (action, sender.submit(_send_through, gate, wire, client, action, body))
+                    (action, sender.submit(_send_through, gate, wire, client, action, body), body)
                 )
-                if len(queued) > 1:
+                while len(queued) > 1:
                     wait([queued[0][1]])
                     # the write just queued leaves now: let it, then do the ledger work
-                    wire.wait_out(action.obj.key, queued[1][1])
-                    _settle(ctx, client, *queued.popleft(), blocked)
+                    wire.wait_out(queued[1][0].obj.key, queued[1][1])
+                    settle_oldest()
             while queued:
-                _settle(ctx, client, *queued.popleft(), blocked)
+                settle_oldest()
         except BaseException:
             # record the fate of every write handed to the sender: one not started never leaves
-            for _, future in reversed(queued):
+            for _, future, _body in reversed(queued):
                 future.cancel()
             while queued:
-                action, future = queued.popleft()
+                action, future, _body = queued.popleft()
                 wait([future])
                 with contextlib.suppress(RunAborted):
-                    _settle(ctx, client, action, future, blocked)
+                    _settle(ctx, client, action, future, run)
             raise
         finally:
             if wire.watched:
                 client.on_wire = None
+
+
+def _blocked_by(ctx: RunContext, action: Action, run: _Progress, *, begun: bool = False) -> bool:
+    """True (and the write counted as not sent) when it depends on a write that failed."""
+    missing = [d for d in action.obj.depends_on if d in run.blocked]
+    if not missing:
+        return False
+    if begun:
+        _not_sent(ctx, action, f"not sent: depends on {', '.join(missing)}")
+    ctx.report.counts["failed"] += 1
+    run.blocked.add(action.obj.key)
+    ctx.report.problems.append(f"{action.obj.key}: not sent, depends on {', '.join(missing)}")
+    return True
+
+
+def _settle_and_read_back(
+    ctx: RunContext,
+    client: NetvisorClient,
+    action: Action,
+    outcome: Future[str | None],
+    run: _Progress,
+) -> None:
+    """Settle a write; if its answer was lost, look it up in Netvisor at once."""
+    if _settle(ctx, client, action, outcome, run):
+        return
+    key = action.obj.key
+    row = ctx.ledger.get(key)
+    if row is not None and row.state in IN_DOUBT and read_back(ctx, client, key):
+        run.blocked.discard(key)  # Netvisor has it: what depends on it may go out
 
 
 def _not_sent(ctx: RunContext, action: Action, reason: str) -> None:
@@ -298,13 +375,14 @@ def _settle(
     client: NetvisorClient,
     action: Action,
     outcome: Future[str | None],
-    blocked: set[str],
+    run: _Progress,
 ) -> bool:
     """Commit a sent write's outcome. True when Netvisor has it."""
     ledger, report, obj = ctx.ledger, ctx.report, action.obj
+    blocked = run.blocked
     try:
         netvisor_key = outcome.result()
-    except (_NotSent, CancelledError):
+    except (_NotSent, _Held, CancelledError):
         _not_sent(ctx, action, "not sent: the run stopped")
         blocked.add(obj.key)
         return False
@@ -324,6 +402,7 @@ def _settle(
             blocked.add(obj.key)
             return False
     except RecordError as exc:
+        run.unknown_in_a_row = 0  # a clear answer
         ledger.mark_rejected(obj.key, exc.error_type, exc.message)
         report.counts["rejected"] += 1
         report.problems.append(f"{obj.key}: rejected by Netvisor: {exc.error_type}: {exc.message}")
@@ -335,6 +414,16 @@ def _settle(
         report.counts["unknown"] += 1
         log.warning("write_unknown", key=obj.key, error_type=exc.error_type, error=exc.message)
         blocked.add(obj.key)
+        run.unknown_in_a_row += 1
+        if run.unknown_in_a_row >= ctx.max_unknown_in_a_row:
+            raise RunAborted(
+                FatalRunError(
+                    f"{run.unknown_in_a_row} writes in a row got no clear answer from Netvisor "
+                    f"(last: {exc.error_type}); stopped writing. Nothing is sent twice: the next "
+                    "run (or `connector reconcile`) looks those writes up in Netvisor first",
+                    error_type="UNKNOWN_IN_A_ROW",
+                )
+            ) from exc
         return False
     except (FatalRunError, TransientError) as exc:
         # Netvisor refused before processing (authentication, service, maintenance) or the
@@ -348,6 +437,7 @@ def _settle(
         blocked.add(obj.key)
         raise
     failpoints.hit("after_answer", str(obj.kind))
+    run.unknown_in_a_row = 0
     ledger.mark_sent(obj.key, netvisor_key)
     if action.kind is ActionKind.CREATE:
         report.counts["created"] += 1

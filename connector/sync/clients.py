@@ -31,7 +31,12 @@ def netvisor_client(
         language=n.language,
     )
     return NetvisorClient(
-        n.base_url, creds, transport=transport, timeout=n.timeout, on_request=on_request
+        n.base_url,
+        creds,
+        transport=transport,
+        timeout=n.timeout,
+        busy_wait=n.busy_wait,
+        on_request=on_request,
     )
 
 

@@ -78,6 +78,8 @@ class RunContext:
     read_only: bool
     stop: threading.Event
     progress: Callable[[str, int, int], None] | None = None
+    #: writes in a row without a clear answer before the run stops writing
+    max_unknown_in_a_row: int = 3
 
     def flush_audit(self) -> None:
         """Write the buffered request audit rows (never in a read-only run)."""

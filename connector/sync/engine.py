@@ -5,6 +5,7 @@ them in order with one run's :class:`RunContext`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -103,20 +104,29 @@ class SyncEngine:
         period: Period | None = None,
         dry_run: bool = False,
         plan_only: bool = False,
+        lock: RunLock | None = None,
+        lock_wait: float = 0.0,
+        on_lock_wait: Callable[[str], None] | None = None,
     ) -> RunReport:
         """Run the job. ``plan_only``/``dry_run`` write nothing to Netvisor or the ledger.
 
         ``scope``: "full" (master data and invoices), "master" (customers and products only),
-        "reconcile" (only the reconcile phase).
+        "reconcile" (only the reconcile phase). ``lock``: a run lock the caller already holds
+        (kept held afterwards); otherwise the run takes the ledger's lock itself, waiting up to
+        ``lock_wait`` seconds for another process to let it go.
         """
         started = time.monotonic()
         report = RunReport(
             command=command, today=self.today, language=self.config.connector.language
         )
         read_only = plan_only or dry_run
-        lock = None if read_only else RunLock(self.config.ledger_path)
+        own_lock = None
         if lock is not None:
-            lock.acquire()  # RunLockedError -> exit 3 at the CLI
+            if not lock.held:
+                raise ValueError("a lock handed to a run must be held")
+        else:  # a plan reads Netvisor too: never beside another process's requests
+            own_lock = lock = RunLock(self.config.ledger_path)
+            lock.acquire(lock_wait, on_lock_wait, self.stop)  # RunLockedError -> exit 3
         ledger = None
         try:
             ledger = Ledger(self.config.ledger_path)
@@ -141,6 +151,7 @@ class SyncEngine:
                 read_only=read_only,
                 stop=self.stop,
                 progress=self.progress,
+                max_unknown_in_a_row=self.config.netvisor.max_unknown_in_a_row,
             )
             log.info(
                 "run_start", command=command, run_id=run_id, scope=scope, today=str(self.today)
@@ -159,6 +170,19 @@ class SyncEngine:
                 self._aborted(report, abort.error)
             except ConnectorError as exc:  # fatal, or a read that kept failing
                 self._aborted(report, exc)
+            except Exception as exc:  # a bug: the run row says so, the caller reports it
+                if run_id is not None:
+                    with contextlib.suppress(Exception):
+                        ctx.flush_audit()
+                        ledger.finish_run(
+                            run_id,
+                            "failed",
+                            {**report.counts},
+                            error_type=type(exc).__name__,
+                            message=f"unexpected {type(exc).__name__} (see the log)",
+                        )
+                    exc.connector_run_id = run_id  # type: ignore[attr-defined]
+                raise
             finally:
                 ctx.flush_audit()
             report.seconds = time.monotonic() - started
@@ -182,8 +206,8 @@ class SyncEngine:
         finally:
             if ledger is not None:
                 ledger.close()
-            if lock is not None:
-                lock.release()
+            if own_lock is not None:
+                own_lock.release()
 
     @staticmethod
     def _aborted(report: RunReport, error: ConnectorError) -> None:
@@ -280,6 +304,10 @@ class SyncEngine:
             report.outbox = render_outbox(self.config.connector.outbox, plan)
             return
         # apply
+        if ctx.stop.is_set() and plan.writes():  # asked to stop while reading: send nothing
+            report.stopped = True
+            log.info("stop_requested", done=0, remaining=len(plan.writes()))
+            return
         apply_plan(ctx, client, plan)
         if report.counts["unknown"]:
             # One more look now: a lost answer is usually settled a moment later.

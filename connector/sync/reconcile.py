@@ -29,7 +29,7 @@ from enum import Enum
 from connector import failpoints
 from connector.domain import Period
 from connector.errors import ConnectorError, TransientError
-from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, ObjectKind, OwnedObject
+from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, OwnedObject
 from connector.logging import get_logger
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
@@ -91,23 +91,64 @@ def reconcile(ctx: RunContext, client: NetvisorClient, *, final: bool = False) -
             [r.customer_code for r in creates if r.kind is ObjectKind.CUSTOMER and r.customer_code]
         )
         for row in rows:
-            if row.kind is ObjectKind.MATCH:
-                _resolve(ctx, row, _find_match(ctx, client, row))
-            elif row.pending_action != "create":
-                _resolve_edit(ctx, client, row)
-            elif row.kind is ObjectKind.CUSTOMER:
-                hit = found_customers.get(row.customer_code or "")
-                _resolve(ctx, row, hit.netvisor_key if hit else None)
-            elif row.kind is ObjectKind.PRODUCT:
-                hit = client.product_by_code(row.key.removeprefix("prod:"))
-                _resolve(ctx, row, hit.netvisor_key if hit else None)
-            else:
-                _resolve(ctx, row, _find_invoice(ctx, client, row))
+            _reconcile_row(ctx, client, row, found_customers)
     except ConnectorError as exc:
         raise RunAborted(exc) from exc
     if final:
         report.counts["failed"] += report.counts["replanned"] + report.counts["restored"] - before
         report.counts["unknown"] = len(ledger.objects(states=IN_DOUBT))
+
+
+def read_back(ctx: RunContext, client: NetvisorClient, key: str) -> bool:
+    """Resolve one write right after its answer was lost, before the run sends anything else.
+
+    The client has already kept the company busy for ``busy_wait`` after a timeout, so the
+    look-up does not overlap the write Netvisor may still be processing. True when Netvisor has
+    the write (the row is ``confirmed``); False when it did not happen (the row is back to
+    ``planned``/the old version and counts as not sent) or is still in doubt (the end-of-run
+    reconcile, or the next run, looks again). A look-up that fails leaves the row in doubt.
+    """
+    row = ctx.ledger.get(key)
+    if row is None or row.state not in IN_DOUBT:
+        return False
+    counts = ctx.report.counts
+    before = counts["replanned"] + counts["restored"]
+    try:
+        found = (
+            client.customers_by_code([row.customer_code])
+            if row.kind is ObjectKind.CUSTOMER and row.customer_code
+            else {}
+        )
+        _reconcile_row(ctx, client, row, found)
+    except ConnectorError as exc:
+        log.warning("read_back_failed", key=key, error_type=exc.error_type, error=exc.message)
+        return False
+    after = ctx.ledger.get(key)
+    if after is None or after.state in IN_DOUBT:
+        return False
+    counts["unknown"] -= 1
+    counts["failed"] += counts["replanned"] + counts["restored"] - before
+    return after.state is LedgerState.CONFIRMED
+
+
+def _reconcile_row(
+    ctx: RunContext,
+    client: NetvisorClient,
+    row: OwnedObject,
+    found_customers: dict[str, nv.CustomerSummary],
+) -> None:
+    if row.kind is ObjectKind.MATCH:
+        _resolve(ctx, row, _find_match(ctx, client, row))
+    elif row.pending_action != "create":
+        _resolve_edit(ctx, client, row)
+    elif row.kind is ObjectKind.CUSTOMER:
+        hit = found_customers.get(row.customer_code or "")
+        _resolve(ctx, row, hit.netvisor_key if hit else None)
+    elif row.kind is ObjectKind.PRODUCT:
+        hit = client.product_by_code(row.key.removeprefix("prod:"))
+        _resolve(ctx, row, hit.netvisor_key if hit else None)
+    else:
+        _resolve(ctx, row, _find_invoice(ctx, client, row))
 
 
 def _resolve(ctx: RunContext, row: OwnedObject, netvisor_key: str | None) -> None:

@@ -55,7 +55,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        if self.aborted:
+        if self.aborted or self.stopped:  # a run cut short never exits 0
             return EXIT_ABORTED
         if (
             self.quarantined

@@ -195,7 +195,9 @@ def test_the_daemon_starts_with_its_schedules_and_stops_cleanly_on_sigterm(make_
         assert "daemon_started" in started, started
         event = json.loads(next(ln for ln in started.splitlines() if "daemon_started" in ln))
         assert event["timezone"] == "Europe/Helsinki"
-        assert {job for job, _ in event["jobs"]} == {"master_data", "invoicing"}
+        assert {job["job"] for job in event["jobs"]} == {"master_data", "invoicing"}
+        assert {job["cron"] for job in event["jobs"]} == {"0 0 1 1 *", "30 0 1 1 *"}
+        assert all(job["next_run"].startswith("20") for job in event["jobs"])
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == EXIT_OK
     finally:

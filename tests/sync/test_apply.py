@@ -44,6 +44,7 @@ class FakeNetvisor:
         self.fail: dict[str, Exception] = {}  # key -> error to raise when it is sent
         self.on_send: Callable[[str], None] = lambda key: None
         self.existing_customers: dict[str, str] = {}
+        self.existing_products: dict[str, str] = {}  # what a look-up finds (code -> key)
         self.bodies: dict[str, bytes | None] = {}  # key -> the body the sender was handed
         self._next = 100
 
@@ -76,6 +77,11 @@ class FakeNetvisor:
             for c in codes
             if c in self.existing_customers
         }
+
+    def product_by_code(self, code: str) -> nv.ProductSummary | None:
+        self.calls.append(("product_by_code", code))
+        key = self.existing_products.get(code)
+        return nv.ProductSummary(key, code, None, None) if key else None
 
     def add_product(self, record: nv.ProductRecord, *, body: bytes | None = None) -> str:
         self.bodies[f"prod:{record.code}"] = body
@@ -166,19 +172,86 @@ def test_a_stop_request_is_honoured_between_writes_never_mid_write(
     assert state(ledger, "inv:2026-04:C1") is None
 
 
-def test_a_lost_answer_leaves_the_write_unknown_for_reconcile(
+def test_a_lost_answer_that_did_not_apply_is_read_back_at_once_and_its_dependants_wait(
     ledger: Ledger, netvisor: FakeNetvisor
 ) -> None:
+    netvisor.fail["prod:KOTIHOITO"] = AmbiguousWriteError("read timeout after the body was sent")
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), product(), invoice()))  # type: ignore[arg-type]
+    # read back before anything else went out: not in Netvisor, so planned again
+    calls = [method for method, _ in netvisor.calls]
+    assert calls == ["add_customer", "add_product", "product_by_code"]
+    row = ledger.get("prod:KOTIHOITO")
+    assert row.state is LedgerState.PLANNED
+    assert ctx.report.counts["unknown"] == 0 and ctx.report.counts["replanned"] == 1
+    # the invoice needs that product: it is not sent, and says why
+    assert state(ledger, "inv:2026-04:C1") is None
+    assert ctx.report.counts["failed"] == 2  # the product and the invoice: the next run
+    assert any("depends on prod:KOTIHOITO" in p for p in ctx.report.problems)
+
+
+def test_a_lost_answer_that_did_apply_is_read_back_and_the_run_goes_on(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["prod:KOTIHOITO"] = AmbiguousWriteError("read timeout after the body was sent")
+    netvisor.existing_products["KOTIHOITO"] = "NV-55"
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), product(), invoice()))  # type: ignore[arg-type]
+    assert (ledger.get("prod:KOTIHOITO").state, ledger.get("prod:KOTIHOITO").netvisor_key) == (
+        LedgerState.CONFIRMED,
+        "NV-55",
+    )
+    assert state(ledger, "inv:2026-04:C1") is LedgerState.SENT  # nothing pushed to a later run
+    assert ctx.report.counts["unknown"] == 0 and ctx.report.counts["failed"] == 0
+    assert ctx.report.counts["reconciled"] == 1
+
+
+def test_a_lost_answer_whose_look_up_fails_stays_in_doubt_for_reconcile(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    from connector.errors import TransientError
+
+    def broken(code: str) -> None:
+        raise TransientError("Netvisor does not answer reads either", error_type="TIMEOUT")
+
+    netvisor.product_by_code = broken  # type: ignore[method-assign]
     netvisor.fail["prod:KOTIHOITO"] = AmbiguousWriteError("read timeout after the body was sent")
     ctx = run_context(ledger)
     apply_plan(ctx, netvisor, plan_of(ledger, customer(), product(), invoice()))  # type: ignore[arg-type]
     row = ledger.get("prod:KOTIHOITO")
     assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, "AMBIGUOUS_WRITE")
     assert ctx.report.counts["unknown"] == 1
-    # the invoice needs that product: it is not sent, and says why
     assert state(ledger, "inv:2026-04:C1") is None
     assert ctx.report.counts["failed"] == 1
-    assert any("depends on prod:KOTIHOITO" in p for p in ctx.report.problems)
+
+
+def test_writes_that_keep_getting_no_clear_answer_stop_the_run(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    codes = [f"C{i}" for i in range(1, 7)]
+    for code in codes:
+        netvisor.fail[f"cust:{code}"] = AmbiguousWriteError("garbled answer")
+    ctx = run_context(ledger)  # at most 3 unknown outcomes in a row
+    with pytest.raises(RunAborted) as info:
+        apply_plan(ctx, netvisor, plan_of(ledger, *(customer(c) for c in codes)))  # type: ignore[arg-type]
+    assert info.value.error.error_type == "UNKNOWN_IN_A_ROW"
+    sent = [key for method, key in netvisor.calls if method == "add_customer"]
+    assert len(sent) == 3, "stopped writing after the third unclear answer"
+    # nothing is left `sending`: the written ones are in doubt or planned, the rest untouched
+    assert ledger.objects(states=[LedgerState.SENDING]) == []
+    assert {o.key for o in ledger.objects()} <= {f"cust:{c}" for c in codes[:4]}
+
+
+def test_a_clear_answer_resets_the_count_of_unclear_ones(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    codes = [f"C{i}" for i in range(1, 7)]
+    for code in ("C1", "C2", "C4", "C5"):
+        netvisor.fail[f"cust:{code}"] = AmbiguousWriteError("garbled answer")
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, *(customer(c) for c in codes)))  # type: ignore[arg-type]
+    assert len([m for m, _ in netvisor.calls if m == "add_customer"]) == 6
+    assert ctx.report.aborted is None
 
 
 def test_a_refused_record_is_rejected_for_a_person_and_the_run_goes_on(
@@ -302,3 +375,26 @@ def test_the_next_write_is_queued_behind_the_one_in_flight_after_its_intent_is_c
     assert [key for _, key in netvisor.calls] == ["cust:C1", "prod:KOTIHOITO"]
     assert netvisor.state_when_sent["prod:KOTIHOITO"] == "sending"
     assert [state(ledger, k) for k in ("cust:C1", "prod:KOTIHOITO")] == [LedgerState.SENT] * 2
+
+
+def test_the_write_after_a_lost_answer_leaves_only_after_the_read_back(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = AmbiguousWriteError("read timeout after the body was sent")
+    netvisor.existing_customers["C1"] = "NV-7"  # it did apply
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer("C1"), customer("C2"), customer("C3")))  # type: ignore[arg-type]
+    assert [m for m, _ in netvisor.calls] == [
+        "add_customer",  # C1: the answer is lost
+        "customers_by_code",  # read back before anything else leaves
+        "add_customer",  # C2
+        "add_customer",  # C3
+    ]
+    assert [k for m, k in netvisor.calls if m == "add_customer"] == [
+        "cust:C1",
+        "cust:C2",
+        "cust:C3",
+    ]
+    assert ledger.get("cust:C1").state is LedgerState.CONFIRMED
+    assert ledger.objects(states=[LedgerState.SENDING, LedgerState.UNKNOWN]) == []
+    assert ctx.report.counts["created"] == 2 and ctx.report.counts["reconciled"] == 1
