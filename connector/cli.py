@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -26,12 +24,16 @@ from connector import __version__
 from connector.cli_common import make_engine as _engine
 from connector.cli_common import parse_period as _period
 from connector.cli_common import run_config as _config
+from connector.cli_common import say_waiting as _say_waiting
 from connector.cli_common import stop_on_signals as _stop_on_signals
 from connector.cli_ledger import cmd_ledger as _cmd_ledger
 from connector.cli_ledger import cmd_quarantine as _cmd_quarantine
 from connector.cli_ledger import cmd_report as _cmd_report
 from connector.cli_ledger import cmd_status as _cmd_status
-from connector.cli_ledger import print_json as _print_json
+from connector.cli_plan import cmd_plan as _cmd_plan
+from connector.cli_tools import cmd_demo as _cmd_demo
+from connector.cli_tools import cmd_mappings_schema as _cmd_mappings_schema
+from connector.cli_tools import cmd_sandbox_serve as _cmd_sandbox_serve
 from connector.errors import (
     EXIT_ABORTED,
     EXIT_CONFIG,
@@ -122,142 +124,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if master.quarantined or unmapped else EXIT_OK
 
 
-def _cmd_plan(args: argparse.Namespace) -> int:
-    from connector.i18n import texts
-    from connector.sync import print_summary
-    from connector.sync.plan import ActionKind, render_table
-
-    config = _config(args)
-    t = texts(config.connector.language)
-    report = _engine(args, config).run(
-        command="plan",
-        period=_period(args.period),
-        plan_only=True,
-        lock_wait=args.wait_lock,
-        on_lock_wait=_say_waiting(args.wait_lock),
-    )
-    actions = report.plan.actions if report.plan else []
-    if args.json:
-        _print_json(plan_json(report))
-    else:
-        held_back = withheld(report, t)
-        if all(a.kind is ActionKind.SKIP for a in actions):
-            # never "Nothing to do" while something is withheld
-            print(t("plan.no_writes") if held_back else t("plan.nothing"))
-        else:
-            print(render_table(actions))
-        skips = sum(1 for a in actions if a.kind is ActionKind.SKIP)
-        writes = sum(1 for a in actions if a.writes)
-        print("\n" + t("plan.footer", writes=writes, skips=skips))
-        if held_back:
-            print("\n" + t("plan.withheld"))
-            for item in held_back:
-                print(f"  - {item['what']}")
-                print(f"    {t('plan.how')}: {item['how']}")
-        print_summary(report)
-    return report.exit_code
-
-
-def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
-    """What a run holds back, with how to bill it: correction lines that wait for a later
-    document, changes to frozen documents, rejected documents, writes in doubt, records held
-    for review. ``what``/``how`` are in ``t``'s language (English without it)."""
-    from collections import defaultdict
-    from decimal import Decimal
-
-    from connector.i18n import Texts
-    from connector.sync.plan import ActionKind
-
-    t = t or Texts("en")
-    out: list[dict[str, Any]] = []
-    by_period: dict[str, list[Any]] = defaultdict(list)
-    for line in report.deferred:
-        by_period[str(line.period)].append(line)
-    for period, lines in sorted(by_period.items()):
-        amount = sum((ln.amount for ln in lines), Decimal("0.00"))
-        out.append(
-            {
-                "kind": "deferred_corrections",
-                "period": period,
-                "count": len(lines),
-                "amount": amount,
-                "what": t(
-                    "withheld.deferred", count=len(lines), period=period, amount=t.money(amount)
-                ),
-                "how": t("withheld.deferred_how"),
-            }
-        )
-    actions = report.plan.actions if report.plan else []
-    holds = [a for a in actions if a.kind is ActionKind.HOLD]
-    doubts = [a for a in actions if a.kind is ActionKind.RECONCILE]
-    if holds:
-        shown = "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
-        out.append(
-            {
-                "kind": "held_documents",
-                "count": len(holds),
-                "keys": [a.obj.key for a in holds],
-                "what": t("withheld.documents", count=len(holds), shown=shown)
-                + (" …" if len(holds) > 5 else ""),
-                "how": t("withheld.documents_how"),
-            }
-        )
-    if doubts:
-        out.append(
-            {
-                "kind": "in_doubt",
-                "count": len(doubts),
-                "keys": [a.obj.key for a in doubts],
-                "what": t("withheld.in_doubt", count=len(doubts)),
-                "how": t("withheld.in_doubt_how"),
-            }
-        )
-    if report.held:
-        out.append(
-            {
-                "kind": "held_for_review",
-                "count": len(report.held),
-                "what": t("withheld.review", count=len(report.held)),
-                "how": t("withheld.review_how"),
-            }
-        )
-    return out
-
-
-def plan_json(report: Any) -> dict[str, Any]:
-    """``plan --json``: ISO dates, euros as decimal strings, counts as numbers."""
-    actions = report.plan.actions if report.plan else []
-    return {
-        "today": report.today,
-        "periods": report.built,
-        "observed": report.observed,
-        "actions": [
-            {
-                "action": str(a.kind),
-                "kind": str(a.obj.kind),
-                "key": a.obj.key,
-                "period": a.obj.period,
-                "total": a.obj.total,
-                "summary": a.obj.summary,
-                "reason": a.reason,
-                "netvisor_key": a.netvisor_key,
-            }
-            for a in actions
-        ],
-        "writes": sum(1 for a in actions if a.writes),
-        "quarantined": [  # quarantined and held for review, as before; "held": the latter
-            {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
-            for q in [*report.quarantined, *report.held]
-        ],
-        "held": [
-            {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
-            for q in report.held
-        ],
-        "withheld": withheld(report),
-        "aborted": report.aborted,
-    }
-
-
 def _cmd_sync(args: argparse.Namespace) -> int:
     from connector.sync import print_summary
 
@@ -292,21 +158,6 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def _say_waiting(seconds: float) -> Any:
-    """What a command prints when another process holds the ledger lock and it waits."""
-
-    def say(holder: str) -> None:
-        who = f" (pid {holder})" if holder else ""
-        print(
-            f"connector: another connector run{who} is talking to Netvisor; waiting up to "
-            f"{seconds:g} s for it to finish…",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    return say
-
-
 def _cmd_daemon(args: argparse.Namespace) -> int:
     from connector.daemon import run_daemon
     from connector.logging import configure
@@ -335,22 +186,6 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
     return run_daemon(config, run_job, run_now=tuple(args.run_now or ()))
 
 
-def _cmd_mappings_schema(args: argparse.Namespace) -> int:
-    from connector.mapping import json_schemas
-
-    schemas = json_schemas()
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, schema in schemas.items():
-            # one file per mapping file: targets.toml and targets.csv differ
-            (out / f"{name}.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
-        print(f"wrote {len(schemas)} JSON Schemas to {out}")
-    else:
-        print(json.dumps(schemas, indent=2))
-    return EXIT_OK
-
-
 def _cmd_completion(args: argparse.Namespace) -> int:
     from connector.completion import bash_script
 
@@ -358,61 +193,6 @@ def _cmd_completion(args: argparse.Namespace) -> int:
         print("autoload -U +X bashcompinit && bashcompinit")
     print(bash_script(build_parser()), end="")
     return EXIT_OK
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from connector.demo import run_demo
-
-    return run_demo(workdir=args.workdir, keep=args.keep)
-
-
-def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from connector.sandbox.netvisor import NetvisorSandbox
-    from connector.sandbox.server import serve
-    from connector.sandbox.spotilla import SpotillaSandbox
-
-    netvisor = NetvisorSandbox()
-    if args.spotilla_data:
-        spotilla = SpotillaSandbox.from_fixture(args.spotilla_data)
-    else:
-        spotilla = SpotillaSandbox.generated(seed=args.seed)
-    nv = serve(netvisor, name="netvisor", host=args.host, port=args.port)
-    sp = serve(spotilla, name="spotilla", host=args.host, port=args.spotilla_port)
-    print(f"Netvisor sandbox: {nv.url}")
-    for key, value in netvisor.credentials.items():
-        print(f"  {key:<16} {value}")
-    print(f"Spotilla sandbox: {sp.url}/api")
-    for key, value in spotilla.credentials.items():
-        print(f"  {key:<16} {value}")
-    if args.write_config:
-        from connector.demo import example_mappings, write_config
-
-        config_path = write_config(
-            Path(args.write_config).resolve(),
-            netvisor_url=nv.url,
-            netvisor_credentials=netvisor.credentials,
-            spotilla_url=f"{sp.url}/api",
-            spotilla_credentials=spotilla.credentials,
-            mappings=example_mappings(),
-        )
-        print(
-            f"Config for these sandboxes: {config_path} (secrets in {config_path.parent}/secrets)"
-        )
-        print(f"  try: connector plan --config {config_path}")
-    print("State lives as long as this process. Ctrl-C stops.", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        nv.stop()
-        sp.stop()
-    return EXIT_OK
-
-
-# -- parser ----------------------------------------------------------------------------------
 
 
 def _as_of(text: str) -> date:

@@ -68,3 +68,18 @@ def print_table(rows: Sequence[Sequence[Any]], head: Sequence[str], out: Any = N
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
         if n == 0:
             print("  ".join("-" * w for w in widths), file=out)
+
+
+def say_waiting(seconds: float) -> Any:
+    """What a command prints when another process holds the ledger lock and it waits."""
+
+    def say(holder: str) -> None:
+        who = f" (pid {holder})" if holder else ""
+        print(
+            f"connector: another connector run{who} is talking to Netvisor; waiting up to "
+            f"{seconds:g} s for it to finish…",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return say
