@@ -53,8 +53,33 @@ class EventRow:
     self_pay: Decimal
 
 
+#: (PSOP customer number, voucher id, work date, PSOP product, quantity): how a report row and a
+#: billed line are paired. Quantities compare as numbers (``2`` == ``2,00``).
+MatchKey = tuple[str, str, date, str, Decimal]
+
+
+class _Matched:
+    """A record paired with others by its :data:`MatchKey`."""
+
+    psop_customer_number: str
+    voucher_id: str
+    work_date: date
+    psop_product: str
+    quantity: Decimal
+
+    @property
+    def match_key(self) -> MatchKey:
+        return (
+            self.psop_customer_number,
+            self.voucher_id,
+            self.work_date,
+            self.psop_product,
+            self.quantity,
+        )
+
+
 @dataclass(frozen=True)
-class ReportRow:
+class ReportRow(_Matched):
     """One row of PSOP's event/settlement report as a person downloaded it.
 
     ``row`` is the row's number in the file (1-based, the header counts); ``amount`` is the
@@ -71,24 +96,9 @@ class ReportRow:
     amount: Decimal
     state: PsopState
 
-    @property
-    def match_key(self) -> MatchKey:
-        return (
-            self.psop_customer_number,
-            self.voucher_id,
-            self.work_date,
-            self.psop_product,
-            self.quantity,
-        )
-
-
-#: (PSOP customer number, voucher id, work date, PSOP product, quantity): how a report row and a
-#: billed line are paired. Quantities compare as numbers (``2`` == ``2,00``).
-MatchKey = tuple[str, str, date, str, Decimal]
-
 
 @dataclass(frozen=True)
-class BilledOrganiserLine:
+class BilledOrganiserLine(_Matched):
     """A line billed to an organiser: the voucher share of one task line.
 
     ``amount`` is the share the organiser pays for it, VAT included (PSOP's figure), euros.
@@ -103,19 +113,9 @@ class BilledOrganiserLine:
     quantity: Decimal
     amount: Decimal
 
-    @property
-    def match_key(self) -> MatchKey:
-        return (
-            self.psop_customer_number,
-            self.voucher_id,
-            self.work_date,
-            self.psop_product,
-            self.quantity,
-        )
-
 
 @dataclass(frozen=True)
-class HeldItem:
+class HeldItem(_Matched):
     """Work held for the organiser's review (over the grant, outside a voucher's validity).
 
     ``item_id`` is the task line's id; ``quantity`` the held units; ``voucher_share`` what the
@@ -132,13 +132,3 @@ class HeldItem:
     voucher_share: Decimal
     self_pay: Decimal
     reason: str
-
-    @property
-    def match_key(self) -> MatchKey:
-        return (
-            self.psop_customer_number,
-            self.voucher_id,
-            self.work_date,
-            self.psop_product,
-            self.quantity,
-        )
