@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.domain import HELSINKI, Period
-from connector.money import format_eur
+from connector.money import format_comma, format_eur
 
 EXAMPLE_MAPPINGS = Path(__file__).resolve().parent.parent / "mappings"
 
@@ -247,7 +247,8 @@ def _show_netvisor(netvisor: Any, out: Any) -> None:
                 print(f"    | {line.get('comment') or ''}", file=out)
             else:
                 print(
-                    f"    {line['product_code']:<13} {line['quantity']:>7} x {line['unit_price']:>7}"
+                    f"    {line['product_code']:<13} {format_comma(line['quantity'], None):>7} x "
+                    f"{format_comma(line['unit_price']):>7}"
                     f"  {line.get('name') or ''}"
                     + (f"  ({line['free_text']})" if line.get("free_text") else ""),
                     file=out,
