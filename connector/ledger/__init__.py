@@ -24,9 +24,9 @@ migration; ``Ledger.backup`` takes the same consistent copy on demand.
 
 Connections use WAL and a busy timeout; every write is one short transaction; no transaction is
 ever held open across an HTTP call. The schema is versioned and migrated forward on open
-(``schema.py``). Plain SQL rather than sqlite-utils' table helpers: the writes are upserts with
+(``schema.py``). Plain SQL over ``sqlite3`` (``sqlite.py``): the writes are upserts with
 expressions (``attempts + 1``, ``COALESCE``) and multi-statement transactions whose boundaries
-carry the intent-before-write rule, which the helpers would hide.
+carry the intent-before-write rule, which a table-helper library would hide.
 """
 
 from connector.ledger.lock import RunLock

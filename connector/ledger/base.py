@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-import sqlite_utils
-
 from connector.ledger import schema
+from connector.ledger.sqlite import Database
 from connector.logging import redact_text
 
 
@@ -31,12 +29,10 @@ class LedgerBase:
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), timeout=busy_timeout_ms / 1000)
-        self.db = sqlite_utils.Database(conn)
-        with self.db.ensure_autocommit_on():
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            self.db.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
+        self.db = Database(self.path, timeout=busy_timeout_ms / 1000)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        self.db.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut
         with suppress(OSError):
             os.chmod(self.path, 0o600)
         schema.migrate(self.db, self.path)
@@ -55,7 +51,7 @@ class LedgerBase:
         return schema.schema_version(self.db)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[Database]:
         """One short write transaction."""
         with self.db.atomic() as db:
             yield db

@@ -78,7 +78,7 @@ class PsopMixin(LedgerBase):
             if wanted:
                 marks = ",".join("?" * len(wanted))
                 self.db.execute(f"DELETE FROM psop_events WHERE period IN ({marks})", wanted)
-            self.db.conn.executemany(
+            self.db.executemany(
                 f"INSERT OR REPLACE INTO psop_events ({','.join(_EVENT_COLUMNS)}) "
                 f"VALUES ({','.join('?' * len(_EVENT_COLUMNS))})",
                 rows,
@@ -156,7 +156,7 @@ class PsopMixin(LedgerBase):
                 [sha256, report_date, len(rows), _now()],
             )
             report_id = int(cursor.lastrowid or 0)
-            self.db.conn.executemany(
+            self.db.executemany(
                 f"INSERT INTO psop_report_rows (report_id, {','.join(_ROW_COLUMNS)}) "
                 f"VALUES (?, {','.join('?' * len(_ROW_COLUMNS))})",
                 [(report_id, *(str(r[c]) for c in _ROW_COLUMNS)) for r in rows],

@@ -49,7 +49,7 @@ class RunsMixin(LedgerBase):
         if not records:
             return
         with self.transaction():
-            self.db.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO requests (run_id, at, transaction_id, method, resource, outcome,"
                 " http_status, duration_ms) VALUES (?,?,?,?,?,?,?,?)",
                 [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
+from connector.ledger.sqlite import Database
 
 SCHEMA_VERSION = 8
 
@@ -147,11 +147,11 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
+def schema_version(db: Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-def backup(db: sqlite_utils.Database, target: Path) -> Path:
+def backup(db: Database, target: Path) -> Path:
     """Copy the ledger to ``target`` with SQLite's online backup API (consistent under WAL,
     safe while another connection writes). The copy is private to its owner."""
     import os
@@ -168,7 +168,7 @@ def backup(db: sqlite_utils.Database, target: Path) -> Path:
     return target
 
 
-def migrate(db: sqlite_utils.Database, path: Path) -> None:
+def migrate(db: Database, path: Path) -> None:
     """Apply every migration newer than the file's version, each in its own transaction.
 
     A ledger that already holds data is first copied beside itself
