@@ -154,6 +154,7 @@ def _child(spec_path: str) -> None:
     configure(level="WARNING")  # the figures, not thousands of log lines
 
     record: list[tuple[str, str, bytes | None, float, float]] = []
+    keep_bodies = bool(spec.get("record"))
     inner = httpx.HTTPTransport()
 
     class Recording(httpx.BaseTransport):
@@ -161,7 +162,9 @@ def _child(spec_path: str) -> None:
             started = time.perf_counter()
             response = inner.handle_request(request)
             response.read()
-            body = request.content if request.method == "POST" else None
+            # the bodies only when the sequence is to be replayed: a kept copy of every body
+            # would count in the peak RSS measured here, and it is not the connector's memory
+            body = request.content if keep_bodies and request.method == "POST" else None
             record.append((request.method, str(request.url), body, started, time.perf_counter()))
             return response
 
