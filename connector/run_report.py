@@ -187,6 +187,21 @@ def _task_of(line_id: str) -> str:
     return line_id.split(":", 1)[0]
 
 
+def summarise(
+    doc: InvoiceDocument, *, held: Sequence[Quarantined], names: Mapping[str, str]
+) -> DocumentRow:
+    """A document's row before the run sends it: figures, name, and the held records of its
+    tasks (``held``: what billing held, at least for this document's owner)."""
+    tasks = {_task_of(b.line_id) for b in doc.billed}
+    own_held = sum(
+        1
+        for h in held
+        if doc.kind is DocumentKind.CUSTOMER_INVOICE
+        and (_task_of(h.record_id) in tasks or tasks.intersection(h.related))
+    )
+    return document_row(doc, name=names.get(doc.billing_customer_id or ""), held=own_held)
+
+
 def build_report(
     *,
     run_id: int | None,
@@ -194,7 +209,7 @@ def build_report(
     as_of: date,
     status: str,
     periods: Sequence[str],
-    documents: Iterable[InvoiceDocument],
+    documents: Iterable[InvoiceDocument | DocumentRow],
     quarantined: Iterable[Quarantined] = (),
     held: Iterable[Quarantined] = (),
     names: Mapping[str, str] | None = None,
@@ -203,7 +218,8 @@ def build_report(
     aborted: str | None = None,
     now: datetime | None = None,
 ) -> ReportData:
-    """The report of one run.
+    """The report of one run. ``documents``: the run's documents, or their rows made by
+    :func:`summarise` as billing went (the ledger's view is added here).
 
     ``names``: billing customer id -> name (client invoices only; omit when re-rendering);
     ``ledger_rows``: document key -> ledger row (``netvisor_key``, ``state``,
@@ -216,19 +232,12 @@ def build_report(
     held = list(held)
     rows = []
     for doc in documents:
-        tasks = {_task_of(b.line_id) for b in doc.billed}
-        own_held = sum(
-            1
-            for h in held
-            if doc.kind is DocumentKind.CUSTOMER_INVOICE
-            and (_task_of(h.record_id) in tasks or tasks.intersection(h.related))
-        )
+        if isinstance(doc, InvoiceDocument):
+            doc = summarise(doc, held=held, names=names)
         row = ledger_rows.get(doc.key)
         rows.append(
-            document_row(
+            replace(
                 doc,
-                name=names.get(doc.billing_customer_id or ""),
-                held=own_held,
                 netvisor_key=getattr(row, "netvisor_key", None),
                 state=str(row.state) if row is not None else None,
                 netvisor_status=getattr(row, "netvisor_status", None),

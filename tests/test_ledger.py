@@ -682,3 +682,38 @@ def test_a_stop_request_ends_the_wait_for_the_lock(path: Path) -> None:
         with pytest.raises(RunLockedError) as info:
             RunLock(path).acquire(wait=3600, cancel=stop)  # returns at once, never an hour
     assert "stopped while waiting" in str(info.value)
+
+
+def test_a_version_8_ledger_learns_the_owner_of_every_billed_line(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = {v: sql for v, sql in ledger_module._MIGRATIONS.items() if v <= 8}
+    keys = ["inv:2026-04:C1001", "inv:2026-05:C1001", "org:2026-04:HEL", "inv:2026-04:C-2:x"]
+    with monkeypatch.context() as m:
+        m.setattr(ledger_module, "_MIGRATIONS", old)
+        m.setattr(ledger_module, "SCHEMA_VERSION", 8)
+        with Ledger(path) as v8:
+            for i, key in enumerate(keys):
+                v8.db.execute(
+                    "INSERT INTO billed_lines (document_key, version, seq, line_id, role, period,"
+                    " voucher_id, quantity, amount) VALUES (?,?,?,?,?,?,?,?,?)",
+                    [key, "current", 0, f"T{i}:h0", "work", key[4:11], None, "1", "25.00"],
+                )
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        assert ledger.billed_owners() == ["inv:C-2:x", "inv:C1001", "org:HEL"]
+        assert [b.line_id for b in ledger.billed_lines(owner="inv:C1001")] == ["T0:h0", "T1:h0"]
+        assert [b.line_id for b in ledger.billed_lines(owner="org:HEL")] == ["T2:h0"]
+        assert ledger.billed_document_keys() == set(keys)
+        # a line written now carries its owner too
+        key = "inv:2026-06:C1001"
+        ledger.mark_sending(
+            key,
+            ObjectKind.INVOICE,
+            pending_hash="h",
+            action="create",
+            lines=[dataclasses.replace(line("T9:h0", "30.00"), document_key=key)],
+        )
+        assert [b.line_id for b in ledger.billed_lines(owner="inv:C1001")] == ["T0:h0", "T1:h0"]
+        ledger.mark_sent(key, "NV-9")
+        assert [b.line_id for b in ledger.billed_lines(owner="inv:C1001")][-1] == "T9:h0"

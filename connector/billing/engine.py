@@ -21,7 +21,7 @@ events), ``values.py`` (the value records) and ``texts.py`` (Finnish texts).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -58,7 +58,14 @@ from connector.billing.texts import (
     subject_fi,
     task_of_line,
 )
-from connector.billing.values import ORGANISER_OWNER, Correction, LineValue, Slot, owner_key
+from connector.billing.values import (
+    CUSTOMER_OWNER,
+    ORGANISER_OWNER,
+    Correction,
+    LineValue,
+    Slot,
+    owner_key,
+)
 from connector.billing.vat import gross_of
 from connector.billing.vouchers import APPROVED, Coverage
 from connector.domain import BillableTask, BillingCustomer, Period, Product, Quarantined, Target
@@ -101,7 +108,9 @@ class BillingResult:
 
 
 class _Run(Pricing, DocumentWriter):
-    def __init__(self, inp: BillingInput, today: date) -> None:
+    def __init__(
+        self, inp: BillingInput, today: date, history_keys: Iterable[str] | None = None
+    ) -> None:
         self.inp = inp
         self.today = today
         self.rules = inp.rules
@@ -114,7 +123,13 @@ class _Run(Pricing, DocumentWriter):
             }
             | self.late
         )
-        self.history_keys = frozenset(b.document_key for b in inp.history)
+        self.history_keys = frozenset(
+            history_keys if history_keys is not None else (b.document_key for b in inp.history)
+        )
+        self.history: Sequence[BilledLine] = ()  # the billed lines of the owner being billed
+        self.org_values: list[LineValue] = []  # organisers' values, gathered across owners
+        self.deferred: list[BilledLine] = []
+        self.withdrawn: list[str] = []
         self.observed = set(inp.observed_periods) | set(inp.periods)
         self.quarantined: list[Quarantined] = []
         self.held: list[Quarantined] = []
@@ -152,9 +167,13 @@ class _Run(Pricing, DocumentWriter):
 
     # ------------------------------------------------------------ current values
 
-    def tasks(self) -> list[BillableTask]:
+    def owner_of(self, task: BillableTask) -> str | None:
+        """The owner of the invoice a task goes on (None: its customer is unknown)."""
+        return task_owner(task, self.inp.customers, self.inp.mappings)
+
+    def tasks(self, tasks: Iterable[BillableTask]) -> list[BillableTask]:
         chosen = []
-        for task in self.inp.tasks:
+        for task in tasks:
             if task.period not in self.observed:
                 continue
             if task.customer_id not in self.inp.customers:
@@ -180,7 +199,7 @@ class _Run(Pricing, DocumentWriter):
         """
         euros: dict[str, Decimal] = defaultdict(lambda: ZERO)
         units: dict[str, Decimal] = defaultdict(lambda: Decimal(0))
-        for line in self.inp.history:
+        for line in self.history:
             if (
                 base_role(line.role) == VOUCHER_DEDUCTION
                 and line.voucher_id
@@ -196,7 +215,7 @@ class _Run(Pricing, DocumentWriter):
         for value in values:
             expected[(value.owner, value.line_id, value.role)] = value
         standing: dict[tuple[str, str, str], list[BilledLine]] = defaultdict(list)
-        for line in self.inp.history:
+        for line in self.history:
             if not self.rebuildable(line.document_key):
                 owner = document_owner(line.document_key)
                 standing[(owner, line.line_id, base_role(line.role))].append(line)
@@ -386,29 +405,120 @@ class _Run(Pricing, DocumentWriter):
             self.explain(reason, line_id, voucher_id, period, now.amount if now else ZERO, -amount),
         )
 
-    # ------------------------------------------------------------ rendering
+    def documents(self, values: list[LineValue]) -> list[InvoiceDocument]:
+        """Place one owner's values against its billed lines; its documents."""
+        slots, deferred = self.place(values)
+        self.review.clear()
+        self.deferred.extend(deferred)
+        documents = []
+        for key in sorted(slots):
+            document = self.document(key, slots[key])
+            if document is not None:
+                documents.append(document)
+        produced = {d.key for d in documents}
+        rebuilt = {
+            line.document_key for line in self.history if self.rebuildable(line.document_key)
+        }
+        self.withdrawn.extend(rebuilt - produced)
+        return documents
+
+
+def task_owner(
+    task: BillableTask, customers: Mapping[str, BillingCustomer], mappings: Mappings
+) -> str | None:
+    """``inv:<Netvisor customer code>`` of the invoice a task goes on; None for a task whose
+    billing customer is unknown (billing quarantines it)."""
+    customer = customers.get(task.customer_id)
+    if customer is None:
+        return None
+    return f"{CUSTOMER_OWNER}:{mappings.netvisor_customer_code(customer)}"
+
+
+class BillingRun:
+    """A billing run fed one document owner at a time, so that neither every task nor every
+    billed line need be in memory at once (the sync streams them from disk and the ledger).
+
+    Call :meth:`unknown` with the tasks whose customer is unknown first, then :meth:`owner`
+    once per customer owner (``inv:<code>``: the owners with tasks and those with billed
+    lines), then :meth:`organisers` with the organisers' billed lines, then :meth:`result`.
+    ``inp.tasks`` and ``inp.history`` are not read: the tasks and lines come per call;
+    ``history_keys`` are the keys of every document with billed lines.
+    """
+
+    def __init__(self, inp: BillingInput, today: date, history_keys: Iterable[str]) -> None:
+        self._run = _Run(inp, today, history_keys)
+        self._organisers_done = False
+
+    @property
+    def held(self) -> Sequence[Quarantined]:
+        """What billing has held so far (the owners billed until now)."""
+        return self._run.held
+
+    def unknown(self, tasks: Iterable[BillableTask]) -> None:
+        """Tasks whose billing customer is unknown: quarantined, their lines not valued."""
+        self._run.tasks(tasks)
+
+    def owner(
+        self, tasks: Iterable[BillableTask], history: Sequence[BilledLine]
+    ) -> list[InvoiceDocument]:
+        """The documents of one customer owner: its tasks and its billed lines."""
+        if self._organisers_done:
+            raise RuntimeError("organisers are billed last")
+        run = self._run
+        run.history = history
+        values = run.values(run.tasks(tasks))
+        mine = []
+        for value in values:
+            if value.owner.startswith(ORGANISER_OWNER + ":"):
+                run.org_values.append(value)
+            else:
+                mine.append(value)
+        return run.documents(mine)
+
+    def organisers(self, history: Sequence[BilledLine]) -> list[InvoiceDocument]:
+        """The organisers' documents: every owner's voucher shares and the capitation fees."""
+        self._organisers_done = True
+        run = self._run
+        run.history = history
+        values, run.org_values = [*run.org_values, *run.capitation_fees()], []
+        return run.documents(values)
+
+    def result(self, documents: Iterable[InvoiceDocument] = ()) -> BillingResult:
+        run = self._run
+        return BillingResult(
+            documents=tuple(documents),
+            quarantined=tuple(run.quarantined),
+            held=tuple(run.held),
+            withdrawn=tuple(sorted(run.withdrawn)),
+            deferred=tuple(run.deferred),
+            events=tuple(run.events),
+        )
 
 
 def bill(inp: BillingInput, *, today: date) -> BillingResult:
     """Build the desired documents of ``inp.periods`` (customer invoices, organiser documents,
-    corrections). Amounts are euros; pure: the same input gives the same documents and hashes."""
-    run = _Run(inp, today)
-    values = run.values()
-    slots, deferred = run.place(values)
-    documents = []
-    for key in sorted(slots):
-        document = run.document(key, slots[key])
-        if document is not None:
-            documents.append(document)
-    produced = {d.key for d in documents}
-    withdrawn = sorted(
-        {line.document_key for line in inp.history if run.rebuildable(line.document_key)} - produced
-    )
-    return BillingResult(
-        documents=tuple(documents),
-        quarantined=tuple(run.quarantined),
-        held=tuple(run.held),
-        withdrawn=tuple(withdrawn),
-        deferred=tuple(deferred),
-        events=tuple(run.events),
-    )
+    corrections). Amounts are euros; pure: the same input gives the same documents and hashes.
+
+    The whole input in memory, billed owner by owner (:class:`BillingRun`)."""
+    history_by_owner: dict[str, list[BilledLine]] = defaultdict(list)
+    for line in inp.history:
+        history_by_owner[document_owner(line.document_key)].append(line)
+    run = BillingRun(inp, today, (line.document_key for line in inp.history))
+    tasks_by_owner: dict[str | None, list[BillableTask]] = defaultdict(list)
+    for task in inp.tasks:
+        tasks_by_owner[run._run.owner_of(task)].append(task)
+    run.unknown(tasks_by_owner.pop(None, []))
+    owners = set(tasks_by_owner) | {
+        o for o in history_by_owner if not o.startswith(ORGANISER_OWNER + ":")
+    }
+    documents: list[InvoiceDocument] = []
+    for owner in sorted(o for o in owners if o is not None):
+        documents += run.owner(tasks_by_owner.get(owner, ()), history_by_owner.get(owner, ()))
+    organisers = [
+        line
+        for owner, lines in history_by_owner.items()
+        if owner.startswith(ORGANISER_OWNER + ":")
+        for line in lines
+    ]
+    documents += run.organisers(organisers)
+    return run.result(sorted(documents, key=lambda d: d.key))

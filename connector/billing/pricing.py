@@ -3,6 +3,7 @@ share) and the capitation fees, before they are placed on documents."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from connector.billing.documents import (
@@ -23,14 +24,16 @@ from connector.billing.values import (
 )
 from connector.billing.vat import net_for_gross
 from connector.billing.vouchers import cover_all, price_lines
+from connector.domain import BillableTask
 from connector.money import line_amount
 
 
 class Pricing:
     """The pricing half of a billing run (mixed into the engine's run)."""
 
-    def values(self) -> list[LineValue]:
-        lines, stopped = price_lines(self.tasks(), self.inp.products, self.inp.mappings)
+    def values(self, tasks: Sequence[BillableTask]) -> list[LineValue]:
+        """The values of ``tasks`` (one owner's) in every role; capitation fees are separate."""
+        lines, stopped = price_lines(tasks, self.inp.products, self.inp.mappings)
         self.quarantined.extend(stopped)
         self.unknown_lines.update(q.record_id for q in stopped)
         euros, units = self.used_before()
@@ -38,7 +41,7 @@ class Pricing:
             lines, self.inp.mappings, self.rules, euros, units, self.inp.review_decisions
         )
         self.held.extend(held)
-        self.events = voucher_events(coverages, held_work)
+        self.events.extend(voucher_events(coverages, held_work))
         values: list[LineValue] = []
         for c in coverages:
             line, task = c.line, c.line.task
@@ -115,7 +118,6 @@ class Pricing:
                     **common,
                 )
                 values.extend(with_rounding(share, remainder))
-        values.extend(self.capitation_fees())
         return values
 
     def capitation_fees(self) -> list[LineValue]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from connector.billing.documents import BilledLine
+from connector.billing.documents import BilledLine, document_owner
 from connector.domain import Period
 from connector.ledger.base import LedgerBase, _clean, _now
 from connector.ledger.records import LedgerState, ObjectKind, OwnedObject
@@ -115,10 +115,11 @@ class ObjectsMixin(LedgerBase):
             self._insert_lines(key, "pending", lines)
 
     def _insert_lines(self, key: str, version: str, lines: Sequence[BilledLine]) -> None:
-        self.db.conn.executemany(
+        owner = document_owner(key)
+        self.db.executemany(
             "INSERT INTO billed_lines (document_key, version, seq, line_id, role, period,"
             " voucher_id, quantity, amount, product_code, unit_price, vat_percent, vat_code,"
-            " psop_customer_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " psop_customer_number, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     key,
@@ -135,6 +136,7 @@ class ObjectsMixin(LedgerBase):
                     _opt_str(ln.vat_percent),
                     ln.vat_code,
                     ln.psop_customer_number,
+                    owner,
                 )
                 for i, ln in enumerate(lines)
             ],
@@ -259,48 +261,85 @@ class ObjectsMixin(LedgerBase):
 
     # -- billed lines ------------------------------------------------------------------------
 
-    def billed_lines(self, *, document_key: str | None = None) -> list[BilledLine]:
-        """Lines of the versions Netvisor holds (``current``), oldest document first."""
-        sql = "SELECT * FROM billed_lines WHERE version = 'current'"
+    def billed_owners(self) -> list[str]:
+        """The owners (``inv:<code>``, ``org:<region>``) of documents with billed lines."""
+        sql = "SELECT DISTINCT owner FROM billed_lines WHERE version = 'current' ORDER BY owner"
+        return [r[0] for r in self.db.execute(sql)]
+
+    def billed_document_keys(self) -> set[str]:
+        """The keys of the documents with billed lines."""
+        sql = "SELECT DISTINCT document_key FROM billed_lines WHERE version = 'current'"
+        return {r[0] for r in self.db.execute(sql)}
+
+    def billed_lines(
+        self, *, document_key: str | None = None, owner: str | None = None
+    ) -> list[BilledLine]:
+        """Lines of the versions Netvisor holds (``current``), oldest document first: all of
+        them, one document's, or one owner's (``inv:<code>`` / ``org:<region>``)."""
+        sql = (
+            "SELECT document_key, line_id, role, period, voucher_id, quantity, amount,"
+            " product_code, unit_price, vat_percent, vat_code, psop_customer_number"
+            " FROM billed_lines WHERE version = 'current'"
+        )
         params: list[Any] = []
         if document_key:
             sql += " AND document_key = ?"
             params.append(document_key)
+        if owner:
+            sql += " AND owner = ?"
+            params.append(owner)
         # The history can be every line ever billed: equal values (keys, roles, codes,
         # quantities, prices, periods) share one immutable object instead of one per row.
-        shared: dict[Any, Any] = {}
+        texts: dict[Any, Any] = {None: None}
+        decimals: dict[Any, Decimal | None] = {None: None}
+        periods: dict[str, Period] = {}
 
         def one(value: Any) -> Any:
-            return shared.setdefault(value, value)
-
-        def dec(text: str | None) -> Decimal | None:
-            if text is None:
-                return None
-            found = shared.get(("d", text))
+            found = texts.get(value)
             if found is None:
-                found = shared[("d", text)] = Decimal(text)
+                found = texts[value] = value
             return found
 
+        def dec(text: str | None) -> Decimal | None:
+            try:
+                return decimals[text]
+            except KeyError:
+                found = decimals[text] = Decimal(text)  # type: ignore[arg-type]
+                return found
+
         def period(text: str) -> Period:
-            found = shared.get(("p", text))
+            found = periods.get(text)
             if found is None:
-                found = shared[("p", text)] = Period.parse(text)
+                found = periods[text] = Period.parse(text)
             return found
 
         return [
             BilledLine(
-                document_key=one(r["document_key"]),
-                line_id=r["line_id"],
-                role=one(r["role"]),
-                period=period(r["period"]),
-                voucher_id=one(r["voucher_id"]),
-                quantity=dec(r["quantity"]),
-                amount=dec(r["amount"]),
-                product_code=one(r["product_code"]),
-                unit_price=dec(r["unit_price"]),
-                vat_percent=dec(r["vat_percent"]),
-                vat_code=one(r["vat_code"]),
-                psop_customer_number=one(r["psop_customer_number"]),
+                one(key),
+                line_id,
+                one(role),
+                period(month),
+                one(voucher_id),
+                dec(quantity),  # type: ignore[arg-type]
+                dec(amount),  # type: ignore[arg-type]
+                one(product_code),
+                dec(unit_price),
+                dec(vat_percent),
+                one(vat_code),
+                one(psop),
             )
-            for r in self.db.query(sql + " ORDER BY document_key, seq", params)
+            for (
+                key,
+                line_id,
+                role,
+                month,
+                voucher_id,
+                quantity,
+                amount,
+                product_code,
+                unit_price,
+                vat_percent,
+                vat_code,
+                psop,
+            ) in self.db.execute(sql + " ORDER BY document_key, seq", params)
         ]

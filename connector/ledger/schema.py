@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connector.ledger.sqlite import Database
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -143,6 +143,18 @@ _MIGRATIONS: dict[int, str] = {
         fingerprint TEXT PRIMARY KEY, kind TEXT NOT NULL,
         first_sent TEXT NOT NULL, last_seen TEXT NOT NULL
     );
+    """,
+    # the owner of each billed line's document (``inv:<customer code>`` / ``org:<region>``), so
+    # billing reads one owner's history at a time
+    9: """
+    ALTER TABLE billed_lines ADD COLUMN owner TEXT;
+    UPDATE billed_lines SET owner =
+        substr(document_key, 1, instr(document_key, ':'))
+        || substr(
+            substr(document_key, instr(document_key, ':') + 1),
+            instr(substr(document_key, instr(document_key, ':') + 1), ':') + 1
+        );
+    CREATE INDEX IF NOT EXISTS billed_lines_owner ON billed_lines(owner, version);
     """,
 }
 

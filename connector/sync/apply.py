@@ -47,7 +47,7 @@ from connector.netvisor import xml as nvxml
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.errors import NetvisorDuplicateData
 from connector.sync.context import RunAborted, RunContext
-from connector.sync.desired import DesiredObject
+from connector.sync.desired import DesiredObject, PackedInvoice
 from connector.sync.plan import Action, ActionKind, Plan
 from connector.sync.reconcile import invoice_check, read_back
 
@@ -120,6 +120,20 @@ WRITERS: dict[ObjectKind, Writer] = {
         render=lambda p: nvxml.match_credit_note_xml(*p),
     ),
 }
+
+
+def render(obj: DesiredObject) -> bytes:
+    """The request body of a write (a packed invoice was rendered when it was packed)."""
+    if isinstance(obj.payload, PackedInvoice):
+        return obj.payload.body()
+    return WRITERS[obj.kind].render(obj.payload)
+
+
+def _check(obj: DesiredObject) -> str | None:
+    """What a look-up must see for this version of an invoice to count as applied."""
+    if isinstance(obj.payload, PackedInvoice):
+        return obj.payload.check
+    return invoice_check(obj.payload) if obj.kind is ObjectKind.INVOICE else None
 
 
 def send(client: NetvisorClient, action: Action, body: bytes | None = None) -> str | None:
@@ -288,7 +302,7 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                     settle_oldest()  # it decides this one
                 if _blocked_by(ctx, action, run):
                     continue
-                body = WRITERS[action.obj.kind].render(action.obj.payload)
+                body = render(action.obj)
                 _begin(ctx, action)  # committed before the write is handed to the sender
                 queued.append(
                     (action, sender.submit(_send_through, gate, wire, client, action, body), body)
@@ -360,12 +374,12 @@ def _begin(ctx: RunContext, action: Action) -> None:
         obj.kind,
         pending_hash=obj.content_hash,
         action="create" if action.kind is ActionKind.CREATE else str(action.kind),
-        lines=obj.lines,
+        lines=obj.billed_lines(),
         period=obj.period,
         customer_code=obj.customer_code,
         total=obj.total,
         run_id=ctx.run_id,
-        check=invoice_check(obj.payload) if obj.kind is ObjectKind.INVOICE else None,
+        check=_check(obj),
     )
     failpoints.hit("after_sending", str(obj.kind))
 

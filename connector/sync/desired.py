@@ -9,6 +9,8 @@ credit-note matches. Nothing here talks to Netvisor: the statuses a match needs 
 
 from __future__ import annotations
 
+import marshal
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -33,7 +35,8 @@ class DesiredObject:
 
     key: str
     kind: ObjectKind
-    payload: nv.CustomerRecord | nv.ProductRecord | nv.SalesInvoice | tuple[str, str]
+    # None once the plan knows the object is not written (``slim``)
+    payload: nv.CustomerRecord | nv.ProductRecord | nv.SalesInvoice | tuple[str, str] | None
     content_hash: str
     summary: str  # for people and logs: ids, codes, amounts only — never names
     lines: tuple[BilledLine, ...] = ()
@@ -42,6 +45,21 @@ class DesiredObject:
     total: Decimal | None = None
     depends_on: tuple[str, ...] = ()
     editable: bool = True
+
+    def billed_lines(self) -> tuple[BilledLine, ...]:
+        """The billed lines this version carries (unpacked when the invoice is packed)."""
+        if isinstance(self.payload, PackedInvoice):
+            return self.payload.lines()
+        return self.lines
+
+    def packed(self) -> DesiredObject:
+        """This invoice kept compactly until it is sent (see :class:`PackedInvoice`)."""
+        assert isinstance(self.payload, nv.SalesInvoice)
+        return replace(self, payload=PackedInvoice.of(self.payload, self.lines), lines=())
+
+    def slim(self) -> DesiredObject:
+        """This object without its payload and billed lines (for an action that sends nothing)."""
+        return replace(self, payload=None, lines=())
 
     @classmethod
     def of(cls, key: str, kind: ObjectKind, payload: Any, summary: str, **kw: Any) -> DesiredObject:
@@ -53,6 +71,89 @@ class DesiredObject:
             summary=summary,
             **kw,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PackedInvoice:
+    """An invoice to be written, kept compactly until it is sent: its request body rendered
+    and compressed, its content fingerprint (what reconcile checks) and its billed lines
+    (compressed). A large run packs its invoices beyond a memory budget (``plan.Planner``):
+    the body is what would have been rendered at sending time, byte for byte."""
+
+    body_z: bytes
+    check: str | None
+    lines_z: bytes
+
+    @classmethod
+    def of(cls, payload: nv.SalesInvoice, lines: Sequence[BilledLine]) -> PackedInvoice:
+        from connector.netvisor import xml as nvxml
+        from connector.netvisor.fingerprint import invoice_fingerprint
+
+        rows = [
+            (
+                b.document_key,
+                b.line_id,
+                b.role,
+                str(b.period),
+                b.voucher_id,
+                str(b.quantity),
+                str(b.amount),
+                b.product_code,
+                _text(b.unit_price),
+                _text(b.vat_percent),
+                b.vat_code,
+                b.psop_customer_number,
+            )
+            for b in lines
+        ]
+        return cls(
+            zlib.compress(nvxml.sales_invoice_xml(payload), 1),
+            invoice_fingerprint(payload),
+            zlib.compress(marshal.dumps(rows), 1),
+        )
+
+    def body(self) -> bytes:
+        return zlib.decompress(self.body_z)
+
+    def lines(self) -> tuple[BilledLine, ...]:
+        return tuple(
+            BilledLine(
+                document_key=key,
+                line_id=line_id,
+                role=role,
+                period=Period.parse(period),
+                voucher_id=voucher_id,
+                quantity=Decimal(quantity),
+                amount=Decimal(amount),
+                product_code=product_code,
+                unit_price=_dec(unit_price),
+                vat_percent=_dec(vat_percent),
+                vat_code=vat_code,
+                psop_customer_number=psop,
+            )
+            for (
+                key,
+                line_id,
+                role,
+                period,
+                voucher_id,
+                quantity,
+                amount,
+                product_code,
+                unit_price,
+                vat_percent,
+                vat_code,
+                psop,
+            ) in marshal.loads(zlib.decompress(self.lines_z))
+        )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _dec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 # -- keys and records ------------------------------------------------------------------------
@@ -158,109 +259,61 @@ def invoice_payload(doc: InvoiceDocument, *, status: str) -> nv.SalesInvoice:
 # -- customers, products, invoices ------------------------------------------------------------
 
 
-def desired_objects(
-    master: MasterData,
-    documents: Iterable[InvoiceDocument],
-    frozen: frozenset[str],
-    *,
-    mappings: Mappings,
-    payment_term_days: int,
-    invoice_status: str,
-    scope: str,
-) -> list[DesiredObject]:
-    """Customers, products and invoices as this run wants them in Netvisor.
+class DesiredBuilder:
+    """Customers, products and invoices as this run wants them in Netvisor, built document by
+    document: :meth:`invoices` as billing hands over each owner's documents, then
+    :meth:`master_objects` for the customers and products those documents need.
 
     ``scope`` "master": every billing customer and every mapped product, even without a
     document; otherwise only what this run's documents need.
     """
-    desired: dict[str, DesiredObject] = {}
-    codes_to_customer = {}
-    if scope == "master":
-        for customer in master.customers.values():
-            codes_to_customer[mappings.netvisor_customer_code(customer)] = customer
-    documents = list(documents)
-    customer_by_id = master.customers
-    organisers = {r.organiser_customer_code: r for r in mappings.regions.values()}
-    # Netvisor product code -> a line using it (name and VAT for products no mapping names,
-    # such as a region's voucher-deduction product)
-    needed_products: dict[str, Any] = {}
-    for doc in documents:
-        if doc.billing_customer_id and doc.billing_customer_id in customer_by_id:
-            codes_to_customer[doc.customer_code] = customer_by_id[doc.billing_customer_id]
-        for line in doc.lines:
-            if not isinstance(line, DocComment):
-                needed_products.setdefault(line.product_code, line)
-    if scope == "master":
-        for mapped in mappings.products.values():
-            needed_products.setdefault(mapped.netvisor_code, None)
-    # customers
-    for code, customer in sorted(codes_to_customer.items()):
-        override = mappings.customer_override(customer)
-        record = customer_record(
-            customer,
-            code=code,
-            payment_term_days=(
-                override.payment_term_days
-                if override and override.payment_term_days is not None
-                else payment_term_days
-            ),
-            einvoice_address=override.einvoice_address if override else None,
-            einvoice_operator=override.einvoice_operator if override else None,
-        )
-        kind = "private customer" if customer.is_person else "company"
-        desired[customer_key(code)] = DesiredObject.of(
-            customer_key(code),
-            ObjectKind.CUSTOMER,
-            record,
-            f"{kind} {code}",
-            customer_code=code,
-        )
-    for doc in documents:
-        region = organisers.get(doc.customer_code)
-        if region is not None and customer_key(doc.customer_code) not in desired:
-            record = nv.CustomerRecord(
-                code=region.organiser_customer_code,
-                name=region.organiser_name,
-                business_id=region.organiser_business_id,
-                payment_term_days=payment_term_days,
-            )
-            desired[customer_key(record.code)] = DesiredObject.of(
-                customer_key(record.code),
-                ObjectKind.CUSTOMER,
-                record,
-                f"organiser {record.code}",
-                customer_code=record.code,
-            )
-    # products
-    deduction_codes = {r.voucher_deduction_product for r in mappings.regions.values()}
-    for code, line in sorted(needed_products.items()):
-        mapping = mappings.product_by_netvisor_code(code)
-        if mapping is not None:
-            product = product_record(
-                code=code,
-                name=mapping.name,
-                unit=mapping.unit,
-                vat_percent=mapping.vat_percent,
-                register=master.products.get(mapping.spotilla_code),
-            )
-        elif line is not None:
-            # e.g. the voucher-deduction product: defined by the region, priced per line, and
-            # named generically (never after whichever line happened to use it first)
-            name = VOUCHER_DEDUCTION_NAME if code in deduction_codes else line.name
-            product = product_record(
-                code=code, name=name, unit=None, vat_percent=line.vat_percent, register=None
-            )
-        else:
-            continue
-        desired[product_key(code)] = DesiredObject.of(
-            product_key(code), ObjectKind.PRODUCT, product, f"product {code}"
-        )
-    # invoices
-    for doc in documents:
-        payload = invoice_payload(doc, status=invoice_status)
+
+    def __init__(
+        self,
+        master: MasterData,
+        frozen: frozenset[str],
+        *,
+        mappings: Mappings,
+        payment_term_days: int,
+        invoice_status: str,
+        scope: str,
+    ) -> None:
+        self.master = master
+        self.frozen = frozen
+        self.mappings = mappings
+        self.payment_term_days = payment_term_days
+        self.invoice_status = invoice_status
+        self.scope = scope
+        self.codes_to_customer: dict[str, BillingCustomer] = {}
+        self.organiser_codes: set[str] = set()
+        # Netvisor product code -> name and VAT of a line using it (for products no mapping
+        # names, such as a region's voucher-deduction product)
+        self.needed_products: dict[str, tuple[str, Decimal] | None] = {}
+        self._organisers = {r.organiser_customer_code: r for r in mappings.regions.values()}
+
+    def invoices(self, documents: Iterable[InvoiceDocument]) -> list[DesiredObject]:
+        """The invoices of ``documents``; what they need is remembered for the master data."""
+        out = []
+        customer_by_id = self.master.customers
+        for doc in documents:
+            if doc.billing_customer_id and doc.billing_customer_id in customer_by_id:
+                self.codes_to_customer[doc.customer_code] = customer_by_id[doc.billing_customer_id]
+            if doc.customer_code in self._organisers:
+                self.organiser_codes.add(doc.customer_code)
+            for line in doc.lines:
+                if (
+                    not isinstance(line, DocComment)
+                    and line.product_code not in self.needed_products
+                ):
+                    self.needed_products[line.product_code] = (line.name, line.vat_percent)
+            out.append(self._invoice(doc))
+        return out
+
+    def _invoice(self, doc: InvoiceDocument) -> DesiredObject:
+        payload = invoice_payload(doc, status=self.invoice_status)
         deps = [customer_key(doc.customer_code)]
         deps += [product_key(line.product_code) for line in payload.product_lines]
-        desired[doc.key] = DesiredObject.of(
+        return DesiredObject.of(
             doc.key,
             ObjectKind.INVOICE,
             payload,
@@ -279,9 +332,108 @@ def desired_objects(
             customer_code=doc.customer_code,
             total=doc.total,
             depends_on=tuple(dict.fromkeys(deps)),
-            editable=doc.key not in frozen,
+            editable=doc.key not in self.frozen,
         )
-    return list(desired.values())
+
+    def master_objects(self) -> list[DesiredObject]:
+        """The customers and products the documents so far need (all of them: scope master)."""
+        mappings = self.mappings
+        desired: dict[str, DesiredObject] = {}
+        codes_to_customer = dict(self.codes_to_customer)
+        needed_products = dict(self.needed_products)
+        if self.scope == "master":
+            for customer in self.master.customers.values():
+                codes_to_customer.setdefault(mappings.netvisor_customer_code(customer), customer)
+            for mapped in mappings.products.values():
+                needed_products.setdefault(mapped.netvisor_code, None)
+        # customers
+        for code, customer in sorted(codes_to_customer.items()):
+            override = mappings.customer_override(customer)
+            record = customer_record(
+                customer,
+                code=code,
+                payment_term_days=(
+                    override.payment_term_days
+                    if override and override.payment_term_days is not None
+                    else self.payment_term_days
+                ),
+                einvoice_address=override.einvoice_address if override else None,
+                einvoice_operator=override.einvoice_operator if override else None,
+            )
+            kind = "private customer" if customer.is_person else "company"
+            desired[customer_key(code)] = DesiredObject.of(
+                customer_key(code),
+                ObjectKind.CUSTOMER,
+                record,
+                f"{kind} {code}",
+                customer_code=code,
+            )
+        for code in sorted(self.organiser_codes):
+            region = self._organisers[code]
+            if customer_key(code) in desired:
+                continue
+            record = nv.CustomerRecord(
+                code=region.organiser_customer_code,
+                name=region.organiser_name,
+                business_id=region.organiser_business_id,
+                payment_term_days=self.payment_term_days,
+            )
+            desired[customer_key(record.code)] = DesiredObject.of(
+                customer_key(record.code),
+                ObjectKind.CUSTOMER,
+                record,
+                f"organiser {record.code}",
+                customer_code=record.code,
+            )
+        # products
+        deduction_codes = {r.voucher_deduction_product for r in mappings.regions.values()}
+        for code, line in sorted(needed_products.items()):
+            mapping = mappings.product_by_netvisor_code(code)
+            if mapping is not None:
+                product = product_record(
+                    code=code,
+                    name=mapping.name,
+                    unit=mapping.unit,
+                    vat_percent=mapping.vat_percent,
+                    register=self.master.products.get(mapping.spotilla_code),
+                )
+            elif line is not None:
+                # e.g. the voucher-deduction product: defined by the region, priced per line,
+                # and named generically (never after whichever line happened to use it first)
+                line_name, vat_percent = line
+                name = VOUCHER_DEDUCTION_NAME if code in deduction_codes else line_name
+                product = product_record(
+                    code=code, name=name, unit=None, vat_percent=vat_percent, register=None
+                )
+            else:
+                continue
+            desired[product_key(code)] = DesiredObject.of(
+                product_key(code), ObjectKind.PRODUCT, product, f"product {code}"
+            )
+        return list(desired.values())
+
+
+def desired_objects(
+    master: MasterData,
+    documents: Iterable[InvoiceDocument],
+    frozen: frozenset[str],
+    *,
+    mappings: Mappings,
+    payment_term_days: int,
+    invoice_status: str,
+    scope: str,
+) -> list[DesiredObject]:
+    """Customers, products and invoices as this run wants them in Netvisor (all at once)."""
+    builder = DesiredBuilder(
+        master,
+        frozen,
+        mappings=mappings,
+        payment_term_days=payment_term_days,
+        invoice_status=invoice_status,
+        scope=scope,
+    )
+    invoices = builder.invoices(documents)
+    return [*builder.master_objects(), *invoices]
 
 
 # -- cancelled invoices -----------------------------------------------------------------------

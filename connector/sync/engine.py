@@ -10,19 +10,20 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 
 import httpx
 
 from connector.billing import BillingRules, InvoiceDocument
+from connector.billing.engine import BillingRun
 from connector.billing.periods import document_key_locked
 from connector.config import Config, Secrets
 from connector.domain import Period
 from connector.errors import ConfigError, ConfigProblem, ConnectorError
-from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject, RunLock
+from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
 from connector.logging import get_logger
 from connector.mapping import Mappings, load_mappings
 from connector.netvisor.client import NetvisorClient
+from connector.run_report import summarise
 from connector.spotilla.client import SpotillaClient
 from connector.sync import desired as want
 from connector.sync import observe, scope
@@ -32,7 +33,7 @@ from connector.sync.context import RequestAudit, RunAborted, RunContext, helsink
 from connector.sync.extract import Extracted, bill_documents, extract
 from connector.sync.outbox import render_outbox
 from connector.sync.outputs import after_run, check_binding, rechecked_by
-from connector.sync.plan import ActionKind, make_plan
+from connector.sync.plan import ActionKind, Plan, Planner
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
 
@@ -227,7 +228,7 @@ class SyncEngine:
         dry_run: bool,
         plan_only: bool,
     ) -> None:
-        ledger, report = ctx.ledger, ctx.report
+        report = ctx.report
         # reconcile (not in read-only runs: they change nothing; in-doubt rows show in the plan)
         if not ctx.read_only:
             reconcile(ctx, client)
@@ -240,6 +241,36 @@ class SyncEngine:
         # extract
         with self.spotilla_client() as spotilla:
             extracted = extract(ctx, spotilla, observed)
+        with extracted.tasks:
+            plan = self._bill_and_plan(ctx, client, extracted, built, observed, scope, dry_run)
+        if plan_only:
+            return
+        if dry_run:
+            report.outbox = render_outbox(self.config.connector.outbox, plan)
+            return
+        # apply
+        if ctx.stop.is_set() and plan.writes():  # asked to stop while reading: send nothing
+            report.stopped = True
+            log.info("stop_requested", done=0, remaining=len(plan.writes()))
+            return
+        apply_plan(ctx, client, plan)
+        if report.counts["unknown"]:
+            # One more look now: a lost answer is usually settled a moment later.
+            reconcile(ctx, client, final=True)
+
+    def _bill_and_plan(
+        self,
+        ctx: RunContext,
+        client: NetvisorClient,
+        extracted: Extracted,
+        built: list[Period],
+        observed: list[Period],
+        scope: str,
+        dry_run: bool,
+    ) -> Plan:
+        """Bill owner by owner; each owner's documents become desired invoices and are decided
+        at once, so only what will be written keeps its payload (see ``plan.Planner``)."""
+        ledger, report = ctx.ledger, ctx.report
         report.quarantined.extend(extracted.quarantined)
         master = extracted.master
         report.counts["extracted"] += (
@@ -255,29 +286,60 @@ class SyncEngine:
             built=report.built,
             observed=report.observed,
         )
-        # observe and bill
-        documents: tuple[InvoiceDocument, ...] = ()
+        frozen = self._frozen(ctx, client, observed) if built else frozenset()
+        rows = {row.key: row for row in ledger.objects()}
+        planner = Planner(rows)
+        netvisor = self.config.netvisor
+        builder = want.DesiredBuilder(
+            master,
+            frozen,
+            mappings=ctx.mappings,
+            payment_term_days=netvisor.payment_term_days,
+            invoice_status=netvisor.invoice_status,
+            scope=scope,
+        )
+        names = {cid: c.name for cid, c in master.customers.items()}
+        held_seen = 0
+
+        def take(documents: list[InvoiceDocument], run: BillingRun) -> None:
+            nonlocal held_seen
+            held = run.held[held_seen:]
+            held_seen = len(run.held)
+            for doc in documents:
+                report.documents += 1
+                report.document_total += doc.total
+                report.document_rows.append(summarise(doc, held=held, names=names))
+            for obj in builder.invoices(documents):
+                planner.add(obj)
+
         withdrawn: tuple[str, ...] = ()
-        frozen: frozenset[str] = frozenset()
         if built:
-            frozen = self._frozen(ctx, client, observed)
-            result = bill_documents(ctx, extracted, built, observed, frozen)
+            result = bill_documents(ctx, extracted, built, observed, frozen, take)
             report.quarantined.extend(result.quarantined)
             report.held.extend(result.held)
             if not ctx.read_only and not dry_run:  # the events `psop export` and `import` read
                 ledger.record_psop_events([str(p) for p in observed], result.events)
-            documents, withdrawn = result.documents, result.withdrawn
+            withdrawn = result.withdrawn
             report.deferred = tuple(result.deferred)
             if result.deferred:
                 log.info("corrections_deferred", lines=len(result.deferred))
-        report.documents = len(documents)
-        report.document_list = documents
-        report.customer_names = {cid: c.name for cid, c in master.customers.items()}
-        report.document_total = sum((d.total for d in documents), Decimal("0.00"))
-        # desired state and plan
-        rows = {row.key: row for row in ledger.objects()}
-        desired = self._desired(ctx, client, rows, extracted, documents, withdrawn, frozen, scope)
-        plan = report.plan = make_plan(desired, rows)
+        # the rest of the desired state: master data, cancelled invoices, credit-note matches
+        planner.add_all(builder.master_objects())
+        planner.add_all(
+            want.voided_invoices(
+                withdrawn,
+                rows,
+                ledger,
+                rules=ctx.rules,
+                payment_term_days=netvisor.payment_term_days,
+                invoice_status=netvisor.invoice_status,
+            )
+        )
+        pairs = want.match_candidates(rows, ledger.billed_lines)
+        if pairs:
+            keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
+            planner.add_all(want.matches(pairs, observe.invoice_statuses(client, keys)))
+        plan = report.plan = planner.plan()
         for action in plan.actions:
             if action.kind is ActionKind.SKIP:
                 report.counts["skipped"] += 1
@@ -295,23 +357,10 @@ class SyncEngine:
                 ctx.run_id,
                 [*report.quarantined, *report.held],
                 rechecked=rechecked_by(
-                    extracted.tasks, built, extracted.quarantined, read_master=True
+                    extracted.tasks.period_of, built, extracted.quarantined, read_master=True
                 ),
             )
-        if plan_only:
-            return
-        if dry_run:
-            report.outbox = render_outbox(self.config.connector.outbox, plan)
-            return
-        # apply
-        if ctx.stop.is_set() and plan.writes():  # asked to stop while reading: send nothing
-            report.stopped = True
-            log.info("stop_requested", done=0, remaining=len(plan.writes()))
-            return
-        apply_plan(ctx, client, plan)
-        if report.counts["unknown"]:
-            # One more look now: a lost answer is usually settled a moment later.
-            reconcile(ctx, client, final=True)
+        return plan
 
     def _scope(self, ctx: RunContext, period: Period | None) -> tuple[list[Period], list[Period]]:
         lookback = self.config.connector.correction_lookback_months
@@ -343,38 +392,3 @@ class SyncEngine:
         if not ctx.read_only:
             ctx.ledger.confirm_seen(checked.seen)
         return frozen | checked.frozen
-
-    def _desired(
-        self,
-        ctx: RunContext,
-        client: NetvisorClient,
-        rows: dict[str, OwnedObject],
-        extracted: Extracted,
-        documents: tuple[InvoiceDocument, ...],
-        withdrawn: tuple[str, ...],
-        frozen: frozenset[str],
-        scope: str,
-    ) -> list[want.DesiredObject]:
-        netvisor = self.config.netvisor
-        desired = want.desired_objects(
-            extracted.master,
-            documents,
-            frozen,
-            mappings=ctx.mappings,
-            payment_term_days=netvisor.payment_term_days,
-            invoice_status=netvisor.invoice_status,
-            scope=scope,
-        )
-        desired += want.voided_invoices(
-            withdrawn,
-            rows,
-            ctx.ledger,
-            rules=ctx.rules,
-            payment_term_days=netvisor.payment_term_days,
-            invoice_status=netvisor.invoice_status,
-        )
-        pairs = want.match_candidates(rows, ctx.ledger.billed_lines)
-        if pairs:
-            keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
-            desired += want.matches(pairs, observe.invoice_statuses(client, keys))
-        return desired

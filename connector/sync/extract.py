@@ -1,20 +1,26 @@
 """Extract and bill: read Spotilla for the observed periods, then turn the work into documents.
 
-Extraction quarantines what it cannot use and goes on; billing is pure (``connector.billing``)
-and gets the ledger's billed-line history, so a change to billed work becomes a correction.
+Extraction quarantines what it cannot use and goes on; the tasks it keeps go to a
+:class:`TaskStore` on disk, grouped by the customer whose invoice they go on. Billing is pure
+(``connector.billing``) and runs one owner at a time: that owner's tasks from the store and
+its billed-line history from the ledger, so a change to billed work becomes a correction and
+memory does not grow with the number of tasks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from connector.billing import BillingInput, BillingResult, bill
+from connector.billing import BillingInput, BillingResult, InvoiceDocument
+from connector.billing.engine import BillingRun, task_owner
+from connector.billing.values import ORGANISER_OWNER
 from connector.domain import BillableTask, Period, Quarantined
 from connector.logging import get_logger
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext
+from connector.sync.taskstore import UNKNOWN_OWNER, TaskStore
 
 log = get_logger("sync")
 
@@ -22,12 +28,12 @@ log = get_logger("sync")
 @dataclass(frozen=True)
 class Extracted:
     master: MasterData
-    tasks: tuple[BillableTask, ...]
+    tasks: TaskStore  # closed by the caller when the run is done with it
     quarantined: tuple[Quarantined, ...]
 
 
 def extract(ctx: RunContext, spotilla: SpotillaClient, observed: Sequence[Period]) -> Extracted:
-    """Master data, and the billable work of each observed period."""
+    """Master data, and the billable work of each observed period (into a task store)."""
     config = ctx.config.spotilla
     source = SpotillaSource(
         spotilla,
@@ -35,14 +41,24 @@ def extract(ctx: RunContext, spotilla: SpotillaClient, observed: Sequence[Period
     )
     master = source.master_data()
     quarantined = list(master.quarantined)
-    tasks: list[BillableTask] = []
-    for p in observed:
-        for item in source.billable_work(p, master):
-            if isinstance(item, Quarantined):
-                quarantined.append(item)
-            else:
-                tasks.append(item)
-    return Extracted(master, tuple(tasks), tuple(quarantined))
+    store = TaskStore(lambda task: task_owner(task, master.customers, ctx.mappings))
+    try:
+        for p in observed:
+            store.add_all(_kept(source.billable_work(p, master), quarantined))
+    except BaseException:
+        store.close()
+        raise
+    return Extracted(master, store, tuple(quarantined))
+
+
+def _kept(
+    items: Iterable[BillableTask | Quarantined], quarantined: list[Quarantined]
+) -> Iterator[BillableTask]:
+    for item in items:
+        if isinstance(item, Quarantined):
+            quarantined.append(item)
+        else:
+            yield item
 
 
 def bill_documents(
@@ -51,15 +67,21 @@ def bill_documents(
     built: Sequence[Period],
     observed: Sequence[Period],
     frozen: frozenset[str],
+    on_documents: Callable[[list[InvoiceDocument], BillingRun], None],
 ) -> BillingResult:
-    """Bill the built periods against the ledger's history of billed lines.
+    """Bill the built periods against the ledger's history of billed lines, owner by owner.
+
+    ``on_documents`` gets each owner's documents as soon as they are built (the organisers'
+    last); the result carries everything else (quarantined, held, withdrawn, deferred,
+    events), with no documents in it.
 
     A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
     billed late, as its own documents, with a notice (not as correction rows elsewhere)."""
     from connector.ledger import ObjectKind
     from connector.sync.scope import late_periods
 
-    invoiced = {r.period for r in ctx.ledger.objects(kind=ObjectKind.INVOICE) if r.period}
+    ledger = ctx.ledger
+    invoiced = {r.period for r in ledger.objects(kind=ObjectKind.INVOICE) if r.period}
     late = late_periods(built, ctx.today, ctx.rules, invoiced)
     for p in late:
         ctx.report.notices.append(
@@ -74,11 +96,24 @@ def bill_documents(
         customers=extracted.master.customers,
         targets=extracted.master.targets,
         products=extracted.master.products,
-        tasks=extracted.tasks,
+        tasks=(),
         mappings=ctx.mappings,
         rules=ctx.rules,
-        history=tuple(ctx.ledger.billed_lines()),
+        history=(),
         frozen_documents=frozen,
-        review_decisions=ctx.ledger.decision_effects(),
+        review_decisions=ledger.decision_effects(),
     )
-    return bill(inp, today=ctx.today)
+    run = BillingRun(inp, ctx.today, ledger.billed_document_keys())
+    store = extracted.tasks
+    run.unknown(store.tasks_of(UNKNOWN_OWNER))
+    organiser = ORGANISER_OWNER + ":"
+    billed = ledger.billed_owners()
+    owners = {o for o in store.owners() if o != UNKNOWN_OWNER}
+    owners |= {o for o in billed if not o.startswith(organiser)}
+    for owner in sorted(owners):
+        on_documents(run.owner(store.tasks_of(owner), ledger.billed_lines(owner=owner)), run)
+    history = [
+        line for o in billed if o.startswith(organiser) for line in ledger.billed_lines(owner=o)
+    ]
+    on_documents(run.organisers(history), run)
+    return run.result()

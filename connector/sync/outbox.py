@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from connector.domain import HELSINKI
-from connector.sync.apply import WRITERS
+from connector.sync.apply import render
 from connector.sync.plan import Plan, render_table
 
 
@@ -37,6 +37,6 @@ def render_outbox(root: Path, plan: Plan) -> Path:
     _write_private(folder / "plan.txt", (render_table(plan.actions) + "\n").encode("utf-8"))
     for i, action in enumerate(plan.writes(), start=1):
         obj = action.obj
-        body = WRITERS[obj.kind].render(obj.payload)
+        body = render(obj)
         _write_private(folder / f"{i:04d}-{action.kind}-{_safe_filename(obj.key)}.xml", body)
     return folder

@@ -57,27 +57,31 @@ MASTER_KINDS = frozenset({"customer", "collection", "target", "product"})
 
 
 def rechecked_by(
-    tasks: Iterable[Any], built: Iterable[Any], quarantined: Iterable[Any], *, read_master: bool
+    period_of: Callable[[str], Any],
+    built: Iterable[Any],
+    quarantined: Iterable[Any],
+    *,
+    read_master: bool,
 ) -> Callable[[str, str], bool]:
     """Which quarantine entries this run re-checked, so that passing now means resolved.
 
-    Master data (customers, targets, products) is read whole by every run that reads it. A task
-    is re-checked when its period was read (it is among the tasks, or quarantined again); a
-    line, which billing judges, when its task's period was built. Anything else was not
-    re-checked and stays open.
+    ``period_of``: a task id -> the period of that task among the tasks this run read (None
+    when it read no such task). Master data (customers, targets, products) is read whole by
+    every run that reads it. A task is re-checked when its period was read (it is among the
+    tasks, or quarantined again); a line, which billing judges, when its task's period was
+    built. Anything else was not re-checked and stays open.
     """
-    tasks = list(tasks)
     built_periods = set(built)
-    read_tasks = {t.id for t in tasks} | {q.record_id for q in quarantined if q.kind == "task"}
-    billed_tasks = {t.id for t in tasks if t.period in built_periods}
+    quarantined_tasks = {q.record_id for q in quarantined if q.kind == "task"}
 
     def rechecked(kind: str, record_id: str) -> bool:
         if kind in MASTER_KINDS:
             return read_master
         if kind == "task":
-            return record_id in read_tasks
+            return record_id in quarantined_tasks or period_of(record_id) is not None
         if kind == "line":
-            return record_id.split(":", 1)[0] in billed_tasks
+            period = period_of(record_id.split(":", 1)[0])
+            return period is not None and period in built_periods
         return False
 
     return rechecked
@@ -115,10 +119,10 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
         log.warning("alert_failed", error_type=type(exc).__name__)
 
 
-def build_run_report(ledger: Ledger, report: RunReport, *, names: bool = True) -> Any:
+def build_run_report(ledger: Ledger, report: RunReport) -> Any:
     from connector.run_report import build_report
 
-    docs = report.document_list
+    docs = report.document_rows
     keys = {d.key for d in docs}
     rows = {o.key: o for o in ledger.objects() if o.key in keys}
     qids = {(q.kind, q.record_id, q.rule): q.id for q in ledger.quarantine()}
@@ -131,7 +135,6 @@ def build_run_report(ledger: Ledger, report: RunReport, *, names: bool = True) -
         documents=docs,
         quarantined=report.quarantined,
         held=report.held,
-        names=report.customer_names if names else None,
         ledger_rows=rows,
         quarantine_ids=qids,
         aborted=report.aborted,

@@ -7,7 +7,7 @@ Each desired object (``desired.py``) carries the exact wire payload and its cont
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from connector.ledger import LedgerState, ObjectKind, OwnedObject
@@ -85,20 +85,57 @@ def decide(obj: DesiredObject, row: OwnedObject | None) -> Action:
     return Action(ActionKind.EDIT, obj, "changed", row.netvisor_key)
 
 
-def make_plan(desired: Iterable[DesiredObject], ledger_rows: Mapping[str, OwnedObject]) -> Plan:
-    """Actions in dependency order: customers, products, invoices, credit-note matches."""
-    ordered = sorted(desired, key=lambda o: (KIND_ORDER[o.kind], o.key))
-    plan = Plan()
-    seen: set[str] = set()
-    for obj in ordered:
-        if obj.key in seen:
+#: billed lines of invoices to write that a plan keeps as objects; beyond them, packed
+KEEP_LINES = 10_000
+
+
+class Planner:
+    """Decides desired objects one by one (as billing hands them over) into a :class:`Plan`.
+
+    An object that is not written keeps only what people and the ledger need (key, kind,
+    summary, hash, totals): its payload and billed lines are let go at once, so an unchanged
+    re-run does not hold every document in memory. Invoices to write beyond ``keep_lines``
+    billed lines are packed (``desired.PackedInvoice``: rendered, compressed), so neither does
+    a first run with many.
+    """
+
+    def __init__(
+        self, ledger_rows: Mapping[str, OwnedObject], *, keep_lines: int | None = None
+    ) -> None:
+        self.rows = ledger_rows
+        self._actions: list[Action] = []
+        self._seen: set[str] = set()
+        self._keep_lines = KEEP_LINES if keep_lines is None else keep_lines
+
+    def add(self, obj: DesiredObject) -> Action:
+        if obj.key in self._seen:
             raise ValueError(f"two desired objects share the key {obj.key!r}")
-        seen.add(obj.key)
-        action = decide(obj, ledger_rows.get(obj.key))
+        self._seen.add(obj.key)
+        action = decide(obj, self.rows.get(obj.key))
         if obj.kind is ObjectKind.MATCH and action.kind is ActionKind.CREATE:
             action = Action(ActionKind.MATCH, obj, "credit note and invoice both open")
-        plan.actions.append(action)
-    return plan
+        if not action.writes:
+            action = replace(action, obj=obj.slim())
+        elif obj.kind is ObjectKind.INVOICE:
+            self._keep_lines -= len(obj.lines)
+            if self._keep_lines < 0:  # beyond the budget: kept packed until it is sent
+                action = replace(action, obj=obj.packed())
+        self._actions.append(action)
+        return action
+
+    def add_all(self, desired: Iterable[DesiredObject]) -> Planner:
+        for obj in desired:
+            self.add(obj)
+        return self
+
+    def plan(self) -> Plan:
+        """Actions in dependency order: customers, products, invoices, credit-note matches."""
+        return Plan(sorted(self._actions, key=lambda a: (KIND_ORDER[a.obj.kind], a.obj.key)))
+
+
+def make_plan(desired: Iterable[DesiredObject], ledger_rows: Mapping[str, OwnedObject]) -> Plan:
+    """Actions in dependency order: customers, products, invoices, credit-note matches."""
+    return Planner(ledger_rows).add_all(desired).plan()
 
 
 def render_table(actions: Sequence[Action], *, include_skips: bool = False) -> str:

@@ -45,11 +45,10 @@ class RunReport:
     netvisor_requests: int = 0
     netvisor_writes: int = 0
     seconds: float = 0.0
-    # for the run report (connector/run_report.py): the documents built, the billing customers'
-    # names (in memory only: never logged, never stored), correction lines withheld for lack of a
-    # later document, and the report file written
-    document_list: tuple[Any, ...] = ()
-    customer_names: dict[str, str] = field(default_factory=dict, repr=False)
+    # for the run report (connector/run_report.py): one row per document built (figures, and
+    # the billing customer's name: in memory only, never logged, never stored), correction lines
+    # withheld for lack of a later document, and the report file written
+    document_rows: list[Any] = field(default_factory=list, repr=False)
     deferred: tuple[Any, ...] = ()
     report_file: Path | None = None
 

@@ -220,8 +220,43 @@ def run(
         review_decisions=decisions or {},
     )
     result = bill(inp, today=today)
+    assert_owner_order_does_not_matter(inp, today, result)
     ledger.record(result)
     return result
+
+
+def assert_owner_order_does_not_matter(
+    inp: BillingInput, today: date, result: BillingResult
+) -> None:
+    """The sync bills owner by owner in whatever order its task store and ledger give them,
+    each owner with only its own billed lines: the result must be the one ``bill`` gives."""
+    from collections import defaultdict
+
+    from connector.billing.documents import document_owner
+    from connector.billing.engine import BillingRun, task_owner
+
+    history: dict[str, list[BilledLine]] = defaultdict(list)
+    for line in inp.history:
+        history[document_owner(line.document_key)].append(line)
+    tasks: dict[str | None, list[BillableTask]] = defaultdict(list)
+    for task in inp.tasks:
+        tasks[task_owner(task, inp.customers, inp.mappings)].append(task)
+    streamed = BillingRun(inp, today, (line.document_key for line in inp.history))
+    streamed.unknown(tasks.pop(None, []))
+    owners = set(tasks) | {o for o in history if o.startswith("inv:")}
+    documents = []
+    for owner in sorted(owners, reverse=True):  # not the order ``bill`` uses
+        documents += streamed.owner(tasks.get(owner, []), history.get(owner, []))
+    documents += streamed.organisers(
+        [ln for o, ls in history.items() if o.startswith("org:") for ln in ls]
+    )
+    other = streamed.result(documents)
+    assert sorted(other.documents, key=lambda d: d.key) == list(result.documents)
+    assert sorted(other.withdrawn) == sorted(result.withdrawn)
+    for field_name in ("quarantined", "held", "deferred", "events"):
+        assert sorted(map(repr, getattr(other, field_name))) == sorted(
+            map(repr, getattr(result, field_name))
+        ), field_name
 
 
 @pytest.fixture

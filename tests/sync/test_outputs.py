@@ -4,6 +4,7 @@ that cannot be written never undoes the run's outcome."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -18,21 +19,27 @@ def a_task(task_id: str, period: Period) -> SimpleNamespace:
     return SimpleNamespace(id=task_id, period=period, completed_at=datetime.now(UTC))
 
 
+def periods(*tasks: SimpleNamespace) -> Callable[[str], Period | None]:
+    return {t.id: t.period for t in tasks}.get
+
+
 def test_master_data_is_rechecked_by_every_run_that_reads_it() -> None:
-    assert rechecked_by([], [], [], read_master=True)("customer", "C1")
-    assert not rechecked_by([], [], [], read_master=False)("product", "P1")
+    assert rechecked_by(periods(), [], [], read_master=True)("customer", "C1")
+    assert not rechecked_by(periods(), [], [], read_master=False)("product", "P1")
 
 
 def test_a_task_is_rechecked_only_when_its_period_was_read() -> None:
     check = rechecked_by(
-        [a_task("T1", MAY)], [MAY], [Quarantined("task", "T2", "r", "why")], read_master=True
+        periods(a_task("T1", MAY)), [MAY], [Quarantined("task", "T2", "r", "why")], read_master=True
     )
     assert check("task", "T1") and check("task", "T2")
     assert not check("task", "T3")
 
 
 def test_a_line_is_rechecked_only_when_its_task_was_billed_this_run() -> None:
-    check = rechecked_by([a_task("T1", MAY), a_task("T0", APRIL)], [MAY], [], read_master=True)
+    check = rechecked_by(
+        periods(a_task("T1", MAY), a_task("T0", APRIL)), [MAY], [], read_master=True
+    )
     assert check("line", "T1:1")
     assert not check("line", "T0:1")  # read for corrections, not billed: its hold stands
     assert "--as-of" in not_rechecked_reason("line")

@@ -141,3 +141,69 @@ def test_the_content_hash_of_a_payload_is_the_one_ledgers_already_store():
     assert content_hash(("C-1", "N-2")) == (
         "50e16263a6e87373517585181b9f30892050e6f65807da5cc0a4e79e2b6f8006"
     )
+
+
+# -- memory: what a plan keeps --------------------------------------------------------------
+
+
+def invoice_with_lines(key: str, n: int) -> DesiredObject:
+    from connector.billing.documents import BilledLine
+    from connector.domain import Period
+
+    lines = tuple(
+        nv.ProductLine(
+            "KOTIHOITO", f"Kotihoito {i}", Decimal("30.00"), Decimal("1.5"), Decimal(0), "KOMY"
+        )
+        for i in range(n)
+    )
+    payload = nv.SalesInvoice(date(2026, 5, 1), "C1", 14, lines, private_comment=key)
+    billed = tuple(
+        BilledLine(
+            key,
+            f"T{i}:h0",
+            "work",
+            Period(2026, 4),
+            "V1" if i % 2 else None,
+            Decimal("1.5"),
+            Decimal("45.00"),
+            product_code="KOTIHOITO",
+            unit_price=Decimal("30.00") if i % 3 else None,
+            vat_percent=Decimal(0),
+            vat_code="KOMY",
+            psop_customer_number="P-77" if i % 2 else None,
+        )
+        for i in range(n)
+    )
+    return DesiredObject.of(key, ObjectKind.INVOICE, payload, "invoice", lines=billed)
+
+
+def test_what_is_not_written_keeps_no_payload_nor_lines():
+    obj = invoice_with_lines("inv:2026-04:C1", 3)
+    plan = make_plan([obj], {obj.key: row(obj, LedgerState.SENT, content=obj.content_hash)})
+    (skip,) = plan.actions
+    assert skip.kind is ActionKind.SKIP
+    assert skip.obj.payload is None and skip.obj.lines == ()
+    assert (skip.obj.key, skip.obj.summary, skip.obj.content_hash) == (
+        obj.key,
+        obj.summary,
+        obj.content_hash,
+    )
+
+
+def test_invoices_beyond_the_memory_budget_are_packed_and_send_the_same_bytes():
+    from connector.netvisor import xml as nvxml
+    from connector.netvisor.fingerprint import invoice_fingerprint
+    from connector.sync.apply import render
+    from connector.sync.desired import PackedInvoice
+    from connector.sync.plan import Planner
+
+    first, second = invoice_with_lines("inv:2026-04:C1", 4), invoice_with_lines("inv:2026-04:C2", 5)
+    plan = Planner({}, keep_lines=6).add_all([first, second]).plan()
+    kept, packed = plan.writes()
+    assert kept.obj is first  # within the budget: as it is
+    assert isinstance(packed.obj.payload, PackedInvoice) and packed.obj.lines == ()
+    assert packed.obj.content_hash == second.content_hash
+    assert render(packed.obj) == nvxml.sales_invoice_xml(second.payload)
+    assert packed.obj.billed_lines() == second.lines
+    assert packed.obj.payload.check == invoice_fingerprint(second.payload)
+    assert len(packed.obj.payload.body_z) < len(render(packed.obj))
