@@ -126,18 +126,18 @@ class DocumentWriter:
 
     def billed_line(self, key: str, value: LineValue, role: str | None = None) -> BilledLine:
         return BilledLine(
-            document_key=key,
-            line_id=value.line_id,
-            role=role or value.role,
-            period=value.period,
-            voucher_id=value.voucher_id,
-            quantity=value.quantity,
-            amount=value.amount,
-            product_code=value.product_code,
-            unit_price=value.unit_price,
-            vat_percent=value.vat_percent,
-            vat_code=value.vat_code,
-            psop_customer_number=value.psop_customer_number,
+            key,
+            value.line_id,
+            role or value.role,
+            value.period,
+            value.voucher_id,
+            value.quantity,
+            value.amount,
+            value.product_code,
+            value.unit_price,
+            value.vat_percent,
+            value.vat_code,
+            value.psop_customer_number,
         )
 
     def correction_lines(

@@ -4,6 +4,7 @@ share) and the capitation fees, before they are placed on documents."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from connector.billing.documents import (
@@ -53,33 +54,29 @@ class Pricing:
                 if c.held_quantity:
                     self.review.append((owner, c))
                 continue
-            common = {
-                "line_id": line.line_id,
-                "period": task.period,
-                "task_id": task.id,
-                "work_date": line.row.work_date,
-                "target_id": task.target_id,
-                "customer_id": customer.id,
-                "vat_percent": line.product.vat_percent,
-                "vat_code": line.product.vat_code,
-                "unit": line.product.unit,
-                "coverage": c,
-                "psop_customer_number": c.target.psop_customer_number if c.target else None,
-            }
-            voucher_id = c.voucher.id if c.voucher else None
-            values.append(
-                LineValue(
-                    owner=owner,
-                    role=WORK,
-                    voucher_id=voucher_id,
-                    quantity=c.billed_quantity,
-                    unit_price=line.unit_price,
-                    amount=c.billed_amount,
-                    product_code=line.product.netvisor_code,
-                    name=line.product.name,
-                    **common,
-                )
+            product = line.product
+            work = LineValue(
+                owner,
+                line.line_id,
+                WORK,
+                task.period,
+                c.voucher.id if c.voucher else None,
+                c.billed_quantity,
+                line.unit_price,
+                c.billed_amount,
+                product.netvisor_code,
+                product.name,
+                product.unit,
+                product.vat_percent,
+                product.vat_code,
+                task.id,
+                line.row.work_date,
+                task.target_id,
+                customer.id,
+                c.target.psop_customer_number if c.target else None,
+                c,
             )
+            values.append(work)
             if c.voucher is None or c.share == 0 or c.region is None:
                 continue
             net, remainder = c.share_net  # the share is gross: net + VAT = the voucher's value
@@ -87,16 +84,14 @@ class Pricing:
                 qty, price = c.covered_quantity, c.unit_share  # exact: value per unit x units
             else:
                 qty, price = priced(c.covered_quantity, net)
-            deduction = LineValue(
-                owner=owner,
+            deduction = replace(
+                work,
                 role=VOUCHER_DEDUCTION,
-                voucher_id=voucher_id,
                 quantity=-qty,
                 unit_price=price,
                 amount=-net,
                 product_code=c.region.voucher_deduction_product,
                 name=VOUCHER_DEDUCTION_NAME,
-                **common,
             )
             values.extend(with_rounding(deduction, -remainder))
             if c.region.organiser_document and c.voucher.kind != "capitation":
@@ -106,16 +101,13 @@ class Pricing:
                     and line_amount(c.covered_quantity, c.unit_share) == net
                 ):
                     qty, price = c.covered_quantity, c.unit_share
-                share = LineValue(
+                share = replace(
+                    work,
                     owner=f"{ORGANISER_OWNER}:{c.region.code}",
                     role=VOUCHER_SHARE,
-                    voucher_id=voucher_id,
                     quantity=qty,
                     unit_price=price,
                     amount=net,
-                    product_code=line.product.netvisor_code,
-                    name=line.product.name,
-                    **common,
                 )
                 values.extend(with_rounding(share, remainder))
         return values
