@@ -282,3 +282,34 @@ def test_a_stop_request_is_honoured_between_actions_and_the_next_run_goes_on(mak
     rest = env.sync("2026-05-02")
     assert rest.exit_code == EXIT_OK and rest.counts["created"] > 0
     env.totals()  # nothing twice
+
+
+def test_a_large_run_packs_its_invoices_and_sends_and_records_the_same(make_env, monkeypatch):
+    """Beyond the plan's memory budget invoices are kept packed until sent: Netvisor gets the
+    same invoices, the ledger the same billed lines, and corrections still find them."""
+    from connector.sync import plan
+
+    data = base_data()
+    data["tasks"] = [
+        task("T10", "L0001", "2026-04-15", hours="2"),
+        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
+        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
+        task("T13", "L0100", "2026-04-18", quantity="1", unit_price="20.00"),
+    ]
+    whole, packed = make_env(data, name="whole"), make_env(data, name="packed")
+    assert whole.sync("2026-05-02").exit_code == EXIT_OK
+    monkeypatch.setattr(plan, "KEEP_LINES", 0)  # every invoice beyond the budget
+    first = packed.sync("2026-05-02")
+    assert first.exit_code == EXIT_OK, first.problems
+    assert packed.totals() == whole.totals() and packed.totals()
+    for key in whole.totals():
+        assert packed.invoice_by_key(key)["lines"] == whole.invoice_by_key(key)["lines"]
+    assert packed.ledger().billed_lines() == whole.ledger().billed_lines()
+
+    writes = packed.netvisor.write_count()
+    assert packed.sync("2026-05-02").netvisor_writes == 0  # unchanged: nothing sent
+    packed.spotilla.delete_task("T13")  # after April locked: May corrects it
+    may = packed.sync("2026-06-02")
+    assert may.exit_code == EXIT_OK, may.problems
+    assert packed.netvisor.write_count() > writes
+    assert packed.totals()["inv:2026-05:SP-P0100"] == Decimal("-20.00")
