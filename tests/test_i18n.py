@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connector.i18n import MESSAGES, Texts, message, texts
 
@@ -60,3 +62,21 @@ def test_a_message_fills_its_fields() -> None:
 @pytest.mark.parametrize("configured", [None, "sv", ""])
 def test_an_unknown_language_falls_back_to_finnish(configured) -> None:
     assert texts(configured).language == "fi"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    amount=st.decimals(min_value=-(10**10), max_value=10**10, places=3, allow_nan=False),
+    language=st.sampled_from(["fi", "en"]),
+)
+def test_money_is_babels_text_character_for_character(amount, language) -> None:
+    from babel.numbers import format_currency
+
+    from connector.i18n import _LOCALE
+    from connector.money import round_money
+
+    rounded = round_money(amount)
+    expected = format_currency(
+        abs(rounded) if rounded == 0 else rounded, "EUR", locale=_LOCALE[language]
+    )
+    assert Texts(language).money(amount) == expected
