@@ -127,6 +127,7 @@ class _Run(Pricing, DocumentWriter):
             history_keys if history_keys is not None else (b.document_key for b in inp.history)
         )
         self.history: Sequence[BilledLine] = ()  # the billed lines of the owner being billed
+        self.history_documents: Iterable[str] = ()  # ... and the keys of its documents
         self.org_values: list[LineValue] = []  # organisers' values, gathered across owners
         self.deferred: list[BilledLine] = []
         self.withdrawn: list[str] = []
@@ -416,9 +417,7 @@ class _Run(Pricing, DocumentWriter):
             if document is not None:
                 documents.append(document)
         produced = {d.key for d in documents}
-        rebuilt = {
-            line.document_key for line in self.history if self.rebuildable(line.document_key)
-        }
+        rebuilt = {key for key in self.history_documents if self.rebuildable(key)}
         self.withdrawn.extend(rebuilt - produced)
         return documents
 
@@ -458,14 +457,28 @@ class BillingRun:
         """Tasks whose billing customer is unknown: quarantined, their lines not valued."""
         self._run.tasks(tasks)
 
+    def needs_lines(self, document_key: str) -> bool:
+        """Whether billing reads the billed lines of this document: only of documents that can
+        no longer be rebuilt (what stands on them is compared with the work now); of the
+        others it needs only the key."""
+        return not self._run.rebuildable(document_key)
+
     def owner(
-        self, tasks: Iterable[BillableTask], history: Sequence[BilledLine]
+        self,
+        tasks: Iterable[BillableTask],
+        history: Sequence[BilledLine],
+        documents: Iterable[str] | None = None,
     ) -> list[InvoiceDocument]:
-        """The documents of one customer owner: its tasks and its billed lines."""
+        """The documents of one customer owner: its tasks and its billed lines (at least those
+        of the documents that :meth:`needs_lines`, with ``documents`` the keys of all its
+        documents with billed lines; without them, ``history`` is every line)."""
         if self._organisers_done:
             raise RuntimeError("organisers are billed last")
         run = self._run
         run.history = history
+        run.history_documents = (
+            documents if documents is not None else {line.document_key for line in history}
+        )
         values = run.values(run.tasks(tasks))
         mine = []
         for value in values:
@@ -480,6 +493,7 @@ class BillingRun:
         self._organisers_done = True
         run = self._run
         run.history = history
+        run.history_documents = {line.document_key for line in history}
         values, run.org_values = [*run.org_values, *run.capitation_fees()], []
         return run.documents(values)
 

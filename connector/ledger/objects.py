@@ -261,21 +261,21 @@ class ObjectsMixin(LedgerBase):
 
     # -- billed lines ------------------------------------------------------------------------
 
-    def billed_owners(self) -> list[str]:
-        """The owners (``inv:<code>``, ``org:<region>``) of documents with billed lines."""
-        sql = "SELECT DISTINCT owner FROM billed_lines WHERE version = 'current' ORDER BY owner"
-        return [r[0] for r in self.db.execute(sql)]
-
     def billed_document_keys(self) -> set[str]:
         """The keys of the documents with billed lines."""
         sql = "SELECT DISTINCT document_key FROM billed_lines WHERE version = 'current'"
         return {r[0] for r in self.db.execute(sql)}
 
     def billed_lines(
-        self, *, document_key: str | None = None, owner: str | None = None
+        self,
+        *,
+        document_key: str | None = None,
+        owner: str | None = None,
+        documents: Iterable[str] | None = None,
     ) -> list[BilledLine]:
         """Lines of the versions Netvisor holds (``current``), oldest document first: all of
-        them, one document's, or one owner's (``inv:<code>`` / ``org:<region>``)."""
+        them, one document's, or one owner's (``inv:<code>`` / ``org:<region>``); with
+        ``documents``, only the lines of those documents."""
         sql = (
             "SELECT document_key, line_id, role, period, voucher_id, quantity, amount,"
             " product_code, unit_price, vat_percent, vat_code, psop_customer_number"
@@ -288,6 +288,10 @@ class ObjectsMixin(LedgerBase):
         if owner:
             sql += " AND owner = ?"
             params.append(owner)
+        if documents is not None:
+            keys = sorted(set(documents))
+            sql += f" AND document_key IN ({','.join('?' * len(keys))})"
+            params.extend(keys)
         # The history can be every line ever billed: equal values (keys, roles, codes,
         # quantities, prices, periods) share one immutable object instead of one per row.
         texts: dict[Any, Any] = {None: None}

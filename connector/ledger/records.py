@@ -62,8 +62,8 @@ class OwnedObject:
     def from_row(cls, row: dict[str, Any]) -> OwnedObject:
         return cls(
             key=row["key"],
-            kind=ObjectKind(row["kind"]),
-            state=LedgerState(row["state"]),
+            kind=_KINDS[row["kind"]],
+            state=_STATES[row["state"]],
             netvisor_key=row["netvisor_key"],
             content_hash=row["content_hash"],
             pending_hash=row["pending_hash"],
@@ -80,6 +80,10 @@ class OwnedObject:
             pending_check=row.get("pending_check"),
             content_check=row.get("content_check"),
         )
+
+
+_KINDS = {kind.value: kind for kind in ObjectKind}
+_STATES = {state.value: state for state in LedgerState}
 
 
 @dataclass(frozen=True)

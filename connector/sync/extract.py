@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from connector.billing import BillingInput, BillingResult, InvoiceDocument
+from connector.billing.documents import document_owner
 from connector.billing.engine import BillingRun, task_owner
 from connector.billing.values import ORGANISER_OWNER
 from connector.domain import BillableTask, Period, Quarantined
@@ -103,15 +104,22 @@ def bill_documents(
         frozen_documents=frozen,
         review_decisions=ledger.decision_effects(),
     )
-    run = BillingRun(inp, ctx.today, ledger.billed_document_keys())
+    history_keys = ledger.billed_document_keys()
+    run = BillingRun(inp, ctx.today, history_keys)
+    keys_of: dict[str, list[str]] = {}
+    for key in history_keys:
+        keys_of.setdefault(document_owner(key), []).append(key)
     store = extracted.tasks
     run.unknown(store.tasks_of(UNKNOWN_OWNER))
     organiser = ORGANISER_OWNER + ":"
-    billed = ledger.billed_owners()
+    billed = sorted(keys_of)
     owners = {o for o in store.owners() if o != UNKNOWN_OWNER}
     owners |= {o for o in billed if not o.startswith(organiser)}
     for owner in sorted(owners):
-        on_documents(run.owner(store.tasks_of(owner), ledger.billed_lines(owner=owner)), run)
+        keys = keys_of.get(owner, [])
+        wanted = [k for k in keys if run.needs_lines(k)]  # the others: their keys suffice
+        lines = ledger.billed_lines(owner=owner, documents=wanted) if wanted else []
+        on_documents(run.owner(store.tasks_of(owner), lines, keys), run)
     history = [
         line for o in billed if o.startswith(organiser) for line in ledger.billed_lines(owner=o)
     ]
