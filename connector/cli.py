@@ -21,19 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from connector import __version__
+from connector.cli_common import configure_logging as _configure_logging
 from connector.cli_common import make_engine as _engine
 from connector.cli_common import parse_period as _period
 from connector.cli_common import run_config as _config
 from connector.cli_common import say_waiting as _say_waiting
 from connector.cli_common import stop_on_signals as _stop_on_signals
-from connector.cli_ledger import cmd_ledger as _cmd_ledger
-from connector.cli_ledger import cmd_quarantine as _cmd_quarantine
-from connector.cli_ledger import cmd_report as _cmd_report
-from connector.cli_ledger import cmd_status as _cmd_status
-from connector.cli_plan import cmd_plan as _cmd_plan
-from connector.cli_tools import cmd_demo as _cmd_demo
-from connector.cli_tools import cmd_mappings_schema as _cmd_mappings_schema
-from connector.cli_tools import cmd_sandbox_serve as _cmd_sandbox_serve
 from connector.errors import (
     EXIT_ABORTED,
     EXIT_CONFIG,
@@ -52,12 +45,62 @@ DAEMON_LOCK_WAIT = 60.0
 
 
 # -- commands --------------------------------------------------------------------------------
+# Each command's module is imported when that command runs: `connector check` must start fast,
+# and the ledger, report, plan and tool commands bring modules it never uses.
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_status
+
+    return cmd_status(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_report
+
+    return cmd_report(args)
+
+
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_ledger
+
+    return cmd_ledger(args)
+
+
+def _cmd_quarantine(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_quarantine
+
+    return cmd_quarantine(args)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from connector.cli_plan import cmd_plan
+
+    return cmd_plan(args)
+
+
+def _cmd_mappings_schema(args: argparse.Namespace) -> int:
+    from connector.cli_tools import cmd_mappings_schema
+
+    return cmd_mappings_schema(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from connector.cli_tools import cmd_demo
+
+    return cmd_demo(args)
+
+
+def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from connector.cli_tools import cmd_sandbox_serve
+
+    return cmd_sandbox_serve(args)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from connector.mapping import load_mappings, unit_value_warnings
 
-    config = _config(args)
+    config = _config(args, logging=False)  # the offline check logs nothing
     problems = []
     try:
         config.load_secrets()
@@ -85,6 +128,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from connector.ledger import RunLock
     from connector.spotilla.source import BillableWorkRules, SpotillaSource
 
+    _configure_logging(args, config)  # the clients log their requests
     engine = _engine(args, config, mappings=mappings)
     # the same lock as every run: never a request beside a sync's write (Netvisor refuses it)
     lock = RunLock(config.ledger_path)

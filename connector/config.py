@@ -38,7 +38,9 @@ SECRET_KEYS = {
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a section's validator is built when first used, not at import; loading a
+    # config builds only _ConfigModel's (which covers every section)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _is_loopback(host: str) -> bool:
@@ -280,12 +282,13 @@ class AlertsSection(_Section):
 
 
 class _ConfigModel(_Section):
-    connector: ConnectorSection = ConnectorSection()
+    # factories, not instances: an instance here would build each section's validator at import
+    connector: ConnectorSection = Field(default_factory=ConnectorSection)
     spotilla: SpotillaSection
     netvisor: NetvisorSection
-    mappings: MappingsSection = MappingsSection()
-    schedule: ScheduleSection = ScheduleSection()
-    alerts: AlertsSection = AlertsSection()
+    mappings: MappingsSection = Field(default_factory=MappingsSection)
+    schedule: ScheduleSection = Field(default_factory=ScheduleSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
 
 
 @dataclass(frozen=True)
