@@ -15,7 +15,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -292,26 +292,13 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
-    _config_option(common)
-    common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
-    parser = _Parser(
-        prog="connector",
-        description="Spotilla -> PSOP -> Netvisor invoicing connector.",
-        epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
-        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error); "
-        "64 wrong command line.",
-    )
-    parser.add_argument("--version", action="version", version=f"connector {__version__}")
-    parser.add_argument(
-        "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
-    )
-    _config_option(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+# -- the command line ------------------------------------------------------------------------
+# One function adds one command (or a group) to the subparsers. `main` builds only the command
+# it runs (every command's parser, and the modules they name, cost a few milliseconds at each
+# start); help, a command line naming no known command, and `completion` get the whole tree.
 
+
+def _add_check(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
     p.add_argument("--online", action="store_true", help="also try both APIs' credentials")
     p.add_argument(
@@ -322,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_check)
 
+
+def _add_plan(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
     p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
@@ -329,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_plan)
 
+
+def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sync", parents=[common], help="run the job once now")
     p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument(
@@ -338,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_sync)
 
+
+def _add_daemon(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("daemon", parents=[common], help="run the configured schedules")
     p.add_argument(
         "--run-now",
@@ -352,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_daemon)
 
+
+def _add_status(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("status", parents=[common], help="runs, ledger states, quarantine")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--runs", type=int, default=10, help="how many runs to show")
@@ -368,11 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_status)
 
+
+def _add_report(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[common], help="re-render a run's report from the ledger")
     p.add_argument("run", nargs="?", type=int, help="the run id (default: the latest run)")
     p.add_argument("--out", help="folder to write <run>.html and <run>.csv into")
     p.set_defaults(func=_cmd_report)
 
+
+def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("ledger", parents=[common], help="the ledger file itself")
     lsub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
     q = lsub.add_parser(
@@ -387,10 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(func=_cmd_ledger)
 
+
+def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_reconcile)
 
+
+def _add_quarantine(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("quarantine", parents=[common], help="records a rule stopped")
     qsub = p.add_subparsers(dest="quarantine_command", metavar="SUBCOMMAND", required=True)
     q = qsub.add_parser("list", parents=[common], help="list quarantined records")
@@ -412,10 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(q)
     q.set_defaults(func=_cmd_quarantine)
 
+
+def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
     from connector.cli_psop import register as _register_psop
 
     _register_psop(sub, common, _period_arg, _as_of)
 
+
+def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
     m = msub.add_parser(
@@ -424,17 +431,23 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", help="folder to write <file>.schema.json into")
     m.set_defaults(func=_cmd_mappings_schema)
 
+
+def _add_completion(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "completion", help="print a shell completion script (bash; zsh via bashcompinit)"
     )
     p.add_argument("shell", choices=("bash", "zsh"))
     p.set_defaults(func=_cmd_completion)
 
+
+def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     p.set_defaults(func=_cmd_demo)
 
+
+def _add_sandbox(sub: Any, common: argparse.ArgumentParser) -> None:
     sandbox = sub.add_parser("sandbox", help="local stand-ins for Spotilla and Netvisor")
     sandbox_sub = sandbox.add_subparsers(
         dest="sandbox_command", metavar="SUBCOMMAND", required=True
@@ -453,11 +466,86 @@ def build_parser() -> argparse.ArgumentParser:
         help="write DIR/config.toml and DIR/secrets/ for these sandboxes (for rehearsals)",
     )
     serve_p.set_defaults(func=_cmd_sandbox_serve)
+
+
+#: (command names, what adds them), in the order help lists them
+COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], None]], ...] = (
+    (("check",), _add_check),
+    (("plan",), _add_plan),
+    (("sync",), _add_sync),
+    (("daemon",), _add_daemon),
+    (("status",), _add_status),
+    (("report",), _add_report),
+    (("ledger",), _add_ledger),
+    (("reconcile",), _add_reconcile),
+    (("quarantine",), _add_quarantine),
+    (("review", "psop"), _add_review_and_psop),
+    (("mappings",), _add_mappings),
+    (("completion",), _add_completion),
+    (("demo",), _add_demo),
+    (("sandbox",), _add_sandbox),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line: every command, or with ``command`` only the one that names it.
+
+    A parser with one command parses that command's arguments exactly as the whole tree does
+    (see :func:`command_of`); ``main`` uses it so a command does not pay for building the others.
+    """
+    common = _Parser(add_help=False)
+    _config_option(common)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    parser = _Parser(
+        prog="connector",
+        description="Spotilla -> PSOP -> Netvisor invoicing connector.",
+        epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
+        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error); "
+        "64 wrong command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"connector {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
+    )
+    _config_option(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for names, add in COMMANDS:
+        if command is None or command in names:
+            add(sub, common)
     return parser
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when that is certain from the options before it; else None
+    (help, ``--version``, an unknown option or command: the whole parser answers those).
+
+    The top-level options are ``--debug`` (a flag) and ``--config FILE`` / ``--config=FILE``;
+    argparse also takes unambiguous abbreviations of them (``--conf FILE``), so those count too.
+    """
+    expects_value = False
+    for token in argv:
+        if expects_value:
+            expects_value = False
+            continue
+        if token == "--":
+            return None
+        if token.startswith("-"):
+            name, eq, _ = token.partition("=")
+            if len(name) >= 3 and "--config".startswith(name):
+                expects_value = not eq
+                continue
+            if len(name) >= 3 and "--debug".startswith(name) and not eq:
+                continue
+            return None  # --help, --version, or something only the whole parser can judge
+        return token if any(token in names for names, _ in COMMANDS) else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     args.config = (
         getattr(args, "config", None) or os.environ.get("CONNECTOR_CONFIG") or DEFAULT_CONFIG

@@ -38,6 +38,7 @@ NOT_ON_THE_CHECK_PATH = (
     "connector.cli_ledger",
     "connector.cli_plan",
     "connector.cli_tools",
+    "connector.cli_psop",
     "httpx",
     "lxml",
     "sqlite3",
