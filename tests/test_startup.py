@@ -52,7 +52,7 @@ NOT_ON_THE_CHECK_PATH = (
 )
 
 
-def _config(tmp_path: Path) -> Path:
+def _config(tmp_path: Path, extra: str = "") -> Path:
     creds = {
         "sender": "test",
         "customer_id": "c",
@@ -68,6 +68,7 @@ def _config(tmp_path: Path) -> Path:
         spotilla_url="http://127.0.0.1:9/api",
         spotilla_credentials={"subdomain": "x", "user_id": "1", "token": "token-value"},
         mappings=example_mappings(),
+        extra=extra,
     )
 
 
@@ -110,3 +111,19 @@ def test_a_bad_config_is_reported_by_the_check_without_the_logging_stack_either(
     assert code == 2
     assert "surprise: unknown key" in err
     assert not _loaded(modules, "structlog") and not _loaded(modules, "connector.sync")
+
+
+def test_a_plain_schedule_is_checked_without_importing_apscheduler(tmp_path):
+    schedule = '[schedule]\nmaster_data = "0 2 * * *"\ninvoicing = "30 6 * * 1-5"\n'
+    config = _config(tmp_path, extra=schedule)
+    code, modules, _, _ = _run(tmp_path, "check", "--config", str(config))
+    assert code == 0
+    assert not _loaded(modules, "apscheduler")
+
+
+def test_a_schedule_line_that_is_not_plain_is_still_judged_by_apscheduler(tmp_path):
+    config = _config(tmp_path, extra='[schedule]\ninvoicing = "30 6 * * mon-fry"\n')
+    code, modules, _, err = _run(tmp_path, "check", "--config", str(config))
+    assert code == 2
+    assert "schedule.invoicing" in err and "mon-fry" in err
+    assert _loaded(modules, "apscheduler")
