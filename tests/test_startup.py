@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from connector import cli
 from connector.demo import example_mappings, write_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,3 +130,28 @@ def test_a_schedule_line_that_is_not_plain_is_still_judged_by_apscheduler(tmp_pa
     assert code == 2
     assert "schedule.invoicing" in err and "mon-fry" in err
     assert _loaded(modules, "apscheduler")
+
+
+def test_the_entry_point_exits_with_the_commands_code_without_collecting_at_shutdown(monkeypatch):
+    frozen = []
+    monkeypatch.setattr(cli, "main", lambda: 1)
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 1
+    assert frozen == [True]
+
+
+def test_python_m_connector_check_prints_everything_and_exits_0(tmp_path):
+    config = _config(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", "check", "--config", str(config)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[0] == f"config {config}: OK"
+    assert done.stdout.splitlines()[1].endswith("products: OK")
