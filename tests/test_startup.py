@@ -4,6 +4,7 @@ stack. Pinned by the modules a fresh interpreter holds after the command, not by
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -155,3 +156,14 @@ def test_python_m_connector_check_prints_everything_and_exits_0(tmp_path):
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[0] == f"config {config}: OK"
     assert done.stdout.splitlines()[1].endswith("products: OK")
+
+
+def test_the_check_pauses_the_garbage_collector_only_while_it_loads(tmp_path, capsys):
+    config = _config(tmp_path)
+    assert gc.isenabled()
+    assert cli.main(["check", "--config", str(config)]) == 0
+    assert gc.isenabled()
+    config.write_text(config.read_text() + "\n[surprise]\n")
+    assert cli.main(["check", "--config", str(config)]) == 2  # refused: restored all the same
+    assert gc.isenabled()
+    assert "products: OK" in capsys.readouterr().out
