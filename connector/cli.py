@@ -12,28 +12,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from connector import __version__
+from connector.cli_common import configure_logging as _configure_logging
 from connector.cli_common import make_engine as _engine
 from connector.cli_common import parse_period as _period
 from connector.cli_common import run_config as _config
 from connector.cli_common import say_waiting as _say_waiting
 from connector.cli_common import stop_on_signals as _stop_on_signals
-from connector.cli_ledger import cmd_ledger as _cmd_ledger
-from connector.cli_ledger import cmd_quarantine as _cmd_quarantine
-from connector.cli_ledger import cmd_report as _cmd_report
-from connector.cli_ledger import cmd_status as _cmd_status
-from connector.cli_plan import cmd_plan as _cmd_plan
-from connector.cli_tools import cmd_demo as _cmd_demo
-from connector.cli_tools import cmd_mappings_schema as _cmd_mappings_schema
-from connector.cli_tools import cmd_sandbox_serve as _cmd_sandbox_serve
 from connector.errors import (
     EXIT_ABORTED,
     EXIT_CONFIG,
@@ -52,23 +46,88 @@ DAEMON_LOCK_WAIT = 60.0
 
 
 # -- commands --------------------------------------------------------------------------------
+# Each command's module is imported when that command runs: `connector check` must start fast,
+# and the ledger, report, plan and tool commands bring modules it never uses.
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_status
+
+    return cmd_status(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_report
+
+    return cmd_report(args)
+
+
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_ledger
+
+    return cmd_ledger(args)
+
+
+def _cmd_quarantine(args: argparse.Namespace) -> int:
+    from connector.cli_ledger import cmd_quarantine
+
+    return cmd_quarantine(args)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from connector.cli_plan import cmd_plan
+
+    return cmd_plan(args)
+
+
+def _cmd_mappings_schema(args: argparse.Namespace) -> int:
+    from connector.cli_tools import cmd_mappings_schema
+
+    return cmd_mappings_schema(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from connector.cli_tools import cmd_demo
+
+    return cmd_demo(args)
+
+
+def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from connector.cli_tools import cmd_sandbox_serve
+
+    return cmd_sandbox_serve(args)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection inside: what loads there (modules, pydantic's validators, the
+    config) lives on, so collecting would only walk it, and pydantic's validators make that
+    slow — about a tenth of `connector check`'s start-up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from connector.mapping import load_mappings, unit_value_warnings
+    with _collector_paused():
+        from connector.mapping import load_mappings, unit_value_warnings
 
-    config = _config(args)
-    problems = []
-    try:
-        config.load_secrets()
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-    try:
-        mappings = load_mappings(config.mappings_folder)
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise ConfigError(problems)
+        config = _config(args, logging=False)  # the offline check logs nothing
+        problems = []
+        try:
+            config.load_secrets()
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        try:
+            mappings = load_mappings(config.mappings_folder)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            raise ConfigError(problems)
     secret_warnings = config.secret_file_warnings()
     for warning in secret_warnings:
         print(f"warning: {warning}")
@@ -85,6 +144,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from connector.ledger import RunLock
     from connector.spotilla.source import BillableWorkRules, SpotillaSource
 
+    _configure_logging(args, config)  # the clients log their requests
     engine = _engine(args, config, mappings=mappings)
     # the same lock as every run: never a request beside a sync's write (Netvisor refuses it)
     lock = RunLock(config.ledger_path)
@@ -248,26 +308,13 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
-    _config_option(common)
-    common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
-    parser = _Parser(
-        prog="connector",
-        description="Spotilla -> PSOP -> Netvisor invoicing connector.",
-        epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
-        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error); "
-        "64 wrong command line.",
-    )
-    parser.add_argument("--version", action="version", version=f"connector {__version__}")
-    parser.add_argument(
-        "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
-    )
-    _config_option(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+# -- the command line ------------------------------------------------------------------------
+# One function adds one command (or a group) to the subparsers. `main` builds only the command
+# it runs (every command's parser, and the modules they name, cost a few milliseconds at each
+# start); help, a command line naming no known command, and `completion` get the whole tree.
 
+
+def _add_check(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
     p.add_argument("--online", action="store_true", help="also try both APIs' credentials")
     p.add_argument(
@@ -278,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_check)
 
+
+def _add_plan(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
     p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
@@ -285,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_plan)
 
+
+def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sync", parents=[common], help="run the job once now")
     p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument(
@@ -294,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_sync)
 
+
+def _add_daemon(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("daemon", parents=[common], help="run the configured schedules")
     p.add_argument(
         "--run-now",
@@ -308,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_daemon)
 
+
+def _add_status(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("status", parents=[common], help="runs, ledger states, quarantine")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--runs", type=int, default=10, help="how many runs to show")
@@ -324,11 +379,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_status)
 
+
+def _add_report(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[common], help="re-render a run's report from the ledger")
     p.add_argument("run", nargs="?", type=int, help="the run id (default: the latest run)")
     p.add_argument("--out", help="folder to write <run>.html and <run>.csv into")
     p.set_defaults(func=_cmd_report)
 
+
+def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("ledger", parents=[common], help="the ledger file itself")
     lsub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
     q = lsub.add_parser(
@@ -343,10 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(func=_cmd_ledger)
 
+
+def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_reconcile)
 
+
+def _add_quarantine(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("quarantine", parents=[common], help="records a rule stopped")
     qsub = p.add_subparsers(dest="quarantine_command", metavar="SUBCOMMAND", required=True)
     q = qsub.add_parser("list", parents=[common], help="list quarantined records")
@@ -368,10 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_lock_arg(q)
     q.set_defaults(func=_cmd_quarantine)
 
+
+def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
     from connector.cli_psop import register as _register_psop
 
     _register_psop(sub, common, _period_arg, _as_of)
 
+
+def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
     m = msub.add_parser(
@@ -380,17 +447,23 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", help="folder to write <file>.schema.json into")
     m.set_defaults(func=_cmd_mappings_schema)
 
+
+def _add_completion(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "completion", help="print a shell completion script (bash; zsh via bashcompinit)"
     )
     p.add_argument("shell", choices=("bash", "zsh"))
     p.set_defaults(func=_cmd_completion)
 
+
+def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     p.set_defaults(func=_cmd_demo)
 
+
+def _add_sandbox(sub: Any, common: argparse.ArgumentParser) -> None:
     sandbox = sub.add_parser("sandbox", help="local stand-ins for Spotilla and Netvisor")
     sandbox_sub = sandbox.add_subparsers(
         dest="sandbox_command", metavar="SUBCOMMAND", required=True
@@ -409,11 +482,86 @@ def build_parser() -> argparse.ArgumentParser:
         help="write DIR/config.toml and DIR/secrets/ for these sandboxes (for rehearsals)",
     )
     serve_p.set_defaults(func=_cmd_sandbox_serve)
+
+
+#: (command names, what adds them), in the order help lists them
+COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], None]], ...] = (
+    (("check",), _add_check),
+    (("plan",), _add_plan),
+    (("sync",), _add_sync),
+    (("daemon",), _add_daemon),
+    (("status",), _add_status),
+    (("report",), _add_report),
+    (("ledger",), _add_ledger),
+    (("reconcile",), _add_reconcile),
+    (("quarantine",), _add_quarantine),
+    (("review", "psop"), _add_review_and_psop),
+    (("mappings",), _add_mappings),
+    (("completion",), _add_completion),
+    (("demo",), _add_demo),
+    (("sandbox",), _add_sandbox),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line: every command, or with ``command`` only the one that names it.
+
+    A parser with one command parses that command's arguments exactly as the whole tree does
+    (see :func:`command_of`); ``main`` uses it so a command does not pay for building the others.
+    """
+    common = _Parser(add_help=False)
+    _config_option(common)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    parser = _Parser(
+        prog="connector",
+        description="Spotilla -> PSOP -> Netvisor invoicing connector.",
+        epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
+        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error); "
+        "64 wrong command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"connector {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
+    )
+    _config_option(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for names, add in COMMANDS:
+        if command is None or command in names:
+            add(sub, common)
     return parser
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when that is certain from the options before it; else None
+    (help, ``--version``, an unknown option or command: the whole parser answers those).
+
+    The top-level options are ``--debug`` (a flag) and ``--config FILE`` / ``--config=FILE``;
+    argparse also takes unambiguous abbreviations of them (``--conf FILE``), so those count too.
+    """
+    expects_value = False
+    for token in argv:
+        if expects_value:
+            expects_value = False
+            continue
+        if token == "--":
+            return None
+        if token.startswith("-"):
+            name, eq, _ = token.partition("=")
+            if len(name) >= 3 and "--config".startswith(name):
+                expects_value = not eq
+                continue
+            if len(name) >= 3 and "--debug".startswith(name) and not eq:
+                continue
+            return None  # --help, --version, or something only the whole parser can judge
+        return token if any(token in names for names, _ in COMMANDS) else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     args.config = (
         getattr(args, "config", None) or os.environ.get("CONNECTOR_CONFIG") or DEFAULT_CONFIG
@@ -512,5 +660,19 @@ def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
     return EXIT_ABORTED
 
 
+def run() -> NoReturn:
+    """The console entry point (``connector``, ``python -m connector``): :func:`main`, then exit.
+
+    What is still alive at exit dies with the process, so the garbage collector's passes over
+    it during interpreter shutdown are skipped (``gc.freeze``): with pydantic's validators in
+    memory each pass takes 10-20 ms, more than the offline ``check`` does. Python promises no
+    finalizers at exit anyway; the connector closes its files, ledger and clients with ``with``,
+    and the standard streams are flushed as always.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -11,23 +11,32 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from connector.domain import Period
-
 if TYPE_CHECKING:  # imported when needed: `connector check` must start fast
     from connector.config import Config
+    from connector.domain import Period
     from connector.sync import SyncEngine
 
 
-def run_config(args: argparse.Namespace) -> Config:
+def run_config(args: argparse.Namespace, *, logging: bool = True) -> Config:
+    """The validated config; with ``logging``, logging configured as it says.
+
+    ``logging=False`` is for a command that logs nothing (the offline ``check``): it then need
+    not import the logging stack; it calls :func:`configure_logging` before it does log."""
     from connector.config import load_config
-    from connector.logging import configure
 
     config = load_config(args.config)
+    if logging:
+        configure_logging(args, config)
+    return config
+
+
+def configure_logging(args: argparse.Namespace, config: Config) -> None:
+    from connector.logging import configure
+
     configure(
         json=config.connector.log_format == "json" or getattr(args, "log_json", False),
         level=config.connector.log_level,
     )
-    return config
 
 
 def make_engine(args: argparse.Namespace, config: Config, **kw: Any) -> SyncEngine:
@@ -39,7 +48,11 @@ def make_engine(args: argparse.Namespace, config: Config, **kw: Any) -> SyncEngi
 
 
 def parse_period(text: str | None) -> Period | None:
-    return Period.parse(text) if text else None
+    if not text:
+        return None
+    from connector.domain import Period
+
+    return Period.parse(text)
 
 
 def stop_on_signals(stop: threading.Event) -> None:

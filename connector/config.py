@@ -38,7 +38,9 @@ SECRET_KEYS = {
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a section's validator is built when first used, not at import; loading a
+    # config builds only _ConfigModel's (which covers every section)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _is_loopback(host: str) -> bool:
@@ -245,6 +247,55 @@ def _crontab_weekdays(field: str) -> str:
     return ",".join(dict.fromkeys(days))
 
 
+#: (lowest, highest) of the crontab fields minute, hour, day of month and month
+_CRON_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12))
+_WEEKDAY_NAMES = frozenset(_CRON_WEEKDAYS.values())
+
+
+def plainly_valid_crontab(expr: str) -> bool:
+    """Whether ``expr`` is certainly a valid crontab line for :func:`cron_trigger`, judged
+    without APScheduler (whose import costs more than the rest of ``connector check``).
+
+    Only plain forms count: each numeric field a comma list of ``*``, ``*/step``, ``n`` and
+    ``n-m`` within the field's bounds, the weekday field anything :func:`_crontab_weekdays`
+    turns into day names. False means "not certain", never "invalid": the caller then builds
+    the trigger, which accepts or rejects it with APScheduler's own message. A property test
+    checks that APScheduler accepts every expression this accepts.
+    """
+    fields = expr.split()
+    if len(fields) != 5:
+        return False
+    try:
+        weekdays = _crontab_weekdays(fields[4])
+    except ValueError:
+        return False
+    if weekdays != "*" and not set(weekdays.split(",")) <= _WEEKDAY_NAMES:
+        return False
+    return all(
+        _plain_cron_field(field, low, high)
+        for field, (low, high) in zip(fields[:4], _CRON_BOUNDS, strict=True)
+    )
+
+
+def _plain_cron_field(field: str, low: int, high: int) -> bool:
+    for item in field.split(","):
+        if item == "*":
+            continue
+        if item.startswith("*/"):
+            step = item[2:]
+            if not (step.isascii() and step.isdigit() and 1 <= int(step) <= high - low):
+                return False
+            continue
+        first, dash, last = item.partition("-")
+        if not dash:
+            last = first
+        if not all(x.isascii() and x.isdigit() for x in (first, last)):
+            return False
+        if not low <= int(first) <= int(last) <= high:
+            return False
+    return True
+
+
 class ScheduleSection(_Section):
     timezone: str = "Europe/Helsinki"
     master_data: str | None = Field("0 2 * * *", description="cron: customers and products")
@@ -260,7 +311,8 @@ class ScheduleSection(_Section):
         if value is None or value.strip().lower() in ("", "off"):
             return None  # "off" (or "") disables the job
         try:
-            cron_trigger(value, "UTC")
+            if not plainly_valid_crontab(value):  # a plain line needs no APScheduler to judge
+                cron_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
         return value
@@ -280,12 +332,13 @@ class AlertsSection(_Section):
 
 
 class _ConfigModel(_Section):
-    connector: ConnectorSection = ConnectorSection()
+    # factories, not instances: an instance here would build each section's validator at import
+    connector: ConnectorSection = Field(default_factory=ConnectorSection)
     spotilla: SpotillaSection
     netvisor: NetvisorSection
-    mappings: MappingsSection = MappingsSection()
-    schedule: ScheduleSection = ScheduleSection()
-    alerts: AlertsSection = AlertsSection()
+    mappings: MappingsSection = Field(default_factory=MappingsSection)
+    schedule: ScheduleSection = Field(default_factory=ScheduleSection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from stdnum.fi import hetu, ytunnus
 
-from connector.domain import BillingCustomer
+if TYPE_CHECKING:
+    from connector.domain import BillingCustomer
 
 VoucherKind = Literal["voucher", "balance", "capitation"]
 NonEmpty = Field(min_length=1)
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # defer_build: a model's validator is built when first used, not at import (`connector
+    # check` never uses the whole-file models, which only give the JSON Schemas)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True
+    )
 
 
 # DDMMYY, century sign, individual number, check character: the shape of a henkilötunnus
