@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 from connector import hashing
 from connector.domain import Period
@@ -81,6 +83,89 @@ class BilledLine:
     vat_code: str | None = None
     # the client's PSOP customer number as billed: a later correction names the client by it
     psop_customer_number: str | None = None
+
+
+#: a billed line as plain values, in this order (what the ledger stores and a packed invoice
+#: keeps): document key, line id, role, period, voucher, quantity, amount, product code,
+#: unit price, VAT percent, VAT code, PSOP customer number; numbers and the period as text
+BilledRow = tuple[str | None, ...]
+
+
+def billed_row(line: BilledLine) -> BilledRow:
+    """``line`` as plain values (:data:`BilledRow`): Decimals by their exact text."""
+    return (
+        line.document_key,
+        line.line_id,
+        line.role,
+        str(line.period),
+        line.voucher_id,
+        str(line.quantity),
+        str(line.amount),
+        line.product_code,
+        None if line.unit_price is None else str(line.unit_price),
+        None if line.vat_percent is None else str(line.vat_percent),
+        line.vat_code,
+        line.psop_customer_number,
+    )
+
+
+def billed_lines_of(rows: Iterable[Sequence[Any]]) -> list[BilledLine]:
+    """The billed lines of :data:`BilledRow` rows. Equal values (keys, roles, codes, periods,
+    quantities, prices) share one immutable object instead of one per row: a history can be
+    every line ever billed."""
+    texts: dict[Any, Any] = {None: None}
+    decimals: dict[Any, Decimal | None] = {None: None}
+    periods: dict[str, Period] = {}
+
+    def one(value: Any) -> Any:
+        found = texts.get(value)
+        if found is None:
+            found = texts[value] = value
+        return found
+
+    def dec(text: str | None) -> Decimal | None:
+        try:
+            return decimals[text]
+        except KeyError:
+            found = decimals[text] = Decimal(text)  # type: ignore[arg-type]
+            return found
+
+    def period(text: str) -> Period:
+        found = periods.get(text)
+        if found is None:
+            found = periods[text] = Period.parse(text)
+        return found
+
+    return [
+        BilledLine(
+            one(key),
+            line_id,
+            one(role),
+            period(month),
+            one(voucher_id),
+            dec(quantity),  # type: ignore[arg-type]
+            dec(amount),  # type: ignore[arg-type]
+            one(product_code),
+            dec(unit_price),
+            dec(vat_percent),
+            one(vat_code),
+            one(psop),
+        )
+        for (
+            key,
+            line_id,
+            role,
+            month,
+            voucher_id,
+            quantity,
+            amount,
+            product_code,
+            unit_price,
+            vat_percent,
+            vat_code,
+            psop,
+        ) in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,14 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from connector.billing.documents import BilledLine, document_owner
-from connector.domain import Period
+from connector.billing.documents import (
+    BilledLine,
+    billed_lines_of,
+    billed_row,
+    document_owner,
+)
 from connector.ledger.base import LedgerBase, _clean, _now
 from connector.ledger.records import LedgerState, ObjectKind, OwnedObject
-
-
-def _opt_str(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _opt_dec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
 
 
 class ObjectsMixin(LedgerBase):
@@ -117,29 +113,10 @@ class ObjectsMixin(LedgerBase):
     def _insert_lines(self, key: str, version: str, lines: Sequence[BilledLine]) -> None:
         owner = document_owner(key)
         self.db.executemany(
-            "INSERT INTO billed_lines (document_key, version, seq, line_id, role, period,"
-            " voucher_id, quantity, amount, product_code, unit_price, vat_percent, vat_code,"
-            " psop_customer_number, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    key,
-                    version,
-                    i,
-                    ln.line_id,
-                    ln.role,
-                    str(ln.period),  # stored as text: YYYY-MM
-                    ln.voucher_id,
-                    str(ln.quantity),
-                    str(ln.amount),
-                    ln.product_code,
-                    _opt_str(ln.unit_price),
-                    _opt_str(ln.vat_percent),
-                    ln.vat_code,
-                    ln.psop_customer_number,
-                    owner,
-                )
-                for i, ln in enumerate(lines)
-            ],
+            "INSERT INTO billed_lines (document_key, line_id, role, period, voucher_id, quantity,"
+            " amount, product_code, unit_price, vat_percent, vat_code, psop_customer_number,"
+            " version, seq, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(key, *billed_row(ln)[1:], version, i, owner) for i, ln in enumerate(lines)],
         )
 
     def _settle(self, key: str, state: LedgerState, netvisor_key: str | None) -> None:
@@ -292,58 +269,4 @@ class ObjectsMixin(LedgerBase):
             keys = sorted(set(documents))
             sql += f" AND document_key IN ({','.join('?' * len(keys))})"
             params.extend(keys)
-        # The history can be every line ever billed: equal values (keys, roles, codes,
-        # quantities, prices, periods) share one immutable object instead of one per row.
-        texts: dict[Any, Any] = {None: None}
-        decimals: dict[Any, Decimal | None] = {None: None}
-        periods: dict[str, Period] = {}
-
-        def one(value: Any) -> Any:
-            found = texts.get(value)
-            if found is None:
-                found = texts[value] = value
-            return found
-
-        def dec(text: str | None) -> Decimal | None:
-            try:
-                return decimals[text]
-            except KeyError:
-                found = decimals[text] = Decimal(text)  # type: ignore[arg-type]
-                return found
-
-        def period(text: str) -> Period:
-            found = periods.get(text)
-            if found is None:
-                found = periods[text] = Period.parse(text)
-            return found
-
-        return [
-            BilledLine(
-                one(key),
-                line_id,
-                one(role),
-                period(month),
-                one(voucher_id),
-                dec(quantity),  # type: ignore[arg-type]
-                dec(amount),  # type: ignore[arg-type]
-                one(product_code),
-                dec(unit_price),
-                dec(vat_percent),
-                one(vat_code),
-                one(psop),
-            )
-            for (
-                key,
-                line_id,
-                role,
-                month,
-                voucher_id,
-                quantity,
-                amount,
-                product_code,
-                unit_price,
-                vat_percent,
-                vat_code,
-                psop,
-            ) in self.db.execute(sql + " ORDER BY document_key, seq", params)
-        ]
+        return billed_lines_of(self.db.execute(sql + " ORDER BY document_key, seq", params))

@@ -18,7 +18,7 @@ from typing import Any
 
 from connector.billing import BillingRules, InvoiceDocument, invoice_date
 from connector.billing import CommentLine as DocComment
-from connector.billing.documents import BilledLine
+from connector.billing.documents import BilledLine, billed_lines_of, billed_row
 from connector.billing.texts import VOUCHER_DEDUCTION_NAME
 from connector.domain import BillingCustomer, Period, Product
 from connector.hashing import content_hash
@@ -89,23 +89,7 @@ class PackedInvoice:
         from connector.netvisor import xml as nvxml
         from connector.netvisor.fingerprint import invoice_fingerprint
 
-        rows = [
-            (
-                b.document_key,
-                b.line_id,
-                b.role,
-                str(b.period),
-                b.voucher_id,
-                str(b.quantity),
-                str(b.amount),
-                b.product_code,
-                _text(b.unit_price),
-                _text(b.vat_percent),
-                b.vat_code,
-                b.psop_customer_number,
-            )
-            for b in lines
-        ]
+        rows = [billed_row(b) for b in lines]
         return cls(
             zlib.compress(nvxml.sales_invoice_xml(payload), 1),
             invoice_fingerprint(payload),
@@ -116,44 +100,7 @@ class PackedInvoice:
         return zlib.decompress(self.body_z)
 
     def lines(self) -> tuple[BilledLine, ...]:
-        return tuple(
-            BilledLine(
-                document_key=key,
-                line_id=line_id,
-                role=role,
-                period=Period.parse(period),
-                voucher_id=voucher_id,
-                quantity=Decimal(quantity),
-                amount=Decimal(amount),
-                product_code=product_code,
-                unit_price=_dec(unit_price),
-                vat_percent=_dec(vat_percent),
-                vat_code=vat_code,
-                psop_customer_number=psop,
-            )
-            for (
-                key,
-                line_id,
-                role,
-                period,
-                voucher_id,
-                quantity,
-                amount,
-                product_code,
-                unit_price,
-                vat_percent,
-                vat_code,
-                psop,
-            ) in marshal.loads(zlib.decompress(self.lines_z))
-        )
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _dec(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
+        return tuple(billed_lines_of(marshal.loads(zlib.decompress(self.lines_z))))
 
 
 # -- keys and records ------------------------------------------------------------------------
