@@ -23,9 +23,7 @@ Every attempt gets a fresh transaction id and fresh timestamps, and is reported 
 
 from __future__ import annotations
 
-import functools
 import random
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -59,6 +57,7 @@ from connector.netvisor.errors import (
     error_for,
     mask_sent_values,
 )
+from connector.tls import verify_for
 
 log = get_logger("netvisor.client")
 
@@ -81,14 +80,6 @@ def company_lock(base_url: str, customer_id: str, organisation_id: str) -> threa
         if lock is None:
             lock = _LOCKS[key] = threading.Lock()
         return lock
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """httpx's default TLS context (certificate checks on, the same trust store), made once per
-    process: loading the CA bundle costs about 30 ms of CPU for every client otherwise, and a
-    run makes two (the daemon two per run)."""
-    return httpx.create_ssl_context()
 
 
 class _Retry(Exception):
@@ -145,7 +136,7 @@ class NetvisorClient:
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
             follow_redirects=False,
-            verify=tls_context(),
+            verify=verify_for(self.base_url),
             event_hooks={"request": [self._going_out]},
         )
 
