@@ -36,6 +36,7 @@ import functools
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -581,6 +582,9 @@ def _clean(
                     if _INVALID_CODE_POINT.search(k):
                         raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
                     k = _CONTROL.sub("", k)
+            else:  # not from JSON: no field has such a name; its value is still checked
+                _clean(v, (*path, k), depth + 1, limits, notices)
+                continue
             kind = type(v)
             if kind is str:  # the hot path, inline: plain text that needs no cleaning nor cut
                 if v.isascii() and v.isprintable() and (len(v) <= _SHORTEST_LIMIT or not limits):
@@ -712,7 +716,7 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
 # could quarantine. Everything else -- every quarantine, every cut, every odd but valid form --
 # goes the general way. tests/spotilla/test_fast_reader.py checks the two agree.
 
-_CACHE_SIZE = 4096  # distinct values remembered per cache (cleared when full)
+_CACHE_SIZE = 4096  # distinct numbers or dates remembered per cache (cleared when full)
 _PLAIN_NUMBER = re.compile(rf"-?[0-9]{{1,7}}(?:\.[0-9]{{1,{MAX_DECIMALS}}})?")
 _PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HH_MM = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
@@ -789,23 +793,19 @@ def _read_moment(value: Any) -> Any:
 
 
 _NOT_READ = object()
+_intern = sys.intern
 
 
 def _text_reader(path: tuple[str, ...], optional: bool, shared: bool) -> Callable[[Any], Any]:
     """Read a text field at ``path``: the text, ``None`` for a missing or blank optional one,
-    or ``_NOT_READ`` when not vouched for. A ``shared`` field's texts (codes, statuses, folder
-    ids, order numbers, row texts: they repeat across tasks and are kept for the run) are
-    decided once per distinct text and handed out as one shared object."""
+    or ``_NOT_READ`` when not vouched for. A ``shared`` field's text is interned: codes,
+    statuses, folder ids, order numbers and row texts repeat across tasks and are kept for the
+    run, one object per distinct text."""
     limit = TEXT_LIMITS["task"].get(path)
-    seen: dict[str, str] = {}
 
     def read(value: Any) -> Any:
         if type(value) is not str:
             return None if optional and value is None else _NOT_READ
-        if shared:
-            found = seen.get(value)
-            if found is not None:
-                return found
         if not (
             ((value.isascii() and value.isprintable()) or _SUSPECT.search(value) is None)
             and (limit is None or len(value) <= limit)
@@ -815,7 +815,7 @@ def _text_reader(path: tuple[str, ...], optional: bool, shared: bool) -> Callabl
             return None
         if not value:
             return _NOT_READ  # min_length=1
-        return _remembered(seen, value, value) if shared else value
+        return _intern(value) if shared else value
 
     return read
 
@@ -950,7 +950,14 @@ def _read_task(raw: Any) -> Task | None:
     title = _task_title(get("title"))
     status = _task_status(get("status"))
     order = _task_order(get("order_number"))
-    if _NOT_READ in (tid, folder, spot, title, status, order):
+    if (
+        tid is _NOT_READ
+        or folder is _NOT_READ
+        or spot is _NOT_READ
+        or title is _NOT_READ
+        or status is _NOT_READ
+        or order is _NOT_READ
+    ):
         return None
     completed = _read_moment(get("completed_at"))
     updated = _read_moment(get("updated_at"))

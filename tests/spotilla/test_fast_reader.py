@@ -247,3 +247,10 @@ def test_random_mixes_of_odd_fields_are_read_the_same_both_ways():
             if isinstance(other, dict):
                 raw.update(other)
         assert_agree(raw)
+
+
+def test_a_key_that_is_not_text_is_ignored_like_any_unknown_field_but_its_value_is_checked():
+    task = api.parse_record(api.Task, {**TASK, 1: "x", "rows": [{**ROW, 2: None}]})
+    assert isinstance(task, api.Task) and task.rows[0].quantity == Decimal(23)
+    bad = api.parse_record(api.Task, {**TASK, 1: "x\ud800"})
+    assert isinstance(bad, Quarantined) and bad.rule == "invalid_text"
