@@ -188,6 +188,8 @@ def test_the_fast_way_reads_what_it_vouches_for_and_shares_repeated_values():
     assert a.status is b.status and a.collection_id is b.collection_id
     assert a.rows[0].quantity is b.rows[0].quantity and a.hours[0].date is b.hours[0].date
     assert a.rows[0].product_code is b.rows[0].product_code
+    assert a.completed_at is not None and b.completed_at is not None
+    assert a.completed_at.tzinfo is b.completed_at.tzinfo  # one zone per offset
 
 
 def test_nesting_right_at_the_limit_is_read_fast_and_one_level_more_is_left_to_the_door():
