@@ -8,11 +8,14 @@ in-memory records on its way to Netvisor; it is never logged or written to the l
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -180,3 +183,31 @@ def _parse_period(cls: type[Period], text: str) -> Period:
         return cls(int(year), int(month))
     except ValueError:
         raise ValueError(f"expected a period as YYYY-MM, got {text!r}") from None
+
+
+_D = TypeVar("_D")
+
+
+@functools.cache
+def frozen_builder(cls: type[_D]) -> Callable[..., _D]:
+    """A positional constructor of the frozen, slotted dataclass ``cls`` for hot loops.
+
+    A frozen dataclass's ``__init__`` goes through ``object.__setattr__`` field by field (the
+    frozen guard); this one sets each slot through its descriptor, about three times cheaper.
+    The record is the same (equal, hashing alike, still frozen). Every field is passed, in
+    declaration order: no defaults, and refused for a class with ``__post_init__``.
+    """
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} is not a slotted dataclass")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} checks itself in __post_init__: use its constructor")
+    names = [f.name for f in dataclasses.fields(cls)]
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    scope.update({f"_set_{n}": cls.__dict__[n].__set__ for n in names})
+    lines = [f"def build({', '.join(names)}):", "    obj = _new(_cls)"]
+    lines += [f"    _set_{n}(obj, {n})" for n in names]
+    lines.append("    return obj")
+    exec("\n".join(lines), scope)  # field names only: the class's own identifiers
+    build: Callable[..., _D] = scope["build"]
+    build.__qualname__ = f"frozen_builder({cls.__name__})"
+    return build

@@ -202,3 +202,27 @@ def test_a_person_customer_knows_it_is_a_person_and_is_immutable() -> None:
     assert not company.is_person
     with pytest.raises(AttributeError):
         person.name = "other"  # type: ignore[misc]
+
+
+# -- frozen_builder --------------------------------------------------------------------------
+
+
+def test_a_record_built_by_the_frozen_builder_is_the_record_its_constructor_builds() -> None:
+    from dataclasses import FrozenInstanceError
+    from decimal import Decimal
+
+    from connector.domain import RowKind, WorkRow, frozen_builder
+
+    args = ("T1:p0", RowKind.PRODUCT, "ATERIA", Decimal("2.5"), None, date(2026, 4, 1), "x")
+    built, constructed = frozen_builder(WorkRow)(*args), WorkRow(*args)
+    assert built == constructed and hash(built) == hash(constructed)
+    assert repr(built) == repr(constructed)
+    with pytest.raises(FrozenInstanceError):
+        built.quantity = Decimal(3)  # type: ignore[misc]
+
+
+def test_the_frozen_builder_refuses_a_record_that_checks_itself() -> None:
+    from connector.domain import frozen_builder
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        frozen_builder(Period)

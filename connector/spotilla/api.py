@@ -1,10 +1,11 @@
-"""The assumed shape of Spotilla API v3: paths, page forms and pydantic models of the JSON.
+"""The assumed shape of Spotilla API v3: paths, page forms and the records' models.
 
 This is THE one module that knows Spotilla's JSON (see ``docs/spotilla.md``). Aligning the
 connector with the full Postman collection should be a change to this file only. It is also the
 boundary: every value from Spotilla is checked here before anything else sees it.
 
-Rules the models follow:
+Records are pydantic models, except tasks -- tens of thousands a run -- which are slotted
+dataclasses whose annotated fields pydantic validates the same way. Rules the models follow:
 - decimal strings (``"12.50"``) become ``Decimal``; ISO 8601 times become aware datetimes;
 - unknown fields are tolerated and dropped (``extra="ignore"``);
 - a key that may hold a personal identity code (:data:`IDENTITY_CODE_KEY`) is removed before
@@ -24,6 +25,9 @@ Boundary rules (:func:`parse_record`, :func:`load_json`), each quarantining one 
   :data:`MAX_DECIMALS` decimals) -> else rule ``number_out_of_range``;
 - text longer than Netvisor's field (:data:`TEXT_LIMITS`) is cut to the limit, ending in "…",
   and logged as a notice (``spotilla_text_truncated``: kind, id, field and lengths, never text).
+
+An ordinary task (nothing to clean, cut or refuse; plain numbers, dates and times) is read in
+one pass by :func:`_read_task`; every other record, and every rule above, goes the general way.
 """
 
 from __future__ import annotations
@@ -32,8 +36,11 @@ import functools
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -44,11 +51,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
 
-from connector.domain import Quarantined
+from connector.domain import Quarantined, frozen_builder
 from connector.logging import get_logger
 from connector.money import to_decimal
 
@@ -366,8 +374,20 @@ class Product(_Model):
 
 
 # --- tasks -----------------------------------------------------------------------------------
-class TaskRow(_Model):
+# Tasks are the one hot record (tens of thousands a run), so their shape is three slotted, frozen
+# dataclasses rather than pydantic models: cheap to build and small. The annotations below are
+# still THE definition of the shape: pydantic validates them exactly as it validates the models
+# above (:func:`_validator`), and :func:`_read_task` -- the fast reader of ordinary records --
+# only ever accepts what that validation would accept, with the same result.
+_DATACLASS_CONFIG = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+Date = date  # a field is named ``date``: its annotation needs another name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRow:
     """A product row: ``quantity`` units of ``product_code``; ``unit_price`` overrides (euros)."""
+
+    __pydantic_config__ = _DATACLASS_CONFIG
 
     product_code: Annotated[str, Field(min_length=1)]
     quantity: Quantity
@@ -377,16 +397,22 @@ class TaskRow(_Model):
     description: OptStr = None
 
 
-class HourRow(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HourRow:
     """An hour row: ``hours`` (decimal hours) of work type ``product_code`` on ``date``."""
+
+    __pydantic_config__ = _DATACLASS_CONFIG
 
     product_code: Annotated[str, Field(min_length=1)]
     hours: Hours
-    date: date
+    date: Date
 
 
-class Task(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class Task:
     """``GET /v3/tasks``: work on a folder, with product rows and hour rows."""
+
+    __pydantic_config__ = _DATACLASS_CONFIG
 
     id: Id
     collection_id: Id
@@ -395,8 +421,8 @@ class Task(_Model):
     status: Annotated[str, Field(min_length=1)]
     completed_at: AwareDatetime | None = None
     order_number: OptStr = None
-    rows: list[TaskRow] = Field(default_factory=list)
-    hours: list[HourRow] = Field(default_factory=list)
+    rows: list[TaskRow] = dataclass_field(default_factory=list)
+    hours: list[HourRow] = dataclass_field(default_factory=list)
     updated_at: AwareDatetime | None = None
 
     def __repr__(self) -> str:  # titles and descriptions may name people
@@ -413,9 +439,9 @@ IDENTITY_CODE_KEY = re.compile(
     re.IGNORECASE,
 )
 
-M = TypeVar("M", bound=_Model)
+M = TypeVar("M")
 
-KIND_OF: dict[type[_Model], str] = {
+KIND_OF: dict[type[Any], str] = {
     Customer: "customer",
     Collection: "collection",
     Product: "product",
@@ -556,6 +582,9 @@ def _clean(
                     if _INVALID_CODE_POINT.search(k):
                         raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
                     k = _CONTROL.sub("", k)
+            else:  # not from JSON: no field has such a name; its value is still checked
+                _clean(v, (*path, k), depth + 1, limits, notices)
+                continue
             kind = type(v)
             if kind is str:  # the hot path, inline: plain text that needs no cleaning nor cut
                 if v.isascii() and v.isprintable() and (len(v) <= _SHORTEST_LIMIT or not limits):
@@ -606,8 +635,34 @@ def _clean_item(
     return _clean(value, (*path, key), depth + 1, limits, notices)
 
 
+@functools.cache
+def _validator(model: type[M]) -> Callable[[Any], M]:
+    """The pydantic validation of ``model``: its own for a model, a ``TypeAdapter`` for a
+    dataclass (the same field types, the same errors)."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model.model_validate
+    return TypeAdapter(model).validate_python
+
+
+#: Error types named differently for a dataclass than for a model, as the reasons name them.
+_ERROR_TYPE_NAMES = {"dataclass_type": "model_type", "dataclass_exact_type": "model_type"}
+
+
 def parse_record(model: type[M], raw: Any) -> M | Quarantined:
-    """Validate one raw JSON record; a bad one becomes ``Quarantined`` naming fields, not values."""
+    """Validate one raw JSON record; a bad one becomes ``Quarantined`` naming fields, not values.
+
+    An ordinary task is read by :func:`_read_task` in one pass; anything it does not vouch for
+    takes the general way below (clean, then pydantic), which decides and words every rule.
+    """
+    if model is Task:
+        task = _read_task(raw)
+        if task is not None:
+            return task  # type: ignore[return-value]  # model is Task
+    return _validate_record(model, raw)
+
+
+def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
+    """The general way: clean every value of the record, then validate it with pydantic."""
     kind = KIND_OF.get(model, model.__name__.lower())
     rid = _record_id(raw)
     if not isinstance(raw, Mapping):
@@ -631,12 +686,13 @@ def parse_record(model: type[M], raw: Any) -> M | Quarantined:
             f"{kind} {rid}: {problem} (not valid in XML 1.0); fix the text in Spotilla",
         )
     try:
-        record = model.model_validate(clean)
+        record = _validator(model)(clean)
     except ValidationError as exc:
         errors = exc.errors(include_input=False, include_url=False)
         problems = []
         for err in errors[:5]:
-            what = "missing" if err["type"] == "missing" else f"invalid ({err['type']})"
+            kind_of_error = _ERROR_TYPE_NAMES.get(err["type"], err["type"])
+            what = "missing" if kind_of_error == "missing" else f"invalid ({kind_of_error})"
             problems.append(f"field {_field_path(tuple(err['loc']))} {what}")
         rule = _rule_for(kind, errors)
         reason = f"{kind} {rid}: " + "; ".join(problems)
@@ -648,3 +704,281 @@ def parse_record(model: type[M], raw: Any) -> M | Quarantined:
             "spotilla_text_truncated", kind=kind, id=rid, field=field, length=length, limit=limit
         )
     return record
+
+
+# --- the fast reader of ordinary tasks -------------------------------------------------------
+# _read_task reads a task record in one pass and returns the very Task the general way would
+# build -- or None whenever it cannot vouch for that, and the general way decides. It vouches
+# only for values whose outcome is certain without cleaning: text with no character the
+# boundary touches (nothing to remove, nothing to refuse) and no longer than its limit;
+# numbers, dates and times written in one plain form (decimal strings like "-12.50", dates like
+# "2026-03-09", times like "2026-03-09T10:00:00+02:00"); unknown fields holding nothing that
+# could quarantine. Everything else -- every quarantine, every cut, every odd but valid form --
+# goes the general way. tests/spotilla/test_fast_reader.py checks the two agree.
+
+_CACHE_SIZE = 4096  # distinct numbers or dates remembered per cache (cleared when full)
+_PLAIN_NUMBER = re.compile(rf"-?[0-9]{{1,7}}(?:\.[0-9]{{1,{MAX_DECIMALS}}})?")
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HH_MM = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_PLAIN_MOMENT = re.compile(
+    rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T{_HH_MM}:[0-5][0-9](?:\.[0-9]{{3}}|\.[0-9]{{6}})?"
+    rf"(?:Z|[+-]{_HH_MM})"
+)
+
+
+def _remembered(cache: dict[str, Any], text: str, value: Any) -> Any:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[text] = value
+    return value
+
+
+def _number_reader(limit_name: str) -> Callable[[Any], Decimal | None]:
+    """Read a plain decimal string within ``NUMBER_LIMITS[limit_name]``; ``None`` for anything
+    else. Each distinct text is decided once and its Decimal shared (Decimals keep their
+    exponent, so "1.0" and "1" stay apart)."""
+    limit = NUMBER_LIMITS[limit_name]
+    seen: dict[str, Decimal] = {}
+
+    def read(value: Any) -> Decimal | None:
+        if type(value) is not str:
+            return None
+        found = seen.get(value)
+        if found is not None:
+            return found
+        if not _PLAIN_NUMBER.fullmatch(value):
+            return None
+        number = Decimal(value)
+        if abs(number) > limit:
+            return None
+        return _remembered(seen, value, number)
+
+    return read
+
+
+_read_quantity = _number_reader("quantity")
+_read_hours = _number_reader("hours")
+_read_price = _number_reader("price")
+_DATES: dict[str, date] = {}
+
+
+def _read_date(value: Any) -> date | None:
+    if type(value) is not str:
+        return None
+    found = _DATES.get(value)
+    if found is not None:
+        return found
+    if not _PLAIN_DATE.fullmatch(value):
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return _remembered(_DATES, value, day)
+
+
+_NO_MOMENT = object()
+_ZONES: dict[str, tzinfo] = {}  # offset text ("Z", "+03:00") -> one shared time zone
+
+
+def _read_moment(value: Any) -> Any:
+    """An aware datetime or ``None`` (JSON null); ``_NO_MOMENT`` when not vouched for.
+
+    The moments of one run share a handful of offsets: each offset's time zone is made once
+    (by ``fromisoformat`` itself) and shared, instead of a zone and a timedelta per moment."""
+    if value is None:
+        return None
+    if type(value) is not str or not _PLAIN_MOMENT.fullmatch(value):
+        return _NO_MOMENT
+    cut = -1 if value[-1] == "Z" else -6
+    zone = _ZONES.get(value[cut:])
+    try:
+        if zone is None:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                _remembered(_ZONES, value[cut:], moment.tzinfo)
+            return moment
+        local = datetime.fromisoformat(value[:cut])
+    except ValueError:
+        return _NO_MOMENT
+    return datetime.combine(local, local.time(), zone)
+
+
+_NOT_READ = object()
+_intern = sys.intern
+
+
+def _text_reader(path: tuple[str, ...], optional: bool, shared: bool) -> Callable[[Any], Any]:
+    """Read a text field at ``path``: the text, ``None`` for a missing or blank optional one,
+    or ``_NOT_READ`` when not vouched for. A ``shared`` field's text is interned: codes,
+    statuses, folder ids, order numbers and row texts repeat across tasks and are kept for the
+    run, one object per distinct text."""
+    limit = TEXT_LIMITS["task"].get(path)
+
+    def read(value: Any) -> Any:
+        if type(value) is not str:
+            return None if optional and value is None else _NOT_READ
+        if not (
+            ((value.isascii() and value.isprintable()) or _SUSPECT.search(value) is None)
+            and (limit is None or len(value) <= limit)
+        ):
+            return _NOT_READ
+        if optional and not value.strip():
+            return None
+        if not value:
+            return _NOT_READ  # min_length=1
+        return _intern(value) if shared else value
+
+    return read
+
+
+def _plain_extra(value: Any, depth: int) -> bool:
+    """Whether an unknown field's value (dropped anyway) holds nothing that could quarantine:
+    no nesting past the limit, no key or text the boundary would refuse or clean."""
+    kind = type(value)
+    if kind is str:
+        return _SUSPECT.search(value) is None
+    if kind in _PLAIN:
+        return True
+    if depth > MAX_RECORD_DEPTH:
+        return False
+    if kind is list:
+        return all(_plain_extra(v, depth + 1) for v in value)
+    if kind is dict:
+        for k, v in value.items():
+            if type(k) is not str:
+                return False
+            verdict = _key_verdict(k)
+            if verdict is _DROP:
+                continue
+            if verdict is _SUSPECT_KEY or not _plain_extra(v, depth + 1):
+                return False
+        return True
+    return False
+
+
+def _known_keys(cls: type[Any]) -> frozenset[str]:
+    keys = frozenset(cls.__dataclass_fields__)
+    named_like_a_code = sorted(k for k in keys if _is_identity_key(k))
+    if named_like_a_code:  # the door drops such a key: no field of the shape may be named so
+        raise TypeError(f"{cls.__name__}: fields named like identity codes: {named_like_a_code}")
+    return keys
+
+
+_TASK_KEYS = _known_keys(Task)
+_ROW_KEYS = _known_keys(TaskRow)
+_HOUR_KEYS = _known_keys(HourRow)
+
+
+def _extras_plain(record: dict[Any, Any], known: frozenset[str], depth: int) -> bool:
+    for key in record.keys() - known:
+        if type(key) is not str:
+            return False
+        verdict = _key_verdict(key)
+        if verdict is _DROP:
+            continue
+        if verdict is _SUSPECT_KEY or not _plain_extra(record[key], depth + 1):
+            return False
+    return True
+
+
+_task_id = _text_reader(("id",), optional=False, shared=False)
+_task_folder = _text_reader(("collection_id",), optional=False, shared=True)
+_task_spot = _text_reader(("spot_id",), optional=True, shared=False)
+_task_title = _text_reader(("title",), optional=True, shared=False)
+_task_status = _text_reader(("status",), optional=False, shared=True)
+_task_order = _text_reader(("order_number",), optional=True, shared=True)
+_row_code = _text_reader(("rows", "*", "product_code"), optional=False, shared=True)
+_row_description = _text_reader(("rows", "*", "description"), optional=True, shared=True)
+_hour_code = _text_reader(("hours", "*", "product_code"), optional=False, shared=True)
+
+
+_new_row = frozen_builder(TaskRow)  # product_code, quantity, unit_price, description
+_new_hour_row = frozen_builder(HourRow)  # product_code, hours, date
+_new_task = frozen_builder(Task)
+
+
+def _read_rows(value: Any) -> list[TaskRow] | None:
+    if value is _ABSENT:
+        return []
+    if type(value) is not list:
+        return None
+    rows = []
+    for raw in value:
+        if type(raw) is not dict:
+            return None
+        if not _ROW_KEYS.issuperset(raw) and not _extras_plain(raw, _ROW_KEYS, 3):
+            return None
+        code = _row_code(raw.get("product_code"))
+        quantity = _read_quantity(raw.get("quantity"))
+        price = raw.get("unit_price")
+        if price is not None:
+            if type(price) is str and not price.strip():
+                price = None
+            else:
+                price = _read_price(price)
+                if price is None:
+                    return None
+        description = _row_description(raw.get("description"))
+        if code is _NOT_READ or quantity is None or description is _NOT_READ:
+            return None
+        rows.append(_new_row(code, quantity, price, description))
+    return rows
+
+
+def _read_hour_rows(value: Any) -> list[HourRow] | None:
+    if value is _ABSENT:
+        return []
+    if type(value) is not list:
+        return None
+    rows = []
+    for raw in value:
+        if type(raw) is not dict:
+            return None
+        if not _HOUR_KEYS.issuperset(raw) and not _extras_plain(raw, _HOUR_KEYS, 3):
+            return None
+        code = _hour_code(raw.get("product_code"))
+        hours = _read_hours(raw.get("hours"))
+        day = _read_date(raw.get("date"))
+        if code is _NOT_READ or hours is None or day is None:
+            return None
+        rows.append(_new_hour_row(code, hours, day))
+    return rows
+
+
+_ABSENT = object()
+
+
+def _read_task(raw: Any) -> Task | None:
+    """``raw`` as the Task the general way would build, or ``None`` to leave it to that way."""
+    if type(raw) is not dict:
+        return None
+    if not _TASK_KEYS.issuperset(raw) and not _extras_plain(raw, _TASK_KEYS, 1):
+        return None
+    get = raw.get
+    tid = _task_id(get("id"))
+    folder = _task_folder(get("collection_id"))
+    spot = _task_spot(get("spot_id"))
+    title = _task_title(get("title"))
+    status = _task_status(get("status"))
+    order = _task_order(get("order_number"))
+    if (
+        tid is _NOT_READ
+        or folder is _NOT_READ
+        or spot is _NOT_READ
+        or title is _NOT_READ
+        or status is _NOT_READ
+        or order is _NOT_READ
+    ):
+        return None
+    completed = _read_moment(get("completed_at"))
+    updated = _read_moment(get("updated_at"))
+    if completed is _NO_MOMENT or updated is _NO_MOMENT:
+        return None
+    rows = _read_rows(get("rows", _ABSENT))
+    hours = _read_hour_rows(get("hours", _ABSENT))
+    if rows is None or hours is None:
+        return None
+    # fields in declaration order: id, collection_id, spot_id, title, status, completed_at,
+    # order_number, rows, hours, updated_at
+    return _new_task(tid, folder, spot, title, status, completed, order, rows, hours, updated)

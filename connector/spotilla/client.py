@@ -42,7 +42,7 @@ def _log() -> Any:
     return get_logger("spotilla.client")
 
 
-M = TypeVar("M", bound=api._Model)
+M = TypeVar("M")
 
 BACKOFF_BASE = 0.5  # seconds before the first retry (before jitter)
 BACKOFF_MAX = 30.0  # seconds, the longest single back-off

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
 
 from stdnum.fi import ytunnus
@@ -29,6 +28,7 @@ from connector.domain import (
     RowKind,
     Target,
     WorkRow,
+    frozen_builder,
 )
 from connector.errors import ConfigError
 from connector.logging import get_logger
@@ -47,6 +47,11 @@ DONE_STATUSES = frozenset({"completed", "approved"})
 #: Days added to each side of a period when asking Spotilla for its tasks: the API's date filter
 #: may read dates in UTC or in local time, so the exact cut is made here with Period.contains.
 QUERY_MARGIN = timedelta(days=1)
+
+_new_row = frozen_builder(WorkRow)
+_new_task = frozen_builder(BillableTask)
+_PRODUCT = RowKind.PRODUCT
+_HOURS = RowKind.HOURS
 
 
 @dataclass(frozen=True)
@@ -243,19 +248,11 @@ class SpotillaSource:
     def __init__(self, client: SpotillaClient, rules: BillableWorkRules) -> None:
         self.client = client
         self.rules = rules
-        # A run holds every billable task: equal codes, statuses, texts, dates and Decimals
-        # of different tasks share one immutable object (Decimals keyed by their text, so
-        # 1.0 and 1 stay distinct).
-        self._shared: dict[Any, Any] = {}
-
-    def _one(self, value: Any) -> Any:
-        if value is None:
-            return None
-        key = (type(value), str(value)) if isinstance(value, Decimal) else value
-        found = self._shared.get(key)
-        if found is None:
-            found = self._shared[key] = value
-        return found
+        # A run holds every billable task: equal values of different tasks share one immutable
+        # object. Codes, statuses, folder ids, Decimals (by their text, so 1.0 and 1 stay
+        # distinct) and dates arrive shared from the reader (api._read_task); the completion
+        # dates computed here are shared through this map.
+        self._days: dict[date, date] = {}
 
     def master_data(self) -> MasterData:
         """Products, billing customers and targets (the whole folder tree is read)."""
@@ -360,7 +357,8 @@ class SpotillaSource:
         """One task as billable work of ``period``, a quarantine, or ``None`` (not this period's)."""
         if task.status not in self.rules.statuses:
             return None
-        if task.completed_at is None:
+        completed_at = task.completed_at
+        if completed_at is None:
             return Quarantined(
                 "task",
                 task.id,
@@ -368,8 +366,9 @@ class SpotillaSource:
                 f"task {task.id} is {task.status} but has no completed_at, so its billing "
                 "period is unknown; set the completion time in Spotilla",
             )
-        if not period.contains(task.completed_at):
-            return None
+        local = completed_at.astimezone(HELSINKI)  # the period is read on Helsinki's calendar
+        if local.month != period.month or local.year != period.year:
+            return None  # as period.contains(completed_at), without building a Period
 
         def stop(rule: str, reason: str, related: tuple[str, ...] = ()) -> Quarantined:
             return Quarantined("task", task.id, rule, reason, related)
@@ -402,38 +401,34 @@ class SpotillaSource:
                 (task.collection_id,),
             )
 
-        completed_on = self._one(task.completed_at.astimezone(HELSINKI).date())
-        one = self._one
+        day = local.date()
+        completed_on = self._days.setdefault(day, day)
+        products = master.products
         rows: list[WorkRow] = []
         unknown: list[str] = []
+        # codes, statuses, Decimals and dates arrive shared from the reader (api._read_task)
         for i, row in enumerate(task.rows):
             line_id = f"{task.id}:p{i}"
-            if row.product_code not in master.products:
+            if row.product_code not in products:
                 unknown.append(f"{line_id}={row.product_code}")
+            # line_id, kind, product_code, quantity, unit_price, work_date, description
             rows.append(
-                WorkRow(
-                    line_id=line_id,
-                    kind=RowKind.PRODUCT,
-                    product_code=one(row.product_code),
-                    quantity=one(row.quantity),
-                    unit_price=one(row.unit_price),
-                    work_date=completed_on,
-                    description=one(row.description),
+                _new_row(
+                    line_id,
+                    _PRODUCT,
+                    row.product_code,
+                    row.quantity,
+                    row.unit_price,
+                    completed_on,
+                    row.description,
                 )
             )
         for i, hour in enumerate(task.hours):
             line_id = f"{task.id}:h{i}"
-            if hour.product_code not in master.products:
+            if hour.product_code not in products:
                 unknown.append(f"{line_id}={hour.product_code}")
             rows.append(
-                WorkRow(
-                    line_id=line_id,
-                    kind=RowKind.HOURS,
-                    product_code=one(hour.product_code),
-                    quantity=one(hour.hours),
-                    unit_price=None,
-                    work_date=one(hour.date),
-                )
+                _new_row(line_id, _HOURS, hour.product_code, hour.hours, None, hour.date, None)
             )
         if unknown:
             return stop(
@@ -442,14 +437,15 @@ class SpotillaSource:
                 + ", ".join(unknown),
                 tuple(u.split("=", 1)[0] for u in unknown),
             )
-        return BillableTask(
-            id=task.id,
-            target_id=target.folder_id,
-            customer_id=target.customer_id,
-            status=one(task.status),
-            completed_at=task.completed_at,
-            period=period,
-            rows=tuple(rows),
-            order_number=one(task.order_number),
-            updated_at=task.updated_at,
+        # id, target_id, customer_id, status, completed_at, period, rows, order_number, updated_at
+        return _new_task(
+            task.id,
+            target.folder_id,
+            target.customer_id,
+            task.status,
+            completed_at,
+            period,
+            tuple(rows),
+            task.order_number,
+            task.updated_at,
         )

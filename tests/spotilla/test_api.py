@@ -57,8 +57,21 @@ def test_decimal_strings_become_decimals_with_comma_or_point():
         api.Product, {"id": "1", "code": "MATKA-KM", "name": "Matka", "price": "0,59"}
     )
     assert isinstance(product, api.Product) and product.price == Decimal("0.59")
-    row = api.TaskRow.model_validate({"product_code": "X", "quantity": 2, "unit_price": ""})
-    assert row.quantity == Decimal(2) and row.unit_price is None
+    task = api.parse_record(
+        api.Task,
+        {
+            "id": "T1",
+            "collection_id": "L1",
+            "status": "completed",
+            "rows": [
+                {"product_code": "X", "quantity": 2, "unit_price": ""},
+                {"product_code": "Y", "quantity": "1,5", "unit_price": " 12,50 "},
+            ],
+        },
+    )
+    assert isinstance(task, api.Task)
+    assert task.rows[0].quantity == Decimal(2) and task.rows[0].unit_price is None
+    assert task.rows[1].quantity == Decimal("1.5") and task.rows[1].unit_price == Decimal("12.50")
 
 
 def test_numeric_ids_are_read_as_text():
