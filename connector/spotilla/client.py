@@ -15,10 +15,8 @@ paging metadata or an empty page whose ``next_page`` says more follows is a cont
 
 from __future__ import annotations
 
-import functools
 import math
 import random
-import ssl
 import threading
 import time
 from collections import deque
@@ -34,6 +32,7 @@ from connector.errors import ConfigError, FatalRunError, TransientError
 from connector.logging import get_logger
 from connector.secrets import Secret
 from connector.spotilla import api
+from connector.tls import verify_for
 
 
 def _log() -> Any:
@@ -46,13 +45,6 @@ M = TypeVar("M")
 
 BACKOFF_BASE = 0.5  # seconds before the first retry (before jitter)
 BACKOFF_MAX = 30.0  # seconds, the longest single back-off
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default TLS context (certificate checks on, the same trust store), made once per
-    process instead of once per client (loading the CA bundle costs about 30 ms of CPU)."""
-    return httpx.create_ssl_context()
 
 
 class SpotillaAuthError(FatalRunError):
@@ -166,7 +158,7 @@ class SpotillaClient:
             timeout=timeout,
             headers={"Accept": "application/json"},
             follow_redirects=False,
-            verify=_tls_context(),
+            verify=verify_for(self.base_url),
         )
 
     def __repr__(self) -> str:
