@@ -235,7 +235,7 @@ class NetvisorClient:
         for i in range(0, len(wanted), CUSTOMER_CODE_BATCH):
             batch = wanted[i : i + CUSTOMER_CODE_BATCH]
             env = self._read("customerlist.nv", {"customercodelist": ",".join(batch)})
-            for summary in nvreplies.parse_customer_list(env.root):
+            for summary in nvreplies.parse_customer_list(env.tree):
                 if summary.code in batch:  # Netvisor may match loosely; we want exact codes
                     found.setdefault(summary.code, summary)
         return found
@@ -243,14 +243,14 @@ class NetvisorClient:
     def product_by_code(self, code: str) -> ProductSummary | None:
         """The product whose code is exactly ``code``, or None."""
         env = self._read("productlist.nv", {"keyword": code})
-        for summary in nvreplies.parse_product_list(env.root):
+        for summary in nvreplies.parse_product_list(env.tree):
             if summary.code == code:
                 return summary
         return None
 
     def payment_terms(self) -> list[PaymentTerm]:
         """The company's payment terms (``paymenttermlist.nv``)."""
-        return nvreplies.parse_payment_terms(self._read("paymenttermlist.nv", {}).root)
+        return nvreplies.parse_payment_terms(self._read("paymenttermlist.nv", {}).tree)
 
     def payment_term_key(self, net_days: int) -> str | None:
         """The NetvisorKey of a payment term of exactly ``net_days`` net days without a cash
@@ -276,7 +276,7 @@ class NetvisorClient:
         if status:
             params["invoicestatus"] = status
         env = self._read("salesinvoicelist.nv", params)
-        return nvreplies.parse_invoice_list(env.root)
+        return nvreplies.parse_invoice_list(env.tree)
 
     def sales_invoice(self, netvisor_key: str) -> InvoiceDetail | None:
         """One invoice with status and private comment; None when Netvisor does not know it."""
@@ -287,7 +287,7 @@ class NetvisorClient:
         except NetvisorInvalidData:  # Netvisor answers an unknown key with INVALID_DATA
             return None
         details = nvreplies.parse_invoice_details(
-            env.root, requested_keys=[netvisor_key], comment_lines_included=True
+            env.tree, requested_keys=[netvisor_key], comment_lines_included=True
         )
         return next((d for d in details if d.netvisor_key == netvisor_key), None)
 
@@ -311,7 +311,7 @@ class NetvisorClient:
             except NetvisorInvalidData:
                 continue
             details = nvreplies.parse_invoice_details(
-                env.root, requested_keys=batch, comment_lines_included=True
+                env.tree, requested_keys=batch, comment_lines_included=True
             )
             found.extend(d for d in details if d.netvisor_key in batch)
         return found
@@ -435,7 +435,7 @@ class NetvisorClient:
                     outcome = "transport_error"
                     raise fail("TRANSPORT_ERROR", _short(exc), retry_ok=not is_write) from None
             status = response.status_code
-            envelope = nvreplies.parse_envelope(response.content)
+            envelope = nvreplies.parse_envelope(response.content, tree=not is_write)
             if envelope is not None and envelope.ok:
                 return envelope
             retry_after = _retry_after(response)

@@ -6,6 +6,7 @@ network); this module only reads the tree."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from connector.netvisor.documents import (
@@ -63,12 +64,38 @@ class ResponseEnvelope:
     error_type: str | None
     error_text: str | None
     inserted_key: str | None
-    root: Element
+    root: Element | None  # None only for a write's plain OK answer read without a tree
+
+    @property
+    def tree(self) -> Element:
+        """The parsed answer (a read's answer always has one)."""
+        if self.root is None:
+            raise ValueError("this answer was read without a tree")
+        return self.root
 
 
-def parse_envelope(body: bytes | str) -> ResponseEnvelope | None:
+# A write's plain OK answer, exactly as Netvisor writes it: the status, an optional time stamp and
+# an optional inserted key, nothing else. Such a body has no DTD, no entity, no comment and no
+# attribute, so reading it takes no parser: anything else is parsed (``parse_untrusted``).
+_PLAIN_OK = re.compile(
+    rb"\A\s*(?:<\?xml[ a-zA-Z0-9=\"'._-]*\?>)?\s*<Root>\s*<ResponseStatus>\s*<Status>OK</Status>"
+    rb"\s*(?:<TimeStamp>[0-9 :.TZ+-]*</TimeStamp>\s*)?</ResponseStatus>\s*"
+    rb"(?:<Replies>\s*<InsertedDataIdentifier>([0-9]{1,20})</InsertedDataIdentifier>\s*</Replies>\s*)?"
+    rb"</Root>\s*\Z"
+)
+
+
+def parse_envelope(body: bytes | str, *, tree: bool = True) -> ResponseEnvelope | None:
     """The response envelope, or None when the body has no ``ResponseStatus`` (gateway HTML,
-    empty body, not XML, DTD-carrying XML)."""
+    empty body, not XML, DTD-carrying XML).
+
+    ``tree=False`` (a write, which reads nothing but the status and the inserted key): a plain
+    OK answer is read without building a tree (``root`` None); every other body is parsed."""
+    if not tree and isinstance(body, bytes):
+        plain = _PLAIN_OK.match(body)
+        if plain is not None:
+            key = plain.group(1)
+            return ResponseEnvelope(True, None, None, key.decode("ascii") if key else None, None)
     try:
         root = parse_untrusted(body)
     except UnparseableXML:

@@ -272,3 +272,64 @@ def test_every_personal_value_we_sent_is_masked_in_an_error_text(samples) -> Non
     for value in ("Esimerkki", "Asiakas", "Esimerkkitie", "asiakas@example.invalid", "1234567"):
         assert value.lower() not in masked.lower()
     assert "cust-2002" in masked  # ids and codes stay: a person needs them
+
+
+# -- a write's plain OK answer ----------------------------------------------------------------
+
+PLAIN_OK = [
+    b"<?xml version='1.0' encoding='utf-8'?>\n<Root><ResponseStatus><Status>OK</Status>"
+    b"<TimeStamp>2026-11-22 10:00:00.123</TimeStamp></ResponseStatus><Replies>"
+    b"<InsertedDataIdentifier>1001</InsertedDataIdentifier></Replies></Root>",
+    b'<?xml version="1.0" encoding="utf-8"?>\r\n<Root>\r\n  <ResponseStatus>\r\n    '
+    b"<Status>OK</Status>\r\n    <TimeStamp>2026-11-22T10:00:00Z</TimeStamp>\r\n  "
+    b"</ResponseStatus>\r\n</Root>\r\n",
+    b"<Root><ResponseStatus><Status>OK</Status></ResponseStatus></Root>",
+]
+
+
+@pytest.mark.parametrize("body", PLAIN_OK)
+def test_a_plain_ok_answer_reads_the_same_with_and_without_a_tree(body: bytes) -> None:
+    full = nvreplies.parse_envelope(body)
+    plain = nvreplies.parse_envelope(body, tree=False)
+    assert full is not None and plain is not None
+    assert (plain.ok, plain.error_type, plain.error_text, plain.inserted_key) == (
+        full.ok,
+        full.error_type,
+        full.error_text,
+        full.inserted_key,
+    )
+    assert plain.root is None and full.root is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # anything but the plain shape is parsed, and so decided, by the XML parser
+        b'<?xml version="1.0"?><!DOCTYPE Root [<!ENTITY k "1001">]><Root><ResponseStatus>'
+        b"<Status>OK</Status></ResponseStatus><Replies><InsertedDataIdentifier>&k;"
+        b"</InsertedDataIdentifier></Replies></Root>",
+        b"<Root><ResponseStatus><Status>OK</Status></ResponseStatus><Replies>"
+        b"<InsertedDataIdentifier>1001</InsertedDataIdentifier></Replies>",  # cut short
+        b"<Root><ResponseStatus><Status>FAILED</Status><Status>AUTHENTICATION_FAILED :: x"
+        b"</Status></ResponseStatus></Root>",
+        b"<Root><ResponseStatus><Status>OK</Status><!-- c --></ResponseStatus></Root>",
+        b'<Root xmlns="urn:x"><ResponseStatus><Status>OK</Status></ResponseStatus></Root>',
+        b"<Root><ResponseStatus><Status>OK</Status></ResponseStatus><Replies>"
+        b"<InsertedDataIdentifier>10&#48;1</InsertedDataIdentifier></Replies></Root>",
+        b"<html><body>Bad gateway</body></html>",
+        b"",
+    ],
+)
+def test_every_other_answer_to_a_write_is_parsed_as_before(body: bytes) -> None:
+    full = nvreplies.parse_envelope(body)
+    plain = nvreplies.parse_envelope(body, tree=False)
+    if full is None:
+        assert plain is None
+        return
+    assert plain is not None and plain.root is not None  # parsed into a tree
+    assert (plain.ok, plain.error_type, plain.error_text, plain.inserted_key) == (
+        full.ok,
+        full.error_type,
+        full.error_text,
+        full.inserted_key,
+    )
