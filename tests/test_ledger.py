@@ -703,6 +703,10 @@ def test_a_version_8_ledger_learns_the_owner_of_every_billed_line(
         assert ledger.schema_version == SCHEMA_VERSION
         assert [b.line_id for b in ledger.billed_lines(owner="inv:C-2:x")] == ["T3:h0"]
         assert ledger.billed_lines(owner="inv:C1001", documents=[keys[1]])[0].line_id == "T1:h0"
+        many = [f"inv:2026-01:X{i}" for i in range(1200)] + keys  # beyond one statement's cap
+        assert [b.line_id for b in ledger.billed_lines(documents=many)] == [
+            b.line_id for b in ledger.billed_lines()
+        ]
         assert [b.line_id for b in ledger.billed_lines(owner="inv:C1001")] == ["T0:h0", "T1:h0"]
         assert [b.line_id for b in ledger.billed_lines(owner="org:HEL")] == ["T2:h0"]
         assert ledger.billed_document_keys() == set(keys)

@@ -488,12 +488,17 @@ class BillingRun:
                 mine.append(value)
         return run.documents(mine)
 
-    def organisers(self, history: Sequence[BilledLine]) -> list[InvoiceDocument]:
-        """The organisers' documents: every owner's voucher shares and the capitation fees."""
+    def organisers(
+        self, history: Sequence[BilledLine], documents: Iterable[str] | None = None
+    ) -> list[InvoiceDocument]:
+        """The organisers' documents: every owner's voucher shares and the capitation fees
+        (``history`` and ``documents`` as for :meth:`owner`, over every organiser)."""
         self._organisers_done = True
         run = self._run
         run.history = history
-        run.history_documents = {line.document_key for line in history}
+        run.history_documents = (
+            documents if documents is not None else {line.document_key for line in history}
+        )
         values, run.org_values = [*run.org_values, *run.capitation_fees()], []
         return run.documents(values)
 

@@ -265,8 +265,13 @@ class ObjectsMixin(LedgerBase):
         if owner:
             sql += " AND owner = ?"
             params.append(owner)
-        if documents is not None:
-            keys = sorted(set(documents))
-            sql += f" AND document_key IN ({','.join('?' * len(keys))})"
-            params.extend(keys)
-        return billed_lines_of(self.db.execute(sql + " ORDER BY document_key, seq", params))
+        sql_end = " ORDER BY document_key, seq"
+        if documents is None:
+            return billed_lines_of(self.db.execute(sql + sql_end, params))
+        keys = sorted(set(documents))
+        rows: list[Any] = []
+        for i in range(0, len(keys), 500):  # SQLite caps the parameters of one statement
+            chunk = keys[i : i + 500]
+            in_chunk = f" AND document_key IN ({','.join('?' * len(chunk))})"
+            rows += self.db.execute(sql + in_chunk + sql_end, [*params, *chunk]).fetchall()
+        return billed_lines_of(rows)

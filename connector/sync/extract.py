@@ -120,8 +120,8 @@ def bill_documents(
         wanted = [k for k in keys if run.needs_lines(k)]  # the others: their keys suffice
         lines = ledger.billed_lines(owner=owner, documents=wanted) if wanted else []
         on_documents(run.owner(store.tasks_of(owner), lines, keys), run)
-    history = [
-        line for o in billed if o.startswith(organiser) for line in ledger.billed_lines(owner=o)
-    ]
-    on_documents(run.organisers(history), run)
+    keys = [k for o in billed if o.startswith(organiser) for k in keys_of[o]]
+    wanted = [k for k in keys if run.needs_lines(k)]
+    lines = ledger.billed_lines(documents=wanted) if wanted else []
+    on_documents(run.organisers(lines, keys), run)
     return run.result()

@@ -251,8 +251,10 @@ def assert_owner_order_does_not_matter(
         keys = {ln.document_key for ln in lines}
         wanted = [ln for ln in lines if streamed.needs_lines(ln.document_key)]
         documents += streamed.owner(tasks.get(owner, []), wanted, keys)
+    organiser_lines = [ln for o, ls in history.items() if o.startswith("org:") for ln in ls]
     documents += streamed.organisers(
-        [ln for o, ls in history.items() if o.startswith("org:") for ln in ls]
+        [ln for ln in organiser_lines if streamed.needs_lines(ln.document_key)],
+        {ln.document_key for ln in organiser_lines},
     )
     other = streamed.result(documents)
     assert sorted(other.documents, key=lambda d: d.key) == list(result.documents)
