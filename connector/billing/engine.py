@@ -168,10 +168,6 @@ class _Run(Pricing, DocumentWriter):
 
     # ------------------------------------------------------------ current values
 
-    def owner_of(self, task: BillableTask) -> str | None:
-        """The owner of the invoice a task goes on (None: its customer is unknown)."""
-        return task_owner(task, self.inp.customers, self.inp.mappings)
-
     def tasks(self, tasks: Iterable[BillableTask]) -> list[BillableTask]:
         chosen = []
         for task in tasks:
@@ -525,7 +521,7 @@ def bill(inp: BillingInput, *, today: date) -> BillingResult:
     run = BillingRun(inp, today, (line.document_key for line in inp.history))
     tasks_by_owner: dict[str | None, list[BillableTask]] = defaultdict(list)
     for task in inp.tasks:
-        tasks_by_owner[run._run.owner_of(task)].append(task)
+        tasks_by_owner[task_owner(task, inp.customers, inp.mappings)].append(task)
     run.unknown(tasks_by_owner.pop(None, []))
     owners = set(tasks_by_owner) | {
         o for o in history_by_owner if not o.startswith(ORGANISER_OWNER + ":")

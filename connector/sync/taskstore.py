@@ -16,7 +16,7 @@ from __future__ import annotations
 import marshal
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -166,8 +166,3 @@ class TaskStore:
             self._ids_indexed = True
         row = self._db.execute("SELECT period FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return Period.parse(row[0]) if row else None
-
-    def all_tasks(self) -> Iterator[BillableTask]:
-        """Every task, owner by owner (for tests and small tools)."""
-        for owner in self.owners():
-            yield from self.tasks_of(owner)
