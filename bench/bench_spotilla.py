@@ -21,8 +21,8 @@ import time
 import tracemalloc
 from datetime import date
 
-from connector.domain import BillableTask, Period
-from connector.secrets import Secret
+from connector.core.domain import BillableTask, Period
+from connector.core.secrets import Secret
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, SpotillaSource
 

@@ -62,7 +62,7 @@ class Workload:
 def _serve(work: Workload, conn: Any) -> None:  # child process
     from datetime import date
 
-    from connector.domain import Period
+    from connector.core.domain import Period
     from connector.sandbox.netvisor import NetvisorSandbox
     from connector.sandbox.server import serve
     from connector.sandbox.spotilla import SpotillaSandbox
@@ -133,9 +133,9 @@ def _child(spec_path: str) -> None:
 
     import httpx
 
-    from connector.config import load_config
-    from connector.demo import example_mappings, write_config
-    from connector.logging import configure
+    from connector.cli.demo import example_mappings, write_config
+    from connector.core.config import load_config
+    from connector.core.logging import configure
     from connector.sync import SyncEngine
 
     workdir = Path(spec["workdir"])
@@ -243,8 +243,8 @@ def bare_replay(box: Sandboxes, record: Path) -> tuple[float, int, int]:
     """The recorded requests, re-signed, from a bare httpx loop: (wall, requests, not OK)."""
     import httpx
 
+    from connector.core.secrets import Secret
     from connector.netvisor.auth import NetvisorCredentials, signed_headers
-    from connector.secrets import Secret
 
     with open(record, "rb") as f:
         requests: list[tuple[str, str, bytes | None]] = pickle.load(f)
@@ -280,7 +280,7 @@ def bare_replay(box: Sandboxes, record: Path) -> tuple[float, int, int]:
 
 def check_startup(runs: int) -> tuple[list[float], list[float]]:
     """Wall seconds of ``python -m connector check`` (offline) and of ``python -c pass``."""
-    from connector.demo import example_mappings, write_config
+    from connector.cli.demo import example_mappings, write_config
 
     work = Path(tempfile.mkdtemp(prefix="bench-check-"))
     creds = {

@@ -1,3 +1,3 @@
-from connector.cli import run
+from connector.cli.main import run
 
 run()

@@ -13,16 +13,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from connector.alerts import announce, problems_of_run
-from connector.config import AlertsSection
-from connector.domain import Quarantined
+from connector.core.config import AlertsSection
+from connector.core.domain import Quarantined
 from connector.ledger import Ledger
+from connector.texts.alerts import announce, problems_of_run
 
 
 @pytest.fixture(autouse=True)
 def _log_to_memory() -> None:
     """Alerts log their failures: into memory here (an earlier test's stream may be closed)."""
-    from connector.logging import configure
+    from connector.core.logging import configure
 
     configure(stream=io.StringIO())
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from connector import cli
-from connector.errors import EXIT_ABORTED
-from connector.logging import configure
+from connector.cli import main as cli
+from connector.core.errors import EXIT_ABORTED
+from connector.core.logging import configure
 
 
 def explode(args):

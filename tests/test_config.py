@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from connector.config import Config, Secrets, load_config
-from connector.errors import ConfigError, ConfigProblem
-from connector.secrets import Secret
+from connector.core.config import Config, Secrets, load_config
+from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.secrets import Secret
 
 REPO = Path(__file__).resolve().parents[1]
 

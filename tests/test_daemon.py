@@ -17,10 +17,10 @@ from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 from structlog.testing import capture_logs
 
-from connector import daemon
-from connector.config import Config, load_config
-from connector.daemon import _guarded, build_scheduler, run_daemon
-from connector.errors import FatalRunError, RecordError, RunLockedError
+from connector.core.config import Config, load_config
+from connector.core.errors import FatalRunError, RecordError, RunLockedError
+from connector.service import daemon
+from connector.service.daemon import _guarded, build_scheduler, run_daemon
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -312,7 +312,7 @@ def test_a_crontab_step_in_the_weekday_field_counts_from_sunday(tmp_path: Path) 
 def test_a_failed_job_is_recorded_in_the_ledger_and_shown_by_status(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from connector.cli import main
+    from connector.cli.main import main
     from connector.ledger import Ledger
 
     config = make_config(tmp_path)
@@ -420,8 +420,8 @@ def test_a_stop_during_a_job_waits_for_it_and_exits_3(
 
 
 def test_the_daemon_refuses_a_rehearsal_date_in_the_future(tmp_path: Path) -> None:
-    from connector.cli import main
-    from connector.errors import EXIT_USAGE
+    from connector.cli.main import main
+    from connector.core.errors import EXIT_USAGE
 
     config = make_config(tmp_path)
     assert main(["daemon", "--as-of", "2099-01-01", "--config", str(config.path)]) == EXIT_USAGE

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.domain import HELSINKI, BillingCustomer, CustomerType, Period
+from connector.core.domain import HELSINKI, BillingCustomer, CustomerType, Period
 
 
 def utc(text: str) -> datetime:
@@ -211,7 +211,7 @@ def test_a_record_built_by_the_frozen_builder_is_the_record_its_constructor_buil
     from dataclasses import FrozenInstanceError
     from decimal import Decimal
 
-    from connector.domain import RowKind, WorkRow, frozen_builder
+    from connector.core.domain import RowKind, WorkRow, frozen_builder
 
     args = ("T1:p0", RowKind.PRODUCT, "ATERIA", Decimal("2.5"), None, date(2026, 4, 1), "x")
     built, constructed = frozen_builder(WorkRow)(*args), WorkRow(*args)
@@ -222,7 +222,7 @@ def test_a_record_built_by_the_frozen_builder_is_the_record_its_constructor_buil
 
 
 def test_the_frozen_builder_refuses_a_record_that_checks_itself() -> None:
-    from connector.domain import frozen_builder
+    from connector.core.domain import frozen_builder
 
     with pytest.raises(TypeError, match="__post_init__"):
         frozen_builder(Period)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connector import errors
-from connector.errors import (
+from connector.core import errors
+from connector.core.errors import (
     AmbiguousWriteError,
     ConfigError,
     ConfigProblem,

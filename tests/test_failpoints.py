@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from connector import failpoints
-from connector.failpoints import ENV, _parse, hit
+from connector.core import failpoints
+from connector.core.failpoints import ENV, _parse, hit
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -118,7 +118,7 @@ def run_child(code: str, spec: str | None) -> subprocess.CompletedProcess[str]:
 
 
 CHILD = """\
-from connector.failpoints import hit
+from connector.core.failpoints import hit
 hit("x", "invoice")
 print("after first", flush=True)
 hit("x", "customer")

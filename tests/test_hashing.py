@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.hashing import canonical, canonical_text, content_hash
+from connector.core.hashing import canonical, canonical_text, content_hash
 
 
 class Colour(StrEnum):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.i18n import MESSAGES, Texts, message, texts
+from connector.texts.i18n import MESSAGES, Texts, message, texts
 
 NBSP = "\u00a0"
 
@@ -72,8 +72,8 @@ def test_an_unknown_language_falls_back_to_finnish(configured) -> None:
 def test_money_is_babels_text_character_for_character(amount, language) -> None:
     from babel.numbers import format_currency
 
-    from connector.i18n import _LOCALE
-    from connector.money import round_money
+    from connector.core.money import round_money
+    from connector.texts.i18n import _LOCALE
 
     rounded = round_money(amount)
     expected = format_currency(

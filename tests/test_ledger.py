@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import pytest
 
 from connector.billing.documents import BilledLine
-from connector.domain import Period, Quarantined
-from connector.errors import FatalRunError, RunLockedError
+from connector.core.domain import Period, Quarantined
+from connector.core.errors import FatalRunError, RunLockedError
 from connector.ledger import (
     IN_DOUBT,
     SCHEMA_VERSION,
@@ -558,7 +558,7 @@ def child_acquires(path: Path) -> subprocess.CompletedProcess[str]:
     script = (
         "import sys\n"
         "from connector.ledger import RunLock\n"
-        "from connector.errors import RunLockedError\n"
+        "from connector.core.errors import RunLockedError\n"
         "try:\n"
         f"    RunLock({str(path)!r}).acquire()\n"
         "except RunLockedError as exc:\n"

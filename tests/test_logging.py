@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import structlog
 
-from connector.logging import (
+from connector.core.logging import (
     MASK,
     configure,
     get_logger,
@@ -19,7 +19,7 @@ from connector.logging import (
     redact_text,
     redaction_processor,
 )
-from connector.secrets import Secret
+from connector.core.secrets import Secret
 
 TOKEN = "spotilla-token-8d2e1f0a"
 CUSTOMER_KEY = "netvisor-customer-key-77c1"
@@ -276,7 +276,7 @@ def test_json_log_lines_carry_a_syslog_priority() -> None:
 
 
 def test_under_journald_each_json_line_starts_with_its_priority_prefix() -> None:
-    from connector.logging import journald_prefix, syslog_priority_processor
+    from connector.core.logging import journald_prefix, syslog_priority_processor
 
     render = journald_prefix(lambda _l, _m, ev: json.dumps(ev), enabled=True)
     event = syslog_priority_processor(None, "error", {"event": "boom", "level": "error"})
@@ -287,7 +287,7 @@ def test_under_journald_each_json_line_starts_with_its_priority_prefix() -> None
 def test_a_stream_is_journald_only_when_journal_stream_names_it(tmp_path, monkeypatch) -> None:
     import os
 
-    from connector.logging import writes_to_journal
+    from connector.core.logging import writes_to_journal
 
     with open(tmp_path / "log", "w") as stream:
         st = os.fstat(stream.fileno())

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.money import (
+from connector.core.money import (
     format_comma,
     format_eur,
     line_amount,

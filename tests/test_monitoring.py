@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connector.monitoring import CRITICAL, OK, WARNING, HealthFacts, evaluate
+from connector.service.monitoring import CRITICAL, OK, WARNING, HealthFacts, evaluate
 
 NOW = datetime(2026, 2, 2, 12, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.notify import Notifier
+from connector.service.notify import Notifier
 
 
 class NotifyListener:
@@ -93,7 +93,7 @@ def test_the_daemon_announces_ready_pings_the_watchdog_and_says_stopping(
 ) -> None:
     from test_daemon import make_config
 
-    from connector.daemon import run_daemon
+    from connector.service.daemon import run_daemon
 
     config = make_config(tmp_path)
     notifier = Notifier({"NOTIFY_SOCKET": listener.env_value, "WATCHDOG_USEC": "200000"})

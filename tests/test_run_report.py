@@ -19,9 +19,15 @@ from connector.billing.documents import (
     DocumentLine,
     InvoiceDocument,
 )
-from connector.domain import Period, Quarantined
-from connector.i18n import Texts
-from connector.run_report import ReportData, build_report, render_csv, render_html, write_report
+from connector.core.domain import Period, Quarantined
+from connector.texts.i18n import Texts
+from connector.texts.run_report import (
+    ReportData,
+    build_report,
+    render_csv,
+    render_html,
+    write_report,
+)
 
 P = Period.parse("2026-01")
 HOSTILE = "<script>alert('x')</script> Oy"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.secrets import Secret, known_secret_values, load_secret
+from connector.core.secrets import Secret, known_secret_values, load_secret
 
 VALUE = "nv-customer-key-3f9a7c"
 

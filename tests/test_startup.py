@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from connector import cli
-from connector.demo import example_mappings, write_config
+from connector.cli import main as cli
+from connector.cli.demo import example_mappings, write_config
 
 REPO = Path(__file__).resolve().parents[1]
 
 # runs the CLI in a fresh interpreter, then reports its exit code and every module imported
 _RUN_AND_LIST_MODULES = """
 import json, sys
-from connector.cli import main
+from connector.cli.main import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
@@ -36,13 +36,13 @@ NOT_ON_THE_CHECK_PATH = (
     "connector.netvisor",
     "connector.psop",
     "connector.sandbox",
-    "connector.domain",
-    "connector.logging",
-    "connector.i18n",
-    "connector.cli_ledger",
-    "connector.cli_plan",
-    "connector.cli_tools",
-    "connector.cli_psop",
+    "connector.core.domain",
+    "connector.core.logging",
+    "connector.texts.i18n",
+    "connector.cli.ledger",
+    "connector.cli.plan",
+    "connector.cli.tools",
+    "connector.cli.psop",
     "httpx",
     "lxml",
     "sqlite3",
@@ -105,7 +105,7 @@ def test_the_offline_check_imports_neither_the_sync_engine_nor_the_logging_stack
     loaded = {name: _loaded(modules, name) for name in NOT_ON_THE_CHECK_PATH}
     assert {name: found for name, found in loaded.items() if found} == {}
     # what it does use: the validated config and mappings
-    assert "connector.config" in modules and "connector.mapping.loader" in modules
+    assert "connector.core.config" in modules and "connector.mapping.loader" in modules
 
 
 def test_a_bad_config_is_reported_by_the_check_without_the_logging_stack_either(tmp_path):

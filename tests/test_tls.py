@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 
-from connector.tls import tls_context, verify_for
+from connector.core.tls import tls_context, verify_for
 
 
 def test_https_clients_share_one_context_that_checks_certificates() -> None:

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from connector.tomlsource import find_line
+from connector.core.tomlsource import find_line
 
 CONFIG = """\
 # connector config

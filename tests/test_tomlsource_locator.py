@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from connector.tomlsource import TomlLocator
+from connector.core.tomlsource import TomlLocator
 
 TEXT = """\
 # comment

@@ -10,9 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from connector import hashing
-from connector.domain import Period
-from connector.money import line_amount, total
+from connector.core import hashing
+from connector.core.domain import Period
+from connector.core.money import line_amount, total
 
 # Roles of billed lines. A correction keeps the role it corrects: "correction:work", ...
 WORK = "work"
@@ -259,7 +259,7 @@ def content_hash(
     free_text_before: str | None,
     free_text_after: str | None,
 ) -> str:
-    """The content hash (``connector.hashing``) of everything that would be sent."""
+    """The content hash (``connector.core.hashing``) of everything that would be sent."""
     payload = {
         "key": key,
         "kind": str(kind),

@@ -68,9 +68,16 @@ from connector.billing.values import (
 )
 from connector.billing.vat import gross_of
 from connector.billing.vouchers import APPROVED, Coverage
-from connector.domain import BillableTask, BillingCustomer, Period, Product, Quarantined, Target
+from connector.core.domain import (
+    BillableTask,
+    BillingCustomer,
+    Period,
+    Product,
+    Quarantined,
+    Target,
+)
+from connector.core.money import ZERO, format_eur, line_amount
 from connector.mapping.models import Mappings
-from connector.money import ZERO, format_eur, line_amount
 
 
 @dataclass(frozen=True)

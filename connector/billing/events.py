@@ -10,7 +10,7 @@ from connector.billing.documents import (
 )
 from connector.billing.vat import gross_of, gross_price
 from connector.billing.vouchers import Coverage, HeldWork
-from connector.money import ZERO, line_amount
+from connector.core.money import ZERO, line_amount
 
 
 def voucher_events(coverages: Sequence[Coverage], held: Sequence[HeldWork]) -> list[VoucherEvent]:

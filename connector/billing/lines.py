@@ -28,8 +28,8 @@ from connector.billing.texts import CORRECTION_WORD, VOUCHER_DEDUCTION_NAME, mon
 from connector.billing.values import CUSTOMER_OWNER, ROUNDING_SUFFIX, LineValue, Slot
 from connector.billing.vat import gross_of, gross_price
 from connector.billing.vouchers import Coverage
-from connector.domain import BillingCustomer
-from connector.money import ZERO, format_comma, format_eur, line_amount
+from connector.core.domain import BillingCustomer
+from connector.core.money import ZERO, format_comma, format_eur, line_amount
 
 
 def deduction_lines(

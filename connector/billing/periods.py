@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from connector.domain import Period
+from connector.core.domain import Period
 from connector.mapping.models import Mappings, Region
 
 

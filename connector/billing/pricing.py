@@ -25,8 +25,8 @@ from connector.billing.values import (
 )
 from connector.billing.vat import net_for_gross
 from connector.billing.vouchers import cover_all, price_lines
-from connector.domain import BillableTask
-from connector.money import line_amount
+from connector.core.domain import BillableTask
+from connector.core.money import line_amount
 
 
 class Pricing:

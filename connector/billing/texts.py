@@ -10,7 +10,7 @@ from connector.billing.documents import (
     DELETED,
     MISSING,
 )
-from connector.domain import Period
+from connector.core.domain import Period
 
 # the voucher-deduction line's name: generic, so the shared Netvisor product is too
 VOUCHER_DEDUCTION_NAME = "Palvelusetelin osuus"

@@ -11,7 +11,7 @@ from connector.billing.documents import (
     organiser_document_key,
 )
 from connector.billing.vouchers import Coverage
-from connector.domain import Period
+from connector.core.domain import Period
 
 CUSTOMER_OWNER = "inv"
 ORGANISER_OWNER = "org"

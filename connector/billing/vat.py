@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connector.money import CENT, ZERO, round_money
+from connector.core.money import CENT, ZERO, round_money
 
 HUNDRED = Decimal(100)
 

@@ -24,9 +24,9 @@ from decimal import Decimal
 
 from connector.billing.periods import BillingRules
 from connector.billing.vat import gross_of, gross_price, net_for_gross
-from connector.domain import BillableTask, Period, Quarantined, WorkRow
+from connector.core.domain import BillableTask, Period, Quarantined, WorkRow
+from connector.core.money import ZERO, line_amount
 from connector.mapping.models import Mappings, ProductMapping, Region, TargetMapping, Voucher
-from connector.money import ZERO, line_amount
 
 
 @dataclass(frozen=True, slots=True)

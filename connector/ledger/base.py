@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from connector.core.logging import redact_text
 from connector.ledger import schema
 from connector.ledger.sqlite import Database
-from connector.logging import redact_text
 
 
 def _clean(text: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from connector.errors import RunLockedError
+from connector.core.errors import RunLockedError
 
 #: how often a waiting acquire tries the lock again (seconds)
 POLL_SECONDS = 0.1

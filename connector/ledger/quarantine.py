@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from connector.domain import Quarantined
+from connector.core.domain import Quarantined
 from connector.ledger.base import LedgerBase, _clean, _now
 from connector.ledger.records import QuarantineEntry
 

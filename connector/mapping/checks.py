@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from connector.core.money import format_eur
 from connector.mapping.models import Mappings
-from connector.money import format_eur
 
 HUNDRED = Decimal(100)
 

@@ -19,7 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from connector.errors import ConfigError, ConfigProblem
+from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.money import to_decimal
+from connector.core.tomlsource import TomlLocator
 from connector.mapping.models import (
     CustomerOverride,
     CustomerOverrides,
@@ -34,8 +36,6 @@ from connector.mapping.models import (
     Voucher,
     VoucherRow,
 )
-from connector.money import to_decimal
-from connector.tomlsource import TomlLocator
 
 REGIONS = "regions.toml"
 PRODUCTS = "products.toml"

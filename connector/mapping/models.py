@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from stdnum.fi import hetu, ytunnus
 
 if TYPE_CHECKING:
-    from connector.domain import BillingCustomer
+    from connector.core.domain import BillingCustomer
 
 VoucherKind = Literal["voucher", "balance", "capitation"]
 NonEmpty = Field(min_length=1)

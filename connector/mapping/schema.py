@@ -26,7 +26,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     """File name -> JSON Schema (draft 2020-12). CSV files get the schema of one row."""
     # imported here: the psop package brings openpyxl (and numpy), which `connector check`
     # does not need
-    from connector.psop.mapping import PSOP_REPORT, ReportMapping
+    from connector.mapping.psop_report import PSOP_REPORT, ReportMapping
 
     target_row = TargetEntry.model_json_schema()
     target_row["properties"].pop("vouchers", None)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from connector.secrets import Secret
+from connector.core.secrets import Secret
 
 MAC_ALGORITHM = "HMACSHA256"
 

@@ -34,7 +34,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from connector.logging import get_logger
+from connector.core.logging import get_logger
+from connector.core.tls import verify_for
 from connector.netvisor import replies as nvreplies
 from connector.netvisor import xml as nvxml
 from connector.netvisor.auth import NetvisorCredentials, new_transaction_id, signed_headers
@@ -57,7 +58,6 @@ from connector.netvisor.errors import (
     error_for,
     mask_sent_values,
 )
-from connector.tls import verify_for
 
 log = get_logger("netvisor.client")
 

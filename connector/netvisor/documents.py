@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from connector.money import ZERO, round_money
+from connector.core.money import ZERO, round_money
 
 #: Invoice statuses the sales-invoice import accepts (``SalesInvoiceStatus type="netvisor"``).
 IMPORT_STATUSES = frozenset({"unsent", "open"})

@@ -1,4 +1,4 @@
-"""Netvisor error types mapped onto the connector's error tree (``connector.errors``).
+"""Netvisor error types mapped onto the connector's error tree (``connector.core.errors``).
 
 Every error carries Netvisor's ``error_type``, Netvisor's text (for a write, with every personal
 value we sent masked by :func:`mask_sent_values`), the HTTP status, the
@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from connector.errors import (
+from connector.core.errors import (
     AmbiguousWriteError,
     ConnectorError,
     FatalRunError,

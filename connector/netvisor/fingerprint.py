@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
 
-from connector.money import round_money
+from connector.core.money import round_money
 from connector.netvisor.documents import InvoiceDetail, SalesInvoice
 
 #: Bumped whenever the recipe changes, so stored fingerprints of another recipe never match.

@@ -18,7 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-from connector.money import format_comma, to_decimal
+from connector.core.money import format_comma, to_decimal
 from connector.netvisor.documents import (
     CustomerRecord,
     ProductLine,

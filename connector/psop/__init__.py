@@ -6,8 +6,8 @@ settlement reports as files. ``export`` writes the month's events, ``report`` re
 reads ``mappings/psop_report.toml``.
 """
 
+from connector.mapping.psop_report import PSOP_REPORT, ReportMapping, load_report_mapping
 from connector.psop.export import EXPORT_HEADERS, events_csv, events_xlsx, format_date_fi
-from connector.psop.mapping import PSOP_REPORT, ReportMapping, load_report_mapping
 from connector.psop.reconcile import (
     APPROVE,
     REJECT,

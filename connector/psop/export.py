@@ -18,7 +18,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from connector.money import format_comma
+from connector.core.money import format_comma
 from connector.psop.records import EventRow
 
 EXPORT_HEADERS = (

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from connector.billing.documents import organiser_document_key
-from connector.domain import Period
+from connector.core.domain import Period
+from connector.core.money import ZERO
 from connector.ledger import Ledger
 from connector.mapping import Mappings
-from connector.money import ZERO
-from connector.psop.mapping import ReportMapping
+from connector.mapping.psop_report import ReportMapping
 from connector.psop.reconcile import (
     APPROVE,
     REJECT,

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from connector.money import format_eur
+from connector.core.money import format_eur
 from connector.psop.records import BilledOrganiserLine, HeldItem, MatchKey, PsopState, ReportRow
 
 APPROVE = "approve"

@@ -22,8 +22,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from connector.errors import ConnectorError
-from connector.psop.mapping import ReportMapping
+from connector.core.errors import ConnectorError
+from connector.mapping.psop_report import ReportMapping
 from connector.psop.records import PsopState, ReportRow
 
 #: the header row is looked for among the first rows (a report may start with a title)

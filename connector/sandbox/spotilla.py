@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from connector.domain import HELSINKI, Period
+from connector.core.domain import HELSINKI, Period
 from connector.sandbox import spotilla_data
 from connector.sandbox.kernel import FaultBook, read_body, status_line
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from stdnum.fi import ytunnus
 
-from connector.domain import HELSINKI, Period
+from connector.core.domain import HELSINKI, Period
 
 PRODUCTS: list[tuple[str, str, str, str, str]] = [
     # code, name, unit, price (euros, VAT 0), category

@@ -56,9 +56,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from connector.domain import Quarantined, frozen_builder
-from connector.logging import get_logger
-from connector.money import to_decimal
+from connector.core.domain import Quarantined, frozen_builder
+from connector.core.logging import get_logger
+from connector.core.money import to_decimal
 
 # --- paths (relative to the base URL, which ends in ``/api``) --------------------------------
 LOGIN = "/v3/login"

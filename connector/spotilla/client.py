@@ -27,12 +27,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connector.domain import Quarantined
-from connector.errors import ConfigError, FatalRunError, TransientError
-from connector.logging import get_logger
-from connector.secrets import Secret
+from connector.core.domain import Quarantined
+from connector.core.errors import ConfigError, FatalRunError, TransientError
+from connector.core.logging import get_logger
+from connector.core.secrets import Secret
+from connector.core.tls import verify_for
 from connector.spotilla import api
-from connector.tls import verify_for
 
 
 def _log() -> Any:

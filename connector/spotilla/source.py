@@ -17,7 +17,7 @@ from typing import Any
 
 from stdnum.fi import ytunnus
 
-from connector.domain import (
+from connector.core.domain import (
     HELSINKI,
     BillableTask,
     BillingCustomer,
@@ -30,8 +30,8 @@ from connector.domain import (
     WorkRow,
     frozen_builder,
 )
-from connector.errors import ConfigError
-from connector.logging import get_logger
+from connector.core.errors import ConfigError
+from connector.core.logging import get_logger
 from connector.spotilla import api
 from connector.spotilla.client import SpotillaClient
 

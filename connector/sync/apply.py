@@ -33,16 +33,16 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from connector import failpoints
-from connector.errors import (
+from connector.core import failpoints
+from connector.core.errors import (
     AmbiguousWriteError,
     ConnectorError,
     FatalRunError,
     RecordError,
     TransientError,
 )
+from connector.core.logging import get_logger
 from connector.ledger import IN_DOUBT, ObjectKind
-from connector.logging import get_logger
 from connector.netvisor import xml as nvxml
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.errors import NetvisorDuplicateData

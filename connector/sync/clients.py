@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from connector.config import Config, Secrets
+from connector.core.config import Config, Secrets
 from connector.netvisor import documents as nv
 from connector.netvisor.auth import NetvisorCredentials
 from connector.netvisor.client import NetvisorClient

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from connector.billing import BillingRules
-from connector.config import Config
-from connector.domain import HELSINKI
-from connector.errors import ConnectorError
+from connector.core.config import Config
+from connector.core.domain import HELSINKI
+from connector.core.errors import ConnectorError
 from connector.ledger import Ledger
 from connector.mapping import Mappings
 from connector.netvisor import documents as nv

@@ -20,11 +20,11 @@ from connector.billing import BillingRules, InvoiceDocument, invoice_date
 from connector.billing import CommentLine as DocComment
 from connector.billing.documents import BilledLine, billed_lines_of, billed_row
 from connector.billing.texts import VOUCHER_DEDUCTION_NAME
-from connector.domain import BillingCustomer, Period, Product
-from connector.hashing import content_hash
+from connector.core.domain import BillingCustomer, Period, Product
+from connector.core.hashing import content_hash
+from connector.core.money import format_eur
 from connector.ledger import IN_DOUBT, SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject
 from connector.mapping import Mappings
-from connector.money import format_eur
 from connector.netvisor import documents as nv
 from connector.spotilla.source import MasterData
 

@@ -16,14 +16,13 @@ import httpx
 from connector.billing import BillingRules, InvoiceDocument
 from connector.billing.engine import BillingRun
 from connector.billing.periods import document_key_locked
-from connector.config import Config, Secrets
-from connector.domain import Period
-from connector.errors import ConfigError, ConfigProblem, ConnectorError
+from connector.core.config import Config, Secrets
+from connector.core.domain import Period
+from connector.core.errors import ConfigError, ConfigProblem, ConnectorError
+from connector.core.logging import get_logger
 from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
-from connector.logging import get_logger
 from connector.mapping import Mappings, load_mappings
 from connector.netvisor.client import NetvisorClient
-from connector.run_report import summarise
 from connector.spotilla.client import SpotillaClient
 from connector.sync import desired as want
 from connector.sync import observe, scope
@@ -36,6 +35,7 @@ from connector.sync.outputs import after_run, check_binding, rechecked_by
 from connector.sync.plan import ActionKind, Plan, Planner
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
+from connector.texts.run_report import summarise
 
 log = get_logger("sync")
 

@@ -16,8 +16,8 @@ from connector.billing import BillingInput, BillingResult, InvoiceDocument
 from connector.billing.documents import document_owner
 from connector.billing.engine import BillingRun, task_owner
 from connector.billing.values import ORGANISER_OWNER
-from connector.domain import BillableTask, Period, Quarantined
-from connector.logging import get_logger
+from connector.core.domain import BillableTask, Period, Quarantined
+from connector.core.logging import get_logger
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from connector.domain import Period
+from connector.core.domain import Period
 from connector.ledger import LedgerState, OwnedObject
 from connector.netvisor.client import NetvisorClient
 from connector.sync.scope import still_editable

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from connector.domain import HELSINKI
+from connector.core.domain import HELSINKI
 from connector.sync.apply import render
 from connector.sync.plan import Plan, render_table
 

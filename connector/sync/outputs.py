@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from connector.config import Config
-from connector.errors import FatalRunError
+from connector.core.config import Config
+from connector.core.errors import FatalRunError
+from connector.core.logging import get_logger
 from connector.ledger import Ledger
-from connector.logging import get_logger
 from connector.sync.report import RunReport
 
 log = get_logger("sync")
@@ -120,7 +120,7 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
 
 
 def build_run_report(ledger: Ledger, report: RunReport) -> Any:
-    from connector.run_report import build_report
+    from connector.texts.run_report import build_report
 
     docs = report.document_rows
     keys = {d.key for d in docs}
@@ -142,8 +142,8 @@ def build_run_report(ledger: Ledger, report: RunReport) -> Any:
 
 
 def write_run_report(config: Config, ledger: Ledger, report: RunReport) -> None:
-    from connector.i18n import texts
-    from connector.run_report import write_report
+    from connector.texts.i18n import texts
+    from connector.texts.run_report import write_report
 
     data = build_run_report(ledger, report)
     assert report.run_id is not None
@@ -153,8 +153,8 @@ def write_run_report(config: Config, ledger: Ledger, report: RunReport) -> None:
 
 
 def _alert(config: Config, ledger: Ledger, report: RunReport) -> None:
-    from connector.alerts import announce, problems_of_run
     from connector.ledger import LedgerState
+    from connector.texts.alerts import announce, problems_of_run
 
     rejected = ledger.objects(states=[LedgerState.REJECTED])
     problems = problems_of_run(

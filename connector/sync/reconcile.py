@@ -26,11 +26,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import Enum
 
-from connector import failpoints
-from connector.domain import Period
-from connector.errors import ConnectorError, TransientError
+from connector.core import failpoints
+from connector.core.domain import Period
+from connector.core.errors import ConnectorError, TransientError
+from connector.core.logging import get_logger
 from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, OwnedObject
-from connector.logging import get_logger
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.fingerprint import invoice_fingerprint

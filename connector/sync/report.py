@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connector.domain import Quarantined
-from connector.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
+from connector.core.domain import Quarantined
+from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
 from connector.sync.plan import Plan
 
 
@@ -45,7 +45,7 @@ class RunReport:
     netvisor_requests: int = 0
     netvisor_writes: int = 0
     seconds: float = 0.0
-    # for the run report (connector/run_report.py): one row per document built (figures, and
+    # for the run report (connector/texts/run_report.py): one row per document built (figures, and
     # the billing customer's name: in memory only, never logged, never stored), correction lines
     # withheld for lack of a later document, and the report file written
     document_rows: list[Any] = field(default_factory=list, repr=False)
@@ -79,7 +79,7 @@ class RunReport:
 def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) -> None:
     """A run summary a person understands, in the configured language (``detail``: list the
     quarantined records). Rule names, keys and the records' reasons are not translated."""
-    from connector.i18n import texts
+    from connector.texts.i18n import texts
 
     t = texts(report.language)
     out = out or sys.stdout

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from connector.billing import BillingRules, PeriodState, period_state
-from connector.domain import Period
-from connector.errors import FatalRunError
+from connector.core.domain import Period
+from connector.core.errors import FatalRunError
 from connector.ledger import ObjectKind, OwnedObject
 
 #: statuses in which Netvisor still lets the connector edit an invoice it imported

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connector.domain import BillableTask, Period, RowKind, WorkRow
+from connector.core.domain import BillableTask, Period, RowKind, WorkRow
 
 #: the group of tasks whose billing customer is unknown: billed (quarantined) first, so every
 #: line billing cannot value is known before any owner's history is compared with the work

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from connector.billing import BilledLine, BillingInput, BillingResult, BillingRules, bill
-from connector.domain import (
+from connector.core.domain import (
     BillableTask,
     BillingCustomer,
     CustomerType,

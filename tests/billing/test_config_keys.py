@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connector.config import load_config
-from connector.errors import ConfigError
+from connector.core.config import load_config
+from connector.core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = """\

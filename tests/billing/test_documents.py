@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from connector.billing import CommentLine, DocumentKind, DocumentLine, InvoiceDocument
 from connector.billing.documents import content_hash, document_owner, document_period, priced
-from connector.domain import Period
-from connector.money import line_amount
+from connector.core.domain import Period
+from connector.core.money import line_amount
 
 from .conftest import APRIL, hour, mappings, run, voucher
 

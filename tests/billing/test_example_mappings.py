@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 from connector.billing import BillingInput, DocumentKind, bill
-from connector.domain import BillingCustomer, CustomerType, Period, Target
+from connector.core.domain import BillingCustomer, CustomerType, Period, Target
 from connector.mapping import load_mappings
 
 from .conftest import REGISTER, hour, row, task

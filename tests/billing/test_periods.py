@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from connector.billing import BillingRules, PeriodState, invoice_date, period_state
-from connector.domain import Period
+from connector.core.domain import Period
 
 APRIL = Period(2026, 4)
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from connector.billing import BillingRules, base_role, cover, period_state, price_lines
 from connector.billing.periods import PeriodState
 from connector.billing.vat import gross_price
-from connector.domain import Period
-from connector.money import line_amount, total
+from connector.core.domain import Period
+from connector.core.money import line_amount, total
 
 from .conftest import REGISTER, Ledger, hour, mappings, run, voucher
 

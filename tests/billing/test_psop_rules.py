@@ -20,7 +20,7 @@ from connector.billing import (
     document_locked,
 )
 from connector.billing.vat import gross_of, net_for_gross
-from connector.domain import Period
+from connector.core.domain import Period
 
 from .conftest import APRIL, JUNE, MAY, Ledger, hour, mappings, row, run, task, voucher
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal as D
 
 from connector.billing import BillingRules, DocumentKind
-from connector.domain import Period
+from connector.core.domain import Period
 
 from .conftest import APRIL, MAY, Ledger, hour, mappings, row, run, task, voucher
 

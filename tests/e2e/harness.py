@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from stdnum.fi import ytunnus
 
-from connector.config import load_config
-from connector.demo import example_mappings, write_config
+from connector.cli.demo import example_mappings, write_config
+from connector.core.config import load_config
 from connector.ledger import Ledger
 from connector.sandbox.netvisor import NetvisorSandbox
 from connector.sandbox.server import RunningServer, serve

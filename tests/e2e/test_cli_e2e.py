@@ -11,8 +11,8 @@ import threading
 
 from e2e.harness import PERSON_NAMES, REPO, STREET, base_data, task
 
-from connector.demo import example_mappings
-from connector.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
+from connector.cli.demo import example_mappings
+from connector.core.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
 
 AS_OF = "2026-05-02"
 

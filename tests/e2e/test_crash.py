@@ -13,7 +13,7 @@ import signal
 import pytest
 from e2e.harness import base_data, task
 
-from connector.errors import EXIT_OK
+from connector.core.errors import EXIT_OK
 from connector.ledger import LedgerState
 
 pytestmark = pytest.mark.slow

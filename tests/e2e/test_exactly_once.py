@@ -30,7 +30,7 @@ import httpx
 import pytest
 from e2e.harness import Env, base_data, task
 
-from connector.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
 from connector.ledger import IN_DOUBT, LedgerState
 from connector.sync import SyncEngine
 
@@ -236,7 +236,7 @@ def test_a_kill_inside_the_reconcile_of_an_edit_then_the_lock_day_bills_nothing_
 
 
 def set_netvisor(env: Env, lines: str) -> None:
-    from connector.config import load_config
+    from connector.core.config import load_config
 
     text = env.config_path.read_text().replace(
         'partner_key_file = "secrets/netvisor_partner_key"',
@@ -422,8 +422,8 @@ def test_check_online_with_wait_lock_waits_for_the_sync_then_checks(make_env):
 def test_quarantine_retry_holds_the_lock_from_its_ledger_change_through_the_sync(
     make_env, monkeypatch
 ):
-    from connector.cli import main
-    from connector.errors import RunLockedError
+    from connector.cli.main import main
+    from connector.core.errors import RunLockedError
     from connector.ledger import RunLock
 
     env = make_env(work())

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from e2e.harness import base_data, task
 
-from connector.errors import EXIT_ABORTED, EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_ABORTED, EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
 from connector.ledger import LedgerState
 
 AS_OF = "2026-05-02"
@@ -67,7 +67,7 @@ def test_a_timeout_on_a_write_is_reconciled(make_env):
         'partner_key_file = "secrets/netvisor_partner_key"\ntimeout = 0.5',
     )
     env.config_path.write_text(config)
-    from connector.config import load_config
+    from connector.core.config import load_config
 
     env.config = load_config(env.config_path)
     env.netvisor.inject(
@@ -135,7 +135,7 @@ def test_spotilla_faults_are_retried_and_the_run_completes(make_env):
 
 
 def test_a_broken_mapping_file_exits_2_before_any_write(make_env, tmp_path):
-    from connector.demo import example_mappings
+    from connector.cli.demo import example_mappings
 
     broken = tmp_path / "broken-mappings"
     broken.mkdir()

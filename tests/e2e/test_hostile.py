@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from e2e.harness import base_data, task
 
-from connector.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
 
 AS_OF = "2026-05-02"
 GOOD_INVOICES = {"inv:2026-04:SP-P0001", "inv:2026-04:SP-P0100"}

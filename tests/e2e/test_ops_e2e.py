@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from e2e.harness import PERSON_NAMES, base_data, task
 
-from connector.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2026-05-02"

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from e2e.harness import PERSON_NAMES, base_data, task
 
-from connector.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
 
 D = Decimal
 HEADER = "Tapahtumapäivä;Asiakasnumero;Ostovoima;Tuote;Määrä;Yksikköhinta;Summa;Tila"

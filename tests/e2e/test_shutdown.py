@@ -19,7 +19,7 @@ from e2e import test_crash
 from e2e.harness import Env
 from e2e.test_crash import AS_OF, assert_exactly_once, month_of_work
 
-from connector.errors import EXIT_ABORTED, EXIT_OK
+from connector.core.errors import EXIT_ABORTED, EXIT_OK
 from connector.ledger import LedgerState
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from e2e.harness import PERSON_NAMES, base_data, task
 
-from connector.errors import EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_OK, EXIT_PARTIAL
 from connector.ledger import LedgerState
 
 

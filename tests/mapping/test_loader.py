@@ -9,8 +9,8 @@ from textwrap import dedent
 
 import pytest
 
-from connector.domain import BillingCustomer, CustomerType
-from connector.errors import ConfigError, ConfigProblem
+from connector.core.domain import BillingCustomer, CustomerType
+from connector.core.errors import ConfigError, ConfigProblem
 from connector.mapping import load_mappings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "mappings"

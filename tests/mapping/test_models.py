@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from connector.domain import Product
-from connector.errors import ConfigError
+from connector.core.domain import Product
+from connector.core.errors import ConfigError
 from connector.mapping import (
     Mappings,
     ProductMapping,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.core.secrets import Secret
 from connector.netvisor.auth import NetvisorCredentials
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.documents import (
@@ -20,7 +21,6 @@ from connector.netvisor.documents import (
     SalesInvoice,
 )
 from connector.sandbox.netvisor import NetvisorSandbox
-from connector.secrets import Secret
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "netvisor"
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "netvisor"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from connector.core.secrets import Secret
 from connector.netvisor.auth import NetvisorCredentials, compute_mac, signed_headers
-from connector.secrets import Secret
 
 # printf '%s' 'http://127.0.0.1:8080/customerlist.nv?customercodelist=C1,C2&sender&cid&2024-01-02 03:04:05.006&EN&1234567-1&abc&1704164645&ck&pk' \
 #   | openssl dgst -sha256 -hmac 'ck&pk'

@@ -7,12 +7,12 @@ import pytest
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from connector.core.secrets import Secret
 from connector.netvisor import xml as nvxml
 from connector.netvisor.auth import NetvisorCredentials
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.errors import NetvisorInvalidData
 from connector.netvisor.fingerprint import invoice_fingerprint
-from connector.secrets import Secret
 
 HOST = "https://isvapi.netvisor.fi"
 SCRUBBED_HEADERS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.errors import (
+from connector.core.errors import (
     AmbiguousWriteError,
     FatalRunError,
     RecordError,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connector.billing import VoucherEvent
-from connector.domain import Period
+from connector.core.domain import Period
 from connector.ledger import Ledger
 from connector.mapping import Mappings, Region, TargetMapping, Voucher
 from connector.psop import ReportMapping

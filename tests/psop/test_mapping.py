@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.errors import ConfigError
+from connector.core.errors import ConfigError
 from connector.psop import ReportMapping, load_report_mapping
 
 REPO = Path(__file__).resolve().parents[2]

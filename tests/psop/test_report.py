@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from connector.mapping.psop_report import ReportFormat
 from connector.psop import PsopState, ReportError, ReportMapping, read_report
-from connector.psop.mapping import ReportFormat
 
 HEADER = "Tapahtumapäivä;Asiakasnumero;Ostovoima;Tuote;Määrä;Yksikköhinta;Summa;Tila"
 GOOD = [

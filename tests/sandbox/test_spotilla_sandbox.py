@@ -9,10 +9,10 @@ import httpx
 import pytest
 from stdnum.fi import ytunnus
 
-from connector.domain import BillableTask, Period, Quarantined
+from connector.core.domain import BillableTask, Period, Quarantined
+from connector.core.secrets import Secret
 from connector.sandbox.server import serve
 from connector.sandbox.spotilla import SpotillaSandbox
-from connector.secrets import Secret
 from connector.spotilla.client import SpotillaAuthError, SpotillaClient
 from connector.spotilla.source import BillableWorkRules, SpotillaSource
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.domain import Period
+from connector.core.domain import Period
+from connector.core.secrets import Secret
 from connector.sandbox.spotilla import SpotillaSandbox
-from connector.secrets import Secret
 from connector.spotilla.client import SpotillaClient
 
 TODAY = date(2026, 11, 22)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from connector.domain import Quarantined
+from connector.core.domain import Quarantined
 from connector.spotilla import api
 
 CUSTOMER = {

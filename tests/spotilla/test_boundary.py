@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 import structlog
 
-from connector.domain import Quarantined
+from connector.core.domain import Quarantined
 from connector.spotilla import api
 
 

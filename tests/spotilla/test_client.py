@@ -7,8 +7,8 @@ import threading
 import httpx
 import pytest
 
-from connector.errors import ConfigError, FatalRunError
-from connector.secrets import Secret
+from connector.core.errors import ConfigError, FatalRunError
+from connector.core.secrets import Secret
 from connector.spotilla import api
 from connector.spotilla.client import (
     SpotillaApiError,

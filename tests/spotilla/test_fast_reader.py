@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.domain import Period, Quarantined
+from connector.core.domain import Period, Quarantined
 from connector.sandbox.spotilla import SpotillaSandbox
 from connector.spotilla import api
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.domain import BillableTask, CustomerType, Period, Quarantined, RowKind
-from connector.errors import ConfigError
+from connector.core.domain import BillableTask, CustomerType, Period, Quarantined, RowKind
+from connector.core.errors import ConfigError
 from connector.spotilla import api
 from connector.spotilla.source import BillableWorkRules, SpotillaSource, resolve_targets
 
@@ -138,7 +138,7 @@ def test_a_parent_the_user_cannot_see_starts_the_visible_path(source):
 def test_nearest_ancestor_resolution_over_random_deep_and_uneven_trees(shape):
     # folder i's parent is some earlier folder (or none); some folders link customer "K<i>"
     folders, customers = {}, {}
-    from connector.domain import BillingCustomer
+    from connector.core.domain import BillingCustomer
 
     for i, (parent_pick, linked) in enumerate(shape):
         parent = f"F{parent_pick % i}" if i and parent_pick < 30 else None

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sync.helpers import customer, invoice, product, run_context
 
-from connector.errors import AmbiguousWriteError
+from connector.core.errors import AmbiguousWriteError
 from connector.ledger import Ledger, LedgerState, ObjectKind
 from connector.netvisor import documents as nv
 from connector.netvisor.errors import (
@@ -209,7 +209,7 @@ def test_a_lost_answer_that_did_apply_is_read_back_and_the_run_goes_on(
 def test_a_lost_answer_whose_look_up_fails_stays_in_doubt_for_reconcile(
     ledger: Ledger, netvisor: FakeNetvisor
 ) -> None:
-    from connector.errors import TransientError
+    from connector.core.errors import TransientError
 
     def broken(code: str) -> None:
         raise TransientError("Netvisor does not answer reads either", error_type="TIMEOUT")

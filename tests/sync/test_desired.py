@@ -10,7 +10,7 @@ from sync.helpers import owned
 
 from connector.billing import CommentLine, InvoiceDocument
 from connector.billing.documents import BilledLine, DocumentKind, DocumentLine
-from connector.domain import Period
+from connector.core.domain import Period
 from connector.ledger import LedgerState
 from connector.netvisor import documents as nv
 from connector.sync.desired import invoice_payload, match_candidates, matches

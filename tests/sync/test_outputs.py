@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from connector.domain import Period, Quarantined
-from connector.logging import configure
+from connector.core.domain import Period, Quarantined
+from connector.core.logging import configure
 from connector.sync.outputs import not_rechecked_reason, rechecked_by
 
 APRIL, MAY = Period.parse("2026-04"), Period.parse("2026-05")

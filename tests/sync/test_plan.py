@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from connector.hashing import content_hash
+from connector.core.hashing import content_hash
 from connector.ledger import LedgerState, ObjectKind, OwnedObject
 from connector.netvisor import documents as nv
 from connector.sync.desired import DesiredObject
@@ -148,7 +148,7 @@ def test_the_content_hash_of_a_payload_is_the_one_ledgers_already_store():
 
 def invoice_with_lines(key: str, n: int) -> DesiredObject:
     from connector.billing.documents import BilledLine
-    from connector.domain import Period
+    from connector.core.domain import Period
 
     lines = tuple(
         nv.ProductLine(

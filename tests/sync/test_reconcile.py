@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sync.helpers import invoice, run_context
 
-from connector.errors import TransientError
+from connector.core.errors import TransientError
 from connector.ledger import EDIT_UNCLEAR, Ledger, LedgerState, ObjectKind
 from connector.netvisor import documents as nv
 from connector.sync.context import RunAborted

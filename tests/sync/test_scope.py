@@ -8,8 +8,8 @@ import pytest
 from sync.helpers import owned
 
 from connector.billing import BillingRules, PeriodState, period_state
-from connector.domain import Period
-from connector.errors import FatalRunError
+from connector.core.domain import Period
+from connector.core.errors import FatalRunError
 from connector.ledger import ObjectKind
 from connector.sync.scope import (
     first_billed_period,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from connector.domain import BillableTask, Period, RowKind, WorkRow
+from connector.core.domain import BillableTask, Period, RowKind, WorkRow
 from connector.sync.taskstore import UNKNOWN_OWNER, TaskStore
 
 OCT, NOV = Period(2026, 10), Period(2026, 11)

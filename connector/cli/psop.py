@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connector.cli_common import print_table, run_config
-from connector.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
-from connector.money import format_eur
+from connector.cli.common import print_table, run_config
+from connector.core.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
+from connector.core.money import format_eur
 
 
 def _ledger(config: Any) -> Any:
@@ -36,7 +36,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.review_command == "list":
             entries = review_entries(ledger, args.period, include_decided=args.all)
             if args.json:
-                from connector.cli_ledger import print_json
+                from connector.cli.ledger import print_json
 
                 print_json({"review": [e.as_json() for e in entries]})
                 return EXIT_OK

@@ -14,7 +14,7 @@ import os
 import socket
 from collections.abc import Mapping
 
-from connector.logging import get_logger
+from connector.core.logging import get_logger
 
 log = get_logger("notify")
 

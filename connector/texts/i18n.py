@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
-from connector.money import round_money
+from connector.core.money import round_money
 
 Language = Literal["fi", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "en")

@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connector.domain import HELSINKI, Period
-from connector.money import format_comma, format_eur
+from connector.core.domain import HELSINKI, Period
+from connector.core.money import format_comma, format_eur
 
-EXAMPLE_MAPPINGS = Path(__file__).resolve().parent.parent / "mappings"
+EXAMPLE_MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
 
 def example_mappings() -> Path:
@@ -99,8 +99,8 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
     """Run the demo; returns the CLI exit code of the first sync."""
     from datetime import datetime
 
-    from connector.config import load_config
-    from connector.logging import configure
+    from connector.core.config import load_config
+    from connector.core.logging import configure
     from connector.sandbox.netvisor import NetvisorSandbox
     from connector.sandbox.server import serve
     from connector.sandbox.spotilla import SpotillaSandbox

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from connector.errors import ConfigError, ConfigProblem
-from connector.tomlsource import TomlLocator
+from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.tomlsource import TomlLocator
 
 PSOP_REPORT = "psop_report.toml"
 

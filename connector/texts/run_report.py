@@ -43,9 +43,9 @@ from connector.billing.documents import (
     base_role,
 )
 from connector.billing.vat import gross_of
-from connector.domain import Quarantined
-from connector.i18n import Texts
-from connector.money import round_money
+from connector.core.domain import Quarantined
+from connector.core.money import round_money
+from connector.texts.i18n import Texts
 
 REPORT_SCHEMA_VERSION = 1
 ZERO = Decimal("0.00")

@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from connector.secrets import Secret, known_secret_values
+from connector.core.secrets import Secret, known_secret_values
 
 MASK = "[redacted]"
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from connector.cli_common import make_engine as _engine
-from connector.cli_common import parse_period as _period
-from connector.cli_common import run_config as _config
-from connector.cli_common import say_waiting
-from connector.cli_ledger import print_json as _print_json
+from connector.cli.common import make_engine as _engine
+from connector.cli.common import parse_period as _period
+from connector.cli.common import run_config as _config
+from connector.cli.common import say_waiting
+from connector.cli.ledger import print_json as _print_json
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from connector.i18n import texts
     from connector.sync import print_summary
     from connector.sync.plan import ActionKind, render_table
+    from connector.texts.i18n import texts
 
     config = _config(args)
     t = texts(config.connector.language)
@@ -55,8 +55,8 @@ def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
     from collections import defaultdict
     from decimal import Decimal
 
-    from connector.i18n import Texts
     from connector.sync.plan import ActionKind
+    from connector.texts.i18n import Texts
 
     t = t or Texts("en")
     out: list[dict[str, Any]] = []

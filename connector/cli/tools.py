@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from connector.errors import EXIT_OK
+from connector.core.errors import EXIT_OK
 
 
 def cmd_mappings_schema(args: argparse.Namespace) -> int:
@@ -28,7 +28,7 @@ def cmd_mappings_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from connector.demo import run_demo
+    from connector.cli.demo import run_demo
 
     return run_demo(workdir=args.workdir, keep=args.keep)
 
@@ -52,7 +52,7 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     for key, value in spotilla.credentials.items():
         print(f"  {key:<16} {value}")
     if args.write_config:
-        from connector.demo import example_mappings, write_config
+        from connector.cli.demo import example_mappings, write_config
 
         config_path = write_config(
             Path(args.write_config).resolve(),

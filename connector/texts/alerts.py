@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connector.logging import get_logger
+from connector.core.logging import get_logger
 
 log = get_logger("alerts")
 ALERT_SCHEMA_VERSION = 1

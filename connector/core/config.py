@@ -26,9 +26,9 @@ from pydantic import (
     model_validator,
 )
 
-from connector.errors import ConfigError, ConfigProblem
-from connector.secrets import Secret, load_secret, secret_file_warning
-from connector.tomlsource import find_line
+from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.secrets import Secret, load_secret, secret_file_warning
+from connector.core.tomlsource import find_line
 
 # Keys that would hold a secret value; only their *_env / *_file forms are allowed.
 SECRET_KEYS = {

@@ -3,7 +3,7 @@
 - A ``BackgroundScheduler`` in Europe/Helsinki (explicit zone, never the host's) runs the jobs;
   the main thread only waits for SIGTERM/SIGINT (with ``sigtimedwait``: the signals are blocked
   in every thread, so no handler ever interrupts a thread that holds a lock) and sends systemd's
-  watchdog pings (:mod:`connector.notify`).
+  watchdog pings (:mod:`connector.service.notify`).
 - ``coalesce=True`` + ``max_instances=1`` + ``misfire_grace_time`` (None = unlimited by default):
   a host that slept through the scheduled time runs the job once when it wakes, never a burst.
 - Jobs run one after the other: two jobs due in the same minute both run, in turn (a job waits
@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from connector.config import Config, cron_trigger
-from connector.errors import EXIT_ABORTED, EXIT_OK, ConnectorError, RunLockedError
-from connector.logging import get_logger
-from connector.notify import Notifier
+from connector.core.config import Config, cron_trigger
+from connector.core.errors import EXIT_ABORTED, EXIT_OK, ConnectorError, RunLockedError
+from connector.core.logging import get_logger
+from connector.service.notify import Notifier
 
 log = get_logger("daemon")
 
@@ -93,7 +93,7 @@ class JobHooks:
         path = self.config.connector.metrics_file if self.config is not None else None
         if path is None:
             return
-        from connector.metrics import write_metrics
+        from connector.service.metrics import write_metrics
 
         try:
             write_metrics(path, self.config.ledger_path, outcome)  # type: ignore[union-attr]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported when needed: `connector check` must start fast
-    from connector.config import Config
-    from connector.domain import Period
+    from connector.core.config import Config
+    from connector.core.domain import Period
     from connector.sync import SyncEngine
 
 
@@ -22,7 +22,7 @@ def run_config(args: argparse.Namespace, *, logging: bool = True) -> Config:
 
     ``logging=False`` is for a command that logs nothing (the offline ``check``): it then need
     not import the logging stack; it calls :func:`configure_logging` before it does log."""
-    from connector.config import load_config
+    from connector.core.config import load_config
 
     config = load_config(args.config)
     if logging:
@@ -31,7 +31,7 @@ def run_config(args: argparse.Namespace, *, logging: bool = True) -> Config:
 
 
 def configure_logging(args: argparse.Namespace, config: Config) -> None:
-    from connector.logging import configure
+    from connector.core.logging import configure
 
     configure(
         json=config.connector.log_format == "json" or getattr(args, "log_json", False),
@@ -50,7 +50,7 @@ def make_engine(args: argparse.Namespace, config: Config, **kw: Any) -> SyncEngi
 def parse_period(text: str | None) -> Period | None:
     if not text:
         return None
-    from connector.domain import Period
+    from connector.core.domain import Period
 
     return Period.parse(text)
 

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from connector import __version__
-from connector.cli_common import configure_logging as _configure_logging
-from connector.cli_common import make_engine as _engine
-from connector.cli_common import parse_period as _period
-from connector.cli_common import run_config as _config
-from connector.cli_common import say_waiting as _say_waiting
-from connector.cli_common import stop_on_signals as _stop_on_signals
-from connector.errors import (
+from connector.cli.common import configure_logging as _configure_logging
+from connector.cli.common import make_engine as _engine
+from connector.cli.common import parse_period as _period
+from connector.cli.common import run_config as _config
+from connector.cli.common import say_waiting as _say_waiting
+from connector.cli.common import stop_on_signals as _stop_on_signals
+from connector.core.errors import (
     EXIT_ABORTED,
     EXIT_CONFIG,
     EXIT_OK,
@@ -51,49 +51,49 @@ DAEMON_LOCK_WAIT = 60.0
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from connector.cli_ledger import cmd_status
+    from connector.cli.ledger import cmd_status
 
     return cmd_status(args)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from connector.cli_ledger import cmd_report
+    from connector.cli.ledger import cmd_report
 
     return cmd_report(args)
 
 
 def _cmd_ledger(args: argparse.Namespace) -> int:
-    from connector.cli_ledger import cmd_ledger
+    from connector.cli.ledger import cmd_ledger
 
     return cmd_ledger(args)
 
 
 def _cmd_quarantine(args: argparse.Namespace) -> int:
-    from connector.cli_ledger import cmd_quarantine
+    from connector.cli.ledger import cmd_quarantine
 
     return cmd_quarantine(args)
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from connector.cli_plan import cmd_plan
+    from connector.cli.plan import cmd_plan
 
     return cmd_plan(args)
 
 
 def _cmd_mappings_schema(args: argparse.Namespace) -> int:
-    from connector.cli_tools import cmd_mappings_schema
+    from connector.cli.tools import cmd_mappings_schema
 
     return cmd_mappings_schema(args)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from connector.cli_tools import cmd_demo
+    from connector.cli.tools import cmd_demo
 
     return cmd_demo(args)
 
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from connector.cli_tools import cmd_sandbox_serve
+    from connector.cli.tools import cmd_sandbox_serve
 
     return cmd_sandbox_serve(args)
 
@@ -219,8 +219,8 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def _cmd_daemon(args: argparse.Namespace) -> int:
-    from connector.daemon import run_daemon
-    from connector.logging import configure
+    from connector.core.logging import configure
+    from connector.service.daemon import run_daemon
 
     config = _config(args)
     refuse_future_as_of(args, dry_run=False)  # a rehearsal date, never a future one
@@ -247,7 +247,7 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
 
 
 def _cmd_completion(args: argparse.Namespace) -> int:
-    from connector.completion import bash_script
+    from connector.cli.completion import bash_script
 
     if args.shell == "zsh":
         print("autoload -U +X bashcompinit && bashcompinit")
@@ -263,7 +263,7 @@ def _as_of(text: str) -> date:
 
 
 def _period_arg(text: str) -> str:
-    from connector.domain import Period
+    from connector.core.domain import Period
 
     try:
         Period.parse(text)
@@ -433,7 +433,7 @@ def _add_quarantine(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
-    from connector.cli_psop import register as _register_psop
+    from connector.cli.psop import register as _register_psop
 
     _register_psop(sub, common, _period_arg, _as_of)
 
@@ -635,7 +635,7 @@ def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
 
     import structlog
 
-    from connector.logging import configure, get_logger
+    from connector.core.logging import configure, get_logger
 
     frame = traceback.extract_tb(exc.__traceback__)[-1:] or None
     where = f"{Path(frame[0].filename).name}:{frame[0].lineno}" if frame else "?"

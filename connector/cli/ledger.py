@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connector.cli_common import make_engine, print_table, run_config, stop_on_signals
-from connector.cli_psop import print_status_block, status_block, status_json
-from connector.errors import EXIT_OK, UsageError
+from connector.cli.common import make_engine, print_table, run_config, stop_on_signals
+from connector.cli.psop import print_status_block, status_block, status_json
+from connector.core.errors import EXIT_OK, UsageError
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -79,7 +79,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    from connector.i18n import texts
+    from connector.texts.i18n import texts
 
     t = texts(config.connector.language)
     print(f"ledger {config.ledger_path}\n")
@@ -126,7 +126,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _status_check(args: argparse.Namespace, config: Any) -> int:
     """One line and 0/1/2 for Nagios/Icinga; never writes (a missing ledger is CRITICAL)."""
     from connector.ledger import Ledger
-    from connector.monitoring import CRITICAL, evaluate, facts_from_ledger
+    from connector.service.monitoring import CRITICAL, evaluate, facts_from_ledger
 
     if not config.ledger_path.exists():
         print(f"CONNECTOR CRITICAL - no ledger at {config.ledger_path}: nothing has run")
@@ -177,7 +177,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    from connector.i18n import texts
+    from connector.texts.i18n import texts
 
     t = texts(config.connector.language)
     for o in held:
@@ -222,7 +222,7 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
 
     An id that is no quarantine entry, or a key that is no rejected object, is a usage error:
     nothing runs."""
-    from connector.cli import refuse_future_as_of
+    from connector.cli.main import refuse_future_as_of
     from connector.ledger import Ledger, RunLock
     from connector.sync.outputs import not_rechecked_reason
 
@@ -276,9 +276,9 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Re-render a past run's report from the ledger (customer codes in place of names)."""
-    from connector.i18n import texts
     from connector.ledger import Ledger
-    from connector.run_report import ReportData, write_report
+    from connector.texts.i18n import texts
+    from connector.texts.run_report import ReportData, write_report
 
     config = run_config(args)
     if not config.ledger_path.exists():

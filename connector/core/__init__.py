@@ -1,0 +1,10 @@
+"""The core: values and plumbing every other package may use, and that use nothing of the connector.
+
+Owns the domain's value types (`domain`), euro amounts (`money`), the error types and exit codes
+(`errors`), the one content hash (`hashing`), the configuration file and its secrets (`config`,
+`secrets`, `tomlsource` for file:line:key in messages), logging with redaction (`logging`), the
+process's TLS context (`tls`) and the crash-test failpoints (`failpoints`).
+
+May import: the standard library and third-party packages only — never another package of the
+connector (enforced by tests/test_layers.py).
+"""
