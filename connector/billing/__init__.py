@@ -1,4 +1,10 @@
-"""The billing engine: periods, vouchers and self-pay, documents, corrections. Pure: no I/O."""
+"""The billing engine: periods, vouchers and self-pay, documents, corrections. Pure: no I/O.
+
+Owns the PSOP money rules: what a line costs, what a voucher covers and the client pays
+(``vouchers``), which documents a month produces and which corrections a change after a lock
+calls for (``engine``, ``documents``, ``lines``).
+
+May import: core and mapping; never the ledger, sync, Netvisor or Spotilla."""
 
 from connector.billing.documents import (
     APPROVED_IN_REVIEW,

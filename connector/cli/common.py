@@ -96,3 +96,35 @@ def say_waiting(seconds: float) -> Any:
         )
 
     return say
+
+
+JSON_SCHEMA_VERSION = 1  # of every command's --json output
+
+
+def print_json(value: Any) -> None:
+    """A command's machine-readable answer: ``schema_version`` first, euros as decimal strings."""
+    import json
+
+    def enc(obj: Any) -> Any:
+        from decimal import Decimal
+
+        if isinstance(obj, Decimal):
+            return str(obj)  # euros as decimal strings: no float rounding
+        if hasattr(obj, "isoformat"):
+            return obj.isoformat()
+        return str(obj)
+
+    print(json.dumps({"schema_version": JSON_SCHEMA_VERSION, **value}, indent=2, default=enc))
+
+
+def refuse_future_as_of(args: argparse.Namespace, *, dry_run: bool) -> None:
+    """``--as-of`` after today (Helsinki) only rehearses: with ``--dry-run`` or ``plan``."""
+    from connector.core.errors import UsageError
+    from connector.sync.context import helsinki_today
+
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None and not dry_run and as_of > helsinki_today():
+        raise UsageError(
+            f"--as-of {as_of} is in the future: it would invoice periods that are not closed "
+            "yet. Rehearse it with --dry-run (or `connector plan`)"
+        )

@@ -9,34 +9,26 @@ moments ISO 8601.
 from __future__ import annotations
 
 import argparse
-import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connector.cli.common import make_engine, print_table, run_config, stop_on_signals
+from connector.cli.common import (
+    make_engine,
+    print_json,
+    print_table,
+    refuse_future_as_of,
+    run_config,
+    stop_on_signals,
+)
 from connector.cli.psop import print_status_block, status_block, status_json
 from connector.core.errors import EXIT_OK, UsageError
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 #: version of the ``--json`` outputs of plan, status and quarantine list
-JSON_SCHEMA_VERSION = 1
-
-
-def print_json(value: Any) -> None:
-    def enc(obj: Any) -> Any:
-        from decimal import Decimal
-
-        if isinstance(obj, Decimal):
-            return str(obj)  # euros as decimal strings: no float rounding
-        if hasattr(obj, "isoformat"):
-            return obj.isoformat()
-        return str(obj)
-
-    print(json.dumps({"schema_version": JSON_SCHEMA_VERSION, **value}, indent=2, default=enc))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -222,7 +214,6 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
 
     An id that is no quarantine entry, or a key that is no rejected object, is a usage error:
     nothing runs."""
-    from connector.cli.main import refuse_future_as_of
     from connector.ledger import Ledger, RunLock
     from connector.sync.outputs import not_rechecked_reason
 

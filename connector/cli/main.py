@@ -25,6 +25,7 @@ from connector import __version__
 from connector.cli.common import configure_logging as _configure_logging
 from connector.cli.common import make_engine as _engine
 from connector.cli.common import parse_period as _period
+from connector.cli.common import refuse_future_as_of
 from connector.cli.common import run_config as _config
 from connector.cli.common import say_waiting as _say_waiting
 from connector.cli.common import stop_on_signals as _stop_on_signals
@@ -614,18 +615,6 @@ def _reader_went_away() -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     return EXIT_OK
-
-
-def refuse_future_as_of(args: argparse.Namespace, *, dry_run: bool) -> None:
-    """``--as-of`` after today (Helsinki) only rehearses: with ``--dry-run`` or ``plan``."""
-    from connector.sync.context import helsinki_today
-
-    as_of = getattr(args, "as_of", None)
-    if as_of is not None and not dry_run and as_of > helsinki_today():
-        raise UsageError(
-            f"--as-of {as_of} is in the future: it would invoice periods that are not closed "
-            "yet. Rehearse it with --dry-run (or `connector plan`)"
-        )
 
 
 def _unexpected(exc: Exception, args: argparse.Namespace) -> int:

@@ -7,9 +7,9 @@ from typing import Any
 
 from connector.cli.common import make_engine as _engine
 from connector.cli.common import parse_period as _period
+from connector.cli.common import print_json as _print_json
 from connector.cli.common import run_config as _config
 from connector.cli.common import say_waiting
-from connector.cli.ledger import print_json as _print_json
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

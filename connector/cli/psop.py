@@ -36,7 +36,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.review_command == "list":
             entries = review_entries(ledger, args.period, include_decided=args.all)
             if args.json:
-                from connector.cli.ledger import print_json
+                from connector.cli.common import print_json
 
                 print_json({"review": [e.as_json() for e in entries]})
                 return EXIT_OK

@@ -27,6 +27,8 @@ ever held open across an HTTP call. The schema is versioned and migrated forward
 (``schema.py``). Plain SQL over ``sqlite3`` (``sqlite.py``): the writes are upserts with
 expressions (``attempts + 1``, ``COALESCE``) and multi-statement transactions whose boundaries
 carry the intent-before-write rule, which a table-helper library would hide.
+
+May import: core and billing (its ``BilledLine``); never sync or anything above.
 """
 
 from connector.ledger.lock import RunLock

@@ -1,4 +1,10 @@
-"""Mapping files: regions, targets and vouchers, products, customer overrides."""
+"""Mapping files: regions, targets and vouchers, products, customer overrides.
+
+Owns reading and validating ``mappings/`` (every problem named by file, line and key, all at
+once), PSOP's report format (``psop_report``) and the checks that compare mappings with the
+work they must cover.
+
+May import: core only."""
 
 from connector.mapping.checks import MappingWarning, unit_value_warnings
 from connector.mapping.loader import load_mappings

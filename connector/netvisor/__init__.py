@@ -5,6 +5,8 @@ classes), ``xml`` (builders and lenient parsers), ``errors`` (Netvisor error typ
 connector's error tree, and the masking of what we sent out of Netvisor's error texts),
 ``fingerprint`` (the content fingerprint reconcile compares), ``client`` (transport, retries, one
 request in flight per company). Every element sent and read: ``docs/netvisor.md``.
+
+May import: core only.
 """
 
 from connector.netvisor.auth import NetvisorCredentials, compute_mac, signed_headers

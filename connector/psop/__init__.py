@@ -4,6 +4,8 @@ PSOP has no public provider API; providers enter or import events and download e
 settlement reports as files. ``export`` writes the month's events, ``report`` reads a report
 (validated whole, untrusted), ``reconcile`` matches it to what was billed (pure), ``mapping``
 reads ``mappings/psop_report.toml``.
+
+May import: core, mapping, billing and the ledger; never sync or anything above.
 """
 
 from connector.mapping.psop_report import PSOP_REPORT, ReportMapping, load_report_mapping

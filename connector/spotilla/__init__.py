@@ -3,6 +3,8 @@
 - :mod:`connector.spotilla.api` — the one module holding the assumed API shape;
 - :mod:`connector.spotilla.client` — HTTP transport, auth, retries, paging;
 - :mod:`connector.spotilla.source` — API records -> domain records, with quarantine.
+
+May import: core only.
 """
 
 from connector.spotilla.client import (

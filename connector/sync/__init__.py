@@ -3,6 +3,9 @@
 ``engine`` (phase order) -> ``reconcile`` -> ``scope`` -> ``extract`` (Spotilla, then billing)
 -> ``observe`` (Netvisor reads) -> ``desired`` -> ``plan`` -> ``apply`` or ``outbox`` ->
 ``report``. Per-run state travels in ``context.RunContext``.
+
+May import: every package below it (core, mapping, netvisor, spotilla, billing, ledger,
+psop, texts); never service, console or cli.
 """
 
 from connector.sync.engine import SyncEngine
