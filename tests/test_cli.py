@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from connector.cli import commands
 from connector.cli import main as cli
 from connector.core.errors import EXIT_ABORTED
 from connector.core.logging import configure
@@ -15,7 +16,7 @@ def explode(args):
 
 
 def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_cmd_status", explode)
+    monkeypatch.setattr(commands, "status", explode)
     configure()  # as the CLI does (an earlier test may have pointed logging elsewhere)
     assert cli.main(["status", "--config", "nowhere.toml"]) == EXIT_ABORTED
     out, err = capsys.readouterr()
@@ -30,7 +31,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
 
 @pytest.mark.parametrize("argv", [["--debug", "status"], ["status", "--debug"]])
 def test_debug_prints_the_traceback_to_stderr(monkeypatch, capsys, argv):
-    monkeypatch.setattr(cli, "_cmd_status", explode)
+    monkeypatch.setattr(commands, "status", explode)
     assert cli.main([*argv, "--config", "nowhere.toml"]) == EXIT_ABORTED
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" in err and "KeyError" in err

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.cli.main import COMMANDS, build_parser, command_of
+from connector.cli.parser import COMMANDS, build_parser, command_of
 
 COMMAND_LINES = [
     ["check"],

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from connector.cli.completion import bash_script, command_words
-from connector.cli.main import build_parser
+from connector.cli.parser import build_parser
 
 
 def test_every_subcommand_and_its_options_are_known_to_the_completion() -> None:

@@ -1,0 +1,332 @@
+"""The command registry: every command's arguments, and a parser built for just the one run.
+
+``COMMANDS`` lists each command's names and the function that adds its arguments; each command
+runs the entry function in :mod:`connector.cli.commands` that it registers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from connector import __version__
+from connector.cli import commands
+from connector.core.errors import EXIT_OK, EXIT_USAGE
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def _period_arg(text: str) -> str:
+    from connector.core.domain import Period
+
+    try:
+        Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError("expected 0..86400 seconds")
+    return value
+
+
+def _wait_lock_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait-lock",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another connector run to finish (default: exit 3 at once)",
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,  # so the value given before the subcommand survives
+        help=f"the TOML config file (default: $CONNECTOR_CONFIG, else ./{DEFAULT_CONFIG})",
+    )
+
+
+# -- the command line ------------------------------------------------------------------------
+# One function adds one command (or a group) to the subparsers. `main` builds only the command
+# it runs (every command's parser, and the modules they name, cost a few milliseconds at each
+# start); help, a command line naming no known command, and `completion` get the whole tree.
+
+
+def _add_check(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("check", parents=[common], help="validate config and mapping files")
+    p.add_argument("--online", action="store_true", help="also try both APIs' credentials")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (e.g. a voucher's unit value) as errors",
+    )
+    _wait_lock_arg(p)
+    p.set_defaults(func=commands.check)
+
+
+def _add_plan(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
+    p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
+    p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _wait_lock_arg(p)
+    p.set_defaults(func=commands.plan)
+
+
+def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("sync", parents=[common], help="run the job once now")
+    p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="render XML into the outbox, send nothing"
+    )
+    p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    _wait_lock_arg(p)
+    p.set_defaults(func=commands.sync)
+
+
+def _add_daemon(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("daemon", parents=[common], help="run the configured schedules")
+    p.add_argument(
+        "--run-now",
+        action="append",
+        choices=["master_data", "invoicing"],
+        help="also run this job once at start (repeatable; jobs run one after the other)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        help="rehearsals only: every job evaluates period rules as on YYYY-MM-DD",
+    )
+    p.set_defaults(func=commands.daemon)
+
+
+def _add_status(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("status", parents=[common], help="runs, ledger states, quarantine")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--runs", type=int, default=10, help="how many runs to show")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="one line and exit 0/1/2 (OK/WARNING/CRITICAL) for Nagios/Icinga-style checks",
+    )
+    p.add_argument(
+        "--warn-hours", type=float, default=26.0, help="--check: WARNING past this many hours"
+    )
+    p.add_argument(
+        "--crit-hours", type=float, default=50.0, help="--check: CRITICAL past this many hours"
+    )
+    p.set_defaults(func=commands.status)
+
+
+def _add_report(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("report", parents=[common], help="re-render a run's report from the ledger")
+    p.add_argument("run", nargs="?", type=int, help="the run id (default: the latest run)")
+    p.add_argument("--out", help="folder to write <run>.html and <run>.csv into")
+    p.set_defaults(func=commands.report)
+
+
+def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("ledger", parents=[common], help="the ledger file itself")
+    lsub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
+    q = lsub.add_parser(
+        "backup", parents=[common], help="a consistent copy (SQLite online backup; WAL-safe)"
+    )
+    q.add_argument("file", help="where to write the copy (must not exist)")
+    q.set_defaults(func=commands.ledger)
+    q = lsub.add_parser(
+        "rebind",
+        parents=[common],
+        help="bind the ledger to the Netvisor environment of this config (after a deliberate switch)",
+    )
+    q.set_defaults(func=commands.ledger)
+
+
+def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
+    _wait_lock_arg(p)
+    p.set_defaults(func=commands.reconcile)
+
+
+def _add_quarantine(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("quarantine", parents=[common], help="records a rule stopped")
+    qsub = p.add_subparsers(dest="quarantine_command", metavar="SUBCOMMAND", required=True)
+    q = qsub.add_parser("list", parents=[common], help="list quarantined records")
+    q.add_argument("--all", action="store_true", help="include resolved entries")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.set_defaults(func=commands.quarantine)
+    q = qsub.add_parser(
+        "retry",
+        parents=[common],
+        help="re-run and re-check quarantined records; send rejected objects again",
+    )
+    q.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID|KEY",
+        help="quarantine ids, or ledger keys of objects Netvisor rejected (default: all)",
+    )
+    q.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    _wait_lock_arg(q)
+    q.set_defaults(func=commands.quarantine)
+
+
+def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
+    from connector.cli.psop import register as _register_psop
+
+    _register_psop(sub, common, _period_arg, _as_of)
+
+
+def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("mappings", help="mapping files")
+    msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
+    m = msub.add_parser(
+        "schema", parents=[common], help="print (or --out DIR: write) JSON Schemas for editors"
+    )
+    m.add_argument("--out", help="folder to write <file>.schema.json into")
+    m.set_defaults(func=commands.mappings_schema)
+
+
+def _add_completion(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "completion", help="print a shell completion script (bash; zsh via bashcompinit)"
+    )
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(func=completion)
+
+
+def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
+    p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.set_defaults(func=commands.demo)
+
+
+def _add_sandbox(sub: Any, common: argparse.ArgumentParser) -> None:
+    sandbox = sub.add_parser("sandbox", help="local stand-ins for Spotilla and Netvisor")
+    sandbox_sub = sandbox.add_subparsers(
+        dest="sandbox_command", metavar="SUBCOMMAND", required=True
+    )
+    serve_p = sandbox_sub.add_parser(
+        "serve", parents=[common], help="serve both sandboxes on loopback"
+    )
+    serve_p.add_argument("--host", default="127.0.0.1")
+    serve_p.add_argument("--port", type=int, default=0, help="Netvisor sandbox port (0 = free)")
+    serve_p.add_argument("--spotilla-port", type=int, default=0, help="Spotilla port (0 = free)")
+    serve_p.add_argument("--spotilla-data", help="JSON fixture file for the Spotilla sandbox")
+    serve_p.add_argument("--seed", type=int, default=1, help="seed of the generated Spotilla data")
+    serve_p.add_argument(
+        "--write-config",
+        metavar="DIR",
+        help="write DIR/config.toml and DIR/secrets/ for these sandboxes (for rehearsals)",
+    )
+    serve_p.set_defaults(func=commands.sandbox_serve)
+
+
+#: (command names, what adds them), in the order help lists them
+COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], None]], ...] = (
+    (("check",), _add_check),
+    (("plan",), _add_plan),
+    (("sync",), _add_sync),
+    (("daemon",), _add_daemon),
+    (("status",), _add_status),
+    (("report",), _add_report),
+    (("ledger",), _add_ledger),
+    (("reconcile",), _add_reconcile),
+    (("quarantine",), _add_quarantine),
+    (("review", "psop"), _add_review_and_psop),
+    (("mappings",), _add_mappings),
+    (("completion",), _add_completion),
+    (("demo",), _add_demo),
+    (("sandbox",), _add_sandbox),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line: every command, or with ``command`` only the one that names it.
+
+    A parser with one command parses that command's arguments exactly as the whole tree does
+    (see :func:`command_of`); ``main`` uses it so a command does not pay for building the others.
+    """
+    common = _Parser(add_help=False)
+    _config_option(common)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    parser = _Parser(
+        prog="connector",
+        description="Spotilla -> PSOP -> Netvisor invoicing connector.",
+        epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
+        "2 bad config or mappings; 3 aborted (authentication, lock held, fatal API error); "
+        "64 wrong command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"connector {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
+    )
+    _config_option(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for names, add in COMMANDS:
+        if command is None or command in names:
+            add(sub, common)
+    return parser
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when that is certain from the options before it; else None
+    (help, ``--version``, an unknown option or command: the whole parser answers those).
+
+    The top-level options are ``--debug`` (a flag) and ``--config FILE`` / ``--config=FILE``;
+    argparse also takes unambiguous abbreviations of them (``--conf FILE``), so those count too.
+    """
+    expects_value = False
+    for token in argv:
+        if expects_value:
+            expects_value = False
+            continue
+        if token == "--":
+            return None
+        if token.startswith("-"):
+            name, eq, _ = token.partition("=")
+            if len(name) >= 3 and "--config".startswith(name):
+                expects_value = not eq
+                continue
+            if len(name) >= 3 and "--debug".startswith(name) and not eq:
+                continue
+            return None  # --help, --version, or something only the whole parser can judge
+        return token if any(token in names for names, _ in COMMANDS) else None
+    return None
+
+
+def completion(args: argparse.Namespace) -> int:
+    from connector.cli.completion import bash_script
+
+    if args.shell == "zsh":
+        print("autoload -U +X bashcompinit && bashcompinit")
+    print(bash_script(build_parser()), end="")
+    return EXIT_OK
