@@ -250,7 +250,7 @@ class SpotillaSource:
         self.rules = rules
         # A run holds every billable task: equal values of different tasks share one immutable
         # object. Codes, statuses, folder ids, Decimals (by their text, so 1.0 and 1 stay
-        # distinct) and dates arrive shared from the reader (api._read_task); the completion
+        # distinct) and dates arrive shared from the reader (api.read_task); the completion
         # dates computed here are shared through this map.
         self._days: dict[date, date] = {}
 
@@ -406,7 +406,7 @@ class SpotillaSource:
         products = master.products
         rows: list[WorkRow] = []
         unknown: list[str] = []
-        # codes, statuses, Decimals and dates arrive shared from the reader (api._read_task)
+        # codes, statuses, Decimals and dates arrive shared from the reader (api.read_task)
         for i, row in enumerate(task.rows):
             line_id = f"{task.id}:p{i}"
             if row.product_code not in products:

@@ -1,6 +1,6 @@
 """The fast reader of ordinary tasks agrees with the general way (clean, then pydantic).
 
-``api._read_task`` either returns the very task the general way builds -- the same texts, the
+``api.read_task`` either returns the very task the general way builds -- the same texts, the
 same Decimals down to their exponent, the same dates and instants with the same offsets -- or
 declines (``None``) and leaves the record to the general way, which decides every quarantine,
 cut and odd form. These tests feed both ways ordinary, odd and hostile records and compare.
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from connector.core.domain import Period, Quarantined
 from connector.sandbox.spotilla import SpotillaSandbox
 from connector.spotilla import api
+from connector.spotilla.api import general
 
 ROW = {"product_code": "MATKA-KM", "quantity": "23", "unit_price": "0.59", "description": "Ajo"}
 HOUR = {"product_code": "SIIVOUS-H", "hours": "2.25", "date": "2026-10-12"}
@@ -114,7 +115,7 @@ def signature(value: Any) -> Any:
 
 
 def both_ways(raw: Any) -> tuple[Any, Any]:
-    return api._read_task(raw), api._validate_record(api.Task, raw)
+    return api.read_task(raw), general._validate_record(api.Task, raw)
 
 
 def assert_agree(raw: Any) -> bool:
@@ -183,7 +184,7 @@ def test_the_ordinary_tasks_of_a_generated_register_all_take_the_fast_way():
 
 
 def test_the_fast_way_reads_what_it_vouches_for_and_shares_repeated_values():
-    a, b = api._read_task(TASK), api._read_task({**TASK, "id": "T2"})
+    a, b = api.read_task(TASK), api.read_task({**TASK, "id": "T2"})
     assert a is not None and b is not None
     assert a.status is b.status and a.collection_id is b.collection_id
     assert a.rows[0].quantity is b.rows[0].quantity and a.hours[0].date is b.hours[0].date
@@ -195,7 +196,7 @@ def test_the_fast_way_reads_what_it_vouches_for_and_shares_repeated_values():
 def test_nesting_right_at_the_limit_is_read_fast_and_one_level_more_is_left_to_the_door():
     assert api.MAX_RECORD_DEPTH == 12
     assert assert_agree({**TASK, "junk": nested(11)})  # innermost list at depth 12
-    assert api._read_task({**TASK, "junk": nested(12)}) is None
+    assert api.read_task({**TASK, "junk": nested(12)}) is None
     assert api.parse_record(api.Task, {**TASK, "junk": nested(12)}).rule == "too_deep"
     assert assert_agree({**TASK, "rows": [{**ROW, "junk": nested(9)}]})
     assert api.parse_record(api.Task, {**TASK, "rows": [{**ROW, "junk": nested(10)}]}).rule == (
@@ -207,7 +208,7 @@ def test_a_truncation_or_a_quarantine_is_never_the_fast_ways_to_make():
     long_text = {**TASK, "rows": [{**ROW, "description": "d" * 600}]}
     control = {**TASK, "title": "Sii\x00vous"}
     for raw in (long_text, control, {**TASK, "id": "T\ud800"}, {**TASK, "rows": [{}]}):
-        assert api._read_task(raw) is None
+        assert api.read_task(raw) is None
 
 
 _scalars = st.one_of(
