@@ -8,20 +8,11 @@ and the key, e.g. ``targets.toml:14: target[L0003].voucher[V-2003].psop_product:
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import re
-import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from connector.core.errors import ConfigError, ConfigProblem
-from connector.core.money import to_decimal
-from connector.core.tomlsource import TomlLocator
+from connector.mapping.csvfiles import attach_vouchers_csv, load_targets_csv
 from connector.mapping.models import (
     CustomerOverride,
     CustomerOverrides,
@@ -33,8 +24,15 @@ from connector.mapping.models import (
     TargetEntry,
     TargetMapping,
     VatClass,
-    Voucher,
-    VoucherRow,
+)
+from connector.mapping.problems import (
+    Collector,
+    LoadedTarget,
+    Site,
+    entries,
+    read_toml,
+    toml_site,
+    validate,
 )
 
 REGIONS = "regions.toml"
@@ -44,159 +42,23 @@ TARGETS_TOML = "targets.toml"
 TARGETS_CSV = "targets.csv"
 VOUCHERS_CSV = "vouchers.csv"
 
-TARGET_COLUMNS = ("folder_id", "name", "region", "psop_customer_number", "customership_to")
-VOUCHER_COLUMNS = (
-    "target",
-    "id",
-    "kind",
-    "psop_product",
-    "unit_value",
-    "balance",
-    "monthly_fee",
-    "quantity_per_period",
-    "quantity_total",
-    "stack",
-    "valid_from",
-    "valid_to",
-)
-_DECIMAL_COLUMNS = {"unit_value", "balance", "monthly_fee", "quantity_per_period", "quantity_total"}
-#: CSV columns holding free text; every other column holds a code, id, number or date.
-_TEXT_COLUMNS = {"name"}
-#: First characters that make a spreadsheet read a cell as a formula (formula injection).
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _formula_problem(
-    file: str, line: int, column: str, index: int, value: str
-) -> ConfigProblem | None:
-    """A problem when a code, id, number or date cell looks like a spreadsheet formula.
-
-    Such a cell comes from a tampered or careless spreadsheet export. No code, id, date or
-    amount of the mapping files is negative or signed, so ``-`` and ``+`` are refused as well;
-    only free-text columns (:data:`_TEXT_COLUMNS`) may start with these characters.
-    """
-    if column in _TEXT_COLUMNS or not value.startswith(_FORMULA_STARTS):
-        return None
-    return ConfigProblem(
-        file,
-        line,
-        column,
-        f"column {index} ({column}) starts with {value[0]!r}, which a spreadsheet runs as a "
-        "formula; codes, ids, numbers and dates never start with = + - @ (the row is skipped)",
-    )
-
-
-@dataclass(frozen=True)
-class _Site:
-    """Where a record lives: file, a label for messages, and how to find a key's line."""
-
-    file: str
-    label: str
-    line_of: Callable[[Sequence[str | int]], int | None]
-
-    def problem(self, key: Sequence[str | int] | str, message: str) -> ConfigProblem:
-        path = (key,) if isinstance(key, str) else tuple(key)
-        name = self.label + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-        return ConfigProblem(self.file, self.line_of(path), name, message)
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: list[ConfigProblem] = []
-        self.product_codes: set[str] = set()  # every product code written, valid or not
-        self.region_codes: set[str] = set()  # every region code written, valid or not
-
-    def add(self, problem: ConfigProblem) -> None:
-        self.problems.append(problem)
-
-    def validation(self, site: _Site, error: ValidationError, rename: dict[str, str]) -> None:
-        """Turn pydantic's errors into problems, one per location."""
-        seen: set[tuple[Any, ...]] = set()
-        for item in error.errors():
-            loc = tuple(rename.get(p, p) if isinstance(p, str) else p for p in item["loc"])
-            # union members ("str", "list[str]") add noise to the location: cut them off
-            loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "list[str]"}))
-            if loc in seen:
-                continue
-            seen.add(loc)
-            message = re.sub(r"^(Value|Assertion) error, ", "", item["msg"])
-            self.add(site.problem(loc or ("",), message) if loc else _whole(site, message))
-
-
-def _whole(site: _Site, message: str) -> ConfigProblem:
-    return ConfigProblem(site.file, site.line_of(()), site.label, message)
-
-
-def _read_toml(
-    path: Path, out: _Collector
-) -> tuple[dict[str, Any], TomlLocator] | tuple[None, None]:
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text, parse_float=to_decimal)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        out.add(
-            ConfigProblem(path.name, int(found.group(1)) if found else None, "", f"not TOML: {exc}")
-        )
-        return None, None
-    return data, TomlLocator(text)
-
-
-def _entries(
-    data: dict[str, Any],
-    table: str,
-    allowed: set[str],
-    file: str,
-    loc: TomlLocator,
-    out: _Collector,
-) -> list[dict[str, Any]]:
-    """The array of tables ``table`` of a file; unknown top-level keys are problems."""
-    for key in data:
-        if key not in allowed:
-            line = loc.line_of((key,)) or loc.line_of((key, 0))
-            out.add(ConfigProblem(file, line, key, "unknown key at top level"))
-    entries = data.get(table, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        out.add(ConfigProblem(file, loc.line_of((table,)), table, f"expected [[{table}]] tables"))
-        return []
-    return entries
-
-
-def _toml_site(file: str, loc: TomlLocator, table: str, index: int, ident: object) -> _Site:
-    label = f"{table}[{ident}]" if isinstance(ident, str) and ident else f"{table}[#{index + 1}]"
-    return _Site(file, label, lambda p: loc.line_of((table, index, *p)))
-
-
-def _validate(
-    model: type[BaseModel],
-    raw: dict[str, Any],
-    site: _Site,
-    out: _Collector,
-    rename: dict[str, str] | None = None,
-) -> Any:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        out.validation(site, exc, rename or {})
-        return None
-
 
 # ---------------------------------------------------------------- files
 
 
-def _load_regions(folder: Path, out: _Collector) -> list[tuple[Region, _Site]]:
+def _load_regions(folder: Path, out: Collector) -> list[tuple[Region, Site]]:
     path = folder / REGIONS
     if not path.exists():
         return []
-    data, loc = _read_toml(path, out)
+    data, loc = read_toml(path, out)
     if data is None or loc is None:
         return []
-    found: list[tuple[Region, _Site]] = []
-    for i, raw in enumerate(_entries(data, "region", {"region"}, REGIONS, loc, out)):
-        site = _toml_site(REGIONS, loc, "region", i, raw.get("code"))
+    found: list[tuple[Region, Site]] = []
+    for i, raw in enumerate(entries(data, "region", {"region"}, REGIONS, loc, out)):
+        site = toml_site(REGIONS, loc, "region", i, raw.get("code"))
         if isinstance(raw.get("code"), str):
             out.region_codes.add(raw["code"].strip())
-        entry = _validate(RegionEntry, raw, site, out)
+        entry = validate(RegionEntry, raw, site, out)
         if entry is None:
             continue
         links = {
@@ -207,12 +69,12 @@ def _load_regions(folder: Path, out: _Collector) -> list[tuple[Region, _Site]]:
     return found
 
 
-def _load_products(folder: Path, out: _Collector) -> list[tuple[ProductMapping, _Site]]:
+def _load_products(folder: Path, out: Collector) -> list[tuple[ProductMapping, Site]]:
     path = folder / PRODUCTS
     if not path.exists():
         out.add(ConfigProblem(PRODUCTS, None, "", "missing: every billed product needs a mapping"))
         return []
-    data, loc = _read_toml(path, out)
+    data, loc = read_toml(path, out)
     if data is None or loc is None:
         return []
     classes: dict[str, VatClass] = {}
@@ -221,16 +83,16 @@ def _load_products(folder: Path, out: _Collector) -> list[tuple[ProductMapping, 
         out.add(ConfigProblem(PRODUCTS, loc.line_of(("vat",)), "vat", "expected [vat.<name>]"))
         raw_classes = {}
     for name, raw in raw_classes.items():
-        site = _Site(PRODUCTS, f"vat.{name}", lambda p, n=name: loc.line_of(("vat", n, *p)))
-        vat = _validate(VatClass, raw if isinstance(raw, dict) else {}, site, out)
+        site = Site(PRODUCTS, f"vat.{name}", lambda p, n=name: loc.line_of(("vat", n, *p)))
+        vat = validate(VatClass, raw if isinstance(raw, dict) else {}, site, out)
         if vat is not None:
             classes[name] = vat
-    found: list[tuple[ProductMapping, _Site]] = []
-    for i, raw in enumerate(_entries(data, "product", {"product", "vat"}, PRODUCTS, loc, out)):
-        site = _toml_site(PRODUCTS, loc, "product", i, raw.get("spotilla_code"))
+    found: list[tuple[ProductMapping, Site]] = []
+    for i, raw in enumerate(entries(data, "product", {"product", "vat"}, PRODUCTS, loc, out)):
+        site = toml_site(PRODUCTS, loc, "product", i, raw.get("spotilla_code"))
         if isinstance(raw.get("spotilla_code"), str):
             out.product_codes.add(raw["spotilla_code"].strip())
-        entry: ProductEntry | None = _validate(ProductEntry, raw, site, out)
+        entry: ProductEntry | None = validate(ProductEntry, raw, site, out)
         if entry is None:
             continue
         explicit = entry.vat_percent is not None or entry.vat_code is not None
@@ -268,42 +130,35 @@ def _load_products(folder: Path, out: _Collector) -> list[tuple[ProductMapping, 
     return found
 
 
-def _load_customers(folder: Path, out: _Collector) -> list[tuple[CustomerOverride, _Site]]:
+def _load_customers(folder: Path, out: Collector) -> list[tuple[CustomerOverride, Site]]:
     path = folder / CUSTOMERS
     if not path.exists():
         return []
-    data, loc = _read_toml(path, out)
+    data, loc = read_toml(path, out)
     if data is None or loc is None:
         return []
-    found: list[tuple[CustomerOverride, _Site]] = []
-    for i, raw in enumerate(_entries(data, "customer", {"customer"}, CUSTOMERS, loc, out)):
+    found: list[tuple[CustomerOverride, Site]] = []
+    for i, raw in enumerate(entries(data, "customer", {"customer"}, CUSTOMERS, loc, out)):
         ident = raw.get("spotilla_id") or raw.get("business_id")
-        site = _toml_site(CUSTOMERS, loc, "customer", i, ident)
-        entry = _validate(CustomerOverride, raw, site, out)
+        site = toml_site(CUSTOMERS, loc, "customer", i, ident)
+        entry = validate(CustomerOverride, raw, site, out)
         if entry is not None:
             found.append((entry, site))
     return found
 
 
-@dataclass
-class _LoadedTarget:
-    mapping: TargetMapping
-    site: _Site
-    voucher_sites: list[_Site]
-
-
-def _load_targets_toml(path: Path, out: _Collector) -> list[_LoadedTarget]:
-    data, loc = _read_toml(path, out)
+def _load_targets_toml(path: Path, out: Collector) -> list[LoadedTarget]:
+    data, loc = read_toml(path, out)
     if data is None or loc is None:
         return []
-    found: list[_LoadedTarget] = []
-    for i, raw in enumerate(_entries(data, "target", {"target"}, TARGETS_TOML, loc, out)):
-        site = _toml_site(TARGETS_TOML, loc, "target", i, raw.get("folder_id"))
-        entry: TargetEntry | None = _validate(TargetEntry, raw, site, out)
+    found: list[LoadedTarget] = []
+    for i, raw in enumerate(entries(data, "target", {"target"}, TARGETS_TOML, loc, out)):
+        site = toml_site(TARGETS_TOML, loc, "target", i, raw.get("folder_id"))
+        entry: TargetEntry | None = validate(TargetEntry, raw, site, out)
         if entry is None:
             continue
         voucher_sites = [
-            _Site(
+            Site(
                 TARGETS_TOML,
                 f"{site.label}.voucher[{v.id}]",
                 lambda p, i=i, j=j: loc.line_of(("target", i, "voucher", j, *p)),
@@ -313,91 +168,15 @@ def _load_targets_toml(path: Path, out: _Collector) -> list[_LoadedTarget]:
         mapping = TargetMapping(
             **{**entry.model_dump(exclude={"vouchers"}), "vouchers": tuple(entry.vouchers)}
         )
-        found.append(_LoadedTarget(mapping, site, voucher_sites))
+        found.append(LoadedTarget(mapping, site, voucher_sites))
     return found
-
-
-def _csv_rows(
-    path: Path, columns: Sequence[str], required: set[str], out: _Collector
-) -> list[tuple[int, dict[str, Any]]]:
-    """Rows of a CSV file with their line numbers; empty cells become None."""
-    rows: list[tuple[int, dict[str, Any]]] = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for name in header:
-            if name not in columns:
-                out.add(ConfigProblem(path.name, 1, name, "unknown column"))
-        for name in sorted(required - set(header)):
-            out.add(ConfigProblem(path.name, 1, name, "missing column"))
-        position = {name: i for i, name in enumerate(header, start=1)}
-        for row in reader:
-            line = reader.line_num
-            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                continue
-            clean: dict[str, Any] = {}
-            refused = False
-            for key, value in row.items():
-                if key is None or key not in columns:
-                    continue
-                value = (value or "").strip()
-                if not value:
-                    continue
-                formula = _formula_problem(path.name, line, key, position[key], value)
-                if formula is not None:
-                    out.add(formula)
-                    refused = True
-                    continue
-                if key in _DECIMAL_COLUMNS:
-                    # a bad number stays text: pydantic reports it with the column name
-                    with contextlib.suppress(ValueError):
-                        value = to_decimal(value)
-                clean[key] = value
-            if not refused:
-                rows.append((line, clean))
-    return rows
-
-
-def _load_targets_csv(path: Path, out: _Collector) -> list[_LoadedTarget]:
-    found: list[_LoadedTarget] = []
-    required = {"folder_id", "region", "psop_customer_number"}
-    for line, raw in _csv_rows(path, TARGET_COLUMNS, required, out):
-        label = f"target[{raw.get('folder_id') or f'line {line}'}]"
-        site = _Site(path.name, label, lambda p, line=line: line)
-        entry = _validate(TargetEntry, raw, site, out)
-        if entry is not None:
-            mapping = TargetMapping(**{**entry.model_dump(exclude={"vouchers"}), "vouchers": ()})
-            found.append(_LoadedTarget(mapping, site, []))
-    return found
-
-
-def _attach_vouchers_csv(path: Path, targets: list[_LoadedTarget], out: _Collector) -> None:
-    by_folder = {t.mapping.folder_id: t for t in targets}
-    required = {"target", "id", "kind", "psop_product", "valid_from"}
-    for line, raw in _csv_rows(path, VOUCHER_COLUMNS, required, out):
-        label = f"voucher[{raw.get('id') or f'line {line}'}]"
-        site = _Site(path.name, label, lambda p, line=line: line)
-        row: VoucherRow | None = _validate(VoucherRow, raw, site, out)
-        if row is None:
-            continue
-        owner = by_folder.get(row.target)
-        if owner is None:
-            out.add(site.problem("target", f"no target with folder_id {row.target!r}"))
-            continue
-        voucher = Voucher(**row.model_dump(exclude={"target"}))
-        owner.mapping = owner.mapping.model_copy(
-            update={"vouchers": (*owner.mapping.vouchers, voucher)}
-        )
-        owner.voucher_sites.append(site)
 
 
 # ---------------------------------------------------------------- cross-file checks
 
 
-def _duplicates(
-    items: Sequence[tuple[str, _Site]], key: str, what: str, out: _Collector
-) -> set[str]:
-    first: dict[str, _Site] = {}
+def _duplicates(items: Sequence[tuple[str, Site]], key: str, what: str, out: Collector) -> set[str]:
+    first: dict[str, Site] = {}
     dupes: set[str] = set()
     for ident, site in items:
         if ident in first:
@@ -410,7 +189,7 @@ def _duplicates(
     return dupes
 
 
-def _check_regions(regions: dict[str, tuple[Region, _Site]], products: set[str], out: _Collector):
+def _check_regions(regions: dict[str, tuple[Region, Site]], products: set[str], out: Collector):
     for region, site in regions.values():
         owner_of: dict[str, str] = {}
         for psop in region.product_links:
@@ -434,15 +213,15 @@ def _check_regions(regions: dict[str, tuple[Region, _Site]], products: set[str],
 
 
 def _check_targets(
-    targets: list[_LoadedTarget], regions: dict[str, tuple[Region, _Site]], out: _Collector
+    targets: list[LoadedTarget], regions: dict[str, tuple[Region, Site]], out: Collector
 ) -> None:
     """Unknown regions, PSOP numbers used twice anywhere, voucher ids, links, overlaps.
 
     A PSOP customer number is the provider's own (palveluntuottajakohtainen): unique across all
     the provider's regions, not only within one.
     """
-    number_owner: dict[str, _LoadedTarget] = {}
-    voucher_first: dict[str, _Site] = {}
+    number_owner: dict[str, LoadedTarget] = {}
+    voucher_first: dict[str, Site] = {}
     for loaded in targets:
         target, site = loaded.mapping, loaded.site
         region_entry = regions.get(target.region)
@@ -508,12 +287,12 @@ def load_mappings(folder: Path) -> Mappings:
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(ConfigProblem(str(folder), None, "", "mapping folder not found"))
-    out = _Collector()
+    out = Collector()
     regions = _load_regions(folder, out)
     products = _load_products(folder, out)
     customers = _load_customers(folder, out)
 
-    targets: list[_LoadedTarget] = []
+    targets: list[LoadedTarget] = []
     has_toml, has_csv = (folder / TARGETS_TOML).exists(), (folder / TARGETS_CSV).exists()
     if has_toml and has_csv:
         out.add(
@@ -524,9 +303,9 @@ def load_mappings(folder: Path) -> Mappings:
     if has_toml:
         targets = _load_targets_toml(folder / TARGETS_TOML, out)
     elif has_csv:
-        targets = _load_targets_csv(folder / TARGETS_CSV, out)
+        targets = load_targets_csv(folder / TARGETS_CSV, out)
     if (folder / VOUCHERS_CSV).exists():
-        _attach_vouchers_csv(folder / VOUCHERS_CSV, targets, out)
+        attach_vouchers_csv(folder / VOUCHERS_CSV, targets, out)
 
     _duplicates([(r.code, s) for r, s in regions], "code", "region code", out)
     _duplicates([(p.spotilla_code, s) for p, s in products], "spotilla_code", "product", out)
