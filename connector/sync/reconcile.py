@@ -8,14 +8,18 @@ key first.
   comment) -> ``confirmed`` with its NetvisorKey; not found -> ``planned``;
 - an invoice edit: the invoice is read back (comment lines included) and its content
   fingerprint (:mod:`connector.netvisor.fingerprint`: product lines and total) is compared with
-  the fingerprints of the version sent and of the version before it. The new version -> the edit
+  the fingerprints of the version sent and of the version before it (a reply without any line
+  free text is compared on what it carries, and decides only when exactly one version matches:
+  :func:`connector.netvisor.fingerprint.decide_version`). The new version -> the edit
   is ``confirmed``; the old version -> the row is again the old ``sent`` version (never left
   ``planned``, so its frozen/unsent check still applies); neither (a person edited the invoice,
-  it is gone, or the ledger predates fingerprints) -> the row stays ``unknown`` with error type
-  :data:`EDIT_UNCLEAR`, held for a person and shown by ``status`` and ``quarantine list``. It is
-  never resolved by guessing: the change is neither re-sent nor billed again as a correction.
-  Each later reconcile looks again, so once a person has made the invoice show either version
-  the row resolves by itself;
+  it is gone, the two versions cannot be told apart, or the ledger predates fingerprints) -> the
+  row stays ``unknown`` with error type :data:`EDIT_UNCLEAR`, held for a person and shown by
+  ``status`` and ``quarantine list``. It is never resolved by guessing: the change is neither
+  re-sent nor billed again as a correction, and the owner's documents whose corrections depend
+  on it are held (:mod:`connector.sync.doubt`). Each later reconcile looks again, so once a
+  person has made the invoice show either version the row resolves by itself; or the person
+  says which version Netvisor has (``connector ledger resolve``);
 - a customer/product edit carries the whole record: it goes back to the old ``sent`` version
   and the next plan sends it again (harmless if it had applied);
 - a credit-note match: matched when the credit note's open sum is zero.
@@ -33,7 +37,8 @@ from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, Ow
 from connector.logging import get_logger
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
-from connector.netvisor.fingerprint import invoice_fingerprint
+from connector.netvisor.fingerprint import decide_version
+from connector.netvisor.fingerprint import invoice_check as _invoice_check
 from connector.sync.context import RunAborted, RunContext, helsinki_today
 
 log = get_logger("sync")
@@ -42,8 +47,9 @@ log = get_logger("sync")
 
 
 def invoice_check(payload: nv.SalesInvoice) -> str | None:
-    """What a look-up must see for this version to count as applied: its content fingerprint."""
-    return invoice_fingerprint(payload)
+    """What a look-up must see for this version to count as applied: its content fingerprints
+    (full and bare, :func:`connector.netvisor.fingerprint.invoice_check`)."""
+    return _invoice_check(payload)
 
 
 class EditOutcome(Enum):
@@ -57,15 +63,15 @@ def edit_outcome(
 ) -> EditOutcome:
     """Decide an invoice edit whose answer was lost, from the content Netvisor shows.
 
-    ``pending``/``current``: the fingerprints of the version sent and the one before it (None
+    ``pending``/``current``: the stored checks of the version sent and the one before it (None
     when unknown, e.g. a ledger written before fingerprints: never a match).
     """
-    shown = invoice_fingerprint(detail) if detail is not None else None
-    if shown is None:
-        return EditOutcome.UNCLEAR
-    if pending is not None and shown == pending:
+    version = (
+        decide_version(detail, pending=pending, current=current) if detail is not None else None
+    )
+    if version == "pending":
         return EditOutcome.APPLIED
-    if current is not None and shown == current:
+    if version == "current":
         return EditOutcome.NOT_APPLIED
     return EditOutcome.UNCLEAR
 
