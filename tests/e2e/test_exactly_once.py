@@ -20,6 +20,7 @@ happened.
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import signal
@@ -318,6 +319,8 @@ def test_an_undecided_added_hour_is_never_billed_again_as_a_correction_in_may(ma
     assert held == [MAY_DOC, "org:2026-05:VANTAA-KERAVA"]
     resolved = env.cli("ledger", "resolve", APRIL_DOC, "--netvisor-has", "new")
     assert resolved.returncode == EXIT_OK, resolved.stdout + resolved.stderr
+    with env.ledger() as ledger:  # who: the OS user when not named
+        assert [r["resolved_by"] for r in ledger.resolutions()] == [getpass.getuser()]
     final = env.cli("sync", "--as-of", LOCKED)
     assert final.returncode == EXIT_OK, final.stdout + final.stderr
     client = {k: t for k, t in env.totals().items() if "SP-P0001" in k}
