@@ -150,8 +150,8 @@ def decide_version(
     one before it) or None (neither, or it cannot be told).
 
     The full fingerprints decide first. A reply with no free text on any line is then compared
-    on what it does carry (the bare fingerprints), and decides only when exactly one of the two
-    versions matches.
+    on what it does carry (the bare fingerprints), and decides only when both versions have one
+    stored and exactly one of them matches.
     """
     shown = invoice_fingerprint(detail)
     if shown is None:
@@ -161,11 +161,11 @@ def decide_version(
         return "pending"
     if before.get(FINGERPRINT_VERSION) == shown:
         return "current"
-    if has_free_texts(detail):
-        return None
+    if has_free_texts(detail) or BARE_VERSION not in sent or BARE_VERSION not in before:
+        return None  # a version without a bare fingerprint might match too: no guess
     bare = invoice_fingerprint(detail, free_text=False)
-    is_sent = sent.get(BARE_VERSION) == bare
-    is_before = before.get(BARE_VERSION) == bare
+    is_sent = sent[BARE_VERSION] == bare
+    is_before = before[BARE_VERSION] == bare
     if is_sent and not is_before:
         return "pending"
     if is_before and not is_sent:

@@ -267,12 +267,15 @@ def test_a_reply_without_free_texts_decides_when_exactly_one_version_matches() -
     bare_new, bare_old = shown(new, free_texts=False), shown(old, free_texts=False)
     assert edit_outcome(bare_new, pending=pend, current=cur) is EditOutcome.APPLIED
     assert edit_outcome(bare_old, pending=pend, current=cur) is EditOutcome.NOT_APPLIED
-    # a ledger that stored only full fingerprints (before bare ones): no guess
+    # a ledger that stored only full fingerprints (before bare ones): no guess, not even when
+    # only the version before lacks its bare fingerprint (it might match as well)
     full_only = {c: c.split()[0] for c in (cur, pend)}
     assert (
         edit_outcome(bare_new, pending=full_only[pend], current=full_only[cur])
         is EditOutcome.UNCLEAR
     )
+    assert edit_outcome(bare_new, pending=pend, current=full_only[cur]) is EditOutcome.UNCLEAR
+    assert edit_outcome(bare_old, pending=full_only[pend], current=cur) is EditOutcome.UNCLEAR
 
 
 def test_versions_that_differ_only_in_free_texts_stay_unclear_without_free_texts() -> None:
