@@ -226,6 +226,14 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "{count} asiakirjaa odottaa epävarmaa asiakirjaa: {held}",
         "en": "{count} documents wait for a document in doubt: {held}",
     },
+    "withheld.doubt_how": {
+        "fi": "`connector status` näyttää epävarman asiakirjan; kun tiedät, kumpi versio "
+        "Netvisorissa on: `connector ledger resolve AVAIN --netvisor-has new|old`; seuraava ajo "
+        "lähettää nämä",
+        "en": "`connector status` shows the document in doubt; once you know which version "
+        "Netvisor holds: `connector ledger resolve KEY --netvisor-has new|old`; the next run "
+        "sends these",
+    },
     "todo.doubt": {
         "fi": "Katso Netvisorista, kumpi versio odotetusta asiakirjasta siellä on, ja aja "
         "`connector ledger resolve AVAIN --netvisor-has new|old`; seuraava ajo lähettää tämän.",

@@ -147,7 +147,8 @@ def decide_version(
     detail: InvoiceDetail, *, pending: str | None, current: str | None
 ) -> str | None:
     """Which stored version a reply shows: ``"pending"`` (the version sent), ``"current"`` (the
-    one before it) or None (neither, or it cannot be told).
+    one before it), ``"both"`` (a reply without free texts matches both: they differ only in
+    free texts) or None (neither, or it cannot be told).
 
     The full fingerprints decide first. A reply with no free text on any line is then compared
     on what it does carry (the bare fingerprints), and decides only when both versions have one
@@ -170,7 +171,7 @@ def decide_version(
         return "pending"
     if is_before and not is_sent:
         return "current"
-    return None
+    return "both" if is_sent else None
 
 
 __all__ = [

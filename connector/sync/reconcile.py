@@ -56,6 +56,8 @@ class EditOutcome(Enum):
     APPLIED = "applied"  # Netvisor shows the version sent
     NOT_APPLIED = "not_applied"  # Netvisor still shows the version before it
     UNCLEAR = "unclear"  # neither: a person must look
+    # both: the reply carries no line free texts and the versions differ only in them
+    INDISTINCT = "indistinct"
 
 
 def edit_outcome(
@@ -73,6 +75,8 @@ def edit_outcome(
         return EditOutcome.APPLIED
     if version == "current":
         return EditOutcome.NOT_APPLIED
+    if version == "both":
+        return EditOutcome.INDISTINCT
     return EditOutcome.UNCLEAR
 
 
@@ -180,12 +184,16 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
             ctx.report.counts["reconciled"] += 1
             log.info("reconciled_edit_applied", key=row.key)
             return
-        if outcome is EditOutcome.UNCLEAR:
-            reason = (
-                "Netvisor no longer has this invoice"
-                if detail is None
-                else "the invoice in Netvisor shows neither the version sent nor the one before"
-            )
+        if outcome in (EditOutcome.UNCLEAR, EditOutcome.INDISTINCT):
+            if detail is None:
+                reason = "Netvisor no longer has this invoice"
+            elif outcome is EditOutcome.INDISTINCT:
+                reason = (
+                    "Netvisor's reply carries no line free texts, and the version sent and the "
+                    "one before differ only in them"
+                )
+            else:
+                reason = "the invoice in Netvisor shows neither the version sent nor the one before"
             ctx.ledger.mark_unknown(
                 row.key,
                 EDIT_UNCLEAR,
@@ -195,9 +203,9 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
             )
             ctx.report.counts["unknown"] += 1
             ctx.report.counts["held_for_person"] += 1
-            ctx.report.problems.append(
-                f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
-            )
+            problem = f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
+            if problem not in ctx.report.problems:  # the end-of-run pass finds it again
+                ctx.report.problems.append(problem)
             log.error("reconciled_edit_unclear", key=row.key, netvisor_key=row.netvisor_key)
             return
     ctx.ledger.restore_settled(row.key, "reconcile: the edit did not apply")

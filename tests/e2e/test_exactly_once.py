@@ -271,6 +271,12 @@ def test_an_undecidable_edit_holds_the_documents_computed_from_it_until_a_person
     reports = sorted((env.tmp / "reports").glob("*.html"), key=lambda p: p.stat().st_mtime)
     assert report is not None and MAY_DOC in reports[-1].read_text()
     assert "ledger resolve" in reports[-1].read_text()
+    # so does the plan, apart from what waits for review
+    plan = env.cli("plan", "--as-of", LOCKED, "--json")
+    withheld = {w["kind"]: w for w in json.loads(plan.stdout)["withheld"]}
+    assert withheld["waiting_for_doubt"]["keys"] == [MAY_DOC, "org:2026-05:VANTAA-KERAVA"]
+    assert withheld["waiting_for_doubt"]["waits_for"] == [APRIL_DOC]
+    assert "held_for_review" not in withheld
     # a rerun does not guess either
     assert env.cli("sync", "--as-of", LOCKED).returncode == EXIT_PARTIAL
     assert not [k for k in env.totals() if k.startswith(MAY_DOC)]

@@ -285,7 +285,7 @@ def test_versions_that_differ_only_in_free_texts_stay_unclear_without_free_texts
     # with free texts the reply decides; without them both versions match: held
     assert edit_outcome(shown(new), pending=pend, current=cur) is EditOutcome.APPLIED
     bare = shown(new, free_texts=False)
-    assert edit_outcome(bare, pending=pend, current=cur) is EditOutcome.UNCLEAR
+    assert edit_outcome(bare, pending=pend, current=cur) is EditOutcome.INDISTINCT
 
 
 def test_a_reply_with_some_free_texts_is_never_compared_bare() -> None:
@@ -296,3 +296,21 @@ def test_a_reply_with_some_free_texts_is_never_compared_bare() -> None:
     edited = with_free_text(new, "a person wrote this")
     cur, pend = invoice_check(old), invoice_check(new)
     assert edit_outcome(shown(edited), pending=pend, current=cur) is EditOutcome.UNCLEAR
+
+
+def test_an_edit_a_reply_without_free_texts_cannot_tell_apart_is_held_and_says_why(
+    ledger: Ledger,
+) -> None:
+    key = "inv:2026-04:C1"
+    old = with_free_text(invoice().payload, "09.04.2026 tehtävä T2")
+    new = with_free_text(old, "10.04.2026 tehtävä T2")
+    edit_in_doubt(ledger, key, old, new)
+    netvisor = FakeNetvisor()
+    netvisor.invoices["NV-8"] = shown(new, free_texts=False)
+    ctx = run_context(ledger)
+    reconcile(ctx, netvisor)  # type: ignore[arg-type]
+    reconcile(ctx, netvisor, final=True)  # type: ignore[arg-type]
+    row = ledger.get(key)
+    assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, EDIT_UNCLEAR)
+    (problem,) = ctx.report.problems  # said once, though both passes found it
+    assert "no line free texts" in problem and "differ only in them" in problem
