@@ -21,6 +21,7 @@ COMMAND_LINES = [
     ["report", "7", "--out", "reports"],
     ["ledger", "backup", "copy.sqlite"],
     ["ledger", "rebind", "--config", "c.toml"],
+    ["ledger", "resolve", "inv:2026-04:SP-1", "--netvisor-has", "new", "--by", "maija"],
     ["reconcile"],
     ["quarantine", "list", "--all", "--json"],
     ["quarantine", "retry", "3", "SP-1", "--as-of", "2026-11-02"],

@@ -27,7 +27,7 @@ def test_every_subcommand_and_its_options_are_known_to_the_completion() -> None:
         ("connector sta", {"status"}),
         ("connector status --ch", {"--check"}),
         ("connector --config c.toml quarantine li", {"list"}),
-        ("connector ledger re", {"rebind"}),
+        ("connector ledger re", {"rebind", "resolve"}),
     ],
 )
 def test_bash_completes_a_partial_command_line(tmp_path, line, expected) -> None:

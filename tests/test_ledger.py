@@ -22,6 +22,7 @@ from connector.billing.documents import BilledLine
 from connector.core.domain import Period, Quarantined
 from connector.core.errors import FatalRunError, RunLockedError
 from connector.ledger import (
+    EDIT_UNCLEAR,
     IN_DOUBT,
     SCHEMA_VERSION,
     SETTLED,
@@ -114,6 +115,27 @@ def test_reopening_keeps_the_data_and_migrates_nothing_twice(
     with Ledger(path) as third:  # would raise "table extra already exists" if re-run
         assert third.schema_version == nxt
         assert [r["command"] for r in third.runs()] == ["sync"]
+
+
+def test_a_version_9_ledger_in_doubt_migrates_to_the_resolutions_table(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 10 (issue 19) adds only ``doubt_resolutions``: an undecided edit written by
+    the version before stays undecided and can then be resolved by a person."""
+    monkeypatch.setattr(
+        ledger_module, "_MIGRATIONS", {v: m for v, m in ledger_module._MIGRATIONS.items() if v < 10}
+    )
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 9)
+    with Ledger(path) as old:
+        assert old.schema_version == 9
+        undecided(old)
+    monkeypatch.undo()
+    with Ledger(path) as new:
+        assert new.schema_version == 10 == SCHEMA_VERSION
+        assert "doubt_resolutions" in new.db.table_names()
+        assert new.get(INV).last_error_type == EDIT_UNCLEAR
+        assert new.resolve_unclear(INV, "new", "maija").state is LedgerState.CONFIRMED
+    assert path.with_name(f"{path.name}.v9.bak").exists()
 
 
 def test_a_failing_migration_changes_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,6 +346,66 @@ def test_restore_settled_abandons_a_planned_edit(ledger: Ledger) -> None:
         None,
     )
     assert current_lines(ledger) == ["T1:h0"]
+
+
+def undecided(ledger: Ledger) -> None:
+    """Version 1 settled; the edit to version 2 left EDIT_UNCLEAR by reconcile."""
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-1")
+    send(ledger, "h2", [line("T1:h0", "50.00")], action="edit")
+    ledger.mark_unknown(INV, EDIT_UNCLEAR, "reconcile: neither version")
+
+
+def test_a_person_saying_netvisor_has_the_new_version_settles_it_and_is_recorded(
+    ledger: Ledger,
+) -> None:
+    undecided(ledger)
+    row = ledger.resolve_unclear(INV, "new", "maija")
+    assert (row.state, row.content_hash, row.pending_hash, row.last_error_type) == (
+        LedgerState.CONFIRMED,
+        "h2",
+        None,
+        None,
+    )
+    assert [ln.amount for ln in ledger.billed_lines(document_key=INV)] == [D("50.00")]
+    (record,) = ledger.resolutions(INV)
+    assert (record["netvisor_has"], record["resolved_by"], record["netvisor_key"]) == (
+        "new",
+        "maija",
+        "NV-1",
+    )
+    assert (record["content_hash"], record["pending_hash"]) == ("h1", "h2")
+    assert datetime.fromisoformat(record["resolved_at"]).tzinfo is not None
+
+
+def test_a_person_saying_netvisor_has_the_old_version_restores_it(ledger: Ledger) -> None:
+    undecided(ledger)
+    row = ledger.resolve_unclear(INV, "old", "maija")
+    assert (row.state, row.content_hash, row.pending_hash, row.last_error_type) == (
+        LedgerState.SENT,
+        "h1",
+        None,
+        None,
+    )
+    assert [ln.amount for ln in ledger.billed_lines(document_key=INV)] == [D("25.00")]
+    assert pending_lines(ledger) == []
+    assert [r["netvisor_has"] for r in ledger.resolutions()] == ["old"]
+
+
+def test_only_an_undecided_edit_can_be_resolved_by_a_person(ledger: Ledger) -> None:
+    with pytest.raises(KeyError):
+        ledger.resolve_unclear(INV, "new", "maija")
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    with pytest.raises(ValueError):  # sending: reconcile decides it, not a person
+        ledger.resolve_unclear(INV, "new", "maija")
+    ledger.mark_sent(INV, "NV-1")
+    with pytest.raises(ValueError):
+        ledger.resolve_unclear(INV, "old", "maija")
+    undecided(ledger)
+    with pytest.raises(ValueError):
+        ledger.resolve_unclear(INV, "both", "maija")
+    assert ledger.resolutions() == []
+    assert ledger.get(INV).state is LedgerState.UNKNOWN
 
 
 def test_a_customer_object_without_lines(ledger: Ledger) -> None:

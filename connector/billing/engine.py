@@ -450,6 +450,8 @@ class BillingRun:
     def __init__(self, inp: BillingInput, today: date, history_keys: Iterable[str]) -> None:
         self._run = _Run(inp, today, history_keys)
         self._organisers_done = False
+        #: the organisers (``org:<region>``) the last customer owner's work goes to
+        self.last_organisers: frozenset[str] = frozenset()
 
     @property
     def held(self) -> Sequence[Quarantined]:
@@ -484,11 +486,14 @@ class BillingRun:
         )
         values = run.values(run.tasks(tasks))
         mine = []
+        organisers = set()
         for value in values:
             if value.owner.startswith(ORGANISER_OWNER + ":"):
                 run.org_values.append(value)
+                organisers.add(value.owner)
             else:
                 mine.append(value)
+        self.last_organisers = frozenset(organisers)
         return run.documents(mine)
 
     def organisers(

@@ -1,6 +1,7 @@
 """The ledger's commands: ``status`` (what the connector owns and how the last runs went; ``--check``
 for monitoring), ``quarantine`` (list what a rule stopped; ``retry`` re-checks it and resends
-rejected writes), ``report`` (re-render a run's report) and ``ledger`` (``rebind``, ``backup``).
+rejected writes), ``report`` (re-render a run's report) and ``ledger`` (``rebind``, ``backup``,
+``resolve``: a person says which version of an undecided invoice edit Netvisor holds).
 
 ``--json`` outputs carry ``schema_version``; numbers are numbers, euros decimal strings, dates and
 moments ISO 8601.
@@ -51,6 +52,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         rejected = [o for o in ledger.objects() if o.state == "rejected"]
         psop = status_block(ledger)
     held = [o for o in in_doubt if o.last_error_type == EDIT_UNCLEAR]
+    from connector.sync.doubt import HELD_RULE
+
+    waiting = [q for q in quarantine if q.rule == HELD_RULE]
     if args.json:
         print_json(
             {
@@ -66,6 +70,14 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "held_for_person": [
                     {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
                     for o in held
+                ],
+                "held_for_doubt": [
+                    {
+                        "key": q.record_id,
+                        "waits_for": [r for r in q.related.split(",") if r],
+                        "run": q.last_run_id,
+                    }
+                    for q in waiting
                 ],
                 "psop": status_json(psop),
             }
@@ -110,7 +122,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     for o in rejected:
         print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
     for o in held:
-        print(f"  held for a person {o.key}: {o.last_error}")
+        print(
+            "  "
+            + t(
+                "status.edit_unclear",
+                key=o.key,
+                netvisor_key=o.netvisor_key or "-",
+                error=o.last_error or "",
+            )
+        )
+    if held:
+        print(t("status.resolve_how"))
+    for q in waiting:
+        keys = ", ".join(r for r in q.related.split(",") if r)
+        print("  " + t("status.doubt_held", key=q.record_id, keys=keys, run=q.last_run_id))
     print_status_block(psop)
     return EXIT_OK
 
@@ -177,8 +202,9 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     if held:
         print(
             "  (make the invoice in Netvisor show either version; the next run or "
-            "`connector reconcile` settles it)\n"
+            "`connector reconcile` settles it)"
         )
+        print(t("status.resolve_how") + "\n")
     for o in rejected:
         print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
     if rejected:
@@ -286,6 +312,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment nor the password database
+        return "unknown"
+
+
+def _ledger_resolve(args: argparse.Namespace, config: Any) -> int:
+    """``ledger resolve KEY --netvisor-has new|old [--by NAME]``: a person's word on an invoice
+    edit reconcile could not decide, recorded with who and when; the documents held for it go
+    out with the next run. Holds the run lock, so no run is between its reconcile and billing."""
+    from connector.ledger import Ledger, RunLock
+    from connector.texts.i18n import texts
+
+    t = texts(config.connector.language)
+    who = (args.by or "").strip() or _os_user()
+    lock = RunLock(config.ledger_path)
+    lock.acquire(getattr(args, "wait_lock", 0.0))
+    try:
+        with Ledger(config.ledger_path) as ledger:
+            try:
+                ledger.resolve_unclear(args.key, args.netvisor_has, who)
+            except KeyError:
+                raise UsageError(t("resolve.unknown_key", key=args.key)) from None
+            except ValueError:
+                row = ledger.get(args.key)
+                error = f", {row.last_error_type}" if row and row.last_error_type else ""
+                state = row.state if row else "-"
+                raise UsageError(
+                    t("resolve.not_unclear", key=args.key, state=state, error=error)
+                ) from None
+            (done,) = ledger.resolutions(args.key)[-1:]
+    finally:
+        lock.release()
+    when = t.datetime(done["resolved_at"])
+    print(t(f"resolve.{args.netvisor_has}", key=args.key, who=done["resolved_by"], when=when))
+    return EXIT_OK
+
+
 def cmd_ledger(args: argparse.Namespace) -> int:
     from connector.ledger import Ledger, RunLock
 
@@ -297,6 +364,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             target = ledger.backup(Path(args.file))
         print(f"backed up {config.ledger_path} to {target}")
         return EXIT_OK
+    if args.ledger_command == "resolve":
+        return _ledger_resolve(args, config)
     # rebind
     from connector.sync.outputs import environment
 

@@ -165,6 +165,21 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
         help="bind the ledger to the Netvisor environment of this config (after a deliberate switch)",
     )
     q.set_defaults(func=commands.ledger)
+    q = lsub.add_parser(
+        "resolve",
+        parents=[common],
+        help="say which version of an undecided invoice edit (EDIT_UNCLEAR) Netvisor holds",
+    )
+    q.add_argument("key", metavar="KEY", help="the document key (connector status lists them)")
+    q.add_argument(
+        "--netvisor-has",
+        required=True,
+        choices=("new", "old"),
+        help="new: the version sent; old: the version before it",
+    )
+    q.add_argument("--by", metavar="NAME", help="who decided (default: the OS user)")
+    _wait_lock_arg(q)
+    q.set_defaults(func=commands.ledger)
 
 
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:

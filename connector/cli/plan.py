@@ -77,9 +77,23 @@ def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
                 "how": t("withheld.deferred_how"),
             }
         )
+    from connector.sync.doubt import HELD_RULE
+
     actions = report.plan.actions if report.plan else []
-    holds = [a for a in actions if a.kind is ActionKind.HOLD]
+    waiting = {q.record_id: q.related for q in report.held if q.rule == HELD_RULE}
+    holds = [a for a in actions if a.kind is ActionKind.HOLD and a.obj.key not in waiting]
     doubts = [a for a in actions if a.kind is ActionKind.RECONCILE]
+    if waiting:  # documents computed from a document in doubt (connector/sync/doubt.py)
+        out.append(
+            {
+                "kind": "waiting_for_doubt",
+                "count": len(waiting),
+                "keys": sorted(waiting),
+                "waits_for": sorted({k for keys in waiting.values() for k in keys}),
+                "what": t("doubt.summary", count=len(waiting), held=", ".join(sorted(waiting))),
+                "how": t("withheld.doubt_how"),
+            }
+        )
     if holds:
         shown = "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
         out.append(
@@ -102,12 +116,13 @@ def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
                 "how": t("withheld.in_doubt_how"),
             }
         )
-    if report.held:
+    review = [q for q in report.held if q.rule != HELD_RULE]
+    if review:
         out.append(
             {
                 "kind": "held_for_review",
-                "count": len(report.held),
-                "what": t("withheld.review", count=len(report.held)),
+                "count": len(review),
+                "what": t("withheld.review", count=len(review)),
                 "how": t("withheld.review_how"),
             }
         )

@@ -18,7 +18,7 @@ from connector.billing.documents import (
     document_owner,
 )
 from connector.ledger.base import LedgerBase, _clean, _now
-from connector.ledger.records import LedgerState, ObjectKind, OwnedObject
+from connector.ledger.records import EDIT_UNCLEAR, LedgerState, ObjectKind, OwnedObject
 
 
 class ObjectsMixin(LedgerBase):
@@ -215,17 +215,72 @@ class ObjectsMixin(LedgerBase):
         the row is again what Netvisor holds (``sent``, old hash and lines); the next run
         decides afresh whether the edit is still wanted and still allowed."""
         with self.transaction():
+            self._restore(key, reason)
+
+    def _restore(self, key: str, reason: str, **fields: Any) -> None:
+        self.db.execute(
+            "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+        )
+        self._update(
+            key,
+            state=LedgerState.SENT,
+            pending_hash=None,
+            pending_action=None,
+            pending_check=None,
+            last_error=_clean(reason) or None,
+            **fields,
+        )
+
+    def resolve_unclear(self, key: str, netvisor_has: str, by: str) -> OwnedObject:
+        """A person says which version of an undecided invoice edit (``EDIT_UNCLEAR``) Netvisor
+        holds: ``new`` (the version sent: it settles, ``confirmed``) or ``old`` (the one before:
+        the row is again that ``sent`` version and the next run decides the edit afresh).
+        Recorded in ``doubt_resolutions`` with who and when, in the same transaction.
+
+        Raises KeyError for an unknown key, ValueError when the row is not waiting for a
+        person (use :meth:`get` to say why). Returns the row as it is now.
+        """
+        if netvisor_has not in ("new", "old"):
+            raise ValueError(f"netvisor_has must be 'new' or 'old', not {netvisor_has!r}")
+        with self.transaction():
+            row = self.get(key)
+            if row is None:
+                raise KeyError(key)
+            if row.state is not LedgerState.UNKNOWN or row.last_error_type != EDIT_UNCLEAR:
+                raise ValueError(f"{key} is {row.state} ({row.last_error_type}), not undecided")
             self.db.execute(
-                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+                "INSERT INTO doubt_resolutions (key, netvisor_has, resolved_by, resolved_at,"
+                " netvisor_key, content_hash, pending_hash, error) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    key,
+                    netvisor_has,
+                    _clean(by)[:100],
+                    _now(),
+                    row.netvisor_key,
+                    row.content_hash,
+                    row.pending_hash,
+                    row.last_error,
+                ],
             )
-            self._update(
-                key,
-                state=LedgerState.SENT,
-                pending_hash=None,
-                pending_action=None,
-                pending_check=None,
-                last_error=_clean(reason) or None,
-            )
+            if netvisor_has == "new":
+                self._settle(key, LedgerState.CONFIRMED, None)
+            else:
+                self._restore(
+                    key,
+                    f"resolved by {_clean(by)[:100]}: Netvisor has the old version",
+                    last_error_type=None,
+                )
+        resolved = self.get(key)
+        assert resolved is not None
+        return resolved
+
+    def resolutions(self, key: str | None = None) -> list[dict[str, Any]]:
+        """The recorded decisions on undecided edits (oldest first), all or one key's."""
+        sql, params = "SELECT * FROM doubt_resolutions", []
+        if key is not None:
+            sql += " WHERE key = ?"
+            params.append(key)
+        return [dict(r) for r in self.db.query(sql + " ORDER BY id", params)]
 
     def replan_rejected(self, keys: Sequence[str] = ()) -> list[str]:
         """A person fixed what Netvisor refused: let rejected objects (all, or ``keys``) be sent

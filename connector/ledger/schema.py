@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connector.ledger.sqlite import Database
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -155,6 +155,22 @@ _MIGRATIONS: dict[int, str] = {
             instr(substr(document_key, instr(document_key, ':') + 1), ':') + 1
         );
     CREATE INDEX IF NOT EXISTS billed_lines_owner ON billed_lines(owner, version);
+    """,
+    # issue 19: a person's word on an invoice edit reconcile could not decide (EDIT_UNCLEAR):
+    # which version Netvisor holds, who said so and when (`connector ledger resolve`)
+    10: """
+    CREATE TABLE IF NOT EXISTS doubt_resolutions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        netvisor_has TEXT NOT NULL CHECK (netvisor_has IN ('new', 'old')),
+        resolved_by TEXT NOT NULL,
+        resolved_at TEXT NOT NULL,
+        netvisor_key TEXT,
+        content_hash TEXT,
+        pending_hash TEXT,
+        error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS doubt_resolutions_key ON doubt_resolutions(key);
     """,
 }
 

@@ -29,12 +29,14 @@ from connector.sync import observe, scope
 from connector.sync.apply import apply_plan
 from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
+from connector.sync.doubt import DoubtHolds
 from connector.sync.extract import Extracted, bill_documents, extract
 from connector.sync.outbox import render_outbox
 from connector.sync.outputs import after_run, check_binding, rechecked_by
 from connector.sync.plan import ActionKind, Plan, Planner
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
+from connector.texts.i18n import texts
 from connector.texts.run_report import summarise
 
 log = get_logger("sync")
@@ -288,7 +290,8 @@ class SyncEngine:
         )
         frozen = self._frozen(ctx, client, observed) if built else frozenset()
         rows = {row.key: row for row in ledger.objects()}
-        planner = Planner(rows)
+        holds = DoubtHolds(rows.values(), texts(self.config.connector.language))
+        planner = Planner(rows, holds=holds)
         netvisor = self.config.netvisor
         builder = want.DesiredBuilder(
             master,
@@ -314,7 +317,7 @@ class SyncEngine:
 
         withdrawn: tuple[str, ...] = ()
         if built:
-            result = bill_documents(ctx, extracted, built, observed, frozen, take)
+            result = bill_documents(ctx, extracted, built, observed, frozen, take, holds)
             report.quarantined.extend(result.quarantined)
             report.held.extend(result.held)
             if not ctx.read_only and not dry_run:  # the events `psop export` and `import` read
@@ -340,6 +343,7 @@ class SyncEngine:
             keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
             planner.add_all(want.matches(pairs, observe.invoice_statuses(client, keys)))
         plan = report.plan = planner.plan()
+        report.held.extend(holds.quarantined())  # documents waiting for a document in doubt
         for action in plan.actions:
             if action.kind is ActionKind.SKIP:
                 report.counts["skipped"] += 1

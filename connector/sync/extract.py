@@ -21,6 +21,7 @@ from connector.core.logging import get_logger
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext
+from connector.sync.doubt import DoubtHolds
 from connector.sync.taskstore import UNKNOWN_OWNER, TaskStore
 
 log = get_logger("sync")
@@ -69,6 +70,7 @@ def bill_documents(
     observed: Sequence[Period],
     frozen: frozenset[str],
     on_documents: Callable[[list[InvoiceDocument], BillingRun], None],
+    holds: DoubtHolds | None = None,
 ) -> BillingResult:
     """Bill the built periods against the ledger's history of billed lines, owner by owner.
 
@@ -77,7 +79,11 @@ def bill_documents(
     events), with no documents in it.
 
     A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
-    billed late, as its own documents, with a notice (not as correction rows elsewhere)."""
+    billed late, as its own documents, with a notice (not as correction rows elsewhere).
+
+    ``holds``: before an owner is billed, whether billing reads one of its documents in doubt
+    (then its documents, and the organisers' that carry its work, are held by the plan:
+    :mod:`connector.sync.doubt`)."""
     from connector.ledger import ObjectKind
     from connector.sync.scope import late_periods
 
@@ -119,7 +125,14 @@ def bill_documents(
         keys = keys_of.get(owner, [])
         wanted = [k for k in keys if run.needs_lines(k)]  # the others: their keys suffice
         lines = ledger.billed_lines(owner=owner, documents=wanted) if wanted else []
-        on_documents(run.owner(store.tasks_of(owner), lines, keys), run)
+        waits = holds.check_owner(owner, run.needs_lines) if holds is not None else ()
+        documents = run.owner(store.tasks_of(owner), lines, keys)
+        if waits and holds is not None:
+            for region in run.last_organisers:
+                holds.block(region, waits)
+        on_documents(documents, run)
+    if holds is not None:
+        holds.check_organisers(run.needs_lines)
     keys = [k for o in billed if o.startswith(organiser) for k in keys_of[o]]
     wanted = [k for k in keys if run.needs_lines(k)]
     lines = ledger.billed_lines(documents=wanted) if wanted else []

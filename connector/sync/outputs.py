@@ -13,6 +13,7 @@ from connector.core.config import Config
 from connector.core.errors import FatalRunError
 from connector.core.logging import get_logger
 from connector.ledger import Ledger
+from connector.sync.doubt import HELD_KIND
 from connector.sync.report import RunReport
 
 log = get_logger("sync")
@@ -69,7 +70,9 @@ def rechecked_by(
     when it read no such task). Master data (customers, targets, products) is read whole by
     every run that reads it. A task is re-checked when its period was read (it is among the
     tasks, or quarantined again); a line, which billing judges, when its task's period was
-    built. Anything else was not re-checked and stays open.
+    built. A document held for a document in doubt (``connector/sync/doubt.py``) by every run
+    that bills: each one decides the holds afresh. Anything else was not re-checked and stays
+    open.
     """
     built_periods = set(built)
     quarantined_tasks = {q.record_id for q in quarantined if q.kind == "task"}
@@ -82,6 +85,8 @@ def rechecked_by(
         if kind == "line":
             period = period_of(record_id.split(":", 1)[0])
             return period is not None and period in built_periods
+        if kind == HELD_KIND:
+            return bool(built_periods)
         return False
 
     return rechecked
@@ -98,6 +103,8 @@ def not_rechecked_reason(kind: str) -> str:
         )
     if kind == "task":
         return "its period was not read by this run: use --as-of a day after the period closes"
+    if kind == HELD_KIND:
+        return "this run billed no period"
     return f"this run does not re-check {kind} records"
 
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from connector.ledger import LedgerState, ObjectKind, OwnedObject
 from connector.sync.desired import DesiredObject
+
+if TYPE_CHECKING:
+    from connector.sync.doubt import DoubtHolds
 
 KIND_ORDER = {
     ObjectKind.CUSTOMER: 0,
@@ -26,7 +30,9 @@ class ActionKind(StrEnum):
     EDIT = "edit"
     MATCH = "match"
     SKIP = "skip"  # unchanged
-    HOLD = "hold"  # cannot act: rejected version unchanged, frozen document, dependency missing
+    # cannot act: rejected version unchanged, frozen document, dependency missing, or it depends
+    # on a document in doubt (connector/sync/doubt.py)
+    HOLD = "hold"
     RECONCILE = "reconcile"  # in doubt: resolved by the reconcile phase before anything is sent
 
 
@@ -97,12 +103,20 @@ class Planner:
     re-run does not hold every document in memory. Invoices to write beyond ``keep_lines``
     billed lines are packed (``desired.PackedInvoice``: rendered, compressed), so neither does
     a first run with many.
+
+    ``holds``: an invoice to write whose owner waits for a document in doubt is held instead
+    (:mod:`connector.sync.doubt`).
     """
 
     def __init__(
-        self, ledger_rows: Mapping[str, OwnedObject], *, keep_lines: int | None = None
+        self,
+        ledger_rows: Mapping[str, OwnedObject],
+        *,
+        keep_lines: int | None = None,
+        holds: DoubtHolds | None = None,
     ) -> None:
         self.rows = ledger_rows
+        self.holds = holds
         self._actions: list[Action] = []
         self._seen: set[str] = set()
         self._keep_lines = KEEP_LINES if keep_lines is None else keep_lines
@@ -114,6 +128,11 @@ class Planner:
         action = decide(obj, self.rows.get(obj.key))
         if obj.kind is ObjectKind.MATCH and action.kind is ActionKind.CREATE:
             action = Action(ActionKind.MATCH, obj, "credit note and invoice both open")
+        if action.writes and obj.kind is ObjectKind.INVOICE and self.holds is not None:
+            because = self.holds.waits_for(obj.key)
+            if because:
+                reason = self.holds.hold(obj.key, because)
+                action = Action(ActionKind.HOLD, obj, reason, action.netvisor_key)
         if not action.writes:
             action = replace(action, obj=obj.slim())
         elif obj.kind is ObjectKind.INVOICE:

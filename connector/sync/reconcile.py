@@ -8,14 +8,18 @@ key first.
   comment) -> ``confirmed`` with its NetvisorKey; not found -> ``planned``;
 - an invoice edit: the invoice is read back (comment lines included) and its content
   fingerprint (:mod:`connector.netvisor.fingerprint`: product lines and total) is compared with
-  the fingerprints of the version sent and of the version before it. The new version -> the edit
+  the fingerprints of the version sent and of the version before it (a reply without any line
+  free text is compared on what it carries, and decides only when exactly one version matches:
+  :func:`connector.netvisor.fingerprint.decide_version`). The new version -> the edit
   is ``confirmed``; the old version -> the row is again the old ``sent`` version (never left
   ``planned``, so its frozen/unsent check still applies); neither (a person edited the invoice,
-  it is gone, or the ledger predates fingerprints) -> the row stays ``unknown`` with error type
-  :data:`EDIT_UNCLEAR`, held for a person and shown by ``status`` and ``quarantine list``. It is
-  never resolved by guessing: the change is neither re-sent nor billed again as a correction.
-  Each later reconcile looks again, so once a person has made the invoice show either version
-  the row resolves by itself;
+  it is gone, the two versions cannot be told apart, or the ledger predates fingerprints) -> the
+  row stays ``unknown`` with error type :data:`EDIT_UNCLEAR`, held for a person and shown by
+  ``status`` and ``quarantine list``. It is never resolved by guessing: the change is neither
+  re-sent nor billed again as a correction, and the owner's documents whose corrections depend
+  on it are held (:mod:`connector.sync.doubt`). Each later reconcile looks again, so once a
+  person has made the invoice show either version the row resolves by itself; or the person
+  says which version Netvisor has (``connector ledger resolve``);
 - a customer/product edit carries the whole record: it goes back to the old ``sent`` version
   and the next plan sends it again (harmless if it had applied);
 - a credit-note match: matched when the credit note's open sum is zero.
@@ -33,7 +37,8 @@ from connector.core.logging import get_logger
 from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, OwnedObject
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
-from connector.netvisor.fingerprint import invoice_fingerprint
+from connector.netvisor.fingerprint import decide_version
+from connector.netvisor.fingerprint import invoice_check as _invoice_check
 from connector.sync.context import RunAborted, RunContext, helsinki_today
 
 log = get_logger("sync")
@@ -42,14 +47,17 @@ log = get_logger("sync")
 
 
 def invoice_check(payload: nv.SalesInvoice) -> str | None:
-    """What a look-up must see for this version to count as applied: its content fingerprint."""
-    return invoice_fingerprint(payload)
+    """What a look-up must see for this version to count as applied: its content fingerprints
+    (full and bare, :func:`connector.netvisor.fingerprint.invoice_check`)."""
+    return _invoice_check(payload)
 
 
 class EditOutcome(Enum):
     APPLIED = "applied"  # Netvisor shows the version sent
     NOT_APPLIED = "not_applied"  # Netvisor still shows the version before it
     UNCLEAR = "unclear"  # neither: a person must look
+    # both: the reply carries no line free texts and the versions differ only in them
+    INDISTINCT = "indistinct"
 
 
 def edit_outcome(
@@ -57,16 +65,18 @@ def edit_outcome(
 ) -> EditOutcome:
     """Decide an invoice edit whose answer was lost, from the content Netvisor shows.
 
-    ``pending``/``current``: the fingerprints of the version sent and the one before it (None
+    ``pending``/``current``: the stored checks of the version sent and the one before it (None
     when unknown, e.g. a ledger written before fingerprints: never a match).
     """
-    shown = invoice_fingerprint(detail) if detail is not None else None
-    if shown is None:
-        return EditOutcome.UNCLEAR
-    if pending is not None and shown == pending:
+    version = (
+        decide_version(detail, pending=pending, current=current) if detail is not None else None
+    )
+    if version == "pending":
         return EditOutcome.APPLIED
-    if current is not None and shown == current:
+    if version == "current":
         return EditOutcome.NOT_APPLIED
+    if version == "both":
+        return EditOutcome.INDISTINCT
     return EditOutcome.UNCLEAR
 
 
@@ -174,12 +184,16 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
             ctx.report.counts["reconciled"] += 1
             log.info("reconciled_edit_applied", key=row.key)
             return
-        if outcome is EditOutcome.UNCLEAR:
-            reason = (
-                "Netvisor no longer has this invoice"
-                if detail is None
-                else "the invoice in Netvisor shows neither the version sent nor the one before"
-            )
+        if outcome in (EditOutcome.UNCLEAR, EditOutcome.INDISTINCT):
+            if detail is None:
+                reason = "Netvisor no longer has this invoice"
+            elif outcome is EditOutcome.INDISTINCT:
+                reason = (
+                    "Netvisor's reply carries no line free texts, and the version sent and the "
+                    "one before differ only in them"
+                )
+            else:
+                reason = "the invoice in Netvisor shows neither the version sent nor the one before"
             ctx.ledger.mark_unknown(
                 row.key,
                 EDIT_UNCLEAR,
@@ -189,9 +203,9 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
             )
             ctx.report.counts["unknown"] += 1
             ctx.report.counts["held_for_person"] += 1
-            ctx.report.problems.append(
-                f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
-            )
+            problem = f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
+            if problem not in ctx.report.problems:  # the end-of-run pass finds it again
+                ctx.report.problems.append(problem)
             log.error("reconciled_edit_unclear", key=row.key, netvisor_key=row.netvisor_key)
             return
     ctx.ledger.restore_settled(row.key, "reconcile: the edit did not apply")

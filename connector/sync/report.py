@@ -17,6 +17,7 @@ from typing import Any
 
 from connector.core.domain import Quarantined
 from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
+from connector.sync.doubt import HELD_RULE
 from connector.sync.plan import Plan
 
 
@@ -138,6 +139,9 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
         more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
         if more > 0 and detail:
             print("    " + t("summary.more", more=more), file=out)
+    waiting = [q.record_id for q in report.held if q.rule == HELD_RULE]
+    if waiting:
+        print("  " + t("doubt.summary", count=len(waiting), held=", ".join(waiting)), file=out)
     for problem in report.problems[:20]:
         print(f"  ! {problem}", file=out)
     for notice in report.notices:

@@ -213,6 +213,70 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
         "en": "ID|KIND|RECORD|RULE|REASON|FIRST SEEN|LAST SEEN|RESOLVED",
     },
+    # documents in doubt and what waits for them (connector/sync/doubt.py, `ledger resolve`)
+    "doubt.reason": {
+        "fi": "odottaa asiakirjaa {keys}, jonka versio Netvisorissa on epävarma: korjauksia ei "
+        "lasketa versiosta, jota Netvisorissa ei ehkä ole, joten tätä ei lähetetä ennen kuin "
+        "asia on selvitetty (`connector ledger resolve`)",
+        "en": "waits for {keys}, whose version in Netvisor is in doubt: no correction is "
+        "computed from a version Netvisor may not hold, so this is not sent until that is "
+        "settled (`connector ledger resolve`)",
+    },
+    "doubt.summary": {
+        "fi": "{count} asiakirjaa odottaa epävarmaa asiakirjaa: {held}",
+        "en": "{count} documents wait for a document in doubt: {held}",
+    },
+    "withheld.doubt_how": {
+        "fi": "`connector status` näyttää epävarman asiakirjan; kun tiedät, kumpi versio "
+        "Netvisorissa on: `connector ledger resolve AVAIN --netvisor-has new|old`; seuraava ajo "
+        "lähettää nämä",
+        "en": "`connector status` shows the document in doubt; once you know which version "
+        "Netvisor holds: `connector ledger resolve KEY --netvisor-has new|old`; the next run "
+        "sends these",
+    },
+    "todo.doubt": {
+        "fi": "Katso Netvisorista, kumpi versio odotetusta asiakirjasta siellä on, ja aja "
+        "`connector ledger resolve AVAIN --netvisor-has new|old`; seuraava ajo lähettää tämän.",
+        "en": "Look in Netvisor which version of the document waited for it holds, then run "
+        "`connector ledger resolve KEY --netvisor-has new|old`; the next run sends this.",
+    },
+    "status.edit_unclear": {
+        "fi": "ihminen ratkaisee: {key} (Netvisor-avain {netvisor_key}): {error}",
+        "en": "held for a person: {key} (NetvisorKey {netvisor_key}): {error}",
+    },
+    "status.resolve_how": {
+        "fi": "  (kun tiedät, kumpi versio Netvisorissa on: "
+        "`connector ledger resolve AVAIN --netvisor-has new|old`)",
+        "en": "  (once you know which version Netvisor holds: "
+        "`connector ledger resolve KEY --netvisor-has new|old`)",
+    },
+    "status.doubt_held": {
+        "fi": "odottaa epävarmaa asiakirjaa: {key} (odottaa: {keys}; ajo {run})",
+        "en": "held for a document in doubt: {key} (waits for {keys}; run {run})",
+    },
+    "resolve.new": {
+        "fi": "{key}: Netvisorissa on lähetetty versio; kirjattu ({who}, {when}). Seuraava ajo "
+        "lähettää asiakirjat, jotka odottivat sitä.",
+        "en": "{key}: Netvisor holds the version sent; recorded ({who}, {when}). The next run "
+        "sends the documents that waited for it.",
+    },
+    "resolve.old": {
+        "fi": "{key}: Netvisorissa on edellinen versio; kirjattu ({who}, {when}). Seuraava ajo "
+        "päättää muutoksesta uudelleen ja lähettää asiakirjat, jotka odottivat sitä.",
+        "en": "{key}: Netvisor holds the version before; recorded ({who}, {when}). The next run "
+        "decides the change afresh and sends the documents that waited for it.",
+    },
+    "resolve.not_unclear": {
+        "fi": "{key} ei odota ihmisen ratkaisua (tila {state}{error}); `connector status` "
+        "näyttää, mitkä odottavat",
+        "en": "{key} is not waiting for a person (state {state}{error}); `connector status` "
+        "shows which are",
+    },
+    "resolve.unknown_key": {
+        "fi": "kirjanpidossa ei ole kohdetta {key}; `connector status` näyttää, mitkä odottavat "
+        "ratkaisua",
+        "en": "the ledger has no object {key}; `connector status` shows which wait for a decision",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -344,6 +344,8 @@ def _document_section(rows: Sequence[DocumentRow], t: Texts, *, client: bool) ->
 
 
 def _todo(p: ProblemRow, t: Texts) -> str:
+    if p.rule == "depends_on_doubt":  # connector/sync/doubt.py: waits for a document in doubt
+        return t("todo.doubt")
     ident = str(p.quarantine_id) if p.quarantine_id is not None else p.record_id
     return t("todo.review" if p.review else "todo.quarantine", id=ident)
 

@@ -9,6 +9,7 @@ happened.
 | kill inside reconcile (after reading Netvisor)     | here: reconcile_read / reconcile_settled      |
 | lost answer to an add (each reply layout)          | here; test_faults.py (5xx, drops, TECHNICAL)  |
 | lost answer to an invoice edit: kill, dropped conn | here, in every reply layout, then lock day    |
+| an edit no reply layout can decide (EDIT_UNCLEAR)  | here: dependants held, resolved by a person   |
 | timeout longer than the client's                   | here (busy_wait: no overlap, nothing pushed)  |
 | 5xx, 429, garbled XML, maintenance on a write      | here; 5xx/TECHNICAL_ERROR in test_faults.py   |
 | Netvisor answering garbage again and again         | here (stops after max_unknown_in_a_row)       |
@@ -19,6 +20,8 @@ happened.
 
 from __future__ import annotations
 
+import getpass
+import json
 import re
 import signal
 import subprocess
@@ -42,6 +45,8 @@ LAYOUTS = [
     pytest.param({"wrapper": "one", "key": False}, id="one-list-no-key"),
     pytest.param({"wrapper": "per_line", "key": True}, id="per-line"),
     pytest.param({"wrapper": "per_line", "key": False}, id="per-line-no-key"),
+    # issue 19: one InvoiceLine per line and no SalesInvoiceProductLineFreeText at all
+    pytest.param({"wrapper": "per_line", "key": True, "free_text": False}, id="no-free-text"),
 ]
 
 
@@ -170,6 +175,161 @@ def test_a_lost_answer_to_an_invoice_add_is_found_by_its_key_in_every_reply_layo
     report = env.sync(APRIL)
     assert report.exit_code == EXIT_OK and report.counts["reconciled"] == 1
     assert env.totals() == reference.totals()
+    assert_all_settled(env)
+
+
+# -- an edit no reply can decide holds what depends on it (issue 19) ----------------------------
+
+
+def may_work() -> dict[str, Any]:
+    """April as in :func:`work`, and May's work for the same clients."""
+    data = work()
+    data["tasks"] += [
+        task("T6", "L0001", "2026-05-05", hours="1"),
+        task("T7", "L0100", "2026-05-06", quantity="1", unit_price="20.00"),
+    ]
+    return data
+
+
+def one_day_later(env: Env) -> None:
+    """A person corrects the date of a task of the unsent April invoice (9.4. -> 10.4.): the
+    amounts stay, only the line's free text changes."""
+    env.spotilla.update_task(
+        "T2",
+        {
+            "hours": [{"product_code": "KOTIHOITO-H", "hours": "1.5", "date": "2026-04-10"}],
+            "completed_at": "2026-04-10T12:00:00+03:00",
+        },
+    )
+
+
+APRIL_DOC, MAY_DOC = "inv:2026-04:SP-P0001", "inv:2026-05:SP-P0001"
+
+
+def lose_the_answer_to_the_edit(env: Env, fault: str) -> None:
+    """Send the April edit and lose its answer after Netvisor applied it."""
+    if fault == "kill_after_answer":
+        killed = env.cli(
+            "sync", "--as-of", EDIT_DAY, env={"CONNECTOR_FAILPOINTS": "after_answer:invoice"}
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    else:
+        env.netvisor.inject("drop_after_commit", resource="salesinvoice.nv", method="edit", times=1)
+        edited = env.sync(EDIT_DAY)
+        assert edited.counts["held_for_person"] >= 1, edited.problems
+
+
+def status_json(env: Env) -> dict[str, Any]:
+    shown = env.cli("status", "--json")
+    assert shown.returncode == EXIT_OK, shown.stderr
+    return json.loads(shown.stdout)
+
+
+@pytest.fixture
+def fault_free_dated(make_env) -> dict[str, Decimal]:
+    """May's work too; April's task re-dated and edited in; the lock day: no fault anywhere."""
+    env = make_env(may_work(), name="fault-free-dated")
+    assert env.sync(APRIL).exit_code == EXIT_OK
+    one_day_later(env)
+    assert env.sync(EDIT_DAY).counts["updated"] >= 1
+    assert env.sync(LOCKED).exit_code == EXIT_OK
+    return env.totals()
+
+
+@pytest.mark.parametrize("fault", ["kill_after_answer", "drop_after_commit"])
+def test_an_undecidable_edit_holds_the_documents_computed_from_it_until_a_person_resolves_it(
+    make_env, fault_free_dated, fault
+):
+    env = make_env(may_work(), name="faulty")
+    # the reply carries no free texts, and the two April versions differ only in one
+    env.netvisor.set_reply_layout(wrapper="per_line", free_text=False)
+    assert env.sync(APRIL).exit_code == EXIT_OK
+    one_day_later(env)
+    lose_the_answer_to_the_edit(env, fault)
+    after_lock = env.cli("sync", "--as-of", LOCKED)
+    # April stays undecided: May's documents of the client and its organiser are held
+    assert after_lock.returncode == EXIT_PARTIAL, after_lock.stdout + after_lock.stderr
+    assert "wait for a document in doubt" in after_lock.stdout
+    assert MAY_DOC in after_lock.stdout
+    with env.ledger() as ledger:
+        april = ledger.get(APRIL_DOC)
+        assert (april.state, april.last_error_type) == (LedgerState.UNKNOWN, "EDIT_UNCLEAR")
+        assert ledger.get(MAY_DOC) is None  # never sent
+        assert ledger.get("org:2026-05:VANTAA-KERAVA") is None
+    assert not [k for k in env.totals() if k.startswith("inv:2026-05:SP-P0001")]
+    # the private client's May invoice does not depend on April's client: it went out
+    assert "inv:2026-05:SP-P0100" in env.totals()
+    status = status_json(env)
+    assert [h["key"] for h in status["held_for_person"]] == [APRIL_DOC]
+    held = {h["key"]: h["waits_for"] for h in status["held_for_doubt"]}
+    assert held == {MAY_DOC: [APRIL_DOC], "org:2026-05:VANTAA-KERAVA": [APRIL_DOC]}
+    text = env.cli("status").stdout
+    assert f"held for a document in doubt: {MAY_DOC} (waits for {APRIL_DOC}" in text
+    assert "connector ledger resolve" in text
+    # the run report says which and why, and what to do
+    report = (env.tmp / "reports" / "3.html").read_text()  # runs 1, 2 (killed or not), 3
+    assert MAY_DOC in report and APRIL_DOC in report and "ledger resolve" in report
+    # so does the plan, apart from what waits for review
+    plan = env.cli("plan", "--as-of", LOCKED, "--json")
+    withheld = {w["kind"]: w for w in json.loads(plan.stdout)["withheld"]}
+    assert withheld["waiting_for_doubt"]["keys"] == [MAY_DOC, "org:2026-05:VANTAA-KERAVA"]
+    assert withheld["waiting_for_doubt"]["waits_for"] == [APRIL_DOC]
+    assert "held_for_review" not in withheld
+    # a rerun does not guess either
+    assert env.cli("sync", "--as-of", LOCKED).returncode == EXIT_PARTIAL
+    assert not [k for k in env.totals() if k.startswith(MAY_DOC)]
+    # a person looks in Netvisor and says it has the new version
+    resolved = env.cli("ledger", "resolve", APRIL_DOC, "--netvisor-has", "new", "--by", "tester")
+    assert resolved.returncode == EXIT_OK, resolved.stdout + resolved.stderr
+    assert "tester" in resolved.stdout
+    with env.ledger() as ledger:
+        (record,) = ledger.resolutions(APRIL_DOC)
+        assert (record["netvisor_has"], record["resolved_by"]) == ("new", "tester")
+        assert ledger.get(APRIL_DOC).state is LedgerState.CONFIRMED
+    again = env.cli("ledger", "resolve", APRIL_DOC, "--netvisor-has", "old")
+    assert again.returncode != EXIT_OK and "not waiting for a person" in again.stderr
+    # the held documents go out with the next run: exactly what a fault-free run bills
+    final = env.cli("sync", "--as-of", LOCKED)
+    assert final.returncode == EXIT_OK, final.stdout + final.stderr
+    totals = env.totals()
+    assert totals == fault_free_dated
+    assert status_json(env)["held_for_doubt"] == []
+    assert_all_settled(env)
+
+
+def test_an_undecided_added_hour_is_never_billed_again_as_a_correction_in_may(make_env, fault_free):
+    """The issue's own scenario where nothing can decide the edit: a ledger written before bare
+    fingerprints (its checks carry only the full one) and a reply without free texts. May's
+    correction would come from the old April version (+52,71 EUR, the hour billed twice): it
+    is held until a person says which version Netvisor has."""
+    env = make_env(work(), name="faulty")
+    env.netvisor.set_reply_layout(wrapper="per_line", free_text=False)
+    assert env.sync(APRIL).exit_code == EXIT_OK
+    one_hour_more(env)
+    lose_the_answer_to_the_edit(env, "kill_after_answer")
+    with env.ledger() as ledger:  # as an older connector stored them
+        ledger.db.execute(
+            "UPDATE objects SET pending_check = substr(pending_check, 1, instr(pending_check, ' ')"
+            " - 1), content_check = substr(content_check, 1, instr(content_check, ' ') - 1)"
+            " WHERE key = ?",
+            [APRIL_DOC],
+        )
+    after_lock = env.cli("sync", "--as-of", LOCKED)
+    assert after_lock.returncode == EXIT_PARTIAL, after_lock.stdout + after_lock.stderr
+    assert MAY_DOC in after_lock.stdout
+    # the corrections from the old version are not sent: the client's, nor the organiser's
+    assert not [k for k in env.totals() if k.startswith(("inv:2026-05", "org:2026-05"))]
+    held = [h["key"] for h in status_json(env)["held_for_doubt"]]
+    assert held == [MAY_DOC, "org:2026-05:VANTAA-KERAVA"]
+    resolved = env.cli("ledger", "resolve", APRIL_DOC, "--netvisor-has", "new")
+    assert resolved.returncode == EXIT_OK, resolved.stdout + resolved.stderr
+    with env.ledger() as ledger:  # who: the OS user when not named
+        assert [r["resolved_by"] for r in ledger.resolutions()] == [getpass.getuser()]
+    final = env.cli("sync", "--as-of", LOCKED)
+    assert final.returncode == EXIT_OK, final.stdout + final.stderr
+    client = {k: t for k, t in env.totals().items() if "SP-P0001" in k}
+    assert client == {k: t for k, t in fault_free.items() if "SP-P0001" in k}
+    assert per_customer(env.totals()) == per_customer(fault_free)
     assert_all_settled(env)
 
 

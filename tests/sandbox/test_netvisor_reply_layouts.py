@@ -19,7 +19,7 @@ from connector.netvisor.auth import signed_headers
 from connector.netvisor.client import NetvisorClient
 from connector.netvisor.documents import ProductLine
 from connector.netvisor.errors import NetvisorAmbiguousWrite, NetvisorInvalidData
-from connector.netvisor.fingerprint import invoice_fingerprint
+from connector.netvisor.fingerprint import decide_version, invoice_check, invoice_fingerprint
 from connector.sandbox.netvisor import NetvisorSandbox
 from connector.sandbox.server import serving
 
@@ -126,6 +126,35 @@ def test_a_reconcile_read_recognises_an_edit_that_did_not_happen(layout) -> None
     assert invoice_fingerprint(detail) == invoice_fingerprint(sent)
 
 
+@pytest.mark.parametrize("wrapper", ["one", "per_line"])
+def test_a_reply_without_free_texts_is_decided_on_what_it_carries(wrapper) -> None:
+    """Issue 19: getsalesinvoice.nv lists the lines without SalesInvoiceProductLineFreeText, so
+    the full fingerprint matches neither version; the bare one tells them apart."""
+    sandbox = NetvisorSandbox(reply_layout={"wrapper": wrapper, "free_text": False})
+    sent = samples.voucher_invoice()
+    edited = one_more_hour(sent)
+    assert any(line.free_text for line in sent.product_lines)
+    with client_for(sandbox) as c:
+        seed(c)
+        key = c.add_sales_invoice(sent)
+        before = c.sales_invoice(key)
+        sandbox.inject("drop_after_commit", resource="salesinvoice.nv", method="edit", times=1)
+        with pytest.raises(NetvisorAmbiguousWrite):
+            c.edit_sales_invoice(key, edited)
+        after = c.sales_invoice(key)
+    raw = raw_get(sandbox, f"getsalesinvoice.nv?netvisorkey={key}")
+    assert list(nvxml.descendants(raw, "SalesInvoiceProductLineFreeText")) == []
+    assert before is not None and after is not None
+    assert all(line.free_text is None for line in after.product_lines)
+    assert invoice_fingerprint(after) not in (
+        invoice_fingerprint(sent),
+        invoice_fingerprint(edited),
+    )
+    checks = {"pending": invoice_check(edited), "current": invoice_check(sent)}
+    assert decide_version(after, **checks) == "pending"
+    assert decide_version(before, **checks) == "current"
+
+
 def test_a_keyless_keylist_reply_maps_back_only_when_every_key_was_found() -> None:
     sandbox = NetvisorSandbox(reply_layout={"key": False})
     with client_for(sandbox) as c:
@@ -144,12 +173,18 @@ def test_the_layout_is_switched_through_the_admin_endpoint() -> None:
     sandbox = NetvisorSandbox()
     with serving(sandbox, name="netvisor") as url:
         admin = httpx.Client(base_url=f"{url}/_sandbox")
-        assert admin.get("/reply_layout").json() == {"wrapper": "one", "key": True}
+        assert admin.get("/reply_layout").json() == {
+            "wrapper": "one",
+            "key": True,
+            "free_text": True,
+        }
         r = admin.post("/reply_layout", json={"wrapper": "per_line", "key": False})
-        assert r.status_code == 200 and r.json() == {"wrapper": "per_line", "key": False}
+        assert r.status_code == 200
+        assert r.json() == {"wrapper": "per_line", "key": False, "free_text": True}
+        assert admin.post("/reply_layout", json={"free_text": False}).status_code == 200
         assert admin.post("/reply_layout", json={"wrapper": "two"}).status_code == 400
         admin.close()
-    assert sandbox.reply_layout == {"wrapper": "per_line", "key": False}
+    assert sandbox.reply_layout == {"wrapper": "per_line", "key": False, "free_text": False}
 
 
 def test_the_sandbox_refuses_netvisorkey_and_netvisorkeylist_together() -> None:

@@ -98,12 +98,21 @@ def test_a_candidate_invoice_that_cannot_be_read_keeps_the_row_in_doubt(ledger: 
 
 
 def shown(
-    payload: nv.SalesInvoice, *, key: str = "NV-8", comments: bool = False
+    payload: nv.SalesInvoice,
+    *,
+    key: str = "NV-8",
+    comments: bool = False,
+    free_texts: bool = True,
 ) -> nv.InvoiceDetail:
-    """``payload`` as getsalesinvoice.nv shows it once applied (product lines, total)."""
+    """``payload`` as getsalesinvoice.nv shows it once applied (product lines, total);
+    ``free_texts=False``: a reply that carries no line free texts at all."""
     lines = tuple(
         nv.DetailProductLine(
-            ln.product_code, ln.quantity, ln.unit_price, ln.vat_percent, ln.free_text
+            ln.product_code,
+            ln.quantity,
+            ln.unit_price,
+            ln.vat_percent,
+            ln.free_text if free_texts else None,
         )
         for ln in payload.product_lines
     )
@@ -239,3 +248,69 @@ def test_the_edit_outcome_compares_the_shown_content_with_both_versions() -> Non
     )
     assert moved.total == new.total
     assert edit_outcome(shown(moved), pending=pend, current=cur) is EditOutcome.UNCLEAR
+
+
+def with_free_text(payload: nv.SalesInvoice, text: str) -> nv.SalesInvoice:
+    """The same invoice with only the first product line's free text changed."""
+    first = payload.product_lines[0]
+    lines = tuple(replace(ln, free_text=text) if ln is first else ln for ln in payload.lines)
+    return replace(payload, lines=lines)
+
+
+def test_a_reply_without_free_texts_decides_when_exactly_one_version_matches() -> None:
+    """Issue 19: a getsalesinvoice reply that lists the lines without
+    SalesInvoiceProductLineFreeText is compared on what it carries."""
+    old = with_free_text(invoice().payload, "09.04.2026 tehtävä T2")
+    new = with_hours(old, "3")
+    assert any(ln.free_text for ln in new.product_lines)  # the full fingerprint cannot match
+    cur, pend = invoice_check(old), invoice_check(new)
+    bare_new, bare_old = shown(new, free_texts=False), shown(old, free_texts=False)
+    assert edit_outcome(bare_new, pending=pend, current=cur) is EditOutcome.APPLIED
+    assert edit_outcome(bare_old, pending=pend, current=cur) is EditOutcome.NOT_APPLIED
+    # a ledger that stored only full fingerprints (before bare ones): no guess, not even when
+    # only the version before lacks its bare fingerprint (it might match as well)
+    full_only = {c: c.split()[0] for c in (cur, pend)}
+    assert (
+        edit_outcome(bare_new, pending=full_only[pend], current=full_only[cur])
+        is EditOutcome.UNCLEAR
+    )
+    assert edit_outcome(bare_new, pending=pend, current=full_only[cur]) is EditOutcome.UNCLEAR
+    assert edit_outcome(bare_old, pending=full_only[pend], current=cur) is EditOutcome.UNCLEAR
+
+
+def test_versions_that_differ_only_in_free_texts_stay_unclear_without_free_texts() -> None:
+    old = with_free_text(invoice().payload, "09.04.2026 tehtävä T2")
+    new = with_free_text(old, "10.04.2026 tehtävä T2")
+    cur, pend = invoice_check(old), invoice_check(new)
+    # with free texts the reply decides; without them both versions match: held
+    assert edit_outcome(shown(new), pending=pend, current=cur) is EditOutcome.APPLIED
+    bare = shown(new, free_texts=False)
+    assert edit_outcome(bare, pending=pend, current=cur) is EditOutcome.INDISTINCT
+
+
+def test_a_reply_with_some_free_texts_is_never_compared_bare() -> None:
+    """Only a reply carrying no free text at all is compared on what it carries: one whose
+    free texts differ from both versions is a person's edit."""
+    old = invoice().payload
+    new = with_hours(old, "3")
+    edited = with_free_text(new, "a person wrote this")
+    cur, pend = invoice_check(old), invoice_check(new)
+    assert edit_outcome(shown(edited), pending=pend, current=cur) is EditOutcome.UNCLEAR
+
+
+def test_an_edit_a_reply_without_free_texts_cannot_tell_apart_is_held_and_says_why(
+    ledger: Ledger,
+) -> None:
+    key = "inv:2026-04:C1"
+    old = with_free_text(invoice().payload, "09.04.2026 tehtävä T2")
+    new = with_free_text(old, "10.04.2026 tehtävä T2")
+    edit_in_doubt(ledger, key, old, new)
+    netvisor = FakeNetvisor()
+    netvisor.invoices["NV-8"] = shown(new, free_texts=False)
+    ctx = run_context(ledger)
+    reconcile(ctx, netvisor)  # type: ignore[arg-type]
+    reconcile(ctx, netvisor, final=True)  # type: ignore[arg-type]
+    row = ledger.get(key)
+    assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, EDIT_UNCLEAR)
+    (problem,) = ctx.report.problems  # said once, though both passes found it
+    assert "no line free texts" in problem and "differ only in them" in problem

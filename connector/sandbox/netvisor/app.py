@@ -11,7 +11,7 @@ Use it in-process (``httpx.Client(transport=sandbox.transport())``) or on loopba
 (``connector.sandbox.server.serve(sandbox, name="netvisor")``); a test in another process drives a
 served sandbox through the admin endpoints under ``/_sandbox/`` (``state``, ``stats``, ``faults``,
 ``invoices/<key>[/status]``, ``reply_layout``: GET it, or POST ``{"wrapper": "one"|"per_line",
-"key": true|false}`` to choose how getsalesinvoice.nv replies look).
+"key": true|false, "free_text": true|false}`` to choose how getsalesinvoice.nv replies look).
 
 Unverified against real Netvisor (kept in one place each, in ``wire``): the HTTP status per
 error type (``HTTP_STATUS``), the error an overlapping request gets (``OVERLAP_ERROR``); and gross

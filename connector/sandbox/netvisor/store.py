@@ -44,7 +44,9 @@ _STATUS_LABELS = {
 #: How getsalesinvoice.nv replies may be laid out. ``wrapper``: ``one`` (every line inside ONE
 #: InvoiceLine, Netvisor's documented reply; the default) or ``per_line`` (one InvoiceLine per
 #: line, as we send). ``key``: the reply carries SalesInvoiceNetvisorKey (newer documents) or not
-#: (older documented replies). Comment lines come back only with ``showcommentlines=1``.
+#: (older documented replies). ``free_text``: each product line carries its
+#: SalesInvoiceProductLineFreeText (the default) or none at all (replies seen in the field).
+#: Comment lines come back only with ``showcommentlines=1``.
 #: The company's payment terms (paymenttermlist.nv): NetvisorKey -> (description, net days,
 #: default?). A customer's DefaultPaymentTerm type="netvisor" must name one of these keys.
 PAYMENT_TERMS: dict[str, tuple[str, int, bool]] = {
@@ -52,8 +54,8 @@ PAYMENT_TERMS: dict[str, tuple[str, int, bool]] = {
     "2": ("14 päivää netto", 14, True),
     "3": ("30 päivää netto", 30, False),
 }
-REPLY_LAYOUTS = {"wrapper": ("one", "per_line"), "key": (True, False)}
-DEFAULT_REPLY_LAYOUT: dict[str, Any] = {"wrapper": "one", "key": True}
+REPLY_LAYOUTS = {"wrapper": ("one", "per_line"), "key": (True, False), "free_text": (True, False)}
+DEFAULT_REPLY_LAYOUT: dict[str, Any] = {"wrapper": "one", "key": True, "free_text": True}
 
 
 class NetvisorStore:
@@ -580,7 +582,8 @@ class NetvisorStore:
                 "SalesInvoiceProductLineQuantity",
                 format(line["quantity"], "f").replace(".", ","),
             )
-            add_child(pl, "SalesInvoiceProductLineFreeText", line["free_text"] or "")
+            if layout["free_text"]:
+                add_child(pl, "SalesInvoiceProductLineFreeText", line["free_text"] or "")
             # Netvisor writes line sums with four decimals
             add_child(pl, "SalesInvoiceProductLineVatSum", comma4(line["vat_sum"]))
             add_child(pl, "SalesInvoiceProductLineSum", comma4(line["sum"]))
