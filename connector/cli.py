@@ -230,6 +230,10 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
     from connector.sync import SyncEngine
 
     load_mappings(config.mappings_folder)
+    if config.console.listen:  # the console in a thread of the daemon
+        from connector.console.server import start_in_thread
+
+        start_in_thread(config)
 
     def run_job(scope: str, stop: threading.Event) -> dict[str, Any]:
         # Mappings are re-read every run: an edited mapping file takes effect without a restart.
@@ -438,6 +442,12 @@ def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
     _register_psop(sub, common, _period_arg, _as_of)
 
 
+def _add_console(sub: Any, common: argparse.ArgumentParser) -> None:
+    from connector.console.command import register
+
+    register(sub, common)
+
+
 def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
@@ -496,6 +506,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], 
     (("reconcile",), _add_reconcile),
     (("quarantine",), _add_quarantine),
     (("review", "psop"), _add_review_and_psop),
+    (("console",), _add_console),
     (("mappings",), _add_mappings),
     (("completion",), _add_completion),
     (("demo",), _add_demo),
