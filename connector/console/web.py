@@ -528,7 +528,9 @@ class Console:
         )
         log.info("console_decision", decision=decision, decided=len(outcome.decided))
         for item in outcome.decided:
-            session.flash.append(("ok", self.t(f"console.review.{decision}d", item=item)))
+            session.flash.append(
+                ("ok", self.t(f"console.review.{decision.rstrip('e')}ed", item=item))
+            )
         for item in outcome.already:
             session.flash.append(("warn", self.t("console.review.already", item=item)))
         for item in outcome.unknown:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from e2e.harness import Env, base_data, task
-from e2e.harness import make_env as make_env  # noqa: F401  (the fixture)
+from e2e.harness import make_env as make_env
 
 TODAY = date(2026, 5, 20)
 PASSWORD = "correct horse battery"
@@ -92,8 +92,8 @@ def csrf_of(html: str) -> str:
 def make_console(env: Env, *, host: str = "testserver") -> Console:
     from starlette.testclient import TestClient
 
-    from connector.console.web import Company, Settings, accepted_hosts, create_app
     from connector.console.users import UsersFile
+    from connector.console.web import Company, Settings, accepted_hosts, create_app
 
     clock = [1000.0]
     settings = Settings(
