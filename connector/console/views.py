@@ -202,7 +202,7 @@ class MonthClose:
     clients: list[DocumentRow]
     organisers: list[DocumentRow]
     held: list[Any]  # ReviewEntry, undecided
-    decided: list[Any]  # ReviewEntry, decided
+    decided: list[Decided]
     quarantined: list[Any]
     rejected: list[OwnedObject]
     in_doubt: list[OwnedObject]
@@ -219,6 +219,50 @@ class MonthClose:
             name: sum((getattr(r, name) for r in rows), ZERO)
             for name in ("net", "vat", "gross", "voucher", "self_pay", "correction_net")
         }
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision on held work, with the event it was about (still held or billed since)."""
+
+    item_id: str
+    period: str
+    psop_customer_number: str
+    voucher_share: Decimal
+    decision: str
+    effect: str
+    source: str
+    decided_by: str | None
+    decided_at: str
+    note: str | None
+
+
+def decided(ledger: Ledger, period: str | None = None) -> list[Decided]:
+    """Every decision on work of ``period`` (all months when None), newest first. A decided
+    item stays listed after the next sync billed it (it is no longer held then)."""
+    decisions = ledger.review_decisions()
+    out = []
+    for e in ledger.psop_events(period):
+        row = decisions.get(e["line_id"])
+        if row is None:
+            continue
+        out.append(
+            Decided(
+                e["line_id"],
+                e["period"],
+                e["psop_customer_number"],
+                Decimal(e["voucher_share"]),
+                row["decision"],
+                row["effect"],
+                row["source"],
+                row.get("decided_by"),
+                row["decided_at"],
+                row["note"],
+            )
+        )
+    return sorted(
+        {d.item_id: d for d in out}.values(), key=lambda d: (d.decided_at, d.item_id), reverse=True
+    )
 
 
 def known_periods(ledger: Ledger) -> list[str]:
@@ -246,7 +290,7 @@ def month_close(
         clients=[d for d in docs if d.kind == CLIENT],
         organisers=[d for d in docs if d.kind == ORGANISER],
         held=[e for e in entries if e.decision is None],
-        decided=[e for e in entries if e.decision is not None],
+        decided=decided(ledger, period),
         quarantined=ledger.quarantine(),
         rejected=ledger.objects(states=[LedgerState.REJECTED]),
         in_doubt=[
@@ -296,7 +340,8 @@ class DocumentView:
     row: DocumentRow
     lines: list[LineView]
     corrections_elsewhere: list[tuple[str, BilledLine]]  # (document key, correction line)
-    held: list[Any]  # ReviewEntry of this document's tasks
+    held: list[Any]  # undecided ReviewEntry of this document's tasks (or PSOP numbers)
+    decided: list[Decided]
     audit: list[dict[str, Any]]
     error: str | None
 
@@ -337,12 +382,18 @@ def document_view(ledger: Ledger, config: Config, key: str, today: date) -> Docu
         if other.role.startswith(CORRECTION_PREFIX):
             elsewhere.append((other.document_key, other))
     tasks = {task_of(i) for i in ids}
+
+    def ours(item_id: str, psop_number: str) -> bool:
+        return task_of(item_id) in tasks or (
+            row.kind == ORGANISER and psop_number in row.psop_numbers
+        )
+
     held = [
         e
-        for e in review_entries(ledger, obj.period, include_decided=True)
-        if task_of(e.item.item_id) in tasks
-        or (row.kind == ORGANISER and e.item.psop_customer_number in row.psop_numbers)
+        for e in review_entries(ledger, obj.period)
+        if ours(e.item.item_id, e.item.psop_customer_number)
     ]
+    done = [d for d in decided(ledger, obj.period) if ours(d.item_id, d.psop_customer_number)]
     return DocumentView(
         row=row,
         lines=[
@@ -356,7 +407,10 @@ def document_view(ledger: Ledger, config: Config, key: str, today: date) -> Docu
         ],
         corrections_elsewhere=sorted(elsewhere, key=lambda x: x[0]),
         held=held,
-        audit=ledger.audit(subjects={key, *ids, *(e.item.item_id for e in held)}),
+        decided=done,
+        audit=ledger.audit(
+            subjects={key, *ids, *(e.item.item_id for e in held), *(d.item_id for d in done)}
+        ),
         error=obj.last_error,
     )
 

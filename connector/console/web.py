@@ -379,7 +379,12 @@ class Console:
     # -- login -------------------------------------------------------------------------------
 
     async def login_page(
-        self, request: Request, *, error: str | None = None, status: int = 200
+        self,
+        request: Request,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        next_path: Any = None,
     ) -> Response:
         token = secrets.token_urlsafe(32)
         response = self.render(
@@ -388,7 +393,7 @@ class Console:
             None,
             status=status,
             login_token=token,
-            next=_local(request.query_params.get("next")),
+            next=_local(next_path or request.query_params.get("next")),
             error=error,
         )
         self._cookie(response, LOGIN_COOKIE, token, max_age=3600)
@@ -406,12 +411,22 @@ class Console:
         keys = (f"ip:{address}", f"user:{name}")
         if self.limiter.blocked(*keys):
             log.warning("console_login_limited")
-            return await self.login_page(request, error=self.t("console.login.limited"), status=429)
+            return await self.login_page(
+                request,
+                error=self.t("console.login.limited"),
+                status=429,
+                next_path=form.get("next"),
+            )
         user = await run_in_threadpool(self.settings.users.authenticate, name, password)
         if user is None:
             self.limiter.failed(*keys)
             log.info("console_login_failed")
-            return await self.login_page(request, error=self.t("console.login.failed"), status=401)
+            return await self.login_page(
+                request,
+                error=self.t("console.login.failed"),
+                status=401,
+                next_path=form.get("next"),
+            )
         self.limiter.succeeded(f"user:{name}")
         log.info("console_login", role=user.role)
         target = _local(form.get("next")) or "/"
@@ -483,19 +498,20 @@ class Console:
 
         period = _period(request.query_params.get("period"))
 
-        def load(ledger: Any) -> tuple[list[Any], list[dict[str, Any]]]:
-            entries = review_entries(ledger, period, include_decided=True)
-            audit = ledger.audit(subjects={e.item.item_id for e in entries})
-            return entries, audit
+        def load(ledger: Any) -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
+            held = review_entries(ledger, period)
+            done = views.decided(ledger, period)
+            subjects = {e.item.item_id for e in held} | {d.item_id for d in done}
+            return held, done, ledger.audit(subjects=subjects)
 
-        entries, audit = await self.read(company, load)
+        held, done, audit = await self.read(company, load)
         return self.render(
             request,
             "review.html",
             session,
             company,
-            held=[e for e in entries if e.decision is None],
-            decided=[e for e in entries if e.decision is not None],
+            held=held,
+            decided=done,
             audit=audit,
             period=period,
         )
