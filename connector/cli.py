@@ -470,6 +470,9 @@ def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.add_argument(
+        "--console", action="store_true", help="then open the web console on the demo's ledger"
+    )
     p.set_defaults(func=_cmd_demo)
 
 

@@ -170,3 +170,25 @@ def fleet_companies(path: Path) -> list[tuple[str, Any]]:
     if problems:
         raise ConfigError(problems)
     return companies
+
+
+def demo_console(workdir: str | None) -> int:
+    """``connector demo --console``: the demo, then the console on its ledger with a one-off
+    ``demo`` user (a decider) whose password is printed; the work folder is kept."""
+    import secrets
+    import tempfile
+
+    from connector.config import load_config
+    from connector.console.server import serve_console
+    from connector.console.users import UsersFile
+    from connector.demo import run_demo
+
+    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="connector-demo-"))
+    code = run_demo(workdir=str(work), keep=True)
+    if code not in (EXIT_OK, 1):
+        return code
+    config = load_config(work / "config.toml")
+    password = secrets.token_urlsafe(12)
+    UsersFile(config.console.users_file).add("demo", password, "decider")
+    print(f"\nconsole user: demo  password: {password}  (work folder {work})")
+    return serve_console([(company_name(config.path), config)], config.console.users_file)
