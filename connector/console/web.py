@@ -156,6 +156,9 @@ class LoginLimiter:
         return any(len(self._recent(k)) >= LOGIN_FAILURES for k in keys)
 
     def failed(self, *keys: str) -> None:
+        if len(self._failures) > 10_000:  # a flood of names: forget the quiet ones
+            for stale in [k for k in list(self._failures) if not self._recent(k)]:
+                del self._failures[stale]
         for key in keys:
             self._recent(key).append(self.clock())
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.harness import Env, base_data, task
+from e2e.harness import Env, task
 from e2e.harness import make_env as make_env
 
 TODAY = date(2026, 5, 20)
@@ -32,16 +32,11 @@ REPORT = [
 
 
 def april() -> dict[str, Any]:
-    data = base_data()
-    data["tasks"] = [
-        task("T1", "L0001", "2026-04-03", hours="8"),
-        task("T2", "L0001", "2026-04-10", hours="6"),
-        task("T3", "L0001", "2026-04-17", hours="4"),
-        task("T4", "L0001", "2026-04-24", hours="5"),
-        task("T5", "L0001", "2026-04-28", hours="2"),
-        task("T6", "L0001", "2026-05-06", hours="2"),
-        task("T7", "L0100", "2026-04-08", hours="3"),  # a private client, billed in full
-    ]
+    """The e2e PSOP loop's April, and a private client's 3 hours billed in full (T7)."""
+    from e2e.test_psop_loop import april as psop_april
+
+    data = psop_april()
+    data["tasks"].append(task("T7", "L0100", "2026-04-08", hours="3"))
     return data
 
 

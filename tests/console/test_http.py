@@ -564,3 +564,27 @@ def test_a_fleet_shows_one_row_per_company_worst_first(make_env):
         answer = client.post("/review?c=Busy+Oy", data={"csrf": token, "act": "approve:T5:h0"})
         assert "T5:h0: approved" in answer.text
         assert client.post("/review?c=Nope", data={"csrf": token}).status_code == 400
+
+
+def test_the_logs_carry_no_user_or_client_names(console):
+    import io
+
+    from connector.logging import configure
+
+    stream = io.StringIO()
+    configure(json=True, level="DEBUG", stream=stream)
+    try:
+        console.login(password="wrong password!")
+        console.login("nobody-such")
+        console.login()
+        token = console.csrf("/review")
+        console.client.post(
+            "/review", data={"csrf": token, "act": "approve:T5:h0", "note": "ok by phone"}
+        )
+        console.client.get("/document/inv:2026-04:SP-P0001")
+    finally:
+        configure()
+    logged = stream.getvalue()
+    assert "console_login_failed" in logged and "console_decision" in logged
+    for secret in ("maija", "nobody-such", PASSWORD, "ok by phone", "Testi Henkilö"):
+        assert secret not in logged
