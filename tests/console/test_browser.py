@@ -11,7 +11,6 @@ under pytest's temporary folder.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -220,7 +219,3 @@ def test_a_viewer_in_the_browser_has_no_decide_buttons(served, browser):
     assert "T5:h0" in b.find_element(By.ID, "held").text
     assert not b.find_elements(By.CSS_SELECTOR, 'button[value^="approve"]')
     assert "et voi päättää" in b.find_element(By.TAG_NAME, "main").text
-
-
-def test_chromium_is_found_where_ci_installs_it():
-    assert shutil.which("chromium") or CHROMIUM is not None
