@@ -338,19 +338,16 @@ class Console:
 
         async def endpoint(request: Request) -> Response:
             session = self.session(request)
-            if (
-                request.headers.get("content-length", "0").isdigit()
-                and int(request.headers.get("content-length", "0")) > MAX_UPLOAD + 65536
-            ):
+            if session is None:  # refused before the body is read
+                log.warning("console_refused", reason="no_session", path=request.url.path)
+                return PlainTextResponse(self.t("console.refused.csrf"), status_code=403)
+            length = request.headers.get("content-length", "0")
+            if length.isdigit() and int(length) > MAX_UPLOAD + 65536:
                 return PlainTextResponse("Too large", status_code=413)
             form = await request.form(max_part_size=MAX_UPLOAD)
             token = form.get("csrf")
-            if (
-                session is None
-                or not isinstance(token, str)
-                or not hmac.compare_digest(token, session.csrf)
-            ):
-                log.warning("console_refused", reason="csrf_or_session", path=request.url.path)
+            if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
+                log.warning("console_refused", reason="csrf", path=request.url.path)
                 return PlainTextResponse(self.t("console.refused.csrf"), status_code=403)
             if not session.user.can_decide:
                 log.warning("console_refused", reason="role", path=request.url.path)
@@ -358,7 +355,10 @@ class Console:
             company = self.company(request)
             if company is None:
                 return PlainTextResponse(self.t("console.refused.company"), status_code=400)
-            return await handler(request, session, company, form)
+            try:
+                return await handler(request, session, company, form)
+            except PageMissing:
+                return self.render(request, "missing.html", session, company, status=404)
 
         return endpoint
 
