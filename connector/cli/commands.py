@@ -212,6 +212,10 @@ def daemon(args: argparse.Namespace) -> int:
     from connector.sync import SyncEngine
 
     load_mappings(config.mappings_folder)
+    if config.console.listen:  # the console in a thread of the daemon
+        from connector.console.server import start_in_thread
+
+        start_in_thread(config)
 
     def run_job(scope: str, stop: threading.Event) -> dict[str, Any]:
         # Mappings are re-read every run: an edited mapping file takes effect without a restart.

@@ -217,6 +217,12 @@ def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
     _register_psop(sub, common, _period_arg, _as_of)
 
 
+def _add_console(sub: Any, common: argparse.ArgumentParser) -> None:
+    from connector.cli.console import register
+
+    register(sub, common)
+
+
 def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
@@ -239,6 +245,9 @@ def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.add_argument(
+        "--console", action="store_true", help="then open the web console on the demo's ledger"
+    )
     p.set_defaults(func=commands.demo)
 
 
@@ -275,6 +284,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], 
     (("reconcile",), _add_reconcile),
     (("quarantine",), _add_quarantine),
     (("review", "psop"), _add_review_and_psop),
+    (("console",), _add_console),
     (("mappings",), _add_mappings),
     (("completion",), _add_completion),
     (("demo",), _add_demo),

@@ -30,6 +30,10 @@ def cmd_mappings_schema(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from connector.cli.demo import run_demo
 
+    if getattr(args, "console", False):
+        from connector.cli.console import demo_console
+
+        return demo_console(args.workdir)
     return run_demo(workdir=args.workdir, keep=args.keep)
 
 

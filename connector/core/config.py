@@ -331,6 +331,42 @@ class AlertsSection(_Section):
         return None if value is None else check_base_url(value)
 
 
+def split_listen(value: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:port`` for IPv6) -> (host, port); ValueError saying what is wrong."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8765, got {value!r}")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost."""
+    return _is_loopback(host)
+
+
+class ConsoleSection(_Section):
+    """The web console (docs/operations.md): where the daemon serves it and who may log in."""
+
+    # "127.0.0.1:8765": the daemon serves the console there (None: only `connector console`)
+    listen: str | None = None
+    # named users with scrypt-hashed passwords, written by `connector console adduser NAME`
+    users_file: Path = Path("console-users.json")
+    # TLS is in front (a reverse proxy): cookies are Secure, a non-loopback listen is not warned
+    behind_tls_proxy: bool = False
+    # host names the browser may use besides the listen address (the proxy's public name)
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # a session ends after this many minutes without a request
+    idle_minutes: int = Field(30, ge=1, le=1440)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is not None:
+            split_listen(value)
+        return value
+
+
 class _ConfigModel(_Section):
     # factories, not instances: an instance here would build each section's validator at import
     connector: ConnectorSection = Field(default_factory=ConnectorSection)
@@ -339,6 +375,7 @@ class _ConfigModel(_Section):
     mappings: MappingsSection = Field(default_factory=MappingsSection)
     schedule: ScheduleSection = Field(default_factory=ScheduleSection)
     alerts: AlertsSection = Field(default_factory=AlertsSection)
+    console: ConsoleSection = Field(default_factory=ConsoleSection)
 
 
 @dataclass(frozen=True)
@@ -362,6 +399,7 @@ class Config:
     mappings: MappingsSection
     schedule: ScheduleSection
     alerts: AlertsSection = field(default_factory=AlertsSection)
+    console: ConsoleSection = field(default_factory=ConsoleSection)
 
     @property
     def ledger_path(self) -> Path:
@@ -531,4 +569,7 @@ def load_config(path: str | Path) -> Config:
             "partner_key_file": absolute(model.netvisor.partner_key_file),
         }
     )
-    return Config(path, connector, spotilla, netvisor, mappings, model.schedule, model.alerts)
+    console = model.console.model_copy(update={"users_file": absolute(model.console.users_file)})
+    return Config(
+        path, connector, spotilla, netvisor, mappings, model.schedule, model.alerts, console
+    )

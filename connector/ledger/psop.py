@@ -1,8 +1,8 @@
 """The PSOP loop's rows: voucher events, review decisions, imported reports, line states.
 
 Only ids, codes, PSOP customer numbers, dates, amounts and states: never a name. A decision
-records what was decided, when, why (a note) and by what (a person's review or PSOP's report),
-never who. A report is recorded once, by the sha256 of its file, in one transaction with its
+records what was decided, when, why (a note) and by what (a person's review or PSOP's report);
+a decision made in the web console also records the console user who made it. A report is recorded once, by the sha256 of its file, in one transaction with its
 rows, the states it gives and the decisions it makes: importing the same file twice changes
 nothing, and a refused or interrupted import leaves nothing behind. The file's name is not kept
 (a person may name a file after a client).
@@ -95,31 +95,62 @@ class PsopMixin(LedgerBase):
     # ------------------------------------------------------------------ review decisions
 
     def record_review_decisions(
-        self, decisions: Sequence[tuple[str, str, str, str | None]], *, source: str
+        self,
+        decisions: Sequence[tuple[str, str, str, str | None]],
+        *,
+        source: str,
+        decided_by: str | None = None,
     ) -> list[str]:
         """Record ``(item id, decision, effect, note)`` rows once; returns the ids newly decided.
 
         An item already decided keeps its first decision (exactly once, like every write).
+        ``decided_by`` is the console user who decided (None from the command line); the same
+        transaction writes the console's audit rows.
         """
         with self.transaction():
-            return self._decide(decisions, source)
+            fresh = self._decide(decisions, source, decided_by)
+            if decided_by is not None and fresh:
+                notes = {d[0]: d[3] for d in decisions}
+                now = _now()
+                self.db.executemany(
+                    "INSERT INTO console_audit (at, user, action, subject, note)"
+                    " VALUES (?,?,?,?,?)",
+                    [
+                        (now, decided_by, f"review:{d[1]}", d[0], _clean(notes[d[0]] or "") or None)
+                        for d in decisions
+                        if d[0] in fresh
+                    ],
+                )
+            return fresh
 
     def _decide(
-        self, decisions: Sequence[tuple[str, str, str, str | None]], source: str
+        self,
+        decisions: Sequence[tuple[str, str, str, str | None]],
+        source: str,
+        decided_by: str | None = None,
     ) -> list[str]:
         now, fresh = _now(), []
         for item_id, decision, effect, note in decisions:
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO review_decisions "
-                "(item_id, decision, effect, source, note, decided_at) VALUES (?,?,?,?,?,?)",
-                [item_id, decision, effect, source, _clean(note) if note else None, now],
+                "INSERT OR IGNORE INTO review_decisions (item_id, decision, effect, source, note,"
+                " decided_at, decided_by) VALUES (?,?,?,?,?,?,?)",
+                [
+                    item_id,
+                    decision,
+                    effect,
+                    source,
+                    _clean(note) if note else None,
+                    now,
+                    decided_by,
+                ],
             )
             if cursor.rowcount:
                 fresh.append(item_id)
         return fresh
 
     def review_decisions(self) -> dict[str, dict[str, Any]]:
-        """Item id -> its decision row (decision, effect, source, note, decided_at)."""
+        """Item id -> its decision row (decision, effect, source, note, decided_at,
+        decided_by)."""
         return {r["item_id"]: r for r in self.db.query("SELECT * FROM review_decisions")}
 
     def decision_effects(self) -> dict[str, str]:

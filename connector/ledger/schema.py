@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connector.ledger.sqlite import Database
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -171,6 +171,23 @@ _MIGRATIONS: dict[int, str] = {
         error TEXT
     );
     CREATE INDEX IF NOT EXISTS doubt_resolutions_key ON doubt_resolutions(key);
+    """,
+    # the web console (connector/console/): who decided a held item; every decision a console
+    # user made (who, when, what, the note); each invoice's money as Netvisor's invoice list
+    # last showed it (number, date, status, gross, open sum), so a document shows paid or open
+    11: """
+    ALTER TABLE review_decisions ADD COLUMN decided_by TEXT;
+    CREATE TABLE IF NOT EXISTS console_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,
+        subject TEXT NOT NULL, note TEXT
+    );
+    CREATE INDEX IF NOT EXISTS console_audit_subject ON console_audit(subject);
+    CREATE TABLE IF NOT EXISTS invoice_balances (
+        key TEXT PRIMARY KEY, netvisor_key TEXT NOT NULL,
+        invoice_number TEXT, invoice_date TEXT, status TEXT,
+        gross TEXT, open_sum TEXT, seen_at TEXT NOT NULL
+    );
     """,
 }
 

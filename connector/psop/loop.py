@@ -155,6 +155,7 @@ class ReviewEntry:
     source: str | None = None  # review | psop_report
     note: str | None = None
     decided_at: str | None = None
+    decided_by: str | None = None  # the console user, when decided in the console
 
     def as_json(self) -> dict[str, Any]:
         i = self.item
@@ -196,6 +197,7 @@ def review_entries(
                     row["source"],
                     row["note"],
                     row["decided_at"],
+                    row.get("decided_by"),
                 )
             )
     return entries
@@ -220,8 +222,11 @@ def decide(
     *,
     note: str | None,
     rejected_review: str,
+    decided_by: str | None = None,
 ) -> DecisionOutcome:
-    """Record a person's decision on held items; each item is decided once."""
+    """Record a person's decision on held items; each item is decided once.
+
+    ``decided_by``: the console user deciding (audited with the decision); None from the CLI."""
     if decision not in (APPROVE, REJECT):
         raise ValueError(f"a decision is {APPROVE!r} or {REJECT!r}")
     held = {h.item_id for h in held_items(ledger.psop_events())}
@@ -235,7 +240,7 @@ def decide(
             outcome.unknown.append(item_id)
         else:
             wanted.append((item_id, decision, effect_of(decision, rejected_review), note))
-    outcome.decided = ledger.record_review_decisions(wanted, source="review")
+    outcome.decided = ledger.record_review_decisions(wanted, source="review", decided_by=decided_by)
     return outcome
 
 

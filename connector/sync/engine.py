@@ -392,7 +392,9 @@ class SyncEngine:
                 key, today=ctx.today, rules=ctx.rules, mappings=ctx.mappings
             ),
         )
-        checked = observe.check_editable(client, to_check)
+        owned = {r.netvisor_key: r.key for r in rows if r.netvisor_key}
+        checked = observe.check_editable(client, to_check, owned)
         if not ctx.read_only:
             ctx.ledger.confirm_seen(checked.seen)
+            ctx.ledger.record_invoice_balances(checked.balances)
         return frozen | checked.frozen

@@ -6,13 +6,17 @@
   read one by one in full;
 - the statuses of credit notes and invoices a match needs (both must be ``open``).
 
+What the invoice list shows of every invoice the ledger owns (number, date, status, gross, open
+sum) comes back too, for the console's "paid / open" (``Ledger.record_invoice_balances``).
+
 The ledger writes these reads lead to (``confirm_seen``) are made by the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from connector.core.domain import Period
 from connector.ledger import LedgerState, OwnedObject
@@ -24,14 +28,35 @@ from connector.sync.scope import still_editable
 class EditableCheck:
     frozen: frozenset[str]  # document keys Netvisor no longer lets the connector edit
     seen: tuple[tuple[str, str, str | None], ...]  # (key, NetvisorKey, status) to confirm
+    # (key, NetvisorKey, number, date, status, gross, open sum) of every owned invoice listed
+    balances: tuple[tuple[Any, ...], ...] = ()
 
 
-def check_editable(client: NetvisorClient, rows: Iterable[OwnedObject]) -> EditableCheck:
-    """Read the invoices ``rows`` name: which are frozen now, which the ledger should confirm."""
+def check_editable(
+    client: NetvisorClient, rows: Iterable[OwnedObject], owned: Mapping[str, str] | None = None
+) -> EditableCheck:
+    """Read the invoices ``rows`` name: which are frozen now, which the ledger should confirm.
+
+    ``owned`` (NetvisorKey -> ledger key of every invoice the ledger owns): the list's money
+    figures of those invoices come back as ``balances``."""
     by_key = {r.netvisor_key: r for r in rows if r.netvisor_key}
     if not by_key:
         return EditableCheck(frozenset(), ())
-    statuses = {k: v for k, v in _listed_statuses(client, by_key.values()).items() if v}
+    listed = _listed(client, by_key.values())
+    balances = tuple(
+        (
+            owned[s.netvisor_key],
+            s.netvisor_key,
+            s.number,
+            s.invoice_date,
+            s.status,
+            s.total,
+            s.open_sum,
+        )
+        for s in listed
+        if owned and s.netvisor_key in owned
+    )
+    statuses = {s.netvisor_key: s.status for s in listed if s.netvisor_key in by_key and s.status}
     missing = [k for k in by_key if k not in statuses]
     if missing:
         statuses.update((d.netvisor_key, d.status) for d in client.sales_invoices_by_keys(missing))
@@ -45,19 +70,17 @@ def check_editable(client: NetvisorClient, rows: Iterable[OwnedObject]) -> Edita
             seen.append((row.key, netvisor_key, status))
         if not still_editable(status):
             frozen.add(row.key)
-    return EditableCheck(frozenset(frozen), tuple(seen))
+    return EditableCheck(frozenset(frozen), tuple(seen), balances)
 
 
-def _listed_statuses(client: NetvisorClient, rows: Iterable[OwnedObject]) -> dict[str, str | None]:
-    """NetvisorKey -> status from ``salesinvoicelist.nv`` over the rows' months and the month
-    after (a period's invoices are dated in the next month); {} when the rows name no period.
-    Only keys of ``rows`` are kept; a key the list leaves out is simply absent."""
+def _listed(client: NetvisorClient, rows: Iterable[OwnedObject]) -> list[Any]:
+    """``salesinvoicelist.nv`` over the rows' months and the month after (a period's invoices
+    are dated in the next month); [] when the rows name no period. A key the list leaves out is
+    simply absent."""
     periods = [Period.parse(r.period) for r in rows if r.period]
-    wanted = {r.netvisor_key for r in rows}
     if not periods:
-        return {}
-    listed = client.sales_invoices(begin=min(periods).first_day, end=max(periods).next().last_day)
-    return {s.netvisor_key: s.status for s in listed if s.netvisor_key in wanted}
+        return []
+    return client.sales_invoices(begin=min(periods).first_day, end=max(periods).next().last_day)
 
 
 def invoice_statuses(client: NetvisorClient, netvisor_keys: Iterable[str]) -> dict[str, str | None]:

@@ -283,6 +283,15 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
 }
 
 
+def add_messages(more: Mapping[str, Mapping[Language, str]]) -> None:
+    """Join a part of the catalogue kept beside its user (the console's ``console.*`` texts);
+    a key already in the catalogue is refused, so no part overrides another's text."""
+    clash = sorted(set(more) & set(MESSAGES))
+    if clash:
+        raise ValueError(f"texts already in the catalogue: {', '.join(clash[:5])}")
+    MESSAGES.update(more)  # type: ignore[attr-defined]  (a dict, typed read-only for users)
+
+
 def message(key: str, language: Language = "fi", /, **fields: object) -> str:
     """The text ``key`` in ``language`` with ``fields`` filled in (English if a text is missing)."""
     texts = MESSAGES[key]

@@ -79,3 +79,16 @@ def test_an_invoice_netvisor_does_not_know_at_all_is_neither_frozen_nor_confirme
     rows = [owned("inv:2026-04:C1", netvisor_key="NV-1")]
     check = check_editable(ListingClient({}, {}), rows)  # type: ignore[arg-type]
     assert check.frozen == frozenset() and check.seen == ()
+
+
+def test_the_lists_money_figures_come_back_for_every_invoice_the_ledger_owns():
+    rows = [owned("inv:2026-04:C1", netvisor_key="NV-1", status="unsent")]
+    # NV-2 is owned but frozen (not re-checked): the same list shows it; NV-9 is not ours
+    client = ListingClient({"NV-1": "unsent", "NV-2": "paid", "NV-9": "open"}, {})
+    owned_keys = {"NV-1": "inv:2026-04:C1", "NV-2": "inv:2026-03:C1"}
+    check = check_editable(client, rows, owned_keys)  # type: ignore[arg-type]
+    assert {b[0]: b[4] for b in check.balances} == {
+        "inv:2026-04:C1": "unsent",
+        "inv:2026-03:C1": "paid",
+    }
+    assert check_editable(client, rows).balances == ()  # type: ignore[arg-type]
