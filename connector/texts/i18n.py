@@ -83,9 +83,14 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "`connector quarantine retry {id}`.",
     },
     "todo.review": {
-        "fi": "Järjestäjän päätös tarvitaan; kirjaa päätös ja aja `connector quarantine retry {id}`.",
-        "en": "The organiser must decide; record the decision, then run "
-        "`connector quarantine retry {id}`.",
+        "fi": "Järjestäjän päätös tarvitaan: hyväksytty `connector review approve {id}`, "
+        "hylätty `connector review reject {id}`; seuraava ajo laskuttaa päätöksen.",
+        "en": "The organiser must decide: approved `connector review approve {id}`, "
+        "rejected `connector review reject {id}`; the next run bills the decision.",
+    },
+    "todo.by_hand": {
+        "fi": "Korjaa käsin Netvisorissa; syy kertoo, mitä tiedosta puuttuu.",
+        "en": "Correct it by hand in Netvisor; the reason says what is missing.",
     },
     # CLI summary / plan / status
     "summary.run": {
@@ -182,13 +187,24 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "`connector reconcile` (or the next sync) settles them first",
     },
     "withheld.review": {
-        "fi": "{count} tietuetta tarkastettavana",
-        "en": "{count} records held for review",
+        "fi": "{count} riviä järjestäjän tarkastettavana",
+        "en": "{count} lines held for the organiser's review",
     },
     "withheld.review_how": {
-        "fi": "`connector quarantine list`: ihminen päättää, sitten "
-        "`connector quarantine retry ID`",
-        "en": "`connector quarantine list`: a person decides, then `connector quarantine retry ID`",
+        "fi": "`connector review list` näyttää ne; järjestäjän päätös kirjataan "
+        "`connector review approve ID` tai `connector review reject ID`, ja seuraava ajo "
+        "laskuttaa sen",
+        "en": "`connector review list` shows them; record the organiser's decision with "
+        "`connector review approve ID` or `connector review reject ID`, and the next run "
+        "bills it",
+    },
+    "withheld.by_hand": {
+        "fi": "{count} korjausta pidätetty: {shown}",
+        "en": "{count} corrections held: {shown}",
+    },
+    "withheld.by_hand_how": {
+        "fi": "korjaa ne käsin Netvisorissa (syy kertoo, mitä tiedosta puuttuu)",
+        "en": "correct them by hand in Netvisor (the reason says what is missing)",
     },
     "status.runs": {"fi": "Viimeisimmät ajot:", "en": "Last runs:"},
     "status.runs_head": {

@@ -43,6 +43,7 @@ from connector.billing.documents import (
     base_role,
 )
 from connector.billing.vat import gross_of
+from connector.billing.vouchers import REVIEW_RULES
 from connector.core.domain import Quarantined
 from connector.core.money import round_money
 from connector.texts.i18n import Texts
@@ -344,8 +345,14 @@ def _document_section(rows: Sequence[DocumentRow], t: Texts, *, client: bool) ->
 
 
 def _todo(p: ProblemRow, t: Texts) -> str:
+    """The command that acts on this row: a review decision on held work (by the line's id),
+    ``quarantine retry`` for a record a rule stopped, a correction by hand for the rest."""
+    if p.review and p.rule in REVIEW_RULES:
+        return t("todo.review", id=p.record_id)
+    if p.review:
+        return t("todo.by_hand")
     ident = str(p.quarantine_id) if p.quarantine_id is not None else p.record_id
-    return t("todo.review" if p.review else "todo.quarantine", id=ident)
+    return t("todo.quarantine", id=ident)
 
 
 def _problem_section(rows: Sequence[ProblemRow], t: Texts) -> str:

@@ -4,7 +4,11 @@ overwrites the run's own, backups refuse a missing folder, ids that name nothing
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
+import shlex
 import subprocess
 
 import pytest
@@ -66,3 +70,72 @@ def test_a_reader_that_goes_away_does_not_turn_a_warning_into_success(make_env):
     # a command that succeeds still exits 0 with its reader gone
     piped = run_with_reader_gone(env, "status", "--runs", "1000")
     assert piped.returncode == EXIT_OK and "Traceback" not in piped.stderr
+
+
+def april_with_held_work() -> dict:
+    """L0001's voucher grants 20 h a month: T4 goes 3 h over it and T5 2 h (both held for the
+    organiser's review); T9's product has no mapping (quarantined)."""
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0001", "2026-04-03", hours="8"),
+        task("T2", "L0001", "2026-04-10", hours="6"),
+        task("T3", "L0001", "2026-04-17", hours="4"),
+        task("T4", "L0001", "2026-04-24", hours="5"),
+        task("T5", "L0001", "2026-04-28", hours="2"),
+        unmapped(),
+    ]
+    return data
+
+
+def hints(page: str) -> dict[str, list[str]]:
+    """Record id -> the commands the report's "what to do" column names for it."""
+    found: dict[str, list[str]] = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S):
+        cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        if len(cells) == 5:  # kind, record, rule, reason, what to do
+            found[cells[1]] = re.findall(r"`(connector [^`]+)`", cells[4])
+    return found
+
+
+def test_every_hint_names_a_command_that_works_on_what_it_is_hinted_for(make_env):
+    env = make_env(april_with_held_work())
+    first = env.cli("sync", "--as-of", AS_OF)
+    assert first.returncode == EXIT_PARTIAL, first.stderr
+    with env.ledger() as ledger:
+        run_id = ledger.runs(1)[0]["id"]
+    page = (env.tmp / "reports" / f"{run_id}.html").read_text(encoding="utf-8")
+    hinted = hints(page)
+    held = {i["id"]: i for i in json.loads(env.cli("review", "list", "--json").stdout)["review"]}
+    assert len(held) == 2 and set(held) <= set(hinted)
+    quarantined = [r for r in hinted if r not in held]
+    assert len(quarantined) == 1, hinted
+
+    # held work: the report names `review approve ID` and `review reject ID` for the line
+    approve_id, reject_id = sorted(held)
+    approve = next(c for c in hinted[approve_id] if " approve " in c)
+    reject = next(c for c in hinted[reject_id] if " reject " in c)
+    for command, effect in ((approve, "approved"), (reject, "rejected")):
+        done = env.cli(*shlex.split(command)[1:])
+        assert done.returncode == EXIT_OK, done.stdout + done.stderr
+        assert effect in done.stdout
+    decided = json.loads(env.cli("review", "list", "--json", "--all").stdout)["review"]
+    assert {i["id"]: i["decision"] for i in decided} == {
+        approve_id: "approve",
+        reject_id: "reject",
+    }
+
+    # plan names the same commands for held work
+    env2 = make_env(april_with_held_work(), name="env2")
+    plan = env2.cli("plan", "--as-of", AS_OF)
+    assert "connector review approve ID" in plan.stdout, plan.stdout
+    assert "quarantine retry ID" not in plan.stdout
+    withheld = json.loads(env2.cli("plan", "--as-of", AS_OF, "--json").stdout)["withheld"]
+    (review,) = [w for w in withheld if w["kind"] == "held_for_review"]
+    assert sorted(review["ids"]) == sorted(held)
+
+    # a quarantined record: fixed in Spotilla, the hinted `quarantine retry ID` clears it
+    (retry,) = hinted[quarantined[0]]
+    assert retry.startswith("connector quarantine retry ")
+    env.spotilla.update_task("T9", {"rows": [{"product_code": "KOTIHOITO-H", "quantity": "1"}]})
+    cleared = env.cli(*shlex.split(retry)[1:], "--as-of", AS_OF)
+    assert "cleared" in cleared.stdout, cleared.stdout + cleared.stderr
