@@ -72,12 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("connector: interrupted", file=sys.stderr)
         return EXIT_ABORTED
     except OSError as exc:  # a file we cannot write, a port in use: the OS says why
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(
-            f"connector: {args.command or 'connector'}: {exc.strerror or type(exc).__name__}"
-            f"{where}",
-            file=sys.stderr,
-        )
+        why = exc.strerror or (str(exc) if not exc.errno else "") or type(exc).__name__
+        print(f"connector: {args.command or 'connector'}: {why}{where}", file=sys.stderr)
         return EXIT_ABORTED
     except Exception as exc:  # a bug or an unforeseen fault: one line, exit 3, no traceback
         return _unexpected(exc, args)
