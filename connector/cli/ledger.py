@@ -266,10 +266,13 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Re-render a past run's report from the ledger (customer codes in place of names)."""
+    """Re-render a past run's report from the ledger (customer codes in place of names).
+
+    The files are ``<run>-ledger.html``/``.csv``: the run's own report (``<run>.html``, the only
+    one with names) is never overwritten."""
     from connector.ledger import Ledger
     from connector.texts.i18n import texts
-    from connector.texts.run_report import ReportData, write_report
+    from connector.texts.run_report import RERENDERED_SUFFIX, ReportData, write_report
 
     config = run_config(args)
     if not config.ledger_path.exists():
@@ -281,7 +284,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"the ledger holds no report for {which} (`connector status` lists runs)")
     data = ReportData.from_json(found[1])
     folder = Path(args.out) if args.out else config.connector.reports
-    html_path, csv_path = write_report(data, folder, texts(config.connector.language))
+    html_path, csv_path = write_report(
+        data, folder, texts(config.connector.language), suffix=RERENDERED_SUFFIX
+    )
     print(f"wrote {html_path} and {csv_path}")
     return EXIT_OK
 

@@ -147,7 +147,11 @@ def _add_status(sub: Any, common: argparse.ArgumentParser) -> None:
 def _add_report(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[common], help="re-render a run's report from the ledger")
     p.add_argument("run", nargs="?", type=int, help="the run id (default: the latest run)")
-    p.add_argument("--out", help="folder to write <run>.html and <run>.csv into")
+    p.add_argument(
+        "--out",
+        help="folder to write <run>-ledger.html and .csv into (default: the reports folder; "
+        "the run's own <run>.html is never overwritten)",
+    )
     p.set_defaults(func=commands.report)
 
 

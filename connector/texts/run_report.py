@@ -505,9 +505,16 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_report(data: ReportData, folder: Path, t: Texts) -> tuple[Path, Path]:
-    """Write ``<folder>/<run>.html`` and ``.csv`` (each atomically); return both paths."""
-    stem = str(data.run_id) if data.run_id is not None else "read-only"
+#: what the file names of a report re-rendered from the ledger end in (``<run>-ledger.html``):
+#: the run's own report, with names, is never overwritten by it
+RERENDERED_SUFFIX = "-ledger"
+
+
+def write_report(
+    data: ReportData, folder: Path, t: Texts, *, suffix: str = ""
+) -> tuple[Path, Path]:
+    """Write ``<folder>/<run><suffix>.html`` and ``.csv`` (each atomically); return both paths."""
+    stem = (str(data.run_id) if data.run_id is not None else "read-only") + suffix
     html_path, csv_path = folder / f"{stem}.html", folder / f"{stem}.csv"
     _write_atomic(html_path, render_html(data, t))
     _write_atomic(csv_path, render_csv(data, t))
@@ -516,6 +523,7 @@ def write_report(data: ReportData, folder: Path, t: Texts) -> tuple[Path, Path]:
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
+    "RERENDERED_SUFFIX",
     "DocumentRow",
     "ProblemRow",
     "ReportData",

@@ -12,7 +12,7 @@ import shlex
 import subprocess
 
 import pytest
-from e2e.harness import base_data, task
+from e2e.harness import PERSON_NAMES, base_data, task
 
 from connector.core.errors import EXIT_OK, EXIT_PARTIAL
 
@@ -139,3 +139,21 @@ def test_every_hint_names_a_command_that_works_on_what_it_is_hinted_for(make_env
     env.spotilla.update_task("T9", {"rows": [{"product_code": "KOTIHOITO-H", "quantity": "1"}]})
     cleared = env.cli(*shlex.split(retry)[1:], "--as-of", AS_OF)
     assert "cleared" in cleared.stdout, cleared.stdout + cleared.stderr
+
+
+def test_report_without_out_keeps_the_runs_own_report(make_env):
+    env = make_env(work())
+    assert env.cli("sync", "--as-of", AS_OF).returncode == EXIT_OK
+    with env.ledger() as ledger:
+        run_id = ledger.runs(1)[0]["id"]
+    reports = env.tmp / "reports"
+    original = {p.name: p.read_bytes() for p in reports.iterdir()}
+    names = [n for n in PERSON_NAMES if n.encode() in original[f"{run_id}.csv"]]
+    assert names  # the run's own report shows names
+    again = env.cli("report", str(run_id))
+    assert again.returncode == EXIT_OK, again.stderr
+    for name, content in original.items():
+        assert (reports / name).read_bytes() == content, name  # untouched, names and all
+    rerendered = (reports / f"{run_id}-ledger.csv").read_text(encoding="utf-8")
+    assert str(reports / f"{run_id}-ledger.html") in again.stdout
+    assert not any(name in rerendered for name in names)
