@@ -229,6 +229,15 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
         "en": "ID|KIND|RECORD|RULE|REASON|FIRST SEEN|LAST SEEN|RESOLVED",
     },
+    "psop.no_report": {
+        "fi": "Yksikään tuotu PSOP-raportti ei vielä kata kautta {period}: {billed} järjestäjille "
+        "laskutettua tapahtumaa odottaa vertailua. Tuo PSOPin raportti: "
+        "`connector psop import TIEDOSTO`. Hyväksytty, tilitetty, maksettu ja avoin erotus "
+        "tiedetään vasta sen jälkeen.\n",
+        "en": "No imported PSOP report covers {period} yet: {billed} events billed to the "
+        "organisers wait to be compared. Import PSOP's report: `connector psop import FILE`. "
+        "Approved, settled, paid and the open difference are known only after that.\n",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -157,3 +157,29 @@ def test_report_without_out_keeps_the_runs_own_report(make_env):
     rerendered = (reports / f"{run_id}-ledger.csv").read_text(encoding="utf-8")
     assert str(reports / f"{run_id}-ledger.html") in again.stdout
     assert not any(name in rerendered for name in names)
+
+
+def test_psop_report_before_any_import_says_so_and_advice_is_given_once_per_kind(make_env):
+    env = make_env(april_with_held_work())
+    env.sync(AS_OF)
+    before = env.cli("psop", "report", "--period", "2026-04")
+    assert before.returncode == EXIT_OK, before.stderr
+    assert "No imported PSOP report covers 2026-04 yet: 4 events billed" in before.stdout
+    assert "billed_not_in_psop" not in before.stdout and "what to do" not in before.stdout
+    as_json = json.loads(env.cli("psop", "report", "--period", "2026-04", "--json").stdout)
+    assert as_json["psop_report_covers_period"] is False
+
+    # PSOP's report has only the first event: the other three are not in PSOP, one advice
+    report = env.tmp / "psop.csv"
+    lines = [
+        "Tapahtumapäivä;Asiakasnumero;Ostovoima;Tuote;Määrä;Yksikköhinta;Summa;Tila",
+        "3.4.2026;100001;VK-2026-0001;KOTIHOITO;8;25,00;120,00;Hyväksytty",
+    ]
+    report.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    env.cli("psop", "import", str(report), "--report-date", "2026-05-20")
+    after = env.cli("psop", "report", "--period", "2026-04")
+    assert after.stdout.count("billed_not_in_psop: ") == 3, after.stdout
+    assert after.stdout.count("what to do:") == 1
+    assert "No imported PSOP report covers" not in after.stdout
+    as_json = json.loads(env.cli("psop", "report", "--period", "2026-04", "--json").stdout)
+    assert as_json["psop_report_covers_period"] is True
