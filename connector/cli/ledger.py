@@ -298,8 +298,14 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     if not config.ledger_path.exists():
         raise UsageError(f"no ledger at {config.ledger_path}")
     if args.ledger_command == "backup":
+        target = Path(args.file)
+        if not target.parent.is_dir():
+            from connector.texts.i18n import texts
+
+            t = texts(config.connector.language)
+            raise UsageError(t("ledger.backup_no_folder", folder=target.parent))
         with Ledger(config.ledger_path) as ledger:
-            target = ledger.backup(Path(args.file))
+            target = ledger.backup(target)
         print(f"backed up {config.ledger_path} to {target}")
         return EXIT_OK
     # rebind

@@ -74,6 +74,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             return EXIT_OK
         decision = APPROVE if args.review_command == "approve" else REJECT
+        _refuse_unknown_items(ledger, args.ids, config.connector.language)
         outcome = decide(
             ledger,
             args.ids,
@@ -91,6 +92,20 @@ def cmd_review(args: argparse.Namespace) -> int:
     if outcome.decided:
         print("the next sync bills the decisions (connector sync)")
     return EXIT_PARTIAL if outcome.unknown else EXIT_OK
+
+
+def _refuse_unknown_items(ledger: Any, ids: list[str], language: str) -> None:
+    """An id that names no held item is a wrong command line (exit 64, as in `quarantine
+    retry`): nothing is decided, not even the ids that are right."""
+    from connector.core.errors import UsageError
+    from connector.psop.loop import held_items
+    from connector.texts.i18n import texts
+
+    held = {h.item_id for h in held_items(ledger.psop_events())}
+    unknown = [i for i in dict.fromkeys(ids) if i not in held]
+    if unknown:
+        t = texts(language)
+        raise UsageError(t("review.unknown_ids", ids=", ".join(unknown)))
 
 
 # ------------------------------------------------------------------ psop

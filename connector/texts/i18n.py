@@ -238,6 +238,18 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "organisers wait to be compared. Import PSOP's report: `connector psop import FILE`. "
         "Approved, settled, paid and the open difference are known only after that.\n",
     },
+    "ledger.backup_no_folder": {
+        "fi": "kansiota {folder} ei ole; varmuuskopio ei luo kansioita (kirjoitusvirhe "
+        "polussa kätkisi kopion). Luo kansio ensin tai korjaa polku",
+        "en": "folder {folder} does not exist; a backup creates no folders (a mistyped path "
+        "would hide the copy). Create the folder first or correct the path",
+    },
+    "review.unknown_ids": {
+        "fi": "yksikään pidätetty rivi ei ole tunnuksella {ids}; mitään ei päätetty "
+        "(`connector review list --all` näyttää tunnukset)",
+        "en": "no held item has the id {ids}; nothing was decided "
+        "(`connector review list --all` shows the ids)",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

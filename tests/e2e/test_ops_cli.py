@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from e2e.harness import PERSON_NAMES, base_data, task
 
-from connector.core.errors import EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2026-05-02"
@@ -183,3 +183,26 @@ def test_psop_report_before_any_import_says_so_and_advice_is_given_once_per_kind
     assert "No imported PSOP report covers" not in after.stdout
     as_json = json.loads(env.cli("psop", "report", "--period", "2026-04", "--json").stdout)
     assert as_json["psop_report_covers_period"] is True
+
+
+def test_ids_that_name_nothing_exit_64_in_review_and_quarantine_alike(make_env):
+    env = make_env(work(unmapped()))
+    env.sync(AS_OF)
+    for args in (
+        ("review", "approve", "NOPE:1"),
+        ("review", "reject", "NOPE:1"),
+        ("quarantine", "retry", "999", "--as-of", AS_OF),
+    ):
+        result = env.cli(*args)
+        assert result.returncode == EXIT_USAGE, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_a_backup_into_a_missing_folder_is_refused(make_env, tmp_path):
+    env = make_env(work())
+    env.sync(AS_OF)
+    target = tmp_path / "no-such-folder" / "deeper" / "ledger.sqlite"
+    result = env.cli("ledger", "backup", str(target))
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "does not exist" in result.stderr and str(target.parent) in result.stderr
+    assert not (tmp_path / "no-such-folder").exists()
