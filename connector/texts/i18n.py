@@ -250,6 +250,14 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "no held item has the id {ids}; nothing was decided "
         "(`connector review list --all` shows the ids)",
     },
+    "check.api_failed": {
+        "fi": "{api} {url}: EPÄONNISTUI: {error}",
+        "en": "{api} {url}: FAILED: {error}",
+    },
+    "check.apis_failed": {
+        "fi": "{failed}/2 rajapintaa epäonnistui (yllä): ajo keskeytyisi",
+        "en": "{failed} of 2 APIs failed (above): a run would abort",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

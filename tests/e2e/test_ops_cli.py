@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from e2e.harness import PERSON_NAMES, base_data, task
 
-from connector.core.errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2026-05-02"
@@ -206,3 +206,21 @@ def test_a_backup_into_a_missing_folder_is_refused(make_env, tmp_path):
     assert result.returncode == EXIT_USAGE, result.stderr
     assert "does not exist" in result.stderr and str(target.parent) in result.stderr
     assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_check_online_tries_every_api_and_reports_each(make_env):
+    env = make_env(work())
+    key = env.tmp / "secrets" / "netvisor_customer_key"
+    key.write_text("wrong-key\n", encoding="utf-8")
+    netvisor_down = env.cli("check", "--online")
+    assert netvisor_down.returncode == EXIT_ABORTED, netvisor_down.stdout + netvisor_down.stderr
+    out = netvisor_down.stdout
+    assert re.search(r"Netvisor \S+: FAILED: ", out), out
+    assert re.search(r"Spotilla \S+: credentials OK", out), out  # tried after Netvisor failed
+    assert "1 of 2 APIs failed" in out
+
+    (env.tmp / "secrets" / "spotilla_token").write_text("wrong-token\n", encoding="utf-8")
+    both_down = env.cli("check", "--online")
+    assert both_down.returncode == EXIT_ABORTED
+    assert re.search(r"Spotilla \S+: FAILED: ", both_down.stdout), both_down.stdout
+    assert "2 of 2 APIs failed" in both_down.stdout and "Traceback" not in both_down.stderr
