@@ -258,6 +258,16 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "{failed}/2 rajapintaa epäonnistui (yllä): ajo keskeytyisi",
         "en": "{failed} of 2 APIs failed (above): a run would abort",
     },
+    "daemon.started": {
+        "fi": "connector daemon {version} käynnissä (pid {pid}, lokitaso {level}); "
+        "seuraavat ajot: {runs}",
+        "en": "connector daemon {version} started (pid {pid}, log level {level}); "
+        "next runs: {runs}",
+    },
+    "daemon.stopped": {
+        "fi": "connector daemon pysähtyi (paluukoodi {code})",
+        "en": "connector daemon stopped (exit code {code})",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

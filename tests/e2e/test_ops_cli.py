@@ -224,3 +224,20 @@ def test_check_online_tries_every_api_and_reports_each(make_env):
     assert both_down.returncode == EXIT_ABORTED
     assert re.search(r"Spotilla \S+: FAILED: ", both_down.stdout), both_down.stdout
     assert "2 of 2 APIs failed" in both_down.stdout and "Traceback" not in both_down.stderr
+
+
+def test_the_daemon_says_it_started_and_stopped_whatever_the_log_level(make_env):
+    env = make_env(work())
+    assert 'log_level = "WARNING"' in env.config_path.read_text(encoding="utf-8")
+    proc = env.popen("daemon")
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        rest, err = proc.communicate(timeout=60)
+    assert first.startswith("connector daemon ") and "started (pid " in first, (first, err)
+    assert "log level WARNING" in first and "next runs: master_data 20" in first
+    assert re.search(r"invoicing \d{4}-\d\d-\d\dT\d\d:\d\d\+0[23]:00", first), first
+    assert "connector daemon stopped (exit code 0)" in rest, rest + err
+    assert all(line.startswith(("{", "<")) for line in err.splitlines()), err  # JSON only
