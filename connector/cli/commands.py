@@ -187,8 +187,20 @@ def check(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if master.quarantined or unmapped else EXIT_OK
 
 
-def sync(args: argparse.Namespace) -> int:
+def _print_run(args: argparse.Namespace, report: Any) -> None:
+    """The run's summary: for a person, or with ``--json`` for machines."""
     from connector.sync import print_summary
+
+    if getattr(args, "json", False):
+        from connector.cli.common import print_json
+        from connector.sync import summary_json
+
+        print_json(summary_json(report))
+    else:
+        print_summary(report)
+
+
+def sync(args: argparse.Namespace) -> int:
 
     refuse_future_as_of(args, dry_run=args.dry_run)
     config = _config(args)
@@ -201,13 +213,11 @@ def sync(args: argparse.Namespace) -> int:
         lock_wait=args.wait_lock,
         on_lock_wait=_say_waiting(args.wait_lock),
     )
-    print_summary(report)
+    _print_run(args, report)
     return report.exit_code
 
 
 def reconcile(args: argparse.Namespace) -> int:
-    from connector.sync import print_summary
-
     config = _config(args)
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -217,7 +227,7 @@ def reconcile(args: argparse.Namespace) -> int:
         lock_wait=args.wait_lock,
         on_lock_wait=_say_waiting(args.wait_lock),
     )
-    print_summary(report)
+    _print_run(args, report)
     return report.exit_code
 
 

@@ -268,6 +268,118 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "connector daemon pysähtyi (paluukoodi {code})",
         "en": "connector daemon stopped (exit code {code})",
     },
+    "progress.read": {"fi": "luetaan Spotillasta kausia", "en": "reading periods from Spotilla"},
+    "progress.bill": {"fi": "laskutetaan asiakkaita", "en": "billing customers"},
+    "progress.apply": {"fi": "lähetetään Netvisoriin", "en": "sending to Netvisor"},
+    "cmd.check": {
+        "fi": "Tarkistaa asetustiedoston ja mappaustiedostot kirjoittamatta mitään; --online kokeilee myös Netvisorin ja Spotillan tunnukset.",
+        "en": "Validates the config and the mapping files without writing anything; --online also tries the Netvisor and Spotilla credentials.",
+    },
+    "cmd.plan": {
+        "fi": "Näyttää, mitä sync tekisi: luotavat, muutettavat ja pidätettävät kohteet. Ei muuta mitään.",
+        "en": "Shows what a sync would do: what it would create, change and hold back. Changes nothing.",
+    },
+    "cmd.sync": {
+        "fi": "Ajaa koko työn kerran: lukee Spotillan, laskuttaa suljetut kaudet ja vie tulokset Netvisoriin täsmälleen kerran.",
+        "en": "Runs the whole job once: reads Spotilla, bills the closed periods and sends the result to Netvisor exactly once.",
+    },
+    "cmd.daemon": {
+        "fi": "Ajaa asetusten [schedule]-ajastukset, kunnes SIGTERM pysäyttää (systemd-palvelu).",
+        "en": "Runs the [schedule] jobs of the config until SIGTERM stops it (the systemd service).",
+    },
+    "cmd.status": {
+        "fi": "Viimeisimmät ajot, kohteiden tilat, karanteeni ja PSOP-täsmäytys; --check valvontaa varten.",
+        "en": "The last runs, the objects' states, the quarantine and the PSOP figures; --check for monitoring.",
+    },
+    "cmd.report": {
+        "fi": "Laatii ajon raportin uudelleen kirjanpidosta nimillä <ajo>-ledger.html/.csv; ajon oma raportti säilyy.",
+        "en": "Re-renders a run's report from the ledger as <run>-ledger.html/.csv; the run's own report is kept.",
+    },
+    "cmd.ledger": {
+        "fi": "Kirjanpitotiedosto itse: varmuuskopio ja sitominen Netvisor-ympäristöön.",
+        "en": "The ledger file itself: backups and binding it to a Netvisor environment.",
+    },
+    "cmd.ledger.backup": {
+        "fi": "Ottaa kirjanpidosta johdonmukaisen kopion myös daemonin ollessa käynnissä. Tiedostoa ei saa olla, kansion pitää olla.",
+        "en": "Takes a consistent copy of the ledger, also while the daemon runs. The file must not exist; its folder must.",
+    },
+    "cmd.ledger.rebind": {
+        "fi": "Sitoo kirjanpidon tämän asetustiedoston Netvisor-ympäristöön tarkoituksellisen vaihdon jälkeen.",
+        "en": "Binds the ledger to this config's Netvisor environment after a deliberate switch.",
+    },
+    "cmd.reconcile": {
+        "fi": "Selvittää vain epävarmat kirjoitukset katsomalla Netvisorista; ei laskuta.",
+        "en": "Only settles writes in doubt by looking in Netvisor; bills nothing.",
+    },
+    "cmd.quarantine": {
+        "fi": "Tietueet, jotka sääntö pysäytti, ja kohteet, jotka Netvisor hylkäsi.",
+        "en": "Records a rule stopped, and objects Netvisor rejected.",
+    },
+    "cmd.quarantine.list": {
+        "fi": "Listaa karanteenin ja Netvisorin hylkäämät kohteet.",
+        "en": "Lists the quarantine and the objects Netvisor rejected.",
+    },
+    "cmd.quarantine.retry": {
+        "fi": "Tarkistaa korjatut tietueet ajamalla syncin ja lähettää hylätyt kohteet uudelleen; kertoo tietueittain, poistuiko se karanteenista.",
+        "en": "Re-checks fixed records by running a sync and sends rejected objects again; says per record whether it cleared.",
+    },
+    "cmd.review": {
+        "fi": "Järjestäjän tarkastettavaksi pidätetty työ (myönnön ylitys, setelin voimassaolon ulkopuolella).",
+        "en": "Work held for the organiser's review (over the grant, outside a voucher's validity).",
+    },
+    "cmd.review.list": {
+        "fi": "Listaa pidätetyt rivit ja syyn; tunnuksilla päätetään.",
+        "en": "Lists the held lines and why; their ids are what you decide on.",
+    },
+    "cmd.review.approve": {
+        "fi": "Kirjaa järjestäjän hyväksynnän: seteli maksaa osuutensa, asiakas omavastuun. Seuraava sync laskuttaa.",
+        "en": "Records the organiser's approval: the voucher pays its share, the client the self-pay. The next sync bills it.",
+    },
+    "cmd.review.reject": {
+        "fi": "Kirjaa järjestäjän hylkäyksen: asiakas maksaa kokonaan tai summa kirjataan pois (rejected_review). Seuraava sync laskuttaa.",
+        "en": "Records the organiser's rejection: the client pays in full or it is written off (rejected_review). The next sync bills it.",
+    },
+    "cmd.psop": {
+        "fi": "PSOP-tiedostot: kuukauden tapahtumat PSOPiin ja PSOPin raportin täsmäytys.",
+        "en": "PSOP files: the month's events for PSOP, and reconciling PSOP's report.",
+    },
+    "cmd.psop.export": {
+        "fi": "Kirjoittaa kuukauden palvelusetelitapahtumat PSOPiin vietäväksi (CSV tai XLSX).",
+        "en": "Writes the month's voucher events for PSOP (CSV or XLSX).",
+    },
+    "cmd.psop.import": {
+        "fi": "Tuo PSOPin tapahtuma- tai tilitysraportin: tilat, päätökset ja erot. Virheellinen tiedosto hylätään kokonaan.",
+        "en": "Imports PSOP's event or settlement report: states, decisions and differences. A malformed file is refused whole.",
+    },
+    "cmd.psop.report": {
+        "fi": "Kuukauden täsmäytys PSOPin kanssa järjestäjittäin, eroineen ja ohjeineen.",
+        "en": "The month's reconciliation with PSOP by organiser, with the differences and what to do.",
+    },
+    "cmd.mappings": {
+        "fi": "Mappaustiedostot.",
+        "en": "The mapping files.",
+    },
+    "cmd.mappings.schema": {
+        "fi": "Tulostaa tai kirjoittaa mappaustiedostojen JSON Schemat editoreita varten.",
+        "en": "Prints or writes JSON Schemas of the mapping files for editors.",
+    },
+    "cmd.completion": {
+        "fi": "Tulostaa komentorivitäydennyksen skriptin (bash; zsh bashcompinitin kautta).",
+        "en": "Prints a shell completion script (bash; zsh through bashcompinit).",
+    },
+    "cmd.demo": {
+        "fi": "Ajaa koko työn sisäänrakennettuja hiekkalaatikoita vastaan ilman asetuksia.",
+        "en": "Runs the whole job against the embedded sandboxes, with no set-up.",
+    },
+    "cmd.sandbox": {
+        "fi": "Paikalliset Spotilla- ja Netvisor-korvikkeet harjoittelua varten.",
+        "en": "Local stand-ins for Spotilla and Netvisor, for rehearsals.",
+    },
+    "cmd.sandbox.serve": {
+        "fi": "Käynnistää molemmat hiekkalaatikot loopbackiin; --write-config kirjoittaa niille valmiin asetustiedoston.",
+        "en": "Serves both sandboxes on loopback; --write-config writes a ready config for them.",
+    },
+    "cmd.examples": {"fi": "esimerkkejä:", "en": "examples:"},
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

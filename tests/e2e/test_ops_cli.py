@@ -241,3 +241,22 @@ def test_the_daemon_says_it_started_and_stopped_whatever_the_log_level(make_env)
     assert re.search(r"invoicing \d{4}-\d\d-\d\dT\d\d:\d\d\+0[23]:00", first), first
     assert "connector daemon stopped (exit code 0)" in rest, rest + err
     assert all(line.startswith(("{", "<")) for line in err.splitlines()), err  # JSON only
+
+
+def test_sync_json_is_the_run_summary_for_machines(make_env):
+    env = make_env(work(unmapped()))
+    result = env.cli("sync", "--as-of", AS_OF, "--json")
+    assert result.returncode == EXIT_PARTIAL, result.stderr
+    summary = json.loads(result.stdout)  # nothing but the JSON on stdout
+    assert summary["schema_version"] == 1
+    assert summary["command"] == "sync" and summary["status"] == "partial"
+    assert summary["exit_code"] == EXIT_PARTIAL and summary["today"] == AS_OF
+    assert summary["periods"] == ["2026-04"]
+    assert summary["netvisor"]["created"] == summary["netvisor"]["writes"] > 0
+    assert summary["document_total"] == "70.00"  # euros as a decimal string
+    assert [(q["id"], q["rule"]) for q in summary["quarantined"]] == [("T9", "unknown_product")]
+    assert summary["report_file"].endswith(f"{summary['run_id']}.html")
+    assert summary["aborted"] is None and summary["stopped"] is False
+    assert not any(name in result.stdout for name in PERSON_NAMES)
+    again = json.loads(env.cli("sync", "--as-of", AS_OF, "--json").stdout)
+    assert again["netvisor"]["writes"] == 0 and again["netvisor"]["skipped"] > 0
