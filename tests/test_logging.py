@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import namedtuple
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import structlog
@@ -221,7 +224,10 @@ def test_configure_json_emits_one_json_object_per_line(secrets: frozenset[str]) 
     assert first["component"] == "sync"
     assert first["run_id"] == 7
     assert first["level"] == "info"
-    assert str(first["timestamp"]).endswith("Z")
+    # Helsinki time with its offset: ISO 8601, one unambiguous moment
+    moment = datetime.fromisoformat(first["timestamp"])
+    assert moment.utcoffset() == moment.astimezone(ZoneInfo("Europe/Helsinki")).utcoffset()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[23]:00", first["timestamp"])
     assert first["netvisor_key"] == "NV-123"
     assert first["name"] == MASK
     assert first["note"] == MASK

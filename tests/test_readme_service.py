@@ -32,3 +32,36 @@ def test_the_readme_unit_is_a_hardened_notify_service_with_credentials() -> None
     assert u["NoNewPrivileges"] == ["yes"] and u["ProtectSystem"] == ["strict"]
     assert len(u["LoadCredential"]) == 3
     assert "EnvironmentFile" not in u  # secrets as credentials, not in the environment
+
+
+def service_config() -> dict:
+    import tomllib
+
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"systemd sets for the service.*?```toml\n(.*?)```", text, re.S)
+    assert block, "the README shows the config the service runs with"
+    return tomllib.loads(block.group(1))
+
+
+def test_every_file_the_service_writes_is_in_a_folder_protectsystem_strict_leaves_writable():
+    u = unit()
+    writable = [f"/var/lib/{d}/" for d in u["StateDirectory"]]
+    writable += [p.rstrip("/") + "/" for v in u.get("ReadWritePaths", []) for p in v.split()]
+    connector = service_config()["connector"]
+    for key in ("ledger", "reports", "outbox", "metrics_file"):
+        path = connector[key]
+        assert any(path.startswith(w) for w in writable), f"{key} = {path!r} is read-only"
+    assert connector["start_period"]  # a fresh ledger requires it
+
+
+def test_the_readme_backup_unit_runs_as_the_service_user_into_its_own_folder():
+    text = README.read_text(encoding="utf-8")
+    block = re.search(
+        r"```ini\n# /etc/systemd/system/connector-backup.service\n(.*?)```", text, re.S
+    )
+    assert block, "the README shows the backup unit"
+    settings = dict(line.partition("=")[::2] for line in block.group(1).splitlines() if "=" in line)
+    assert settings["User"] == "connector" and settings["Type"] == "oneshot"
+    assert "connector ledger backup" in settings["ExecStart"]
+    assert "/var/backups/connector/ledger-" in settings["ExecStart"]
+    assert "install -d -o connector -g connector -m 0700 /var/backups/connector" in text

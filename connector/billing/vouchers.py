@@ -111,6 +111,11 @@ WRITE_OFF = "write_off"  # rejected: nobody is billed for the held units
 DECISIONS = (APPROVED, BILL_CLIENT, WRITE_OFF)
 
 
+#: the rules that hold work for the organiser's review: a person records the decision with
+#: ``connector review approve|reject ID`` (the id is the line's id), the next run bills it
+REVIEW_RULES = frozenset({"over_grant", "outside_validity"})
+
+
 @dataclass(frozen=True)
 class HeldWork:
     """Units of one line held for the organiser's review, and the voucher they would draw on.

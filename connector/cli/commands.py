@@ -123,29 +123,47 @@ def check(args: argparse.Namespace) -> int:
     )
     if not args.online:
         return EXIT_OK
+    from connector.core.errors import EXIT_ABORTED, ConnectorError
     from connector.ledger import RunLock
     from connector.spotilla.source import BillableWorkRules, SpotillaSource
+    from connector.texts.i18n import texts
 
+    t = texts(config.connector.language)
     _configure_logging(args, config)  # the clients log their requests
     engine = _engine(args, config, mappings=mappings)
+    failed = 0  # every API is tried and reported, whichever fails first
+
+    def failure(api: str, url: str, exc: Exception) -> None:
+        nonlocal failed
+        failed += 1
+        why = f"{exc.error_type}: {exc.message}" if isinstance(exc, ConnectorError) else exc
+        print(t("check.api_failed", api=api, url=url, error=why))
+
     # the same lock as every run: never a request beside a sync's write (Netvisor refuses it)
     lock = RunLock(config.ledger_path)
     lock.acquire(args.wait_lock, _say_waiting(args.wait_lock))
     try:
         with engine.netvisor_client() as nv_client:
             nv_client.customers_by_code(["__connector_check__"])
+        print(f"Netvisor {config.netvisor.base_url}: credentials OK")
+    except (ConnectorError, OSError) as exc:
+        failure("Netvisor", config.netvisor.base_url, exc)
     finally:
         lock.release()
-    print(f"Netvisor {config.netvisor.base_url}: credentials OK")
-    with engine.spotilla_client() as sp:
-        sp.check_credentials()
-        print(f"Spotilla {config.spotilla.base_url}: credentials OK")
-        master = SpotillaSource(
-            sp,
-            BillableWorkRules.from_config(
-                config.spotilla.counted_status, config.spotilla.require_order_number
-            ),
-        ).master_data()
+    try:
+        with engine.spotilla_client() as sp:
+            sp.check_credentials()
+            print(f"Spotilla {config.spotilla.base_url}: credentials OK")
+            master = SpotillaSource(
+                sp,
+                BillableWorkRules.from_config(
+                    config.spotilla.counted_status, config.spotilla.require_order_number
+                ),
+            ).master_data()
+    except (ConnectorError, OSError) as exc:
+        failure("Spotilla", config.spotilla.base_url, exc)
+        print(t("check.apis_failed", failed=failed))
+        return EXIT_ABORTED
     unmapped = sorted(code for code in master.products if code not in mappings.products)
     plain = sorted(fid for fid in master.targets if fid not in mappings.targets)
     if unmapped:
@@ -160,14 +178,29 @@ def check(args: argparse.Namespace) -> int:
     warnings = unit_value_warnings(mappings, master.products)
     for warning in warnings:
         print(f"warning: {warning}")
+    if failed:
+        print(t("check.apis_failed", failed=failed))
+        return EXIT_ABORTED
     if warnings and args.strict:
         print(f"--strict: {len(warnings)} warnings count as errors")
         return EXIT_CONFIG
     return EXIT_PARTIAL if master.quarantined or unmapped else EXIT_OK
 
 
-def sync(args: argparse.Namespace) -> int:
+def _print_run(args: argparse.Namespace, report: Any) -> None:
+    """The run's summary: for a person, or with ``--json`` for machines."""
     from connector.sync import print_summary
+
+    if getattr(args, "json", False):
+        from connector.cli.common import print_json
+        from connector.sync import summary_json
+
+        print_json(summary_json(report))
+    else:
+        print_summary(report)
+
+
+def sync(args: argparse.Namespace) -> int:
 
     refuse_future_as_of(args, dry_run=args.dry_run)
     config = _config(args)
@@ -180,13 +213,11 @@ def sync(args: argparse.Namespace) -> int:
         lock_wait=args.wait_lock,
         on_lock_wait=_say_waiting(args.wait_lock),
     )
-    print_summary(report)
+    _print_run(args, report)
     return report.exit_code
 
 
 def reconcile(args: argparse.Namespace) -> int:
-    from connector.sync import print_summary
-
     config = _config(args)
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -196,7 +227,7 @@ def reconcile(args: argparse.Namespace) -> int:
         lock_wait=args.wait_lock,
         on_lock_wait=_say_waiting(args.wait_lock),
     )
-    print_summary(report)
+    _print_run(args, report)
     return report.exit_code
 
 

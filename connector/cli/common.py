@@ -44,7 +44,8 @@ def make_engine(args: argparse.Namespace, config: Config, **kw: Any) -> SyncEngi
 
     secrets = config.load_secrets()
     as_of = getattr(args, "as_of", None)
-    return SyncEngine(config, secrets, as_of=as_of, progress=terminal_progress(), **kw)
+    progress = terminal_progress(language=config.connector.language)
+    return SyncEngine(config, secrets, as_of=as_of, progress=progress, **kw)
 
 
 def parse_period(text: str | None) -> Period | None:

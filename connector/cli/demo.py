@@ -19,15 +19,19 @@ from typing import Any
 from connector.core.domain import HELSINKI, Period
 from connector.core.money import format_comma, format_eur
 
-EXAMPLE_MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+#: The example mapping files, shipped inside the package (package data), so `demo` and
+#: `sandbox serve --write-config` work from any installation. The repository's top-level
+#: ``mappings/`` is the user-facing copy of the same files; tests/test_examples.py keeps the two
+#: identical.
+EXAMPLE_MAPPINGS = Path(__file__).resolve().parents[1] / "sandbox" / "mappings"
 
 
 def example_mappings() -> Path:
     if (EXAMPLE_MAPPINGS / "regions.toml").exists():
         return EXAMPLE_MAPPINGS
     raise FileNotFoundError(
-        f"example mapping files not found at {EXAMPLE_MAPPINGS}; run the demo from a source "
-        "checkout installed with `pip install -e .`"
+        f"example mapping files not found at {EXAMPLE_MAPPINGS}: the installation is incomplete "
+        "(reinstall the connector package)"
     )
 
 

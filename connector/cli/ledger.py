@@ -292,10 +292,13 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Re-render a past run's report from the ledger (customer codes in place of names)."""
+    """Re-render a past run's report from the ledger (customer codes in place of names).
+
+    The files are ``<run>-ledger.html``/``.csv``: the run's own report (``<run>.html``, the only
+    one with names) is never overwritten."""
     from connector.ledger import Ledger
     from connector.texts.i18n import texts
-    from connector.texts.run_report import ReportData, write_report
+    from connector.texts.run_report import RERENDERED_SUFFIX, ReportData, write_report
 
     config = run_config(args)
     if not config.ledger_path.exists():
@@ -307,7 +310,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"the ledger holds no report for {which} (`connector status` lists runs)")
     data = ReportData.from_json(found[1])
     folder = Path(args.out) if args.out else config.connector.reports
-    html_path, csv_path = write_report(data, folder, texts(config.connector.language))
+    html_path, csv_path = write_report(
+        data, folder, texts(config.connector.language), suffix=RERENDERED_SUFFIX
+    )
     print(f"wrote {html_path} and {csv_path}")
     return EXIT_OK
 
@@ -360,8 +365,14 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     if not config.ledger_path.exists():
         raise UsageError(f"no ledger at {config.ledger_path}")
     if args.ledger_command == "backup":
+        target = Path(args.file)
+        if not target.parent.is_dir():
+            from connector.texts.i18n import texts
+
+            t = texts(config.connector.language)
+            raise UsageError(t("ledger.backup_no_folder", folder=target.parent))
         with Ledger(config.ledger_path) as ledger:
-            target = ledger.backup(Path(args.file))
+            target = ledger.backup(target)
         print(f"backed up {config.ledger_path} to {target}")
         return EXIT_OK
     if args.ledger_command == "resolve":

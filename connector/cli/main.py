@@ -5,7 +5,9 @@ or mappings (nothing written); 3 run aborted (authentication, lock held, fatal A
 that cannot be written, a port in use); 64 the command line is wrong (EX_USAGE).
 
 ``--config`` may stand before or after the subcommand; without it ``$CONNECTOR_CONFIG``, then
-``./config.toml``. Output cut short by its reader (``connector status | head``) is not an error.
+``./config.toml``. Output cut short by its reader (``connector status | head``) is not an error:
+the rest of the output is dropped, the command runs to its end and exits with its own code (a
+warning stays a warning when the reader went away).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
 from connector.cli.parser import DEFAULT_CONFIG, build_parser, command_of
 from connector.core.errors import (
@@ -42,12 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_OK
+    guard = _ReaderGuard(sys.stdout)
+    sys.stdout = guard  # type: ignore[assignment]
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
-    except BrokenPipeError:
-        return _reader_went_away()
+    except BrokenPipeError:  # a write the guard did not see: the command was cut short
+        _reader_went_away(guard.stream)
+        return EXIT_ABORTED
     except UsageError as exc:
         print(f"connector {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -67,26 +72,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("connector: interrupted", file=sys.stderr)
         return EXIT_ABORTED
     except OSError as exc:  # a file we cannot write, a port in use: the OS says why
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(
-            f"connector: {args.command or 'connector'}: {exc.strerror or type(exc).__name__}"
-            f"{where}",
-            file=sys.stderr,
-        )
+        why = exc.strerror or (str(exc) if not exc.errno else "") or type(exc).__name__
+        print(f"connector: {args.command or 'connector'}: {why}{where}", file=sys.stderr)
         return EXIT_ABORTED
     except Exception as exc:  # a bug or an unforeseen fault: one line, exit 3, no traceback
         return _unexpected(exc, args)
+    finally:
+        if sys.stdout is guard:
+            sys.stdout = guard.stream
 
 
-def _reader_went_away() -> int:
-    """The reader of our output closed it (``| head``): stop quietly, as a filter does.
+class _ReaderGuard:
+    """stdout for one command: when the reader of the output goes away (``| head``), the rest
+    of the output is dropped and the command goes on to its own exit code.
 
-    stdout is pointed at /dev/null so the interpreter's final flush cannot fail again."""
-    with contextlib.suppress(OSError):
+    A cut-short reader must not turn a run's warning (exit 1) into success, nor stop a sync
+    half-way through printing its summary."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            _reader_went_away(self.stream)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            _reader_went_away(self.stream)
+            with contextlib.suppress(OSError, ValueError):
+                self.stream.flush()  # what was buffered goes to /dev/null now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _reader_went_away(stream: TextIO) -> None:
+    """The reader of our output closed it: point stdout at /dev/null, so later writes and the
+    interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
-    return EXIT_OK
 
 
 def _unexpected(exc: Exception, args: argparse.Namespace) -> int:

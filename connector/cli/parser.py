@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -57,11 +58,28 @@ def _wait_lock_arg(p: argparse.ArgumentParser) -> None:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file."""
+    """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file.
+
+    A command's help carries its description and examples (see :data:`EXAMPLES`)."""
+
+    command_path: str | None = None
 
     def error(self, message: str) -> Any:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def format_help(self) -> str:
+        if self.command_path is not None and self.description is None:
+            from connector.texts.i18n import MESSAGES, texts
+
+            t = texts(None)  # the default language: help is shown before any config is read
+            key = "cmd." + self.command_path.replace(" ", ".")
+            if key in MESSAGES:
+                self.description = textwrap.fill(t(key), width=78)
+            examples = EXAMPLES.get(self.command_path, ())
+            if examples and self.epilog is None:
+                self.epilog = t("cmd.examples") + "\n" + "\n".join(f"  {e}" for e in examples)
+        return super().format_help()
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -106,6 +124,7 @@ def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="render XML into the outbox, send nothing"
     )
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="the run summary as JSON")
     _wait_lock_arg(p)
     p.set_defaults(func=commands.sync)
 
@@ -147,7 +166,11 @@ def _add_status(sub: Any, common: argparse.ArgumentParser) -> None:
 def _add_report(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[common], help="re-render a run's report from the ledger")
     p.add_argument("run", nargs="?", type=int, help="the run id (default: the latest run)")
-    p.add_argument("--out", help="folder to write <run>.html and <run>.csv into")
+    p.add_argument(
+        "--out",
+        help="folder to write <run>-ledger.html and .csv into (default: the reports folder; "
+        "the run's own <run>.html is never overwritten)",
+    )
     p.set_defaults(func=commands.report)
 
 
@@ -184,6 +207,7 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
+    p.add_argument("--json", action="store_true", help="the run summary as JSON")
     _wait_lock_arg(p)
     p.set_defaults(func=commands.reconcile)
 
@@ -292,6 +316,75 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], 
 )
 
 
+#: each command's examples (command lines a test parses), shown under its --help
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "check": ("connector check", "connector check --online --strict"),
+    "plan": ("connector plan", "connector plan --period 2026-04 --json"),
+    "sync": (
+        "connector sync",
+        "connector sync --period 2026-04 --dry-run",
+        "connector sync --json --wait-lock 60",
+    ),
+    "daemon": ("connector daemon --config /etc/connector/config.toml",),
+    "status": ("connector status", "connector status --check --warn-hours 26 --crit-hours 50"),
+    "report": ("connector report", "connector report 42 --out /tmp/reports"),
+    "ledger": ("connector ledger backup /var/backups/connector/ledger-2026-05-02.sqlite",),
+    "ledger backup": ("connector ledger backup /var/backups/connector/ledger-2026-05-02.sqlite",),
+    "ledger rebind": ("connector ledger rebind",),
+    "ledger resolve": ("connector ledger resolve inv:2026-04:SP-P0001 --netvisor-has new",),
+    "console": (
+        "connector console",
+        "connector console --fleet fleet.toml --listen 127.0.0.1:8765",
+    ),
+    "console adduser": ("connector console adduser maija --role decider",),
+    "reconcile": ("connector reconcile", "connector reconcile --wait-lock 60"),
+    "quarantine": ("connector quarantine list", "connector quarantine retry 3"),
+    "quarantine list": ("connector quarantine list", "connector quarantine list --all --json"),
+    "quarantine retry": (
+        "connector quarantine retry",
+        "connector quarantine retry 3 7",
+        "connector quarantine retry inv:2026-04:SP-P0001",
+    ),
+    "review": ("connector review list", "connector review approve T4:h0"),
+    "review list": ("connector review list --period 2026-04", "connector review list --all --json"),
+    "review approve": ('connector review approve T4:h0 --note "sovittu järjestäjän kanssa"',),
+    "review reject": ("connector review reject T5:h0",),
+    "psop": ("connector psop export --period 2026-04", "connector psop report --period 2026-04"),
+    "psop export": (
+        "connector psop export --period 2026-04",
+        "connector psop export --period 2026-04 --format xlsx --out huhtikuu.xlsx",
+    ),
+    "psop import": ("connector psop import psop-raportti.csv --report-date 2026-05-20",),
+    "psop report": (
+        "connector psop report --period 2026-04",
+        "connector psop report --period 2026-04 --json",
+    ),
+    "mappings": ("connector mappings schema --out schemas",),
+    "mappings schema": ("connector mappings schema", "connector mappings schema --out schemas"),
+    "completion": ("connector completion bash > /etc/bash_completion.d/connector",),
+    "demo": ("connector demo", "connector demo --workdir demo-run --keep"),
+    "sandbox": ("connector sandbox serve --write-config rehearsal",),
+    "sandbox serve": (
+        "connector sandbox serve",
+        "connector sandbox serve --write-config rehearsal",
+    ),
+}
+
+
+def _describe(parser: argparse.ArgumentParser, path: str = "") -> None:
+    """Mark every command's parser with its path: its help then shows a description and
+    examples (:meth:`_Parser.format_help`; texts in i18n under ``cmd.``, read only when help is
+    shown — the catalogue's import is no cost a command pays)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, child in action.choices.items():
+            child_path = f"{path} {name}".strip()
+            child.command_path = child_path  # type: ignore[attr-defined]
+            child.formatter_class = argparse.RawDescriptionHelpFormatter
+            _describe(child, child_path)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line: every command, or with ``command`` only the one that names it.
 
@@ -319,6 +412,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for names, add in COMMANDS:
         if command is None or command in names:
             add(sub, common)
+    _describe(parser)
     return parser
 
 

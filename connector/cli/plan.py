@@ -55,6 +55,7 @@ def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
     from collections import defaultdict
     from decimal import Decimal
 
+    from connector.billing.vouchers import REVIEW_RULES
     from connector.sync.plan import ActionKind
     from connector.texts.i18n import Texts
 
@@ -116,14 +117,28 @@ def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
                 "how": t("withheld.in_doubt_how"),
             }
         )
-    review = [q for q in report.held if q.rule != HELD_RULE]
+    review = [q for q in report.held if q.rule in REVIEW_RULES]
+    by_hand = [q for q in report.held if q.rule not in REVIEW_RULES and q.rule != HELD_RULE]
     if review:
         out.append(
             {
                 "kind": "held_for_review",
                 "count": len(review),
+                "ids": [q.record_id for q in review],
                 "what": t("withheld.review", count=len(review)),
                 "how": t("withheld.review_how"),
+            }
+        )
+    if by_hand:
+        shown = "; ".join(f"{q.record_id} ({q.rule})" for q in by_hand[:5])
+        out.append(
+            {
+                "kind": "held_for_correction",
+                "count": len(by_hand),
+                "ids": [q.record_id for q in by_hand],
+                "what": t("withheld.by_hand", count=len(by_hand), shown=shown)
+                + (" …" if len(by_hand) > 5 else ""),
+                "how": t("withheld.by_hand_how"),
             }
         )
     return out

@@ -74,6 +74,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             return EXIT_OK
         decision = APPROVE if args.review_command == "approve" else REJECT
+        _refuse_unknown_items(ledger, args.ids, config.connector.language)
         outcome = decide(
             ledger,
             args.ids,
@@ -91,6 +92,20 @@ def cmd_review(args: argparse.Namespace) -> int:
     if outcome.decided:
         print("the next sync bills the decisions (connector sync)")
     return EXIT_PARTIAL if outcome.unknown else EXIT_OK
+
+
+def _refuse_unknown_items(ledger: Any, ids: list[str], language: str) -> None:
+    """An id that names no held item is a wrong command line (exit 64, as in `quarantine
+    retry`): nothing is decided, not even the ids that are right."""
+    from connector.core.errors import UsageError
+    from connector.psop.loop import held_items
+    from connector.texts.i18n import texts
+
+    held = {h.item_id for h in held_items(ledger.psop_events())}
+    unknown = [i for i in dict.fromkeys(ids) if i not in held]
+    if unknown:
+        t = texts(language)
+        raise UsageError(t("review.unknown_ids", ids=", ".join(unknown)))
 
 
 # ------------------------------------------------------------------ psop
@@ -158,12 +173,13 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from connector.psop.loop import organiser_months, reconciliation
+    from connector.psop.loop import imported_reports, organiser_months, reconciliation
 
     config = run_config(args)
     with _ledger(config) as ledger:
         result = reconciliation(ledger, args.period)
         months = organiser_months(ledger, {args.period})
+        covered = _covers(imported_reports(ledger), args.period)
     if args.json:
         print(
             json.dumps(
@@ -182,12 +198,22 @@ def _report(args: argparse.Namespace) -> int:
                     ],
                     "pending_review": list(result.pending_review),
                     "differences": [_difference_json(d) for d in result.differences],
+                    "psop_report_covers_period": covered,
                 },
                 indent=2,
             )
         )
         return EXIT_OK
     print(f"PSOP reconciliation {args.period}\n")
+    if not covered:
+        # every billed event would show as "not in PSOP": say what is missing instead
+        from connector.texts.i18n import texts
+
+        t = texts(config.connector.language)
+        billed = sum(1 for d in result.differences if str(d.kind) == "billed_not_in_psop")
+        print(t("psop.no_report", period=args.period, billed=billed))
+        print_organiser_months(months)
+        return EXIT_OK
     print_organiser_months(months)
     counts: dict[str, int] = {}
     for s in result.states:
@@ -219,9 +245,22 @@ def _print_differences(differences: list[Any] | tuple[Any, ...]) -> None:
         print("\nNo differences.")
         return
     print(f"\nDifferences ({len(differences)}):")
+    by_kind: dict[str, list[Any]] = {}
     for d in differences:
-        print(f"  {d.describe()}")
-        print(f"    what to do: {d.what_to_do}")
+        by_kind.setdefault(str(d.kind), []).append(d)
+    for same in by_kind.values():  # the advice once per kind, after its events
+        for d in same:
+            print(f"  {d.describe()}")
+        print(f"    what to do: {same[0].what_to_do}")
+
+
+def _covers(reports: list[Any], period: str) -> bool:
+    """Whether an imported PSOP report has events of ``period`` (YYYY-MM)."""
+    return any(
+        f"{row.work_date.year:04d}-{row.work_date.month:02d}" == period
+        for report in reports
+        for row in report.rows
+    )
 
 
 def print_organiser_months(months: list[Any], out: Any = None) -> None:

@@ -11,7 +11,9 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -148,16 +150,30 @@ def journald_prefix(renderer: Any, *, enabled: bool) -> Any:
     return render
 
 
+_HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def helsinki_timestamp(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: ``timestamp`` in Helsinki time, ISO 8601 with its UTC offset
+    (``2026-03-29T04:00:00.123+03:00``): the time everything else the connector shows is in,
+    and still one unambiguous moment for a machine."""
+    event_dict["timestamp"] = datetime.now(_HELSINKI).isoformat(timespec="milliseconds")
+    return event_dict
+
+
 def configure(*, json: bool = False, level: str = "INFO", stream: Any = None) -> None:
     """Configure structlog (and the stdlib root logger) for the CLI (console) or daemon (JSON).
 
     JSON lines carry ``priority`` (syslog's number) and, under journald, a ``<N>`` prefix.
+    Timestamps are Helsinki time with the offset (:func:`helsinki_timestamp`).
     """
     stream = stream or sys.stderr
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        helsinki_timestamp,
         structlog.processors.format_exc_info,
         redaction_processor,
     ]

@@ -198,11 +198,11 @@ def schema_version(db: Database) -> int:
 
 def backup(db: Database, target: Path) -> Path:
     """Copy the ledger to ``target`` with SQLite's online backup API (consistent under WAL,
-    safe while another connection writes). The copy is private to its owner."""
+    safe while another connection writes). The copy is private to its owner; its folder must
+    exist (a mistyped folder is refused, not created)."""
     import os
     import sqlite3
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite
     os.close(fd)
     dest = sqlite3.connect(str(target))

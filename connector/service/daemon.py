@@ -35,6 +35,7 @@ from connector.core.config import Config, cron_trigger
 from connector.core.errors import EXIT_ABORTED, EXIT_OK, ConnectorError, RunLockedError
 from connector.core.logging import get_logger
 from connector.service.notify import Notifier
+from connector.texts.i18n import texts
 
 log = get_logger("daemon")
 
@@ -172,9 +173,12 @@ def _recorded(exc: BaseException) -> bool:
 
 
 def describe_jobs(scheduler: BackgroundScheduler, config: Config) -> list[dict[str, str | None]]:
-    """Each job's crontab text and next run time (ISO, Helsinki), for the start log."""
+    """Each job's crontab text and next run time (ISO, Helsinki), for the start log; in the
+    order of :data:`JOBS` (the scheduler lists them by next run, which depends on the hour)."""
     out = []
-    for job in scheduler.get_jobs():
+    order = list(JOBS)
+    jobs = scheduler.get_jobs()
+    for job in sorted(jobs, key=lambda j: order.index(j.id) if j.id in order else len(order)):
         nxt = getattr(job, "next_run_time", None)
         out.append(
             {
@@ -186,6 +190,32 @@ def describe_jobs(scheduler: BackgroundScheduler, config: Config) -> list[dict[s
     return out
 
 
+def _say_on_stdout(line: str) -> None:
+    print(line, flush=True)
+
+
+def started_line(config: Config, triggers: Mapping[str, Any], zone: ZoneInfo) -> str:
+    """The start line for a person: version, pid, log level and each job's next run."""
+    import os
+
+    from connector import __version__
+
+    now = datetime.now(zone)
+    runs = []
+    for job_id, trigger in triggers.items():
+        nxt = trigger.get_next_fire_time(None, now)
+        if nxt is not None:
+            runs.append(f"{job_id} {nxt.isoformat(timespec='minutes')}")
+    t = texts(config.connector.language)
+    return t(
+        "daemon.started",
+        version=__version__,
+        pid=os.getpid(),
+        level=config.connector.log_level,
+        runs=", ".join(runs) or "-",
+    )
+
+
 def run_daemon(
     config: Config,
     run_job: RunJob,
@@ -194,9 +224,14 @@ def run_daemon(
     stop: threading.Event | None = None,
     notifier: Notifier | None = None,
     run_now: tuple[str, ...] = (),
+    say: Callable[[str], None] | None = None,
 ) -> int:
     """Run the schedules until SIGTERM/SIGINT (or ``stop``); return the exit code: 0 when no job
-    was running, 3 when a job was cut short. ``run_now``: jobs to run once right at start."""
+    was running, 3 when a job was cut short. ``run_now``: jobs to run once right at start.
+
+    ``say`` shows a person one line at start and one at stop whatever ``log_level`` is (default:
+    stdout, so the JSON log lines on stderr stay JSON)."""
+    say = say or _say_on_stdout
     stop = stop or threading.Event()
     notifier = notifier or Notifier()
     hooks = JobHooks(config, notifier)
@@ -212,7 +247,8 @@ def run_daemon(
     try:
         scheduler = build_scheduler(config, run_job, stop, hooks)
 
-        triggers = {j.id: j.trigger for j in scheduler.get_jobs() if j.id in JOBS}
+        by_id = {j.id: j.trigger for j in scheduler.get_jobs()}
+        triggers = {job: by_id[job] for job in JOBS if job in by_id}
         zone = ZoneInfo(config.schedule.timezone)
 
         def next_runs() -> str:
@@ -238,6 +274,7 @@ def run_daemon(
             jobs=describe_jobs(scheduler, config),
             timezone=config.schedule.timezone,
         )
+        say(started_line(config, triggers, zone))  # seen whatever the log level
         hooks.write_metrics(None)
         notifier.ready(f"idle{next_runs()}")
         scheduler.resume()
@@ -256,6 +293,7 @@ def run_daemon(
         cut_short = busy or hooks.cut_short
         code = EXIT_ABORTED if cut_short else EXIT_OK
         log.info("daemon_stopped", exit_code=code, job_cut_short=cut_short)
+        say(texts(config.connector.language)("daemon.stopped", code=code))
         return code
     finally:
         if old_mask is not None:

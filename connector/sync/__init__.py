@@ -9,6 +9,6 @@ psop, texts); never service, console or cli.
 """
 
 from connector.sync.engine import SyncEngine
-from connector.sync.report import RunReport, print_summary, terminal_progress
+from connector.sync.report import RunReport, print_summary, summary_json, terminal_progress
 
-__all__ = ["RunReport", "SyncEngine", "print_summary", "terminal_progress"]
+__all__ = ["RunReport", "SyncEngine", "print_summary", "summary_json", "terminal_progress"]

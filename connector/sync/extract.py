@@ -45,8 +45,10 @@ def extract(ctx: RunContext, spotilla: SpotillaClient, observed: Sequence[Period
     quarantined = list(master.quarantined)
     store = TaskStore(lambda task: task_owner(task, master.customers, ctx.mappings))
     try:
-        for p in observed:
+        for i, p in enumerate(observed, start=1):
             store.add_all(_kept(source.billable_work(p, master), quarantined))
+            if ctx.progress:
+                ctx.progress("read", i, len(observed))
     except BaseException:
         store.close()
         raise
@@ -121,7 +123,7 @@ def bill_documents(
     billed = sorted(keys_of)
     owners = {o for o in store.owners() if o != UNKNOWN_OWNER}
     owners |= {o for o in billed if not o.startswith(organiser)}
-    for owner in sorted(owners):
+    for i, owner in enumerate(sorted(owners), start=1):
         keys = keys_of.get(owner, [])
         wanted = [k for k in keys if run.needs_lines(k)]  # the others: their keys suffice
         lines = ledger.billed_lines(owner=owner, documents=wanted) if wanted else []
@@ -131,6 +133,8 @@ def bill_documents(
             for region in run.last_organisers:
                 holds.block(region, waits)
         on_documents(documents, run)
+        if ctx.progress:
+            ctx.progress("bill", i, len(owners))
     if holds is not None:
         holds.check_organisers(run.needs_lines)
     keys = [k for o in billed if o.startswith(organiser) for k in keys_of[o]]

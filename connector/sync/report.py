@@ -156,21 +156,89 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
         print("  " + t("summary.aborted", error=report.aborted), file=out)
 
 
-def terminal_progress(stream: Any = None) -> Callable[[str, int, int], None] | None:
-    """A one-line progress display on a terminal; None when not attached to one."""
+def summary_json(report: RunReport) -> dict[str, Any]:
+    """The run summary for machines (``sync --json``): what :func:`print_summary` says, with
+    counts as numbers, euros as decimal strings, dates ISO; rule names and reasons as recorded
+    (no names: the records are named by their ids)."""
+
+    def record(q: Quarantined) -> dict[str, Any]:
+        return {"kind": q.kind, "id": q.record_id, "rule": q.rule, "reason": q.reason}
+
+    return {
+        "run_id": report.run_id,
+        "command": report.command,
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "today": report.today,
+        "periods": list(report.built),
+        "observed": list(report.observed),
+        "records_read": report.counts["extracted"],
+        "documents": report.documents,
+        "document_total": report.document_total,
+        "netvisor": {
+            **{
+                key: report.counts[key]
+                for key in ("created", "updated", "skipped", "rejected", "unknown", "failed")
+            },
+            "requests": report.netvisor_requests,
+            "writes": report.netvisor_writes,
+        },
+        "reconciled": {
+            "found": report.counts["reconciled"],
+            "did_not_happen": report.counts["replanned"] + report.counts["restored"],
+        },
+        "quarantined": [record(q) for q in report.quarantined],
+        "held": [record(q) for q in report.held],
+        "problems": list(report.problems),
+        "notices": list(report.notices),
+        "outbox": None if report.outbox is None else str(report.outbox),
+        "report_file": None if report.report_file is None else str(report.report_file),
+        "stopped": report.stopped,
+        "aborted": (
+            None
+            if report.aborted is None
+            else {"error_type": report.aborted_type, "message": report.aborted}
+        ),
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def terminal_progress(
+    stream: Any = None,
+    *,
+    language: str = "en",
+    after: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> Callable[[str, int, int], None] | None:
+    """A one-line progress display (``sending to Netvisor: 120/900``) for a person at a
+    terminal; None when ``stream`` (stderr) is not one: logs, pipes and the daemon get nothing.
+
+    Only a long run shows it: nothing appears in the first ``after`` seconds, and the line is
+    redrawn at most five times a second (a new phase at once). Each phase ends its line when
+    it is done."""
+    from connector.texts.i18n import MESSAGES, texts
+
     stream = stream or sys.stderr
     if not getattr(stream, "isatty", lambda: False)():
         return None
+    t = texts(language)
+    started = clock()
     last = [0.0]
+    showing: set[str] = set()  # phases whose line is on the screen
 
     def show(phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done != total and now - last[0] < 0.2:
+        now = clock()
+        if now - started < after:
+            return
+        if done != total and phase in showing and now - last[0] < 0.2:
             return
         last[0] = now
-        stream.write(f"\r{phase}: {done}/{total}")
+        label = t(f"progress.{phase}") if f"progress.{phase}" in MESSAGES else phase
+        stream.write(f"\r{label}: {done}/{total}")
+        showing.add(phase)
         if done == total:
             stream.write("\n")
+            showing.discard(phase)
         stream.flush()
 
     return show

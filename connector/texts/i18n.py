@@ -83,9 +83,14 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "`connector quarantine retry {id}`.",
     },
     "todo.review": {
-        "fi": "Järjestäjän päätös tarvitaan; kirjaa päätös ja aja `connector quarantine retry {id}`.",
-        "en": "The organiser must decide; record the decision, then run "
-        "`connector quarantine retry {id}`.",
+        "fi": "Järjestäjän päätös tarvitaan: hyväksytty `connector review approve {id}`, "
+        "hylätty `connector review reject {id}`; seuraava ajo laskuttaa päätöksen.",
+        "en": "The organiser must decide: approved `connector review approve {id}`, "
+        "rejected `connector review reject {id}`; the next run bills the decision.",
+    },
+    "todo.by_hand": {
+        "fi": "Korjaa käsin Netvisorissa; syy kertoo, mitä tiedosta puuttuu.",
+        "en": "Correct it by hand in Netvisor; the reason says what is missing.",
     },
     # CLI summary / plan / status
     "summary.run": {
@@ -182,13 +187,24 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "`connector reconcile` (or the next sync) settles them first",
     },
     "withheld.review": {
-        "fi": "{count} tietuetta tarkastettavana",
-        "en": "{count} records held for review",
+        "fi": "{count} riviä järjestäjän tarkastettavana",
+        "en": "{count} lines held for the organiser's review",
     },
     "withheld.review_how": {
-        "fi": "`connector quarantine list`: ihminen päättää, sitten "
-        "`connector quarantine retry ID`",
-        "en": "`connector quarantine list`: a person decides, then `connector quarantine retry ID`",
+        "fi": "`connector review list` näyttää ne; järjestäjän päätös kirjataan "
+        "`connector review approve ID` tai `connector review reject ID`, ja seuraava ajo "
+        "laskuttaa sen",
+        "en": "`connector review list` shows them; record the organiser's decision with "
+        "`connector review approve ID` or `connector review reject ID`, and the next run "
+        "bills it",
+    },
+    "withheld.by_hand": {
+        "fi": "{count} korjausta pidätetty: {shown}",
+        "en": "{count} corrections held: {shown}",
+    },
+    "withheld.by_hand_how": {
+        "fi": "korjaa ne käsin Netvisorissa (syy kertoo, mitä tiedosta puuttuu)",
+        "en": "correct them by hand in Netvisor (the reason says what is missing)",
     },
     "status.runs": {"fi": "Viimeisimmät ajot:", "en": "Last runs:"},
     "status.runs_head": {
@@ -277,6 +293,169 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "ratkaisua",
         "en": "the ledger has no object {key}; `connector status` shows which wait for a decision",
     },
+    "psop.no_report": {
+        "fi": "Yksikään tuotu PSOP-raportti ei vielä kata kautta {period}: {billed} järjestäjille "
+        "laskutettua tapahtumaa odottaa vertailua. Tuo PSOPin raportti: "
+        "`connector psop import TIEDOSTO`. Hyväksytty, tilitetty, maksettu ja avoin erotus "
+        "tiedetään vasta sen jälkeen.\n",
+        "en": "No imported PSOP report covers {period} yet: {billed} events billed to the "
+        "organisers wait to be compared. Import PSOP's report: `connector psop import FILE`. "
+        "Approved, settled, paid and the open difference are known only after that.\n",
+    },
+    "ledger.backup_no_folder": {
+        "fi": "kansiota {folder} ei ole; varmuuskopio ei luo kansioita (kirjoitusvirhe "
+        "polussa kätkisi kopion). Luo kansio ensin tai korjaa polku",
+        "en": "folder {folder} does not exist; a backup creates no folders (a mistyped path "
+        "would hide the copy). Create the folder first or correct the path",
+    },
+    "review.unknown_ids": {
+        "fi": "yksikään pidätetty rivi ei ole tunnuksella {ids}; mitään ei päätetty "
+        "(`connector review list --all` näyttää tunnukset)",
+        "en": "no held item has the id {ids}; nothing was decided "
+        "(`connector review list --all` shows the ids)",
+    },
+    "check.api_failed": {
+        "fi": "{api} {url}: EPÄONNISTUI: {error}",
+        "en": "{api} {url}: FAILED: {error}",
+    },
+    "check.apis_failed": {
+        "fi": "{failed}/2 rajapintaa epäonnistui (yllä): ajo keskeytyisi",
+        "en": "{failed} of 2 APIs failed (above): a run would abort",
+    },
+    "daemon.started": {
+        "fi": "connector daemon {version} käynnissä (pid {pid}, lokitaso {level}); "
+        "seuraavat ajot: {runs}",
+        "en": "connector daemon {version} started (pid {pid}, log level {level}); "
+        "next runs: {runs}",
+    },
+    "daemon.stopped": {
+        "fi": "connector daemon pysähtyi (paluukoodi {code})",
+        "en": "connector daemon stopped (exit code {code})",
+    },
+    "progress.read": {"fi": "luetaan Spotillasta kausia", "en": "reading periods from Spotilla"},
+    "progress.bill": {"fi": "laskutetaan asiakkaita", "en": "billing customers"},
+    "progress.apply": {"fi": "lähetetään Netvisoriin", "en": "sending to Netvisor"},
+    "cmd.check": {
+        "fi": "Tarkistaa asetustiedoston ja mappaustiedostot kirjoittamatta mitään; --online kokeilee myös Netvisorin ja Spotillan tunnukset.",
+        "en": "Validates the config and the mapping files without writing anything; --online also tries the Netvisor and Spotilla credentials.",
+    },
+    "cmd.plan": {
+        "fi": "Näyttää, mitä sync tekisi: luotavat, muutettavat ja pidätettävät kohteet. Ei muuta mitään.",
+        "en": "Shows what a sync would do: what it would create, change and hold back. Changes nothing.",
+    },
+    "cmd.sync": {
+        "fi": "Ajaa koko työn kerran: lukee Spotillan, laskuttaa suljetut kaudet ja vie tulokset Netvisoriin täsmälleen kerran.",
+        "en": "Runs the whole job once: reads Spotilla, bills the closed periods and sends the result to Netvisor exactly once.",
+    },
+    "cmd.daemon": {
+        "fi": "Ajaa asetusten [schedule]-ajastukset, kunnes SIGTERM pysäyttää (systemd-palvelu).",
+        "en": "Runs the [schedule] jobs of the config until SIGTERM stops it (the systemd service).",
+    },
+    "cmd.status": {
+        "fi": "Viimeisimmät ajot, kohteiden tilat, karanteeni ja PSOP-täsmäytys; --check valvontaa varten.",
+        "en": "The last runs, the objects' states, the quarantine and the PSOP figures; --check for monitoring.",
+    },
+    "cmd.report": {
+        "fi": "Laatii ajon raportin uudelleen kirjanpidosta nimillä <ajo>-ledger.html/.csv; ajon oma raportti säilyy.",
+        "en": "Re-renders a run's report from the ledger as <run>-ledger.html/.csv; the run's own report is kept.",
+    },
+    "cmd.ledger": {
+        "fi": "Kirjanpitotiedosto itse: varmuuskopio ja sitominen Netvisor-ympäristöön.",
+        "en": "The ledger file itself: backups and binding it to a Netvisor environment.",
+    },
+    "cmd.ledger.backup": {
+        "fi": "Ottaa kirjanpidosta johdonmukaisen kopion myös daemonin ollessa käynnissä. Tiedostoa ei saa olla, kansion pitää olla.",
+        "en": "Takes a consistent copy of the ledger, also while the daemon runs. The file must not exist; its folder must.",
+    },
+    "cmd.ledger.rebind": {
+        "fi": "Sitoo kirjanpidon tämän asetustiedoston Netvisor-ympäristöön tarkoituksellisen vaihdon jälkeen.",
+        "en": "Binds the ledger to this config's Netvisor environment after a deliberate switch.",
+    },
+    "cmd.ledger.resolve": {
+        "fi": "Kirjaa, kumpi versio epävarmasta laskun muutoksesta (EDIT_UNCLEAR) Netvisorissa on; seuraava sync lähettää sitä odottaneet asiakirjat.",
+        "en": "Records which version of an undecided invoice edit (EDIT_UNCLEAR) Netvisor holds; the next sync sends the documents that waited for it.",
+    },
+    "cmd.console": {
+        "fi": "Paikallinen selainkonsoli: kuukauden sulkeminen, pidätetyn työn päätökset, karanteeni, PSOP-tiedostot ja ajot. Vaatii kirjautumisen.",
+        "en": "The local web console: closing the month, deciding held work, the quarantine, PSOP files and runs. Login required.",
+    },
+    "cmd.console.adduser": {
+        "fi": "Lisää konsolin käyttäjän tai vaihtaa salasanan; salasana kysytään (tai luetaan syötteestä), ei koskaan argumenttina.",
+        "en": "Adds a console user or sets a new password; the password is asked (or read from stdin), never given as an argument.",
+    },
+    "cmd.reconcile": {
+        "fi": "Selvittää vain epävarmat kirjoitukset katsomalla Netvisorista; ei laskuta.",
+        "en": "Only settles writes in doubt by looking in Netvisor; bills nothing.",
+    },
+    "cmd.quarantine": {
+        "fi": "Tietueet, jotka sääntö pysäytti, ja kohteet, jotka Netvisor hylkäsi.",
+        "en": "Records a rule stopped, and objects Netvisor rejected.",
+    },
+    "cmd.quarantine.list": {
+        "fi": "Listaa karanteenin ja Netvisorin hylkäämät kohteet.",
+        "en": "Lists the quarantine and the objects Netvisor rejected.",
+    },
+    "cmd.quarantine.retry": {
+        "fi": "Tarkistaa korjatut tietueet ajamalla syncin ja lähettää hylätyt kohteet uudelleen; kertoo tietueittain, poistuiko se karanteenista.",
+        "en": "Re-checks fixed records by running a sync and sends rejected objects again; says per record whether it cleared.",
+    },
+    "cmd.review": {
+        "fi": "Järjestäjän tarkastettavaksi pidätetty työ (myönnön ylitys, setelin voimassaolon ulkopuolella).",
+        "en": "Work held for the organiser's review (over the grant, outside a voucher's validity).",
+    },
+    "cmd.review.list": {
+        "fi": "Listaa pidätetyt rivit ja syyn; tunnuksilla päätetään.",
+        "en": "Lists the held lines and why; their ids are what you decide on.",
+    },
+    "cmd.review.approve": {
+        "fi": "Kirjaa järjestäjän hyväksynnän: seteli maksaa osuutensa, asiakas omavastuun. Seuraava sync laskuttaa.",
+        "en": "Records the organiser's approval: the voucher pays its share, the client the self-pay. The next sync bills it.",
+    },
+    "cmd.review.reject": {
+        "fi": "Kirjaa järjestäjän hylkäyksen: asiakas maksaa kokonaan tai summa kirjataan pois (rejected_review). Seuraava sync laskuttaa.",
+        "en": "Records the organiser's rejection: the client pays in full or it is written off (rejected_review). The next sync bills it.",
+    },
+    "cmd.psop": {
+        "fi": "PSOP-tiedostot: kuukauden tapahtumat PSOPiin ja PSOPin raportin täsmäytys.",
+        "en": "PSOP files: the month's events for PSOP, and reconciling PSOP's report.",
+    },
+    "cmd.psop.export": {
+        "fi": "Kirjoittaa kuukauden palvelusetelitapahtumat PSOPiin vietäväksi (CSV tai XLSX).",
+        "en": "Writes the month's voucher events for PSOP (CSV or XLSX).",
+    },
+    "cmd.psop.import": {
+        "fi": "Tuo PSOPin tapahtuma- tai tilitysraportin: tilat, päätökset ja erot. Virheellinen tiedosto hylätään kokonaan.",
+        "en": "Imports PSOP's event or settlement report: states, decisions and differences. A malformed file is refused whole.",
+    },
+    "cmd.psop.report": {
+        "fi": "Kuukauden täsmäytys PSOPin kanssa järjestäjittäin, eroineen ja ohjeineen.",
+        "en": "The month's reconciliation with PSOP by organiser, with the differences and what to do.",
+    },
+    "cmd.mappings": {
+        "fi": "Mappaustiedostot.",
+        "en": "The mapping files.",
+    },
+    "cmd.mappings.schema": {
+        "fi": "Tulostaa tai kirjoittaa mappaustiedostojen JSON Schemat editoreita varten.",
+        "en": "Prints or writes JSON Schemas of the mapping files for editors.",
+    },
+    "cmd.completion": {
+        "fi": "Tulostaa komentorivitäydennyksen skriptin (bash; zsh bashcompinitin kautta).",
+        "en": "Prints a shell completion script (bash; zsh through bashcompinit).",
+    },
+    "cmd.demo": {
+        "fi": "Ajaa koko työn sisäänrakennettuja hiekkalaatikoita vastaan ilman asetuksia.",
+        "en": "Runs the whole job against the embedded sandboxes, with no set-up.",
+    },
+    "cmd.sandbox": {
+        "fi": "Paikalliset Spotilla- ja Netvisor-korvikkeet harjoittelua varten.",
+        "en": "Local stand-ins for Spotilla and Netvisor, for rehearsals.",
+    },
+    "cmd.sandbox.serve": {
+        "fi": "Käynnistää molemmat hiekkalaatikot loopbackiin; --write-config kirjoittaa niille valmiin asetustiedoston.",
+        "en": "Serves both sandboxes on loopback; --write-config writes a ready config for them.",
+    },
+    "cmd.examples": {"fi": "esimerkkejä:", "en": "examples:"},
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -43,6 +43,7 @@ from connector.billing.documents import (
     base_role,
 )
 from connector.billing.vat import gross_of
+from connector.billing.vouchers import REVIEW_RULES
 from connector.core.domain import Quarantined
 from connector.core.money import round_money
 from connector.texts.i18n import Texts
@@ -346,8 +347,14 @@ def _document_section(rows: Sequence[DocumentRow], t: Texts, *, client: bool) ->
 def _todo(p: ProblemRow, t: Texts) -> str:
     if p.rule == "depends_on_doubt":  # connector/sync/doubt.py: waits for a document in doubt
         return t("todo.doubt")
+    """The command that acts on this row: a review decision on held work (by the line's id),
+    ``quarantine retry`` for a record a rule stopped, a correction by hand for the rest."""
+    if p.review and p.rule in REVIEW_RULES:
+        return t("todo.review", id=p.record_id)
+    if p.review:
+        return t("todo.by_hand")
     ident = str(p.quarantine_id) if p.quarantine_id is not None else p.record_id
-    return t("todo.review" if p.review else "todo.quarantine", id=ident)
+    return t("todo.quarantine", id=ident)
 
 
 def _problem_section(rows: Sequence[ProblemRow], t: Texts) -> str:
@@ -500,9 +507,16 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_report(data: ReportData, folder: Path, t: Texts) -> tuple[Path, Path]:
-    """Write ``<folder>/<run>.html`` and ``.csv`` (each atomically); return both paths."""
-    stem = str(data.run_id) if data.run_id is not None else "read-only"
+#: what the file names of a report re-rendered from the ledger end in (``<run>-ledger.html``):
+#: the run's own report, with names, is never overwritten by it
+RERENDERED_SUFFIX = "-ledger"
+
+
+def write_report(
+    data: ReportData, folder: Path, t: Texts, *, suffix: str = ""
+) -> tuple[Path, Path]:
+    """Write ``<folder>/<run><suffix>.html`` and ``.csv`` (each atomically); return both paths."""
+    stem = (str(data.run_id) if data.run_id is not None else "read-only") + suffix
     html_path, csv_path = folder / f"{stem}.html", folder / f"{stem}.csv"
     _write_atomic(html_path, render_html(data, t))
     _write_atomic(csv_path, render_csv(data, t))
@@ -511,6 +525,7 @@ def write_report(data: ReportData, folder: Path, t: Texts) -> tuple[Path, Path]:
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
+    "RERENDERED_SUFFIX",
     "DocumentRow",
     "ProblemRow",
     "ReportData",

@@ -66,7 +66,7 @@ def test_every_sync_writes_a_run_report_whose_figures_match_netvisor(make_env):
     # re-rendered from the ledger: the same figures, customer codes instead of names
     again = env.cli("report", str(run_id), "--out", str(env.tmp / "again"))
     assert again.returncode == EXIT_OK, again.stderr
-    rerendered = (env.tmp / "again" / f"{run_id}.csv").read_text(encoding="utf-8")
+    rerendered = (env.tmp / "again" / f"{run_id}-ledger.csv").read_text(encoding="utf-8")
     assert not any(name in rerendered for name in PERSON_NAMES)
     strip_names = [
         {**r, "name": ""} for r in csv.DictReader(io.StringIO(rerendered), delimiter=";")

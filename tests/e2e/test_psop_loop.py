@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from e2e.harness import PERSON_NAMES, base_data, task
 
-from connector.core.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
+from connector.core.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 D = Decimal
 HEADER = "Tapahtumapäivä;Asiakasnumero;Ostovoima;Tuote;Määrä;Yksikköhinta;Summa;Tila"
@@ -220,8 +220,13 @@ def test_a_person_approves_and_rejects_held_work_once(make_env):
     assert approve.returncode == EXIT_OK and "approved" in approve.stdout, approve.stderr
     twice = env.cli("review", "approve", items["2026-04-24"])
     assert "decided before" in twice.stdout
-    reject = env.cli("review", "reject", items["2026-04-28"], "NOPE:1")
-    assert reject.returncode == EXIT_PARTIAL and "no held item has this id" in reject.stdout
+    # an id that names nothing is a wrong command line (64, as in `quarantine retry`): nothing
+    # is decided, not even the right id beside it
+    wrong = env.cli("review", "reject", items["2026-04-28"], "NOPE:1")
+    assert wrong.returncode == EXIT_USAGE and "NOPE:1" in wrong.stderr, wrong.stderr
+    assert len(json.loads(env.cli("review", "list", "--json").stdout)["review"]) == 1
+    reject = env.cli("review", "reject", items["2026-04-28"])
+    assert reject.returncode == EXIT_OK and "rejected" in reject.stdout, reject.stderr
     assert json.loads(env.cli("review", "list", "--json").stdout)["review"] == []
     decided = json.loads(env.cli("review", "list", "--all", "--json").stdout)["review"]
     assert {(i["decision"], i["effect"], i["note"]) for i in decided} == {
