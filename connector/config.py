@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from connector.domain import Period
 from connector.errors import ConfigError, ConfigProblem
 from connector.secrets import Secret, load_secret, secret_file_warning
 from connector.tomlsource import find_line
@@ -86,6 +87,10 @@ class ConnectorSection(_Section):
     close_day: int = Field(1, ge=1, le=28, description="day of next month a period closes")
     lock_day: int = Field(9, ge=1, le=28, description="day of next month a period locks")
     correction_lookback_months: int = Field(3, ge=0, le=24)
+    # the first month ("YYYY-MM") a fresh ledger bills: months before it were invoiced some
+    # other way (by hand) and are never billed. Required before a fresh ledger's first sync; a
+    # ledger that has billed keeps going from its first invoice without it
+    start_period: str | None = None
     # work above a voucher's granted quantity: held for the organiser's review (PSOP's rule)
     over_grant: Literal["bill_client", "hold"] = "hold"
     # the organiser's settlement day (4th-8th) where a region in regions.toml does not set one
@@ -98,6 +103,22 @@ class ConnectorSection(_Section):
     rejected_review: Literal["bill_client", "write_off"] = "bill_client"
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("start_period")
+    @classmethod
+    def _start_period(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+            raise ValueError(
+                f'start_period is a month as "YYYY-MM" (e.g. "2026-11"), got {value!r}'
+            )
+        return value.strip()
+
+    @property
+    def first_period(self) -> Period | None:
+        """``start_period`` as a period (None when not set)."""
+        return Period.parse(self.start_period) if self.start_period else None
 
     @field_validator("time_zone")
     @classmethod

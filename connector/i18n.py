@@ -213,6 +213,41 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
         "en": "ID|KIND|RECORD|RULE|REASON|FIRST SEEN|LAST SEEN|RESOLVED",
     },
+    # the first billing period (start_period) of a fresh ledger
+    "start.missing": {
+        "fi": "Kirjanpito on uusi, eikä ensimmäistä laskutettavaa kautta ole asetettu: tämä ajo "
+        "laskuttaisi kaudet {months}. Jos {first} on jo laskutettu käsin, ensimmäinen kausi on "
+        'myöhempi. Aseta tiedostoon {path} [connector]-osioon start_period = "{first}" (tai '
+        "myöhempi kuukausi) ja aja uudelleen; `connector plan` näyttää, mitä ensimmäinen ajo "
+        "laskuttaa. Mitään ei lähetetty.",
+        "en": "The ledger is new and no first billing period is set: this run would bill "
+        "{months}. If {first} was already invoiced by hand, the first period is a later one. "
+        'Set start_period = "{first}" (or a later month) in [connector] of {path} and run '
+        "again; `connector plan` shows what the first run bills. Nothing was sent.",
+    },
+    "start.would_bill": {
+        "fi": 'ensimmäinen ajo laskuttaisi kaudet {months}; aseta start_period = "{first}" '
+        "(tai myöhempi kuukausi) [connector]-osioon ennen ensimmäistä synkronointia",
+        "en": 'the first run would bill {months}; set start_period = "{first}" (or a later '
+        "month) in [connector] before the first sync",
+    },
+    "start.first_run": {
+        "fi": "ensimmäinen ajo laskuttaa kaudet {months} (start_period = {start}); sitä "
+        "aiempia kuukausia ei laskuteta",
+        "en": "the first run bills {months} (start_period = {start}); no earlier month is billed",
+    },
+    "start.nothing_yet": {
+        "fi": "start_period = {start}: kausi ei ole vielä sulkeutunut, joten laskuja ei vielä "
+        "tehdä",
+        "en": "start_period = {start}: that month has not closed yet, so no invoice is made yet",
+    },
+    "late.document": {
+        "fi": "{key}: asiakirjaa ei tehty ennen sen lukitumista {date}; se laskutetaan "
+        "myöhässä omana asiakirjanaan kaudelle {period}; tarkista se Netvisorissa ennen "
+        "lähettämistä",
+        "en": "{key} was not made before it froze on {date}: it is billed late, as {period}'s "
+        "own document; check it in Netvisor before sending",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -67,6 +67,7 @@ class ObjectsMixin(LedgerBase):
         total: Decimal | None = None,
         run_id: int | None = None,
         check: str | None = None,
+        billed_on: str | None = None,
     ) -> None:
         """Commit the intent to write *before* the request leaves, with the lines it carries.
 
@@ -79,8 +80,8 @@ class ObjectsMixin(LedgerBase):
                 """
                 INSERT INTO objects (key, kind, state, pending_hash, pending_action, attempts,
                                      period, customer_code, total, run_id, created_at, updated_at,
-                                     pending_check)
-                VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?)
+                                     pending_check, billed_on)
+                VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?,?)
                 ON CONFLICT(key) DO UPDATE SET
                     state = excluded.state, pending_hash = excluded.pending_hash,
                     pending_action = excluded.pending_action, attempts = objects.attempts + 1,
@@ -88,7 +89,8 @@ class ObjectsMixin(LedgerBase):
                     period = COALESCE(excluded.period, objects.period),
                     customer_code = COALESCE(excluded.customer_code, objects.customer_code),
                     total = COALESCE(excluded.total, objects.total),
-                    run_id = excluded.run_id, updated_at = excluded.updated_at
+                    run_id = excluded.run_id, updated_at = excluded.updated_at,
+                    billed_on = COALESCE(objects.billed_on, excluded.billed_on)
                 """,
                 [
                     key,
@@ -103,6 +105,7 @@ class ObjectsMixin(LedgerBase):
                     now,
                     now,
                     check,
+                    billed_on,
                 ],
             )
             self.db.execute(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connector.ledger.sqlite import Database
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -155,6 +155,16 @@ _MIGRATIONS: dict[int, str] = {
             instr(substr(document_key, instr(document_key, ':') + 1), ':') + 1
         );
     CREATE INDEX IF NOT EXISTS billed_lines_owner ON billed_lines(owner, version);
+    """,
+    # the business day (the run's "today", its --as-of when rehearsed) on which the connector
+    # first wrote each object, so a document is known to be billed late by its own lock date;
+    # rows written before: the day of the run that last wrote them, else the day they were made
+    10: """
+    ALTER TABLE objects ADD COLUMN billed_on TEXT;
+    UPDATE objects SET billed_on = COALESCE(
+        (SELECT substr(COALESCE(runs.as_of, runs.started_at), 1, 10)
+           FROM runs WHERE runs.id = objects.run_id),
+        substr(created_at, 1, 10));
     """,
 }
 

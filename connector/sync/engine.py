@@ -18,7 +18,7 @@ from connector.billing.engine import BillingRun
 from connector.billing.periods import document_key_locked
 from connector.config import Config, Secrets
 from connector.domain import Period
-from connector.errors import ConfigError, ConfigProblem, ConnectorError
+from connector.errors import ConfigError, ConfigProblem, ConnectorError, FatalRunError
 from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
 from connector.logging import get_logger
 from connector.mapping import Mappings, load_mappings
@@ -363,6 +363,12 @@ class SyncEngine:
         return plan
 
     def _scope(self, ctx: RunContext, period: Period | None) -> tuple[list[Period], list[Period]]:
+        """(periods built, periods observed). A fresh ledger (no invoice yet) starts from
+        ``[connector] start_period``: without it a sync refuses before any write, naming the
+        month it would bill; ``plan`` says which month the first run bills."""
+        from connector.billing.periods import earliest_lock_date
+        from connector.i18n import texts
+
         lookback = self.config.connector.correction_lookback_months
         try:
             built = scope.periods_to_build(period, ctx.today, ctx.rules, lookback)
@@ -370,9 +376,48 @@ class SyncEngine:
             raise RunAborted(exc) from None
         invoices = ctx.ledger.objects(kind=ObjectKind.INVOICE)
         first = scope.first_billed_period(invoices)
-        if period is None:  # months the connector never invoiced are billed late, on their own
-            invoiced = {r.period for r in invoices if r.period}
-            late = scope.never_invoiced(ctx.today, ctx.rules, lookback, invoiced, first)
+        start = self.config.connector.first_period
+        t = texts(self.config.connector.language)
+        if first is None:  # a fresh ledger: the first run bills from start_period on
+            if start is not None:
+                built = [p for p in built if p >= start]
+            if period is None and start is not None:
+                late = scope.late_candidates(
+                    ctx.today, ctx.rules, lookback, {}, start, lambda p: p.first_day
+                )
+                built = sorted(set(built) | set(late))
+            if start is None and built:
+                months = ", ".join(str(p) for p in built)
+                if not ctx.read_only:
+                    raise RunAborted(
+                        FatalRunError(
+                            t(
+                                "start.missing",
+                                months=months,
+                                first=built[0],
+                                path=self.config.path,
+                            ),
+                            error_type="START_PERIOD_MISSING",
+                        )
+                    )
+                ctx.report.notices.append(t("start.would_bill", months=months, first=built[0]))
+            elif built:
+                ctx.report.notices.append(
+                    t("start.first_run", months=", ".join(str(p) for p in built), start=start)
+                )
+            elif start is not None:
+                ctx.report.notices.append(t("start.nothing_yet", start=start))
+            return built, scope.periods_to_observe(built, ctx.today, lookback, start)
+        if period is None:  # documents the connector never made are billed late, on their own
+            billed = scope.billed_by_period(invoices)
+            late = scope.late_candidates(
+                ctx.today,
+                ctx.rules,
+                lookback,
+                billed,
+                first,
+                lambda p: earliest_lock_date(p, ctx.rules, ctx.mappings),
+            )
             built = sorted(set(built) | set(late))
         return built, scope.periods_to_observe(built, ctx.today, lookback, first)
 

@@ -78,11 +78,15 @@ def bill_documents(
 
     A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
     billed late, as its own documents, with a notice (not as correction rows elsewhere)."""
+    from connector.billing.periods import document_key_lock_date
+    from connector.i18n import texts
     from connector.ledger import ObjectKind
-    from connector.sync.scope import late_periods
+    from connector.sync.scope import billed_by_period, late_periods
 
     ledger = ctx.ledger
-    invoiced = {r.period for r in ledger.objects(kind=ObjectKind.INVOICE) if r.period}
+    rows = ledger.objects(kind=ObjectKind.INVOICE)
+    invoiced = {r.period for r in rows if r.period}
+    known = {r.key for r in rows}
     late = late_periods(built, ctx.today, ctx.rules, invoiced)
     for p in late:
         ctx.report.notices.append(
@@ -103,7 +107,22 @@ def bill_documents(
         history=(),
         frozen_documents=frozen,
         review_decisions=ledger.decision_effects(),
+        billed_periods=billed_by_period(rows),
     )
+    t = texts(ctx.config.connector.language)
+
+    def with_notices(documents: list[InvoiceDocument], run: BillingRun) -> None:
+        for doc in documents:  # a document made after its own lock date: billed late
+            if doc.key in known or doc.period in late:
+                continue
+            when = document_key_lock_date(doc.key, rules=ctx.rules, mappings=ctx.mappings)
+            if ctx.today >= when:
+                ctx.report.notices.append(
+                    t("late.document", key=doc.key, date=t.date(when), period=doc.period)
+                )
+                log.warning("document_billed_late", key=doc.key)
+        on_documents(documents, run)
+
     history_keys = ledger.billed_document_keys()
     run = BillingRun(inp, ctx.today, history_keys)
     keys_of: dict[str, list[str]] = {}
@@ -119,9 +138,9 @@ def bill_documents(
         keys = keys_of.get(owner, [])
         wanted = [k for k in keys if run.needs_lines(k)]  # the others: their keys suffice
         lines = ledger.billed_lines(owner=owner, documents=wanted) if wanted else []
-        on_documents(run.owner(store.tasks_of(owner), lines, keys), run)
+        with_notices(run.owner(store.tasks_of(owner), lines, keys), run)
     keys = [k for o in billed if o.startswith(organiser) for k in keys_of[o]]
     wanted = [k for k in keys if run.needs_lines(k)]
     lines = ledger.billed_lines(documents=wanted) if wanted else []
-    on_documents(run.organisers(lines, keys), run)
+    with_notices(run.organisers(lines, keys), run)
     return run.result()
