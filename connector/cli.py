@@ -197,6 +197,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         lock_wait=args.wait_lock,
         on_lock_wait=_say_waiting(args.wait_lock),
+        adopt=args.adopt,
     )
     print_summary(report)
     return report.exit_code
@@ -342,6 +343,12 @@ def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="render XML into the outbox, send nothing"
     )
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.add_argument(
+        "--adopt",
+        action="store_true",
+        help="an unsent invoice Netvisor already holds under a document key the ledger does "
+        "not know, with other content: adopt it and edit it to what billing produces",
+    )
     _wait_lock_arg(p)
     p.set_defaults(func=_cmd_sync)
 

@@ -248,6 +248,56 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "{key} was not made before it froze on {date}: it is billed late, as {period}'s "
         "own document; check it in Netvisor before sending",
     },
+    # invoices Netvisor already holds under a key the ledger does not know (connector/sync/adopt.py)
+    "adopt.same": {
+        "fi": "on jo Netvisorissa samalla sisällöllä (NetvisorKey {nv}): otetaan kirjanpitoon",
+        "en": "already in Netvisor with this content (NetvisorKey {nv}): adopted",
+    },
+    "adopt.edit": {
+        "fi": "on jo Netvisorissa toisella sisällöllä (NetvisorKey {nv}), lähettämättä: otetaan "
+        "kirjanpitoon ja muokataan (--adopt)",
+        "en": "already in Netvisor with other content (NetvisorKey {nv}), unsent: adopted and "
+        "edited (--adopt)",
+    },
+    "adopt.differs_reason": {
+        "fi": "on jo Netvisorissa toisella sisällöllä (NetvisorKey {nv}); ihminen päättää",
+        "en": "already in Netvisor with other content (NetvisorKey {nv}); a person decides",
+    },
+    "adopt.differs": {
+        "fi": "{key}: Netvisorissa on jo tämän avaimen lasku (NetvisorKey {nv}), mutta sen "
+        "sisältö poikkeaa siitä, mitä laskutus nyt tuottaa; uutta laskua ei tehdä. Vertaa se, "
+        "ja jos se on tämä asiakirja, aja `connector sync --adopt` (se otetaan kirjanpitoon ja "
+        "muokataan laskutuksen mukaiseksi)",
+        "en": "{key}: Netvisor already holds an invoice with this key (NetvisorKey {nv}), but "
+        "its content differs from what billing produces now; no second invoice is made. Compare "
+        "it, and if it is this document run `connector sync --adopt` (it is adopted and edited "
+        "to what billing produces)",
+    },
+    "adopt.differs_frozen": {
+        "fi": "{key}: Netvisorissa on jo tämän avaimen lasku (NetvisorKey {nv}, tila {status}), "
+        "jonka sisältö poikkeaa laskutuksesta eikä sitä voi enää muokata; uutta laskua ei tehdä. "
+        "Ihminen korjaa sen hyvityksellä Netvisorissa ja kirjaa asian; asiakirja pysyy "
+        "pidätettynä",
+        "en": "{key}: Netvisor already holds an invoice with this key (NetvisorKey {nv}, status "
+        "{status}) whose content differs from billing and can no longer be edited; no second "
+        "invoice is made. A person corrects it with a credit note in Netvisor; the document "
+        "stays held",
+    },
+    "adopt.duplicate_reason": {
+        "fi": "Netvisorissa on useampi lasku tällä avaimella ({keys})",
+        "en": "Netvisor holds several invoices with this key ({keys})",
+    },
+    "adopt.duplicate": {
+        "fi": "{key}: Netvisorissa on {count} laskua tällä avaimella ({keys}); ylimääräiset on "
+        "poistettava tai hyvitettävä käsin ennen kuin asiakirja otetaan kirjanpitoon",
+        "en": "{key}: Netvisor holds {count} invoices with this key ({keys}); the extra ones "
+        "must be removed or credited by hand before the document is adopted",
+    },
+    "adopt.count": {
+        "fi": "{count} asiakirjaa oli jo Netvisorissa ja otettiin kirjanpitoon (ei lähetetty "
+        "uudelleen)",
+        "en": "{count} documents were already in Netvisor and were adopted (not sent again)",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

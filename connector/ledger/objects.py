@@ -113,6 +113,55 @@ class ObjectsMixin(LedgerBase):
             )
             self._insert_lines(key, "pending", lines)
 
+    def adopt_invoice(
+        self,
+        key: str,
+        *,
+        netvisor_key: str,
+        status: str | None,
+        content_hash: str | None,
+        check: str | None,
+        lines: Sequence[BilledLine],
+        period: str | None,
+        customer_code: str | None,
+        total: Decimal | None,
+        run_id: int | None,
+        billed_on: str | None,
+    ) -> None:
+        """An invoice found in Netvisor under a key the ledger did not know (a fresh, copied
+        or restored ledger): recorded ``confirmed`` with what it holds, in one transaction.
+
+        ``content_hash``/``lines``: the version billing produces when Netvisor shows exactly
+        it; None/() when it shows something else (an edit is planned next). ``check``: the
+        content fingerprint Netvisor shows. Refuses a key the ledger already has."""
+        now = _now()
+        with self.transaction():
+            self.db.execute(
+                """
+                INSERT INTO objects (key, kind, state, netvisor_key, content_hash, content_check,
+                                     netvisor_status, attempts, period, customer_code, total,
+                                     run_id, created_at, updated_at, billed_on)
+                VALUES (?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)
+                """,
+                [
+                    key,
+                    str(ObjectKind.INVOICE),
+                    LedgerState.CONFIRMED,
+                    netvisor_key,
+                    content_hash,
+                    check,
+                    status,
+                    period,
+                    customer_code,
+                    str(total) if total is not None else None,
+                    run_id,
+                    now,
+                    now,
+                    billed_on,
+                ],
+            )
+            self._insert_lines(key, "current", lines)
+
     def _insert_lines(self, key: str, version: str, lines: Sequence[BilledLine]) -> None:
         owner = document_owner(key)
         self.db.executemany(

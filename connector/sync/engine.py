@@ -19,6 +19,7 @@ from connector.billing.periods import document_key_locked
 from connector.config import Config, Secrets
 from connector.domain import Period
 from connector.errors import ConfigError, ConfigProblem, ConnectorError, FatalRunError
+from connector.i18n import texts
 from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
 from connector.logging import get_logger
 from connector.mapping import Mappings, load_mappings
@@ -27,6 +28,7 @@ from connector.run_report import summarise
 from connector.spotilla.client import SpotillaClient
 from connector.sync import desired as want
 from connector.sync import observe, scope
+from connector.sync.adopt import adopt_existing
 from connector.sync.apply import apply_plan
 from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
@@ -108,13 +110,16 @@ class SyncEngine:
         lock: RunLock | None = None,
         lock_wait: float = 0.0,
         on_lock_wait: Callable[[str], None] | None = None,
+        adopt: bool = False,
     ) -> RunReport:
         """Run the job. ``plan_only``/``dry_run`` write nothing to Netvisor or the ledger.
 
         ``scope``: "full" (master data and invoices), "master" (customers and products only),
         "reconcile" (only the reconcile phase). ``lock``: a run lock the caller already holds
         (kept held afterwards); otherwise the run takes the ledger's lock itself, waiting up to
-        ``lock_wait`` seconds for another process to let it go.
+        ``lock_wait`` seconds for another process to let it go. ``adopt``: an invoice Netvisor
+        already holds under a key the ledger does not know, with other content, is adopted and
+        edited (``sync --adopt``) instead of held for a person (``adopt.py``).
         """
         started = time.monotonic()
         report = RunReport(
@@ -166,6 +171,7 @@ class SyncEngine:
                         period=period,
                         dry_run=dry_run,
                         plan_only=plan_only,
+                        adopt=adopt,
                     )
             except RunAborted as abort:
                 self._aborted(report, abort.error)
@@ -227,6 +233,7 @@ class SyncEngine:
         period: Period | None,
         dry_run: bool,
         plan_only: bool,
+        adopt: bool = False,
     ) -> None:
         report = ctx.report
         # reconcile (not in read-only runs: they change nothing; in-doubt rows show in the plan)
@@ -242,7 +249,9 @@ class SyncEngine:
         with self.spotilla_client() as spotilla:
             extracted = extract(ctx, spotilla, observed)
         with extracted.tasks:
-            plan = self._bill_and_plan(ctx, client, extracted, built, observed, scope, dry_run)
+            plan = self._bill_and_plan(
+                ctx, client, extracted, built, observed, scope, dry_run, adopt=adopt
+            )
         if plan_only:
             return
         if dry_run:
@@ -267,6 +276,8 @@ class SyncEngine:
         observed: list[Period],
         scope: str,
         dry_run: bool,
+        *,
+        adopt: bool = False,
     ) -> Plan:
         """Bill owner by owner; each owner's documents become desired invoices and are decided
         at once, so only what will be written keeps its payload (see ``plan.Planner``)."""
@@ -339,7 +350,14 @@ class SyncEngine:
         if pairs:
             keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
             planner.add_all(want.matches(pairs, observe.invoice_statuses(client, keys)))
-        plan = report.plan = planner.plan()
+        # a fresh, copied or restored ledger: what Netvisor already holds is adopted, not sent
+        plan = report.plan = adopt_existing(
+            ctx, client, planner.plan(), rows, adopt_unmatched=adopt
+        )
+        if report.counts["adopted"]:
+            report.notices.append(
+                texts(ctx.config.connector.language)("adopt.count", count=report.counts["adopted"])
+            )
         for action in plan.actions:
             if action.kind is ActionKind.SKIP:
                 report.counts["skipped"] += 1
@@ -367,7 +385,6 @@ class SyncEngine:
         ``[connector] start_period``: without it a sync refuses before any write, naming the
         month it would bill; ``plan`` says which month the first run bills."""
         from connector.billing.periods import earliest_lock_date
-        from connector.i18n import texts
 
         lookback = self.config.connector.correction_lookback_months
         try:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from e2e.harness import base_data, task
+
 from connector.errors import EXIT_ABORTED, EXIT_OK
-from tests.e2e.harness import base_data, task
 
 DEC_7 = "2026-12-07"  # November closed (1.12), VANTAA-KERAVA settled (5.12), clients open (9.12)
 
