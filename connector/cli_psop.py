@@ -224,8 +224,13 @@ def _print_differences(differences: list[Any] | tuple[Any, ...]) -> None:
         print(f"    what to do: {d.what_to_do}")
 
 
-def print_organiser_months(months: list[Any], out: Any = None) -> None:
-    """The per-organiser, per-month table of ``status`` and ``psop report``."""
+def print_organiser_months(months: list[Any], out: Any = None, language: str = "en") -> None:
+    """The per-organiser, per-month table of ``status`` and ``psop report``; BILLED is what
+    documents in Netvisor carry, NOT BILLED what billing meant for the organiser that no
+    document in Netvisor carries yet (withheld, deferred, not sent)."""
+    from connector.i18n import texts
+
+    t = texts(language)
     print_table(
         [
             (
@@ -236,12 +241,34 @@ def print_organiser_months(months: list[Any], out: Any = None) -> None:
                 format_eur(m.settled),
                 format_eur(m.paid),
                 format_eur(m.open_difference),
+                format_eur(m.not_billed),
             )
             for m in months
         ],
-        ("ORGANISER", "MONTH", "BILLED", "APPROVED", "SETTLED", "PAID", "OPEN DIFFERENCE"),
+        (
+            "ORGANISER",
+            "MONTH",
+            "BILLED",
+            "APPROVED",
+            "SETTLED",
+            "PAID",
+            "OPEN DIFFERENCE",
+            "NOT BILLED",
+        ),
         out,
     )
+    for m in months:
+        if m.not_billed:
+            print(
+                "  "
+                + t(
+                    "psop.not_billed",
+                    region=m.region,
+                    period=m.period,
+                    amount=t.money(m.not_billed),
+                ),
+                file=out,
+            )
 
 
 def status_block(ledger: Any) -> dict[str, Any]:

@@ -298,6 +298,13 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "uudelleen)",
         "en": "{count} documents were already in Netvisor and were adopted (not sent again)",
     },
+    "psop.not_billed": {
+        "fi": "{region} {period}: {amount} palvelusetelin osuutta ei ole vielä millään "
+        "Netvisorin laskulla (pidätetty, siirtynyt tai lähettämättä); sitä ei lasketa "
+        "laskutetuksi",
+        "en": "{region} {period}: {amount} of voucher share is on no invoice in Netvisor yet "
+        "(withheld, deferred or not sent); it is not counted as billed",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -290,6 +290,18 @@ class ObjectsMixin(LedgerBase):
 
     # -- billed lines ------------------------------------------------------------------------
 
+    def lines_in_netvisor(self, owner_prefix: str = "org:") -> set[tuple[str, str]]:
+        """(owner, line id) of every billed line on a document Netvisor holds as the ledger
+        records it: the current version of a settled (``sent``/``confirmed``) row. What a
+        document planned, held or never written carries is not billed."""
+        sql = (
+            "SELECT DISTINCT b.owner, b.line_id FROM billed_lines b JOIN objects o"
+            " ON o.key = b.document_key WHERE b.version = 'current' AND b.owner LIKE ?"
+            " AND o.netvisor_key IS NOT NULL AND o.state IN (?, ?)"
+        )
+        params = [owner_prefix + "%", LedgerState.SENT, LedgerState.CONFIRMED]
+        return {(r[0], r[1]) for r in self.db.execute(sql, params)}
+
     def billed_document_keys(self) -> set[str]:
         """The keys of the documents with billed lines."""
         sql = "SELECT DISTINCT document_key FROM billed_lines WHERE version = 'current'"
