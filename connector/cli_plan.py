@@ -44,73 +44,31 @@ def cmd_plan(args: argparse.Namespace) -> int:
             for item in held_back:
                 print(f"  - {item['what']}")
                 print(f"    {t('plan.how')}: {item['how']}")
-        print_summary(report)
+        print_summary(report, withheld=False)
     return report.exit_code
 
 
 def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
     """What a run holds back, with how to bill it: correction lines that wait for a later
     document, changes to frozen documents, rejected documents, writes in doubt, records held
-    for review. ``what``/``how`` are in ``t``'s language (English without it)."""
-    from collections import defaultdict
-    from decimal import Decimal
-
+    for review, with their amounts. ``what``/``how`` are in ``t``'s language (English
+    without it)."""
     from connector.i18n import Texts
-    from connector.sync.plan import ActionKind
+    from connector.run_report import withheld_texts
+    from connector.sync.report import withheld_rows
 
     t = t or Texts("en")
     out: list[dict[str, Any]] = []
-    by_period: dict[str, list[Any]] = defaultdict(list)
-    for line in report.deferred:
-        by_period[str(line.period)].append(line)
-    for period, lines in sorted(by_period.items()):
-        amount = sum((ln.amount for ln in lines), Decimal("0.00"))
-        out.append(
-            {
-                "kind": "deferred_corrections",
-                "period": period,
-                "count": len(lines),
-                "amount": amount,
-                "what": t(
-                    "withheld.deferred", count=len(lines), period=period, amount=t.money(amount)
-                ),
-                "how": t("withheld.deferred_how"),
-            }
-        )
-    actions = report.plan.actions if report.plan else []
-    holds = [a for a in actions if a.kind is ActionKind.HOLD]
-    doubts = [a for a in actions if a.kind is ActionKind.RECONCILE]
-    if holds:
-        shown = "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
-        out.append(
-            {
-                "kind": "held_documents",
-                "count": len(holds),
-                "keys": [a.obj.key for a in holds],
-                "what": t("withheld.documents", count=len(holds), shown=shown)
-                + (" …" if len(holds) > 5 else ""),
-                "how": t("withheld.documents_how"),
-            }
-        )
-    if doubts:
-        out.append(
-            {
-                "kind": "in_doubt",
-                "count": len(doubts),
-                "keys": [a.obj.key for a in doubts],
-                "what": t("withheld.in_doubt", count=len(doubts)),
-                "how": t("withheld.in_doubt_how"),
-            }
-        )
-    if report.held:
-        out.append(
-            {
-                "kind": "held_for_review",
-                "count": len(report.held),
-                "what": t("withheld.review", count=len(report.held)),
-                "how": t("withheld.review_how"),
-            }
-        )
+    for row in withheld_rows(report):
+        what, how = withheld_texts(row, t)
+        item: dict[str, Any] = {"kind": row.kind, "count": row.count}
+        if row.period is not None:
+            item["period"] = row.period
+        if row.amount is not None:
+            item["amount"] = row.amount
+        if row.keys:
+            item["keys"] = list(row.keys)
+        out.append({**item, "what": what, "how": how})
     return out
 
 

@@ -188,7 +188,7 @@ def _report(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"PSOP reconciliation {args.period}\n")
-    print_organiser_months(months)
+    print_organiser_months(months, language=config.connector.language)
     counts: dict[str, int] = {}
     for s in result.states:
         counts[s.state.value] = counts.get(s.state.value, 0) + 1
@@ -286,7 +286,7 @@ def status_block(ledger: Any) -> dict[str, Any]:
     }
 
 
-def print_status_block(block: dict[str, Any]) -> None:
+def print_status_block(block: dict[str, Any], language: str = "en") -> None:
     review = block["review"]
     print(
         f"\nHeld for review: {review['held']} (connector review list); decided: "
@@ -294,7 +294,7 @@ def print_status_block(block: dict[str, Any]) -> None:
     )
     if block["organisers"]:
         print("\nPSOP by organiser and month:")
-        print_organiser_months(block["organisers"])
+        print_organiser_months(block["organisers"], language=language)
 
 
 def status_json(block: dict[str, Any]) -> dict[str, Any]:

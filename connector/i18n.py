@@ -56,6 +56,11 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "Names show only in the report written during the run; a report re-rendered "
         "from the ledger shows customer codes.",
     },
+    "report.withheld": {
+        "fi": "Pidätetty ja siirtynyt (ei laskutettu)",
+        "en": "Withheld and deferred (not billed)",
+    },
+    "col.withheld": {"fi": "Mitä", "en": "What"},
     "col.document": {"fi": "Asiakirja", "en": "Document"},
     "col.period": {"fi": "Kausi", "en": "Period"},
     "col.customer": {"fi": "Asiakas", "en": "Customer"},
@@ -172,6 +177,15 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "muutokset menevät seuraavalle asiakirjalle",
         "en": "a rejected document: fix it, then `connector quarantine retry KEY`; a frozen "
         "one: its changes go to the next document",
+    },
+    "withheld.amount": {"fi": "(yhteensä {amount})", "en": "({amount} in all)"},
+    "withheld.summary": {
+        "fi": "PIDÄTETTY, ei laskutettu: {what}",
+        "en": "WITHHELD, not billed: {what}",
+    },
+    "withheld.status": {
+        "fi": "Viimeisimmässä ajoraportissa (ajo {run}) pidätetty, ei laskutettu:",
+        "en": "Withheld, not billed, in the last run report (run {run}):",
     },
     "withheld.in_doubt": {
         "fi": "{count} kirjoitusta epävarmoja (vastaus katosi)",

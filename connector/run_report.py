@@ -88,6 +88,42 @@ class ProblemRow:
 
 
 @dataclass(frozen=True)
+class WithheldRow:
+    """Money or documents a run holds back, with its amount where one is known (euros).
+
+    ``kind``: ``deferred_corrections`` (correction lines of ``period`` waiting for a later
+    document; net), ``held_documents`` (documents not sent: rejected, frozen, or already in
+    Netvisor with other content; gross), ``in_doubt`` (writes whose answer was lost; gross),
+    ``held_for_review`` (records a person decides on; no amount)."""
+
+    kind: str
+    count: int
+    amount: Decimal | None = None
+    period: str | None = None
+    keys: tuple[str, ...] = ()
+
+
+def withheld_texts(row: WithheldRow, t: Texts) -> tuple[str, str]:
+    """(what is held back, how it gets billed) of a withheld row, in ``t``'s language."""
+    amount = t.money(row.amount) if row.amount is not None else ""
+    if row.kind == "deferred_corrections":
+        what = t("withheld.deferred", count=row.count, period=row.period, amount=amount)
+        return what, t("withheld.deferred_how")
+    if row.kind == "held_documents":
+        shown = "; ".join(row.keys[:5]) + (" …" if len(row.keys) > 5 else "")
+        what = t("withheld.documents", count=row.count, shown=shown)
+        if row.amount is not None:
+            what += " " + t("withheld.amount", amount=amount)
+        return what, t("withheld.documents_how")
+    if row.kind == "in_doubt":
+        what = t("withheld.in_doubt", count=row.count)
+        if row.amount is not None:
+            what += " " + t("withheld.amount", amount=amount)
+        return what, t("withheld.in_doubt_how")
+    return t("withheld.review", count=row.count), t("withheld.review_how")
+
+
+@dataclass(frozen=True)
 class ReportData:
     run_id: int | None
     command: str
@@ -99,6 +135,7 @@ class ReportData:
     problems: tuple[ProblemRow, ...] = ()
     aborted: str | None = None
     schema_version: int = REPORT_SCHEMA_VERSION
+    withheld: tuple[WithheldRow, ...] = ()  # what the run held back, with amounts
 
     # -- views -------------------------------------------------------------------------------
 
@@ -139,8 +176,18 @@ class ReportData:
             for d in raw.pop("documents", [])
         )
         problems = tuple(ProblemRow(**p) for p in raw.pop("problems", []))
+        withheld = tuple(
+            WithheldRow(
+                **{
+                    **w,
+                    "amount": None if w.get("amount") is None else Decimal(w["amount"]),
+                    "keys": tuple(w.get("keys") or ()),
+                }
+            )
+            for w in raw.pop("withheld", [])
+        )
         raw["periods"] = tuple(raw.get("periods") or ())
-        return cls(**raw, documents=documents, problems=problems)
+        return cls(**raw, documents=documents, problems=problems, withheld=withheld)
 
 
 # -- building the data -----------------------------------------------------------------------
@@ -217,6 +264,7 @@ def build_report(
     quarantine_ids: Mapping[tuple[str, str, str], int] | None = None,
     aborted: str | None = None,
     now: datetime | None = None,
+    withheld: Iterable[WithheldRow] = (),
 ) -> ReportData:
     """The report of one run. ``documents``: the run's documents, or their rows made by
     :func:`summarise` as billing went (the ledger's view is added here).
@@ -265,6 +313,7 @@ def build_report(
         documents=tuple(sorted(rows, key=lambda d: (d.kind, d.period, d.customer_code, d.key))),
         problems=tuple(problems),
         aborted=aborted,
+        withheld=tuple(withheld),
     )
 
 
@@ -365,6 +414,18 @@ def _problem_section(rows: Sequence[ProblemRow], t: Texts) -> str:
     return _table(head, body)
 
 
+def _withheld_section(rows: Sequence[WithheldRow], t: Texts) -> str:
+    if not rows:
+        return f"<p>{html.escape(t('report.none'))}</p>"
+    head = [t("col.withheld"), t("col.gross"), t("col.todo")]
+    body = []
+    for w in rows:
+        what, how = withheld_texts(w, t)
+        amount = t.money(w.amount) if w.amount is not None else ""
+        body.append([(what, False), (amount, True), (how, False)])
+    return _table(head, body)
+
+
 def render_html(data: ReportData, t: Texts) -> str:
     """One self-contained, printable HTML page; every value escaped."""
     e = html.escape
@@ -393,6 +454,8 @@ def render_html(data: ReportData, t: Texts) -> str:
         f'<p class="note">{e(t("report.names_note"))}</p>',
         f"<h2>{e(t('report.organisers'))}</h2>",
         _document_section(data.organiser_documents, t, client=False),
+        f"<h2>{e(t('report.withheld'))}</h2>",
+        _withheld_section(data.withheld, t),
         f"<h2>{e(t('report.quarantine'))}</h2>",
         _problem_section([p for p in data.problems if not p.review], t),
         f"<h2>{e(t('report.review'))}</h2>",
@@ -466,6 +529,27 @@ def render_csv(data: ReportData, t: Texts) -> str:
                 "",
                 "",
                 "",
+            ]
+        )
+    for w in data.withheld:  # the amount in "net" (deferred corrections) or "gross" (documents)
+        what, how = withheld_texts(w, t)
+        amount = num(w.amount) if w.amount is not None else ""
+        net_cell, gross_cell = (amount, "") if w.kind == "deferred_corrections" else ("", amount)
+        writer.writerow(
+            [
+                "withheld",
+                _csv_safe(" ".join(w.keys)),
+                w.period or "",
+                *([""] * 4),
+                net_cell,
+                "",
+                gross_cell,
+                *([""] * 5),
+                w.kind,
+                w.count,
+                "",
+                _csv_safe(what),
+                how,
             ]
         )
     for p in data.problems:

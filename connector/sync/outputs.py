@@ -121,6 +121,7 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
 
 def build_run_report(ledger: Ledger, report: RunReport) -> Any:
     from connector.run_report import build_report
+    from connector.sync.report import withheld_rows
 
     docs = report.document_rows
     keys = {d.key for d in docs}
@@ -138,6 +139,7 @@ def build_run_report(ledger: Ledger, report: RunReport) -> Any:
         ledger_rows=rows,
         quarantine_ids=qids,
         aborted=report.aborted,
+        withheld=withheld_rows(report),
     )
 
 

@@ -76,7 +76,42 @@ class RunReport:
         return "ok" if self.exit_code == EXIT_OK else "partial"
 
 
-def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) -> None:
+def withheld_rows(report: RunReport) -> list[Any]:
+    """What a run holds back, with amounts (``run_report.WithheldRow``): correction lines that
+    wait for a later document (per period, net), documents not sent (held: rejected, frozen,
+    already in Netvisor with other content; gross), writes in doubt (gross), records held for
+    a person's review. None of it is billed."""
+    from collections import defaultdict
+
+    from connector.run_report import WithheldRow
+    from connector.sync.plan import ActionKind
+
+    out: list[Any] = []
+    by_period: dict[str, list[Any]] = defaultdict(list)
+    for line in report.deferred:
+        by_period[str(line.period)].append(line)
+    for period, lines in sorted(by_period.items()):
+        amount = sum((ln.amount for ln in lines), Decimal("0.00"))
+        out.append(WithheldRow("deferred_corrections", len(lines), amount, period))
+    actions = report.plan.actions if report.plan else []
+    for kind, action_kind in (
+        ("held_documents", ActionKind.HOLD),
+        ("in_doubt", ActionKind.RECONCILE),
+    ):
+        chosen = [a for a in actions if a.kind is action_kind]
+        if chosen:
+            totals = [a.obj.total for a in chosen if a.obj.total is not None]
+            amount = sum(totals, Decimal("0.00")) if totals else None
+            keys = tuple(a.obj.key for a in chosen)
+            out.append(WithheldRow(kind, len(chosen), amount, keys=keys))
+    if report.held:
+        out.append(WithheldRow("held_for_review", len(report.held)))
+    return out
+
+
+def print_summary(
+    report: RunReport, out: Any = None, *, detail: bool = True, withheld: bool = True
+) -> None:
     """A run summary a person understands, in the configured language (``detail``: list the
     quarantined records). Rule names, keys and the records' reasons are not translated."""
     from connector.i18n import texts
@@ -138,6 +173,13 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
         more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
         if more > 0 and detail:
             print("    " + t("summary.more", more=more), file=out)
+    if withheld:  # money not billed shows as such, with its amount (``plan`` lists it itself)
+        from connector.run_report import withheld_texts
+
+        for row in withheld_rows(report):
+            what, how = withheld_texts(row, t)
+            print("  " + t("withheld.summary", what=what), file=out)
+            print(f"    {t('plan.how')}: {how}", file=out)
     for problem in report.problems[:20]:
         print(f"  ! {problem}", file=out)
     for notice in report.notices:

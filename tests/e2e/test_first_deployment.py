@@ -122,3 +122,32 @@ def test_start_period_in_a_locked_month_bills_it_late_on_the_first_run(make_env)
     totals = env.totals()
     assert totals["inv:2026-10:SP-P0100"] == Decimal("10.00")
     assert totals["inv:2026-11:SP-P0100"] == Decimal("20.00")
+
+
+def test_withheld_money_shows_with_its_amount_in_the_summary_the_run_report_and_status(
+    make_env,
+):
+    """April billed, then T1 (20,00 €) deleted after April locked: the correction has no later
+    document yet. The sync says so with the amount, as do its HTML and CSV report and
+    `status` (not only `plan`)."""
+    data = base_data()
+    data["tasks"] = [
+        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
+        task("T2", "L0001", "2026-04-11", hours="2"),
+    ]
+    env = make_env(data, language="fi")
+    assert env.cli("sync", "--as-of", "2026-05-02").returncode == EXIT_OK
+    env.spotilla.delete_task("T1")
+    result = env.cli("sync", "--period", "2026-04", "--as-of", "2026-05-20")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    withheld = [ln for ln in result.stdout.splitlines() if "PIDÄTETTY, ei laskutettu" in ln]
+    assert withheld and "korjausriviä kaudelta 2026-04" in withheld[0]
+    assert "20,00\u00a0€" in withheld[0]
+    run = max(int(p.stem) for p in (env.tmp / "reports").glob("*.html"))
+    html = (env.tmp / "reports" / f"{run}.html").read_text(encoding="utf-8")
+    assert "Pidätetty ja siirtynyt (ei laskutettu)" in html and "20,00\u00a0€" in html
+    csv = (env.tmp / "reports" / f"{run}.csv").read_text(encoding="utf-8-sig")
+    (row,) = [ln for ln in csv.splitlines() if ln.startswith("withheld;")]
+    assert ";2026-04;" in row and "-20,00" in row and "deferred_corrections" in row
+    status = env.cli("status")
+    assert "pidätetty, ei laskutettu" in status.stdout and "20,00\u00a0€" in status.stdout
