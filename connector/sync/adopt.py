@@ -17,8 +17,9 @@ into the invoice's private comment (as reconcile does for a create in doubt):
   the key on more than one invoice): **held for a person**, with what they found and the
   command to run; never guessed, never created again.
 
-One list request (``salesinvoicelist.nv``) covers the months of the invoices to create;
-only the invoices of their customers are read in full (by NetvisorKey, ≤ 500 a request). A
+One list request (``salesinvoicelist.nv``) covers the months of the invoices to create (one
+per customer when that list is long enough to have been cut short); only the invoices of
+their customers are read in full (by NetvisorKey, ≤ 500 a request). A
 look-up that cannot read a candidate fails closed: the run stops before writing anything.
 """
 
@@ -47,6 +48,9 @@ log = get_logger("sync")
 #: ``last_error_type``/problem kind of an invoice Netvisor holds that cannot be adopted as is
 ADOPT_MISMATCH = "ADOPT_MISMATCH"
 ADOPT_DUPLICATE = "ADOPT_DUPLICATE"
+#: an invoice list at least this long may have been cut short by Netvisor (its documentation
+#: states no limit): the look-up then lists the customers' invoices one customer at a time
+LIST_MAY_BE_CUT = 500
 
 
 def desired_check(obj: DesiredObject) -> str | None:
@@ -104,11 +108,14 @@ def _look_up(
     codes = {a.obj.customer_code for a in creates}
     begin = min(periods).first_day - timedelta(days=31)
     end = max(ctx.today, max(periods).next().last_day) + timedelta(days=62)
-    summaries = [
-        s
-        for s in client.sales_invoices(begin=begin, end=end)
-        if s.customer_code is None or s.customer_code in codes
-    ]
+    listed = client.sales_invoices(begin=begin, end=end)
+    if len(listed) >= LIST_MAY_BE_CUT:  # a list this long may be cut short: ask per customer
+        listed = [
+            s
+            for code in sorted(c for c in codes if c)
+            for s in client.sales_invoices(begin=begin, end=end, customer_code=code)
+        ]
+    summaries = [s for s in listed if s.customer_code is None or s.customer_code in codes]
     if not summaries:
         return {}
     details = client.sales_invoices_by_keys([s.netvisor_key for s in summaries])
