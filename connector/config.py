@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,10 +26,12 @@ from pydantic import (
     model_validator,
 )
 
-from connector.domain import Period
 from connector.errors import ConfigError, ConfigProblem
 from connector.secrets import Secret, load_secret, secret_file_warning
 from connector.tomlsource import find_line
+
+if TYPE_CHECKING:
+    from connector.domain import Period
 
 # Keys that would hold a secret value; only their *_env / *_file forms are allowed.
 SECRET_KEYS = {
@@ -118,6 +120,8 @@ class ConnectorSection(_Section):
     @property
     def first_period(self) -> Period | None:
         """``start_period`` as a period (None when not set)."""
+        from connector.domain import Period  # not on `connector check`'s import path
+
         return Period.parse(self.start_period) if self.start_period else None
 
     @field_validator("time_zone")
