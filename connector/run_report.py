@@ -101,6 +101,7 @@ class WithheldRow:
     amount: Decimal | None = None
     period: str | None = None
     keys: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # why each key is held (as many as ``keys``, or none)
 
 
 def withheld_texts(row: WithheldRow, t: Texts) -> tuple[str, str]:
@@ -110,7 +111,11 @@ def withheld_texts(row: WithheldRow, t: Texts) -> tuple[str, str]:
         what = t("withheld.deferred", count=row.count, period=row.period, amount=amount)
         return what, t("withheld.deferred_how")
     if row.kind == "held_documents":
-        shown = "; ".join(row.keys[:5]) + (" …" if len(row.keys) > 5 else "")
+        named = [
+            f"{key} ({why})" if why else key
+            for key, why in zip(row.keys, row.reasons or ("",) * len(row.keys), strict=False)
+        ]
+        shown = "; ".join(named[:5]) + (" …" if len(named) > 5 else "")
         what = t("withheld.documents", count=row.count, shown=shown)
         if row.amount is not None:
             what += " " + t("withheld.amount", amount=amount)
@@ -182,6 +187,7 @@ class ReportData:
                     **w,
                     "amount": None if w.get("amount") is None else Decimal(w["amount"]),
                     "keys": tuple(w.get("keys") or ()),
+                    "reasons": tuple(w.get("reasons") or ()),
                 }
             )
             for w in raw.pop("withheld", [])

@@ -103,7 +103,8 @@ def withheld_rows(report: RunReport) -> list[Any]:
             totals = [a.obj.total for a in chosen if a.obj.total is not None]
             amount = sum(totals, Decimal("0.00")) if totals else None
             keys = tuple(a.obj.key for a in chosen)
-            out.append(WithheldRow(kind, len(chosen), amount, keys=keys))
+            reasons = tuple(a.reason for a in chosen)
+            out.append(WithheldRow(kind, len(chosen), amount, keys=keys, reasons=reasons))
     if report.held:
         out.append(WithheldRow("held_for_review", len(report.held)))
     return out
