@@ -52,33 +52,6 @@ def periods_to_build(
     return sorted(c for c in candidates if period_state(c, today, rules) is PeriodState.CLOSED)
 
 
-def never_invoiced(
-    today: date,
-    rules: BillingRules,
-    lookback_months: int,
-    invoiced: Iterable[str],
-    first_billed: Period | None,
-) -> list[Period]:
-    """LOCKED months within the look-back, from the connector's first invoice on, for which it
-    holds no invoice at all (it did not run while they were open): billed late as their own
-    documents. Never a month before the first invoice: installing the connector bills no history.
-    """
-    if first_billed is None:
-        return []
-    done = set(invoiced)
-    out = []
-    p = Period.of(today).prev()
-    for _ in range(lookback_months + 1):
-        if (
-            p >= first_billed
-            and str(p) not in done
-            and period_state(p, today, rules) is PeriodState.LOCKED
-        ):
-            out.append(p)
-        p = p.prev()
-    return sorted(out)
-
-
 def billed_by_period(rows: Iterable[OwnedObject]) -> dict[Period, PeriodBilled]:
     """What the ledger holds of each period's documents: the kinds (``inv``/``org``) of the
     invoices Netvisor has or may have (settled or in doubt), and the business day the first

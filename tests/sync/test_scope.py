@@ -112,15 +112,19 @@ def test_only_an_unsent_or_unknown_status_is_editable():
 
 
 def test_a_locked_month_the_connector_never_invoiced_is_billed_late():
-    from connector.sync.scope import late_periods, never_invoiced
+    from connector.billing.periods import PeriodBilled
+    from connector.sync.scope import late_candidates, late_periods
 
     today = date(2026, 7, 2)  # June closed; May and April locked
     april, may = Period.parse("2026-04"), Period.parse("2026-05")
-    assert never_invoiced(today, RULES, 3, {"2026-04"}, april) == [may]
-    assert never_invoiced(today, RULES, 3, {"2026-04", "2026-05"}, april) == []
-    # before the connector's first invoice nothing is late: installing it bills no history
-    assert never_invoiced(today, RULES, 3, set(), None) == []
-    assert never_invoiced(today, RULES, 3, {"2026-05"}, may) == []
+    on_5th = lambda p: date(p.next().year, p.next().month, 5)  # noqa: E731
+    billed = {april: PeriodBilled(frozenset({"inv", "org"}), date(2026, 5, 2))}
+    assert late_candidates(today, RULES, 3, billed, april, on_5th) == [may]
+    both = {**billed, may: PeriodBilled(frozenset({"inv", "org"}), date(2026, 6, 2))}
+    assert late_candidates(today, RULES, 3, both, april, on_5th) == []
+    # before the connector's first invoice (or start_period) nothing is late
+    assert late_candidates(today, RULES, 3, {}, None, on_5th) == []
+    assert late_candidates(today, RULES, 3, {}, may, on_5th) == [may]
     june = Period.parse("2026-06")
     assert late_periods([may, june], today, RULES, {"2026-04"}) == (may,)
 
