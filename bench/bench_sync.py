@@ -148,6 +148,7 @@ def _child(spec_path: str) -> None:
             spotilla_url=spec["sp_url"],
             spotilla_credentials=spec["sp_creds"],
             mappings=example_mappings(),
+            start_period="2026-10",  # the month AS_OF bills first
         )
     config = load_config(config_path)
     secrets = config.load_secrets()

@@ -205,6 +205,8 @@ def test_an_unknown_section_is_reported(tmp_path: Path) -> None:
         ("connector", "lock_day = 31", "connector.lock_day"),
         ("connector", 'time_zone = "Europe/Helsinky"', "connector.time_zone"),
         ("connector", 'over_grant = "ignore"', "connector.over_grant"),
+        ("connector", 'start_period = "2026-13"', "connector.start_period"),
+        ("connector", 'start_period = "11/2026"', "connector.start_period"),
     ],
 )
 def test_a_wrong_value_is_reported_with_its_line_and_key(
@@ -486,3 +488,11 @@ def test_a_secret_file_readable_by_group_or_others_is_warned_about(tmp_path: Pat
     assert "readable by group " in config.secret_file_warnings()[0]
     (keys / "partner").chmod(0o600)
     assert config.secret_file_warnings() == []
+
+
+def test_start_period_is_a_month(tmp_path: Path) -> None:
+    path = write(tmp_path, add_to_section(MINIMAL, "connector", 'start_period = "2026-11"'))
+    config = load_config(path)
+    assert config.connector.start_period == "2026-11"
+    assert str(config.connector.first_period) == "2026-11"
+    assert load_config(write(tmp_path, MINIMAL)).connector.first_period is None

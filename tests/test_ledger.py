@@ -117,25 +117,25 @@ def test_reopening_keeps_the_data_and_migrates_nothing_twice(
         assert [r["command"] for r in third.runs()] == ["sync"]
 
 
-def test_a_version_9_ledger_in_doubt_migrates_to_the_resolutions_table(
+def test_a_version_10_ledger_in_doubt_migrates_to_the_resolutions_table(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Migration 10 (issue 19) adds only ``doubt_resolutions``: an undecided edit written by
+    """Migration 11 (issue 19) adds only ``doubt_resolutions``: an undecided edit written by
     the version before stays undecided and can then be resolved by a person."""
     monkeypatch.setattr(
-        ledger_module, "_MIGRATIONS", {v: m for v, m in ledger_module._MIGRATIONS.items() if v < 10}
+        ledger_module, "_MIGRATIONS", {v: m for v, m in ledger_module._MIGRATIONS.items() if v < 11}
     )
-    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 9)
+    monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 10)
     with Ledger(path) as old:
-        assert old.schema_version == 9
+        assert old.schema_version == 10
         undecided(old)
     monkeypatch.undo()
     with Ledger(path) as new:
-        assert new.schema_version == SCHEMA_VERSION  # every step since 9 applied
+        assert new.schema_version == SCHEMA_VERSION  # every step since 10 applied
         assert "doubt_resolutions" in new.db.table_names()
         assert new.get(INV).last_error_type == EDIT_UNCLEAR
         assert new.resolve_unclear(INV, "new", "maija").state is LedgerState.CONFIRMED
-    assert path.with_name(f"{path.name}.v9.bak").exists()
+    assert path.with_name(f"{path.name}.v10.bak").exists()
 
 
 def test_a_failing_migration_changes_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -804,3 +804,46 @@ def test_a_version_8_ledger_learns_the_owner_of_every_billed_line(
         assert [b.line_id for b in ledger.billed_lines(owner="inv:C1001")] == ["T0:h0", "T1:h0"]
         ledger.mark_sent(key, "NV-9")
         assert [b.line_id for b in ledger.billed_lines(owner="inv:C1001")][-1] == "T9:h0"
+
+
+def test_version_10_gives_each_row_its_first_billing_day(path: Path) -> None:
+    """A v9 ledger: each row gets the business day of the run that wrote it (its --as-of when
+    rehearsed), else the day the row was made; a new write keeps the first day."""
+    from connector.ledger import ObjectKind
+
+    path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(path)
+    for version in range(1, 10):
+        conn.executescript(ledger_module._MIGRATIONS[version])
+    conn.execute("PRAGMA user_version=9")
+    conn.execute(
+        "INSERT INTO runs (id, command, as_of, started_at) VALUES "
+        "(1, 'sync', '2026-12-02', '2026-12-09T08:00:00+00:00')"
+    )
+    for key, run in (("inv:2026-11:A", 1), ("inv:2026-11:B", None)):
+        conn.execute(
+            "INSERT INTO objects (key, kind, state, period, run_id, created_at, updated_at)"
+            " VALUES (?, 'invoice', 'sent', '2026-11', ?, '2026-12-07T10:00:00+00:00', '')",
+            [key, run],
+        )
+    conn.commit()
+    conn.close()
+    with Ledger(path) as ledger:
+        assert ledger.get("inv:2026-11:A").billed_on == "2026-12-02"
+        assert ledger.get("inv:2026-11:B").billed_on == "2026-12-07"
+        ledger.mark_sending(
+            "inv:2026-11:A",
+            ObjectKind.INVOICE,
+            pending_hash="h",
+            action="edit",
+            billed_on="2026-12-08",
+        )
+        assert ledger.get("inv:2026-11:A").billed_on == "2026-12-02"
+        ledger.mark_sending(
+            "inv:2026-12:A",
+            ObjectKind.INVOICE,
+            pending_hash="h",
+            action="create",
+            billed_on="2027-01-02",
+        )
+        assert ledger.get("inv:2026-12:A").billed_on == "2027-01-02"

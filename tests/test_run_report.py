@@ -158,3 +158,38 @@ def test_the_report_files_are_written_atomically_side_by_side(tmp_path) -> None:
     assert html_path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["7.csv", "7.html"]
     assert all((p.stat().st_mode & 0o077) == 0 for p in (html_path, csv_path))  # names inside
+
+
+def test_withheld_money_is_a_section_of_its_own_with_amounts_and_round_trips() -> None:
+    from connector.texts.run_report import WithheldRow
+
+    data = build_report(
+        run_id=7,
+        command="sync",
+        as_of=date(2026, 5, 20),
+        status="ok",
+        periods=["2026-04"],
+        documents=[],
+        withheld=[
+            WithheldRow("deferred_corrections", 2, D("-20.00"), "2026-04"),
+            WithheldRow(
+                "held_documents", 1, D("514.25"), keys=("org:2026-11:VK",), reasons=("frozen",)
+            ),
+            WithheldRow("held_for_review", 3),
+        ],
+        now=datetime(2026, 5, 20, 8, tzinfo=UTC),
+    )
+    fi = Texts("fi")
+    page = render_html(data, fi)
+    assert "Pidätetty ja siirtynyt (ei laskutettu)" in page
+    assert "-20,00\u00a0€" in page and "514,25\u00a0€" in page
+    assert "org:2026-11:VK (frozen)" in page
+    rows = list(csv.reader(io.StringIO(render_csv(data, fi)), delimiter=";"))
+    withheld = [r for r in rows if r[0] == "withheld"]
+    assert [r[15] for r in withheld] == [
+        "deferred_corrections",
+        "held_documents",
+        "held_for_review",
+    ]
+    assert withheld[0][7] == "-20,00" and withheld[1][9] == "514,25" and withheld[2][9] == ""
+    assert ReportData.from_json(data.to_json()) == data

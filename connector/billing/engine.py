@@ -44,8 +44,10 @@ from connector.billing.documents import (
 from connector.billing.lines import DocumentWriter
 from connector.billing.periods import (
     BillingRules,
+    PeriodBilled,
     PeriodState,
     document_key_locked,
+    document_late,
     period_state,
 )
 from connector.billing.pricing import Pricing
@@ -99,6 +101,10 @@ class BillingInput:
     # LOCKED periods the connector never invoiced: billed late, as their own documents (a
     # correction row needs a document that exists; these months have none)
     late_periods: tuple[Period, ...] = ()
+    # what the ledger holds of each period's documents; when given, each document not yet in
+    # Netvisor whose own lock date has passed is decided late or not by itself
+    # (``periods.document_late``), and LOCKED periods in ``periods`` are built for such documents
+    billed_periods: Mapping[Period, PeriodBilled] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,8 @@ class _Run(Pricing, DocumentWriter):
             {
                 p
                 for p in set(inp.periods)
-                if period_state(p, today, inp.rules) is not PeriodState.LOCKED
+                if inp.billed_periods is not None
+                or period_state(p, today, inp.rules) is not PeriodState.LOCKED
             }
             | self.late
         )
@@ -163,8 +170,19 @@ class _Run(Pricing, DocumentWriter):
             return False
         if period in self.late:  # never invoiced: its own (late) document, if none exists
             return key not in self.history_keys
-        return not document_key_locked(
+        if not document_key_locked(
             key, today=self.today, rules=self.rules, mappings=self.inp.mappings
+        ):
+            return True
+        billed = self.inp.billed_periods
+        if billed is None or key in self.history_keys:
+            return False
+        return document_late(  # locked, never made: late as its own document, or a correction
+            key,
+            today=self.today,
+            rules=self.rules,
+            mappings=self.inp.mappings,
+            billed=billed.get(period),
         )
 
     def next_document(self, owner: str, after: Period) -> str | None:

@@ -13,6 +13,14 @@ from connector.mapping.models import Mappings, Region
 
 
 @dataclass(frozen=True)
+class PeriodBilled:
+    """What the ledger holds of one period's documents (those Netvisor has or may have)."""
+
+    kinds: frozenset[str]  # document kinds: "inv" (client invoices), "org" (organisers')
+    first_billed_on: date | None  # the business day the first of them was written
+
+
+@dataclass(frozen=True)
 class BillingRules:
     """How periods close and lock, and what to do with work a voucher does not cover.
 
@@ -150,6 +158,14 @@ def document_locked(
     return today >= when
 
 
+def document_key_lock_date(key: str, *, rules: BillingRules, mappings: Mappings) -> date:
+    """``document_lock_date`` for a document key (``inv:<period>:<code>`` / ``org:...``)."""
+    prefix, period, code = key.split(":", 2)
+    return document_lock_date(
+        Period.parse(period), code, organiser=prefix == "org", rules=rules, mappings=mappings
+    )
+
+
 def document_key_locked(key: str, *, today: date, rules: BillingRules, mappings: Mappings) -> bool:
     """``document_locked`` for a document key (``inv:<period>:<code>`` / ``org:<period>:<region>``)."""
     prefix, period, code = key.split(":", 2)
@@ -161,3 +177,41 @@ def document_key_locked(key: str, *, today: date, rules: BillingRules, mappings:
         rules=rules,
         mappings=mappings,
     )
+
+
+def earliest_lock_date(period: Period, rules: BillingRules, mappings: Mappings) -> date:
+    """The first day any document of ``period`` freezes (a client's or any organiser's)."""
+    days = [rules.lock_day, rules.settlement_day]
+    days += [r.settlement_day for r in mappings.regions.values() if r.settlement_day is not None]
+    return _day_of_next_month(period, min(days))
+
+
+def document_late(
+    key: str,
+    *,
+    today: date,
+    rules: BillingRules,
+    mappings: Mappings,
+    billed: PeriodBilled | None,
+) -> bool:
+    """Whether the document ``key`` (not yet in Netvisor) is billed late, as its own document.
+
+    Decided per document, by its own lock date (a client invoice on ``lock_day``, an
+    organiser's document on its region's settlement day): it is late when that date has passed
+    while the connector had billed nothing of its period before it, and holds no document of
+    its kind for the period. Otherwise (the connector billed the period while this document
+    was open, and it had nothing then) what it would carry is a correction on the owner's next
+    document. ``billed``: what the ledger holds of the period (None: nothing).
+    """
+    prefix, period_text, code = key.split(":", 2)
+    period = Period.parse(period_text)
+    when = document_lock_date(
+        period, code, organiser=prefix == "org", rules=rules, mappings=mappings
+    )
+    if today < when:
+        return False
+    if billed is None:
+        return True
+    if prefix in billed.kinds:
+        return False
+    return billed.first_billed_on is None or billed.first_billed_on >= when

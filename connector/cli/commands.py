@@ -212,6 +212,7 @@ def sync(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         lock_wait=args.wait_lock,
         on_lock_wait=_say_waiting(args.wait_lock),
+        adopt=args.adopt,
     )
     _print_run(args, report)
     return report.exit_code

@@ -45,8 +45,12 @@ def write_config(
     mappings: Path,
     extra: str = "",
     language: str = "fi",
+    start_period: str | None = None,
 ) -> Path:
-    """Write a config for the sandboxes; the secrets go to 0600 files referenced by path."""
+    """Write a config for the sandboxes; the secrets go to 0600 files referenced by path.
+
+    ``start_period``: the first month the ledger bills; None leaves it to be set (a first
+    sync refuses until it is, as for a new office)."""
     secrets = workdir / "secrets"
     secrets.mkdir(parents=True, exist_ok=True)
     for name, value in {
@@ -58,6 +62,11 @@ def write_config(
         path.write_text(value + "\n", encoding="utf-8")
         path.chmod(0o600)
     config = workdir / "config.toml"
+    start_line = (
+        f'start_period = "{start_period}"  # the first month this ledger bills'
+        if start_period
+        else '# start_period = "YYYY-MM"  # the first month to bill: set it before the first sync'
+    )
     config.write_text(
         f"""# Written by `connector demo` for the embedded sandboxes.
 [connector]
@@ -66,6 +75,7 @@ outbox = "outbox"
 reports = "reports"
 language = "{language}"
 log_level = "WARNING"
+{start_line}
 
 [spotilla]
 base_url = "{spotilla_url}"
@@ -131,6 +141,7 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
             spotilla_url=f"{sp_server.url}/api",
             spotilla_credentials=spotilla.credentials,
             mappings=example_mappings(),
+            start_period=str(period),
         )
         print("connector demo — Spotilla → PSOP → Netvisor, on the embedded sandboxes", file=out)
         print(f"  Netvisor sandbox {nv_server.url}, Spotilla sandbox {sp_server.url}/api", file=out)

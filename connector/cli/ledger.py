@@ -32,6 +32,19 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 #: version of the ``--json`` outputs of plan, status and quarantine list
 
 
+def _last_withheld(stored: tuple[int, str] | None) -> tuple[int | None, list[Any]]:
+    """(run id, withheld rows) of the latest run report the ledger keeps (none: (None, []))."""
+    from connector.texts.run_report import ReportData
+
+    if stored is None:
+        return None, []
+    run_id, data = stored
+    try:
+        return run_id, list(ReportData.from_json(data).withheld)
+    except (ValueError, TypeError, KeyError):  # a report of another schema: nothing to show
+        return run_id, []
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, Ledger
 
@@ -51,10 +64,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         in_doubt = ledger.objects(states=IN_DOUBT)
         rejected = [o for o in ledger.objects() if o.state == "rejected"]
         psop = status_block(ledger)
+        last = ledger.report()
     held = [o for o in in_doubt if o.last_error_type == EDIT_UNCLEAR]
     from connector.sync.doubt import HELD_RULE
 
     waiting = [q for q in quarantine if q.rule == HELD_RULE]
+    withheld_run, withheld = _last_withheld(last)
     if args.json:
         print_json(
             {
@@ -80,6 +95,19 @@ def cmd_status(args: argparse.Namespace) -> int:
                     for q in waiting
                 ],
                 "psop": status_json(psop),
+                "withheld": {
+                    "run": withheld_run,
+                    "items": [
+                        {
+                            "kind": w.kind,
+                            "count": w.count,
+                            "amount": None if w.amount is None else str(w.amount),
+                            "period": w.period,
+                            "keys": list(w.keys),
+                        }
+                        for w in withheld
+                    ],
+                },
             }
         )
         return EXIT_OK
@@ -136,7 +164,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     for q in waiting:
         keys = ", ".join(r for r in q.related.split(",") if r)
         print("  " + t("status.doubt_held", key=q.record_id, keys=keys, run=q.last_run_id))
-    print_status_block(psop)
+    if withheld:
+        from connector.texts.run_report import withheld_texts
+
+        print("\n" + t("withheld.status", run=withheld_run))
+        for w in withheld:
+            what, how = withheld_texts(w, t)
+            print(f"  - {what}\n    {t('plan.how')}: {how}")
+    print_status_block(psop, config.connector.language)
     return EXIT_OK
 
 

@@ -125,6 +125,12 @@ def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="the run summary as JSON")
+    p.add_argument(
+        "--adopt",
+        action="store_true",
+        help="an unsent invoice Netvisor already holds under a document key the ledger does "
+        "not know, with other content: adopt it and edit it to what billing produces",
+    )
     _wait_lock_arg(p)
     p.set_defaults(func=commands.sync)
 

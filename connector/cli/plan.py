@@ -44,103 +44,35 @@ def cmd_plan(args: argparse.Namespace) -> int:
             for item in held_back:
                 print(f"  - {item['what']}")
                 print(f"    {t('plan.how')}: {item['how']}")
-        print_summary(report)
+        print_summary(report, withheld=False)
     return report.exit_code
 
 
 def withheld(report: Any, t: Any = None) -> list[dict[str, Any]]:
     """What a run holds back, with how to bill it: correction lines that wait for a later
     document, changes to frozen documents, rejected documents, writes in doubt, records held
-    for review. ``what``/``how`` are in ``t``'s language (English without it)."""
-    from collections import defaultdict
-    from decimal import Decimal
-
-    from connector.billing.vouchers import REVIEW_RULES
-    from connector.sync.plan import ActionKind
+    for review, with their amounts. ``what``/``how`` are in ``t``'s language (English
+    without it)."""
+    from connector.sync.report import withheld_rows
     from connector.texts.i18n import Texts
+    from connector.texts.run_report import withheld_texts
 
     t = t or Texts("en")
     out: list[dict[str, Any]] = []
-    by_period: dict[str, list[Any]] = defaultdict(list)
-    for line in report.deferred:
-        by_period[str(line.period)].append(line)
-    for period, lines in sorted(by_period.items()):
-        amount = sum((ln.amount for ln in lines), Decimal("0.00"))
-        out.append(
-            {
-                "kind": "deferred_corrections",
-                "period": period,
-                "count": len(lines),
-                "amount": amount,
-                "what": t(
-                    "withheld.deferred", count=len(lines), period=period, amount=t.money(amount)
-                ),
-                "how": t("withheld.deferred_how"),
-            }
-        )
-    from connector.sync.doubt import HELD_RULE
-
-    actions = report.plan.actions if report.plan else []
-    waiting = {q.record_id: q.related for q in report.held if q.rule == HELD_RULE}
-    holds = [a for a in actions if a.kind is ActionKind.HOLD and a.obj.key not in waiting]
-    doubts = [a for a in actions if a.kind is ActionKind.RECONCILE]
-    if waiting:  # documents computed from a document in doubt (connector/sync/doubt.py)
-        out.append(
-            {
-                "kind": "waiting_for_doubt",
-                "count": len(waiting),
-                "keys": sorted(waiting),
-                "waits_for": sorted({k for keys in waiting.values() for k in keys}),
-                "what": t("doubt.summary", count=len(waiting), held=", ".join(sorted(waiting))),
-                "how": t("withheld.doubt_how"),
-            }
-        )
-    if holds:
-        shown = "; ".join(f"{a.obj.key} ({a.reason})" for a in holds[:5])
-        out.append(
-            {
-                "kind": "held_documents",
-                "count": len(holds),
-                "keys": [a.obj.key for a in holds],
-                "what": t("withheld.documents", count=len(holds), shown=shown)
-                + (" …" if len(holds) > 5 else ""),
-                "how": t("withheld.documents_how"),
-            }
-        )
-    if doubts:
-        out.append(
-            {
-                "kind": "in_doubt",
-                "count": len(doubts),
-                "keys": [a.obj.key for a in doubts],
-                "what": t("withheld.in_doubt", count=len(doubts)),
-                "how": t("withheld.in_doubt_how"),
-            }
-        )
-    review = [q for q in report.held if q.rule in REVIEW_RULES]
-    by_hand = [q for q in report.held if q.rule not in REVIEW_RULES and q.rule != HELD_RULE]
-    if review:
-        out.append(
-            {
-                "kind": "held_for_review",
-                "count": len(review),
-                "ids": [q.record_id for q in review],
-                "what": t("withheld.review", count=len(review)),
-                "how": t("withheld.review_how"),
-            }
-        )
-    if by_hand:
-        shown = "; ".join(f"{q.record_id} ({q.rule})" for q in by_hand[:5])
-        out.append(
-            {
-                "kind": "held_for_correction",
-                "count": len(by_hand),
-                "ids": [q.record_id for q in by_hand],
-                "what": t("withheld.by_hand", count=len(by_hand), shown=shown)
-                + (" …" if len(by_hand) > 5 else ""),
-                "how": t("withheld.by_hand_how"),
-            }
-        )
+    for row in withheld_rows(report):
+        what, how = withheld_texts(row, t)
+        item: dict[str, Any] = {"kind": row.kind, "count": row.count}
+        if row.period is not None:
+            item["period"] = row.period
+        if row.amount is not None:
+            item["amount"] = row.amount
+        if row.kind in ("held_for_review", "held_for_correction"):
+            item["ids"] = list(row.keys)
+        elif row.keys:
+            item["keys"] = list(row.keys)
+        if row.kind == "waiting_for_doubt":
+            item["waits_for"] = sorted({k for r in row.reasons for k in r.split(",") if k})
+        out.append({**item, "what": what, "how": how})
     return out
 
 

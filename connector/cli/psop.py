@@ -212,9 +212,9 @@ def _report(args: argparse.Namespace) -> int:
         t = texts(config.connector.language)
         billed = sum(1 for d in result.differences if str(d.kind) == "billed_not_in_psop")
         print(t("psop.no_report", period=args.period, billed=billed))
-        print_organiser_months(months)
+        print_organiser_months(months, language=config.connector.language)
         return EXIT_OK
-    print_organiser_months(months)
+    print_organiser_months(months, language=config.connector.language)
     counts: dict[str, int] = {}
     for s in result.states:
         counts[s.state.value] = counts.get(s.state.value, 0) + 1
@@ -263,8 +263,13 @@ def _covers(reports: list[Any], period: str) -> bool:
     )
 
 
-def print_organiser_months(months: list[Any], out: Any = None) -> None:
-    """The per-organiser, per-month table of ``status`` and ``psop report``."""
+def print_organiser_months(months: list[Any], out: Any = None, language: str = "en") -> None:
+    """The per-organiser, per-month table of ``status`` and ``psop report``; BILLED is what
+    documents in Netvisor carry, NOT BILLED what billing meant for the organiser that no
+    document in Netvisor carries yet (withheld, deferred, not sent)."""
+    from connector.texts.i18n import texts
+
+    t = texts(language)
     print_table(
         [
             (
@@ -275,12 +280,34 @@ def print_organiser_months(months: list[Any], out: Any = None) -> None:
                 format_eur(m.settled),
                 format_eur(m.paid),
                 format_eur(m.open_difference),
+                format_eur(m.not_billed),
             )
             for m in months
         ],
-        ("ORGANISER", "MONTH", "BILLED", "APPROVED", "SETTLED", "PAID", "OPEN DIFFERENCE"),
+        (
+            "ORGANISER",
+            "MONTH",
+            "BILLED",
+            "APPROVED",
+            "SETTLED",
+            "PAID",
+            "OPEN DIFFERENCE",
+            "NOT BILLED",
+        ),
         out,
     )
+    for m in months:
+        if m.not_billed:
+            print(
+                "  "
+                + t(
+                    "psop.not_billed",
+                    region=m.region,
+                    period=m.period,
+                    amount=t.money(m.not_billed),
+                ),
+                file=out,
+            )
 
 
 def status_block(ledger: Any) -> dict[str, Any]:
@@ -298,7 +325,7 @@ def status_block(ledger: Any) -> dict[str, Any]:
     }
 
 
-def print_status_block(block: dict[str, Any]) -> None:
+def print_status_block(block: dict[str, Any], language: str = "en") -> None:
     review = block["review"]
     print(
         f"\nHeld for review: {review['held']} (connector review list); decided: "
@@ -306,7 +333,7 @@ def print_status_block(block: dict[str, Any]) -> None:
     )
     if block["organisers"]:
         print("\nPSOP by organiser and month:")
-        print_organiser_months(block["organisers"])
+        print_organiser_months(block["organisers"], language=language)
 
 
 def status_json(block: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,9 @@ from pydantic import (
 from connector.core.errors import ConfigError, ConfigProblem
 from connector.core.secrets import Secret, load_secret, secret_file_warning
 from connector.core.tomlsource import find_line
+
+if TYPE_CHECKING:
+    from connector.core.domain import Period
 
 # Keys that would hold a secret value; only their *_env / *_file forms are allowed.
 SECRET_KEYS = {
@@ -86,6 +89,10 @@ class ConnectorSection(_Section):
     close_day: int = Field(1, ge=1, le=28, description="day of next month a period closes")
     lock_day: int = Field(9, ge=1, le=28, description="day of next month a period locks")
     correction_lookback_months: int = Field(3, ge=0, le=24)
+    # the first month ("YYYY-MM") a fresh ledger bills: months before it were invoiced some
+    # other way (by hand) and are never billed. Required before a fresh ledger's first sync; a
+    # ledger that has billed keeps going from its first invoice without it
+    start_period: str | None = None
     # work above a voucher's granted quantity: held for the organiser's review (PSOP's rule)
     over_grant: Literal["bill_client", "hold"] = "hold"
     # the organiser's settlement day (4th-8th) where a region in regions.toml does not set one
@@ -98,6 +105,24 @@ class ConnectorSection(_Section):
     rejected_review: Literal["bill_client", "write_off"] = "bill_client"
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("start_period")
+    @classmethod
+    def _start_period(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+            raise ValueError(
+                f'start_period is a month as "YYYY-MM" (e.g. "2026-11"), got {value!r}'
+            )
+        return value.strip()
+
+    @property
+    def first_period(self) -> Period | None:
+        """``start_period`` as a period (None when not set)."""
+        from connector.core.domain import Period  # not on `connector check`'s import path
+
+        return Period.parse(self.start_period) if self.start_period else None
 
     @field_validator("time_zone")
     @classmethod

@@ -67,6 +67,7 @@ class ObjectsMixin(LedgerBase):
         total: Decimal | None = None,
         run_id: int | None = None,
         check: str | None = None,
+        billed_on: str | None = None,
     ) -> None:
         """Commit the intent to write *before* the request leaves, with the lines it carries.
 
@@ -79,8 +80,8 @@ class ObjectsMixin(LedgerBase):
                 """
                 INSERT INTO objects (key, kind, state, pending_hash, pending_action, attempts,
                                      period, customer_code, total, run_id, created_at, updated_at,
-                                     pending_check)
-                VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?)
+                                     pending_check, billed_on)
+                VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?,?)
                 ON CONFLICT(key) DO UPDATE SET
                     state = excluded.state, pending_hash = excluded.pending_hash,
                     pending_action = excluded.pending_action, attempts = objects.attempts + 1,
@@ -88,7 +89,8 @@ class ObjectsMixin(LedgerBase):
                     period = COALESCE(excluded.period, objects.period),
                     customer_code = COALESCE(excluded.customer_code, objects.customer_code),
                     total = COALESCE(excluded.total, objects.total),
-                    run_id = excluded.run_id, updated_at = excluded.updated_at
+                    run_id = excluded.run_id, updated_at = excluded.updated_at,
+                    billed_on = COALESCE(objects.billed_on, excluded.billed_on)
                 """,
                 [
                     key,
@@ -103,12 +105,62 @@ class ObjectsMixin(LedgerBase):
                     now,
                     now,
                     check,
+                    billed_on,
                 ],
             )
             self.db.execute(
                 "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
             )
             self._insert_lines(key, "pending", lines)
+
+    def adopt_invoice(
+        self,
+        key: str,
+        *,
+        netvisor_key: str,
+        status: str | None,
+        content_hash: str | None,
+        check: str | None,
+        lines: Sequence[BilledLine],
+        period: str | None,
+        customer_code: str | None,
+        total: Decimal | None,
+        run_id: int | None,
+        billed_on: str | None,
+    ) -> None:
+        """An invoice found in Netvisor under a key the ledger did not know (a fresh, copied
+        or restored ledger): recorded ``confirmed`` with what it holds, in one transaction.
+
+        ``content_hash``/``lines``: the version billing produces when Netvisor shows exactly
+        it; None/() when it shows something else (an edit is planned next). ``check``: the
+        content fingerprint Netvisor shows. Refuses a key the ledger already has."""
+        now = _now()
+        with self.transaction():
+            self.db.execute(
+                """
+                INSERT INTO objects (key, kind, state, netvisor_key, content_hash, content_check,
+                                     netvisor_status, attempts, period, customer_code, total,
+                                     run_id, created_at, updated_at, billed_on)
+                VALUES (?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)
+                """,
+                [
+                    key,
+                    str(ObjectKind.INVOICE),
+                    LedgerState.CONFIRMED,
+                    netvisor_key,
+                    content_hash,
+                    check,
+                    status,
+                    period,
+                    customer_code,
+                    str(total) if total is not None else None,
+                    run_id,
+                    now,
+                    now,
+                    billed_on,
+                ],
+            )
+            self._insert_lines(key, "current", lines)
 
     def _insert_lines(self, key: str, version: str, lines: Sequence[BilledLine]) -> None:
         owner = document_owner(key)
@@ -292,6 +344,18 @@ class ObjectsMixin(LedgerBase):
         return [r.key for r in rows]
 
     # -- billed lines ------------------------------------------------------------------------
+
+    def lines_in_netvisor(self, owner_prefix: str = "org:") -> set[tuple[str, str]]:
+        """(owner, line id) of every billed line on a document Netvisor holds as the ledger
+        records it: the current version of a settled (``sent``/``confirmed``) row. What a
+        document planned, held or never written carries is not billed."""
+        sql = (
+            "SELECT DISTINCT b.owner, b.line_id FROM billed_lines b JOIN objects o"
+            " ON o.key = b.document_key WHERE b.version = 'current' AND b.owner LIKE ?"
+            " AND o.netvisor_key IS NOT NULL AND o.state IN (?, ?)"
+        )
+        params = [owner_prefix + "%", LedgerState.SENT, LedgerState.CONFIRMED]
+        return {(r[0], r[1]) for r in self.db.execute(sql, params)}
 
     def billed_document_keys(self) -> set[str]:
         """The keys of the documents with billed lines."""

@@ -57,6 +57,8 @@ class OwnedObject:
     # compares what Netvisor shows with both to decide an edit whose answer was lost.
     pending_check: str | None = None
     content_check: str | None = None
+    # the business day of the object's first write intent (the run's today), ISO
+    billed_on: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OwnedObject:
@@ -79,6 +81,7 @@ class OwnedObject:
             updated_at=row["updated_at"],
             pending_check=row.get("pending_check"),
             content_check=row.get("content_check"),
+            billed_on=row.get("billed_on"),
         )
 
 

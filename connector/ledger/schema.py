@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connector.ledger.sqlite import Database
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -156,9 +156,19 @@ _MIGRATIONS: dict[int, str] = {
         );
     CREATE INDEX IF NOT EXISTS billed_lines_owner ON billed_lines(owner, version);
     """,
+    # the business day (the run's "today", its --as-of when rehearsed) on which the connector
+    # first wrote each object, so a document is known to be billed late by its own lock date;
+    # rows written before: the day of the run that last wrote them, else the day they were made
+    10: """
+    ALTER TABLE objects ADD COLUMN billed_on TEXT;
+    UPDATE objects SET billed_on = COALESCE(
+        (SELECT substr(COALESCE(runs.as_of, runs.started_at), 1, 10)
+           FROM runs WHERE runs.id = objects.run_id),
+        substr(created_at, 1, 10));
+    """,
     # issue 19: a person's word on an invoice edit reconcile could not decide (EDIT_UNCLEAR):
     # which version Netvisor holds, who said so and when (`connector ledger resolve`)
-    10: """
+    11: """
     CREATE TABLE IF NOT EXISTS doubt_resolutions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         key TEXT NOT NULL,
@@ -175,7 +185,7 @@ _MIGRATIONS: dict[int, str] = {
     # the web console (connector/console/): who decided a held item; every decision a console
     # user made (who, when, what, the note); each invoice's money as Netvisor's invoice list
     # last showed it (number, date, status, gross, open sum), so a document shows paid or open
-    11: """
+    12: """
     ALTER TABLE review_decisions ADD COLUMN decided_by TEXT;
     CREATE TABLE IF NOT EXISTS console_audit (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

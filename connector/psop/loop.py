@@ -48,8 +48,26 @@ def _doc_key(event: dict[str, Any]) -> str:
     return organiser_document_key(Period.parse(event["period"]), event["region"])
 
 
+def in_netvisor(ledger: Ledger, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events whose organiser document Netvisor holds: the task line is on a settled
+    organiser document of its region (its own month's, or a later one as a correction). An
+    event billing made but no document in Netvisor carries (held, refused, not yet sent, or
+    never made) is not billed, whatever the events table says."""
+    held = ledger.lines_in_netvisor("org:")
+    return [e for e in events if (f"org:{e['region']}", e["line_id"]) in held]
+
+
+def not_billed(ledger: Ledger, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events billing meant for an organiser (not held for review) that no document in
+    Netvisor carries yet: withheld, deferred or not sent."""
+    events = [e for e in events if e["held_rule"] is None]
+    billed = {e["event_id"] for e in in_netvisor(ledger, events)}
+    return [e for e in events if e["event_id"] not in billed]
+
+
 def billed_lines(events: Iterable[dict[str, Any]]) -> list[BilledOrganiserLine]:
-    """The voucher events billed to an organiser (not held), as reconciliation reads them."""
+    """The voucher events billed to an organiser (not held), as reconciliation reads them:
+    pass only the events Netvisor holds (:func:`in_netvisor`)."""
     return [
         BilledOrganiserLine(
             document_key=_doc_key(e),
@@ -116,7 +134,7 @@ def reconciliation(ledger: Ledger, period: str | None = None) -> Reconciliation:
     # held items match their rows whether decided or not: a decided item is not a difference
     return reconcile(
         imported_reports(ledger),
-        billed_lines(events),
+        billed_lines(in_netvisor(ledger, events)),
         held_items(events),
         periods=None if period is None else {period},
     )
@@ -321,7 +339,7 @@ def import_report(
     report = ImportedReport(report_date, tuple(rows))
     events = ledger.psop_events()
     earlier = ledger.review_decisions()
-    result = reconcile([report], billed_lines(events), held_items(events))
+    result = reconcile([report], billed_lines(in_netvisor(ledger, events)), held_items(events))
     decisions = [
         (d.item_id, d.decision, effect_of(d.decision, rejected_review), f"PSOP: {d.state}")
         for d in result.decisions
@@ -369,7 +387,10 @@ def import_report(
     months = {f"{r.work_date.year:04d}-{r.work_date.month:02d}" for r in rows}
     events = ledger.psop_events()
     after = reconcile(
-        imported_reports(ledger), billed_lines(events), held_items(events), periods=months
+        imported_reports(ledger),
+        billed_lines(in_netvisor(ledger, events)),
+        held_items(events),
+        periods=months,
     )
     return ImportOutcome(
         already_imported=False,
@@ -404,6 +425,9 @@ class OrganiserMonth:
     paid: Decimal
     open_difference: Decimal
     differences: int
+    # voucher share billing meant for the organiser that no document in Netvisor carries yet
+    # (withheld, deferred, not sent): not billed, and not in ``billed``
+    not_billed: Decimal = ZERO
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -415,24 +439,41 @@ class OrganiserMonth:
             "paid": str(self.paid),
             "open_difference": str(self.open_difference),
             "differences": self.differences,
+            "not_billed": str(self.not_billed),
         }
 
 
 def organiser_months(
     ledger: Ledger, periods: Collection[str] | None = None
 ) -> list[OrganiserMonth]:
-    """Per organiser (region) and month: billed, approved, settled, paid, open difference."""
+    """Per organiser (region) and month: billed (what documents in Netvisor carry), approved,
+    settled, paid, open difference, and what billing meant for the organiser that is not
+    billed yet."""
     events = [e for e in ledger.psop_events() if periods is None or e["period"] in periods]
-    billed_events = [e for e in events if e["held_rule"] is None]
-    if not billed_events and not ledger.psop_reports():
+    meant = [e for e in events if e["held_rule"] is None]
+    if not meant and not ledger.psop_reports():
         return []
+    billed_events = in_netvisor(ledger, meant)
+    billed_ids = {e["event_id"] for e in billed_events}
     result = reconciliation(ledger)  # every report in force: the latest word on each event
     state_of = {(s.document_key, s.line_id): s for s in result.states}
     sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
-        lambda: {"billed": ZERO, "approved": ZERO, "settled": ZERO, "paid": ZERO, "diff": ZERO}
+        lambda: {
+            "billed": ZERO,
+            "approved": ZERO,
+            "settled": ZERO,
+            "paid": ZERO,
+            "diff": ZERO,
+            "not_billed": ZERO,
+        }
     )
     counts: dict[tuple[str, str], int] = defaultdict(int)
     region_of = {}
+    for e in meant:
+        if e["event_id"] not in billed_ids:
+            key = (e["region"], e["period"])
+            region_of[e["event_id"]] = key
+            sums[key]["not_billed"] += _d(e["voucher_share"])
     for e in billed_events:
         key = (e["region"], e["period"])
         region_of[e["event_id"]] = key
@@ -465,6 +506,7 @@ def organiser_months(
             v["paid"],
             v["diff"],
             counts[(region, period)],
+            v["not_billed"],
         )
         for (region, period), v in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]

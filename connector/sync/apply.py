@@ -380,6 +380,7 @@ def _begin(ctx: RunContext, action: Action) -> None:
         total=obj.total,
         run_id=ctx.run_id,
         check=_check(obj),
+        billed_on=ctx.today.isoformat(),
     )
     failpoints.hit("after_sending", str(obj.kind))
 

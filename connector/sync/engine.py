@@ -18,7 +18,7 @@ from connector.billing.engine import BillingRun
 from connector.billing.periods import document_key_locked
 from connector.core.config import Config, Secrets
 from connector.core.domain import Period
-from connector.core.errors import ConfigError, ConfigProblem, ConnectorError
+from connector.core.errors import ConfigError, ConfigProblem, ConnectorError, FatalRunError
 from connector.core.logging import get_logger
 from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
 from connector.mapping import Mappings, load_mappings
@@ -26,6 +26,7 @@ from connector.netvisor.client import NetvisorClient
 from connector.spotilla.client import SpotillaClient
 from connector.sync import desired as want
 from connector.sync import observe, scope
+from connector.sync.adopt import adopt_existing
 from connector.sync.apply import apply_plan
 from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
@@ -110,13 +111,16 @@ class SyncEngine:
         lock: RunLock | None = None,
         lock_wait: float = 0.0,
         on_lock_wait: Callable[[str], None] | None = None,
+        adopt: bool = False,
     ) -> RunReport:
         """Run the job. ``plan_only``/``dry_run`` write nothing to Netvisor or the ledger.
 
         ``scope``: "full" (master data and invoices), "master" (customers and products only),
         "reconcile" (only the reconcile phase). ``lock``: a run lock the caller already holds
         (kept held afterwards); otherwise the run takes the ledger's lock itself, waiting up to
-        ``lock_wait`` seconds for another process to let it go.
+        ``lock_wait`` seconds for another process to let it go. ``adopt``: an invoice Netvisor
+        already holds under a key the ledger does not know, with other content, is adopted and
+        edited (``sync --adopt``) instead of held for a person (``adopt.py``).
         """
         started = time.monotonic()
         report = RunReport(
@@ -168,6 +172,7 @@ class SyncEngine:
                         period=period,
                         dry_run=dry_run,
                         plan_only=plan_only,
+                        adopt=adopt,
                     )
             except RunAborted as abort:
                 self._aborted(report, abort.error)
@@ -229,6 +234,7 @@ class SyncEngine:
         period: Period | None,
         dry_run: bool,
         plan_only: bool,
+        adopt: bool = False,
     ) -> None:
         report = ctx.report
         # reconcile (not in read-only runs: they change nothing; in-doubt rows show in the plan)
@@ -244,7 +250,9 @@ class SyncEngine:
         with self.spotilla_client() as spotilla:
             extracted = extract(ctx, spotilla, observed)
         with extracted.tasks:
-            plan = self._bill_and_plan(ctx, client, extracted, built, observed, scope, dry_run)
+            plan = self._bill_and_plan(
+                ctx, client, extracted, built, observed, scope, dry_run, adopt=adopt
+            )
         if plan_only:
             return
         if dry_run:
@@ -269,6 +277,8 @@ class SyncEngine:
         observed: list[Period],
         scope: str,
         dry_run: bool,
+        *,
+        adopt: bool = False,
     ) -> Plan:
         """Bill owner by owner; each owner's documents become desired invoices and are decided
         at once, so only what will be written keeps its payload (see ``plan.Planner``)."""
@@ -342,8 +352,15 @@ class SyncEngine:
         if pairs:
             keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
             planner.add_all(want.matches(pairs, observe.invoice_statuses(client, keys)))
-        plan = report.plan = planner.plan()
+        # a fresh, copied or restored ledger: what Netvisor already holds is adopted, not sent
+        plan = report.plan = adopt_existing(
+            ctx, client, planner.plan(), rows, adopt_unmatched=adopt
+        )
         report.held.extend(holds.quarantined())  # documents waiting for a document in doubt
+        if report.counts["adopted"]:
+            report.notices.append(
+                texts(ctx.config.connector.language)("adopt.count", count=report.counts["adopted"])
+            )
         for action in plan.actions:
             if action.kind is ActionKind.SKIP:
                 report.counts["skipped"] += 1
@@ -367,6 +384,11 @@ class SyncEngine:
         return plan
 
     def _scope(self, ctx: RunContext, period: Period | None) -> tuple[list[Period], list[Period]]:
+        """(periods built, periods observed). A fresh ledger (no invoice yet) starts from
+        ``[connector] start_period``: without it a sync refuses before any write, naming the
+        month it would bill; ``plan`` says which month the first run bills."""
+        from connector.billing.periods import earliest_lock_date
+
         lookback = self.config.connector.correction_lookback_months
         try:
             built = scope.periods_to_build(period, ctx.today, ctx.rules, lookback)
@@ -374,9 +396,48 @@ class SyncEngine:
             raise RunAborted(exc) from None
         invoices = ctx.ledger.objects(kind=ObjectKind.INVOICE)
         first = scope.first_billed_period(invoices)
-        if period is None:  # months the connector never invoiced are billed late, on their own
-            invoiced = {r.period for r in invoices if r.period}
-            late = scope.never_invoiced(ctx.today, ctx.rules, lookback, invoiced, first)
+        start = self.config.connector.first_period
+        t = texts(self.config.connector.language)
+        if first is None:  # a fresh ledger: the first run bills from start_period on
+            if start is not None:
+                built = [p for p in built if p >= start]
+            if period is None and start is not None:
+                late = scope.late_candidates(
+                    ctx.today, ctx.rules, lookback, {}, start, lambda p: p.first_day
+                )
+                built = sorted(set(built) | set(late))
+            if start is None and built:
+                months = ", ".join(str(p) for p in built)
+                if not ctx.read_only:
+                    raise RunAborted(
+                        FatalRunError(
+                            t(
+                                "start.missing",
+                                months=months,
+                                first=built[0],
+                                path=self.config.path,
+                            ),
+                            error_type="START_PERIOD_MISSING",
+                        )
+                    )
+                ctx.report.notices.append(t("start.would_bill", months=months, first=built[0]))
+            elif built:
+                ctx.report.notices.append(
+                    t("start.first_run", months=", ".join(str(p) for p in built), start=start)
+                )
+            elif start is not None:
+                ctx.report.notices.append(t("start.nothing_yet", start=start))
+            return built, scope.periods_to_observe(built, ctx.today, lookback, start)
+        if period is None:  # documents the connector never made are billed late, on their own
+            billed = scope.billed_by_period(invoices)
+            late = scope.late_candidates(
+                ctx.today,
+                ctx.rules,
+                lookback,
+                billed,
+                first,
+                lambda p: earliest_lock_date(p, ctx.rules, ctx.mappings),
+            )
             built = sorted(set(built) | set(late))
         return built, scope.periods_to_observe(built, ctx.today, lookback, first)
 

@@ -86,11 +86,15 @@ def bill_documents(
     ``holds``: before an owner is billed, whether billing reads one of its documents in doubt
     (then its documents, and the organisers' that carry its work, are held by the plan:
     :mod:`connector.sync.doubt`)."""
+    from connector.billing.periods import document_key_lock_date
     from connector.ledger import ObjectKind
-    from connector.sync.scope import late_periods
+    from connector.sync.scope import billed_by_period, late_periods
+    from connector.texts.i18n import texts
 
     ledger = ctx.ledger
-    invoiced = {r.period for r in ledger.objects(kind=ObjectKind.INVOICE) if r.period}
+    rows = ledger.objects(kind=ObjectKind.INVOICE)
+    invoiced = {r.period for r in rows if r.period}
+    known = {r.key for r in rows}
     late = late_periods(built, ctx.today, ctx.rules, invoiced)
     for p in late:
         ctx.report.notices.append(
@@ -111,7 +115,22 @@ def bill_documents(
         history=(),
         frozen_documents=frozen,
         review_decisions=ledger.decision_effects(),
+        billed_periods=billed_by_period(rows),
     )
+    t = texts(ctx.config.connector.language)
+
+    def with_notices(documents: list[InvoiceDocument], run: BillingRun) -> None:
+        for doc in documents:  # a document made after its own lock date: billed late
+            if doc.key in known or doc.period in late:
+                continue
+            when = document_key_lock_date(doc.key, rules=ctx.rules, mappings=ctx.mappings)
+            if ctx.today >= when:
+                ctx.report.notices.append(
+                    t("late.document", key=doc.key, date=t.date(when), period=doc.period)
+                )
+                log.warning("document_billed_late", key=doc.key)
+        on_documents(documents, run)
+
     history_keys = ledger.billed_document_keys()
     run = BillingRun(inp, ctx.today, history_keys)
     keys_of: dict[str, list[str]] = {}
@@ -132,7 +151,7 @@ def bill_documents(
         if waits and holds is not None:
             for region in run.last_organisers:
                 holds.block(region, waits)
-        on_documents(documents, run)
+        with_notices(documents, run)
         if ctx.progress:
             ctx.progress("bill", i, len(owners))
     if holds is not None:
@@ -140,5 +159,5 @@ def bill_documents(
     keys = [k for o in billed if o.startswith(organiser) for k in keys_of[o]]
     wanted = [k for k in keys if run.needs_lines(k)]
     lines = ledger.billed_lines(documents=wanted) if wanted else []
-    on_documents(run.organisers(lines, keys), run)
+    with_notices(run.organisers(lines, keys), run)
     return run.result()

@@ -127,6 +127,7 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
 
 
 def build_run_report(ledger: Ledger, report: RunReport) -> Any:
+    from connector.sync.report import withheld_rows
     from connector.texts.run_report import build_report
 
     docs = report.document_rows
@@ -145,6 +146,7 @@ def build_run_report(ledger: Ledger, report: RunReport) -> Any:
         ledger_rows=rows,
         quarantine_ids=qids,
         aborted=report.aborted,
+        withheld=withheld_rows(report),
     )
 
 

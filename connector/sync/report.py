@@ -77,7 +77,67 @@ class RunReport:
         return "ok" if self.exit_code == EXIT_OK else "partial"
 
 
-def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) -> None:
+def withheld_rows(report: RunReport) -> list[Any]:
+    """What a run holds back, with amounts (``run_report.WithheldRow``): correction lines that
+    wait for a later document (per period, net), documents not sent (held: rejected, frozen,
+    already in Netvisor with other content; gross), writes in doubt (gross), records held for
+    a person's review or correction, documents waiting for one in doubt. None of it is billed."""
+    from collections import defaultdict
+
+    from connector.sync.plan import ActionKind
+    from connector.texts.run_report import WithheldRow
+
+    out: list[Any] = []
+    by_period: dict[str, list[Any]] = defaultdict(list)
+    for line in report.deferred:
+        by_period[str(line.period)].append(line)
+    for period, lines in sorted(by_period.items()):
+        amount = sum((ln.amount for ln in lines), Decimal("0.00"))
+        out.append(WithheldRow("deferred_corrections", len(lines), amount, period))
+    from connector.billing.vouchers import REVIEW_RULES
+
+    actions = report.plan.actions if report.plan else []
+    # documents computed from a document in doubt (connector/sync/doubt.py): what each waits for
+    waiting = {q.record_id: q.related for q in report.held if q.rule == HELD_RULE}
+    if waiting:
+        keys = tuple(sorted(waiting))
+        out.append(
+            WithheldRow(
+                "waiting_for_doubt", len(keys), keys=keys, reasons=tuple(waiting[k] for k in keys)
+            )
+        )
+    for kind, action_kind in (
+        ("held_documents", ActionKind.HOLD),
+        ("in_doubt", ActionKind.RECONCILE),
+    ):
+        chosen = [a for a in actions if a.kind is action_kind and a.obj.key not in waiting]
+        if chosen:
+            totals = [a.obj.total for a in chosen if a.obj.total is not None]
+            amount = sum(totals, Decimal("0.00")) if totals else None
+            keys = tuple(a.obj.key for a in chosen)
+            reasons = tuple(a.reason for a in chosen)
+            out.append(WithheldRow(kind, len(chosen), amount, keys=keys, reasons=reasons))
+    review = [q for q in report.held if q.rule in REVIEW_RULES]
+    if review:  # a person decides: `connector review approve|reject ID`
+        out.append(
+            WithheldRow("held_for_review", len(review), keys=tuple(q.record_id for q in review))
+        )
+    by_hand = [q for q in report.held if q.rule not in REVIEW_RULES and q.rule != HELD_RULE]
+    if by_hand:  # corrections a person makes in Netvisor
+        out.append(
+            WithheldRow(
+                "held_for_correction",
+                len(by_hand),
+                keys=tuple(q.record_id for q in by_hand),
+                reasons=tuple(q.rule for q in by_hand),
+            )
+        )
+    return out
+
+
+def print_summary(
+    report: RunReport, out: Any = None, *, detail: bool = True, withheld: bool = True
+) -> None:
     """A run summary a person understands, in the configured language (``detail``: list the
     quarantined records). Rule names, keys and the records' reasons are not translated."""
     from connector.texts.i18n import texts
@@ -139,9 +199,13 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
         more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
         if more > 0 and detail:
             print("    " + t("summary.more", more=more), file=out)
-    waiting = [q.record_id for q in report.held if q.rule == HELD_RULE]
-    if waiting:
-        print("  " + t("doubt.summary", count=len(waiting), held=", ".join(waiting)), file=out)
+    if withheld:  # money not billed shows as such, with its amount (``plan`` lists it itself)
+        from connector.texts.run_report import withheld_texts
+
+        for row in withheld_rows(report):
+            what, how = withheld_texts(row, t)
+            print("  " + t("withheld.summary", what=what), file=out)
+            print(f"    {t('plan.how')}: {how}", file=out)
     for problem in report.problems[:20]:
         print(f"  ! {problem}", file=out)
     for notice in report.notices:

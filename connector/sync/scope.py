@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
 from connector.billing import BillingRules, PeriodState, period_state
+from connector.billing.periods import PeriodBilled
 from connector.core.domain import Period
 from connector.core.errors import FatalRunError
-from connector.ledger import ObjectKind, OwnedObject
+from connector.ledger import IN_DOUBT, SETTLED, ObjectKind, OwnedObject
 
 #: statuses in which Netvisor still lets the connector edit an invoice it imported
 EDITABLE_STATUSES = frozenset({None, "unsent"})
@@ -51,29 +52,51 @@ def periods_to_build(
     return sorted(c for c in candidates if period_state(c, today, rules) is PeriodState.CLOSED)
 
 
-def never_invoiced(
+def billed_by_period(rows: Iterable[OwnedObject]) -> dict[Period, PeriodBilled]:
+    """What the ledger holds of each period's documents: the kinds (``inv``/``org``) of the
+    invoices Netvisor has or may have (settled or in doubt), and the business day the first
+    was written. Planned and rejected rows do not count: Netvisor holds nothing of them."""
+    kinds: dict[Period, set[str]] = {}
+    first: dict[Period, date | None] = {}
+    for row in rows:
+        if row.kind is not ObjectKind.INVOICE or not row.period:
+            continue
+        if row.state not in SETTLED and row.state not in IN_DOUBT:
+            continue
+        period = Period.parse(row.period)
+        kinds.setdefault(period, set()).add(row.key.partition(":")[0])
+        day = date.fromisoformat(row.billed_on) if row.billed_on else None
+        known = first.get(period)
+        if period not in first or (day is not None and (known is None or day < known)):
+            first[period] = day
+    return {p: PeriodBilled(frozenset(k), first[p]) for p, k in kinds.items()}
+
+
+def late_candidates(
     today: date,
     rules: BillingRules,
     lookback_months: int,
-    invoiced: Iterable[str],
-    first_billed: Period | None,
+    billed: Mapping[Period, PeriodBilled],
+    floor: Period | None,
+    earliest_lock: Callable[[Period], date],
 ) -> list[Period]:
-    """LOCKED months within the look-back, from the connector's first invoice on, for which it
-    holds no invoice at all (it did not run while they were open): billed late as their own
-    documents. Never a month before the first invoice: installing the connector bills no history.
-    """
-    if first_billed is None:
+    """LOCKED months within the look-back, from ``floor`` on, that may hold a document billed
+    late (decided per document by billing, ``periods.document_late``): the connector holds no
+    document of the month, or lacks a kind of document (client invoices, organisers') and
+    wrote nothing of the month before its first document froze (``earliest_lock``). Never a
+    month before ``floor`` (the first invoice, or ``start_period`` on a fresh ledger)."""
+    if floor is None:
         return []
-    done = set(invoiced)
     out = []
     p = Period.of(today).prev()
     for _ in range(lookback_months + 1):
-        if (
-            p >= first_billed
-            and str(p) not in done
-            and period_state(p, today, rules) is PeriodState.LOCKED
-        ):
-            out.append(p)
+        if p >= floor and period_state(p, today, rules) is PeriodState.LOCKED:
+            held = billed.get(p)
+            if held is None or (
+                held.kinds != {"inv", "org"}
+                and (held.first_billed_on is None or held.first_billed_on >= earliest_lock(p))
+            ):
+                out.append(p)
         p = p.prev()
     return sorted(out)
 

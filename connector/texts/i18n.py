@@ -56,6 +56,11 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "Names show only in the report written during the run; a report re-rendered "
         "from the ledger shows customer codes.",
     },
+    "report.withheld": {
+        "fi": "Pidätetty ja siirtynyt (ei laskutettu)",
+        "en": "Withheld and deferred (not billed)",
+    },
+    "col.withheld": {"fi": "Mitä", "en": "What"},
     "col.document": {"fi": "Asiakirja", "en": "Document"},
     "col.period": {"fi": "Kausi", "en": "Period"},
     "col.customer": {"fi": "Asiakas", "en": "Customer"},
@@ -178,6 +183,15 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "a rejected document: fix it, then `connector quarantine retry KEY`; a frozen "
         "one: its changes go to the next document",
     },
+    "withheld.amount": {"fi": "(yhteensä {amount})", "en": "({amount} in all)"},
+    "withheld.summary": {
+        "fi": "PIDÄTETTY, ei laskutettu: {what}",
+        "en": "WITHHELD, not billed: {what}",
+    },
+    "withheld.status": {
+        "fi": "Viimeisimmässä ajoraportissa (ajo {run}) pidätetty, ei laskutettu:",
+        "en": "Withheld, not billed, in the last run report (run {run}):",
+    },
     "withheld.in_doubt": {
         "fi": "{count} kirjoitusta epävarmoja (vastaus katosi)",
         "en": "{count} writes in doubt (an answer was lost)",
@@ -228,6 +242,98 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "quarantine.head": {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
         "en": "ID|KIND|RECORD|RULE|REASON|FIRST SEEN|LAST SEEN|RESOLVED",
+    },
+    # the first billing period (start_period) of a fresh ledger
+    "start.missing": {
+        "fi": "Kirjanpito on uusi, eikä ensimmäistä laskutettavaa kautta ole asetettu: tämä ajo "
+        "laskuttaisi kaudet {months}. Jos {first} on jo laskutettu käsin, ensimmäinen kausi on "
+        'myöhempi. Aseta tiedostoon {path} [connector]-osioon start_period = "{first}" (tai '
+        "myöhempi kuukausi) ja aja uudelleen; `connector plan` näyttää, mitä ensimmäinen ajo "
+        "laskuttaa. Mitään ei lähetetty.",
+        "en": "The ledger is new and no first billing period is set: this run would bill "
+        "{months}. If {first} was already invoiced by hand, the first period is a later one. "
+        'Set start_period = "{first}" (or a later month) in [connector] of {path} and run '
+        "again; `connector plan` shows what the first run bills. Nothing was sent.",
+    },
+    "start.would_bill": {
+        "fi": 'ensimmäinen ajo laskuttaisi kaudet {months}; aseta start_period = "{first}" '
+        "(tai myöhempi kuukausi) [connector]-osioon ennen ensimmäistä synkronointia",
+        "en": 'the first run would bill {months}; set start_period = "{first}" (or a later '
+        "month) in [connector] before the first sync",
+    },
+    "start.first_run": {
+        "fi": "ensimmäinen ajo laskuttaa kaudet {months} (start_period = {start}); sitä "
+        "aiempia kuukausia ei laskuteta",
+        "en": "the first run bills {months} (start_period = {start}); no earlier month is billed",
+    },
+    "start.nothing_yet": {
+        "fi": "start_period = {start}: kausi ei ole vielä sulkeutunut, joten laskuja ei vielä "
+        "tehdä",
+        "en": "start_period = {start}: that month has not closed yet, so no invoice is made yet",
+    },
+    "late.document": {
+        "fi": "{key}: asiakirjaa ei tehty ennen sen lukitumista {date}; se laskutetaan "
+        "myöhässä omana asiakirjanaan kaudelle {period}; tarkista se Netvisorissa ennen "
+        "lähettämistä",
+        "en": "{key} was not made before it froze on {date}: it is billed late, as {period}'s "
+        "own document; check it in Netvisor before sending",
+    },
+    # invoices Netvisor already holds under a key the ledger does not know (connector/sync/adopt.py)
+    "adopt.same": {
+        "fi": "on jo Netvisorissa samalla sisällöllä (NetvisorKey {nv}): otetaan kirjanpitoon",
+        "en": "already in Netvisor with this content (NetvisorKey {nv}): adopted",
+    },
+    "adopt.edit": {
+        "fi": "on jo Netvisorissa toisella sisällöllä (NetvisorKey {nv}), lähettämättä: otetaan "
+        "kirjanpitoon ja muokataan (--adopt)",
+        "en": "already in Netvisor with other content (NetvisorKey {nv}), unsent: adopted and "
+        "edited (--adopt)",
+    },
+    "adopt.differs_reason": {
+        "fi": "on jo Netvisorissa toisella sisällöllä (NetvisorKey {nv}); ihminen päättää",
+        "en": "already in Netvisor with other content (NetvisorKey {nv}); a person decides",
+    },
+    "adopt.differs": {
+        "fi": "{key}: Netvisorissa on jo tämän avaimen lasku (NetvisorKey {nv}), mutta sen "
+        "sisältö poikkeaa siitä, mitä laskutus nyt tuottaa; uutta laskua ei tehdä. Vertaa se, "
+        "ja jos se on tämä asiakirja, aja `connector sync --adopt` (se otetaan kirjanpitoon ja "
+        "muokataan laskutuksen mukaiseksi)",
+        "en": "{key}: Netvisor already holds an invoice with this key (NetvisorKey {nv}), but "
+        "its content differs from what billing produces now; no second invoice is made. Compare "
+        "it, and if it is this document run `connector sync --adopt` (it is adopted and edited "
+        "to what billing produces)",
+    },
+    "adopt.differs_frozen": {
+        "fi": "{key}: Netvisorissa on jo tämän avaimen lasku (NetvisorKey {nv}, tila {status}), "
+        "jonka sisältö poikkeaa laskutuksesta eikä sitä voi enää muokata; uutta laskua ei tehdä. "
+        "Ihminen korjaa sen hyvityksellä Netvisorissa ja kirjaa asian; asiakirja pysyy "
+        "pidätettynä",
+        "en": "{key}: Netvisor already holds an invoice with this key (NetvisorKey {nv}, status "
+        "{status}) whose content differs from billing and can no longer be edited; no second "
+        "invoice is made. A person corrects it with a credit note in Netvisor; the document "
+        "stays held",
+    },
+    "adopt.duplicate_reason": {
+        "fi": "Netvisorissa on useampi lasku tällä avaimella ({keys})",
+        "en": "Netvisor holds several invoices with this key ({keys})",
+    },
+    "adopt.duplicate": {
+        "fi": "{key}: Netvisorissa on {count} laskua tällä avaimella ({keys}); ylimääräiset on "
+        "poistettava tai hyvitettävä käsin ennen kuin asiakirja otetaan kirjanpitoon",
+        "en": "{key}: Netvisor holds {count} invoices with this key ({keys}); the extra ones "
+        "must be removed or credited by hand before the document is adopted",
+    },
+    "adopt.count": {
+        "fi": "{count} asiakirjaa oli jo Netvisorissa ja otettiin kirjanpitoon (ei lähetetty "
+        "uudelleen)",
+        "en": "{count} documents were already in Netvisor and were adopted (not sent again)",
+    },
+    "psop.not_billed": {
+        "fi": "{region} {period}: {amount} palvelusetelin osuutta ei ole vielä millään "
+        "Netvisorin laskulla (pidätetty, siirtynyt tai lähettämättä); sitä ei lasketa "
+        "laskutetuksi",
+        "en": "{region} {period}: {amount} of voucher share is on no invoice in Netvisor yet "
+        "(withheld, deferred or not sent); it is not counted as billed",
     },
     # documents in doubt and what waits for them (connector/sync/doubt.py, `ledger resolve`)
     "doubt.reason": {

@@ -89,6 +89,57 @@ class ProblemRow:
 
 
 @dataclass(frozen=True)
+class WithheldRow:
+    """Money or documents a run holds back, with its amount where one is known (euros).
+
+    ``kind``: ``deferred_corrections`` (correction lines of ``period`` waiting for a later
+    document; net), ``held_documents`` (documents not sent: rejected, frozen, or already in
+    Netvisor with other content; gross), ``in_doubt`` (writes whose answer was lost; gross),
+    ``held_for_review`` (records a person decides on; no amount), ``held_for_correction``
+    (held corrections a person makes in Netvisor; ``reasons`` are their rules),
+    ``waiting_for_doubt`` (documents computed from a document in doubt; ``reasons`` are the
+    comma-separated keys each waits for)."""
+
+    kind: str
+    count: int
+    amount: Decimal | None = None
+    period: str | None = None
+    keys: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # why each key is held (as many as ``keys``, or none)
+
+
+def withheld_texts(row: WithheldRow, t: Texts) -> tuple[str, str]:
+    """(what is held back, how it gets billed) of a withheld row, in ``t``'s language."""
+    amount = t.money(row.amount) if row.amount is not None else ""
+    if row.kind == "deferred_corrections":
+        what = t("withheld.deferred", count=row.count, period=row.period, amount=amount)
+        return what, t("withheld.deferred_how")
+    if row.kind == "held_documents":
+        named = [
+            f"{key} ({why})" if why else key
+            for key, why in zip(row.keys, row.reasons or ("",) * len(row.keys), strict=False)
+        ]
+        shown = "; ".join(named[:5]) + (" …" if len(named) > 5 else "")
+        what = t("withheld.documents", count=row.count, shown=shown)
+        if row.amount is not None:
+            what += " " + t("withheld.amount", amount=amount)
+        return what, t("withheld.documents_how")
+    if row.kind == "in_doubt":
+        what = t("withheld.in_doubt", count=row.count)
+        if row.amount is not None:
+            what += " " + t("withheld.amount", amount=amount)
+        return what, t("withheld.in_doubt_how")
+    if row.kind == "waiting_for_doubt":
+        what = t("doubt.summary", count=row.count, held=", ".join(row.keys))
+        return what, t("withheld.doubt_how")
+    if row.kind == "held_for_correction":
+        named = [f"{key} ({why})" for key, why in zip(row.keys, row.reasons, strict=False)]
+        shown = "; ".join(named[:5]) + (" …" if len(named) > 5 else "")
+        return t("withheld.by_hand", count=row.count, shown=shown), t("withheld.by_hand_how")
+    return t("withheld.review", count=row.count), t("withheld.review_how")
+
+
+@dataclass(frozen=True)
 class ReportData:
     run_id: int | None
     command: str
@@ -100,6 +151,7 @@ class ReportData:
     problems: tuple[ProblemRow, ...] = ()
     aborted: str | None = None
     schema_version: int = REPORT_SCHEMA_VERSION
+    withheld: tuple[WithheldRow, ...] = ()  # what the run held back, with amounts
 
     # -- views -------------------------------------------------------------------------------
 
@@ -140,8 +192,19 @@ class ReportData:
             for d in raw.pop("documents", [])
         )
         problems = tuple(ProblemRow(**p) for p in raw.pop("problems", []))
+        withheld = tuple(
+            WithheldRow(
+                **{
+                    **w,
+                    "amount": None if w.get("amount") is None else Decimal(w["amount"]),
+                    "keys": tuple(w.get("keys") or ()),
+                    "reasons": tuple(w.get("reasons") or ()),
+                }
+            )
+            for w in raw.pop("withheld", [])
+        )
         raw["periods"] = tuple(raw.get("periods") or ())
-        return cls(**raw, documents=documents, problems=problems)
+        return cls(**raw, documents=documents, problems=problems, withheld=withheld)
 
 
 # -- building the data -----------------------------------------------------------------------
@@ -218,6 +281,7 @@ def build_report(
     quarantine_ids: Mapping[tuple[str, str, str], int] | None = None,
     aborted: str | None = None,
     now: datetime | None = None,
+    withheld: Iterable[WithheldRow] = (),
 ) -> ReportData:
     """The report of one run. ``documents``: the run's documents, or their rows made by
     :func:`summarise` as billing went (the ledger's view is added here).
@@ -266,6 +330,7 @@ def build_report(
         documents=tuple(sorted(rows, key=lambda d: (d.kind, d.period, d.customer_code, d.key))),
         problems=tuple(problems),
         aborted=aborted,
+        withheld=tuple(withheld),
     )
 
 
@@ -374,6 +439,18 @@ def _problem_section(rows: Sequence[ProblemRow], t: Texts) -> str:
     return _table(head, body)
 
 
+def _withheld_section(rows: Sequence[WithheldRow], t: Texts) -> str:
+    if not rows:
+        return f"<p>{html.escape(t('report.none'))}</p>"
+    head = [t("col.withheld"), t("col.gross"), t("col.todo")]
+    body = []
+    for w in rows:
+        what, how = withheld_texts(w, t)
+        amount = t.money(w.amount) if w.amount is not None else ""
+        body.append([(what, False), (amount, True), (how, False)])
+    return _table(head, body)
+
+
 def render_html(data: ReportData, t: Texts) -> str:
     """One self-contained, printable HTML page; every value escaped."""
     e = html.escape
@@ -402,6 +479,8 @@ def render_html(data: ReportData, t: Texts) -> str:
         f'<p class="note">{e(t("report.names_note"))}</p>',
         f"<h2>{e(t('report.organisers'))}</h2>",
         _document_section(data.organiser_documents, t, client=False),
+        f"<h2>{e(t('report.withheld'))}</h2>",
+        _withheld_section(data.withheld, t),
         f"<h2>{e(t('report.quarantine'))}</h2>",
         _problem_section([p for p in data.problems if not p.review], t),
         f"<h2>{e(t('report.review'))}</h2>",
@@ -475,6 +554,27 @@ def render_csv(data: ReportData, t: Texts) -> str:
                 "",
                 "",
                 "",
+            ]
+        )
+    for w in data.withheld:  # the amount in "net" (deferred corrections) or "gross" (documents)
+        what, how = withheld_texts(w, t)
+        amount = num(w.amount) if w.amount is not None else ""
+        net_cell, gross_cell = (amount, "") if w.kind == "deferred_corrections" else ("", amount)
+        writer.writerow(
+            [
+                "withheld",
+                _csv_safe(" ".join(w.keys)),
+                w.period or "",
+                *([""] * 4),
+                net_cell,
+                "",
+                gross_cell,
+                *([""] * 5),
+                w.kind,
+                w.count,
+                "",
+                _csv_safe(what),
+                how,
             ]
         )
     for p in data.problems:

@@ -50,3 +50,30 @@ def test_invoice_date_is_deterministic_not_the_day_of_the_run():
 def test_bad_rules_are_refused(kwargs):
     with pytest.raises(ValueError):
         BillingRules(**kwargs)
+
+
+def test_a_document_is_late_by_its_own_lock_date_not_its_period():
+    """PSOP: "Palvelunjärjestäjän tilityspäivä (kuukauden 4. - 8. päivä)"; an organiser's
+    events are editable "tilityspäivään asti". VANTAA-KERAVA settles on the 5th, clients lock on
+    the 9th: on 7.12 November's organiser document is past its date, the clients' are not."""
+    from connector.billing.periods import PeriodBilled, document_late
+    from connector.cli.demo import example_mappings
+    from connector.mapping import load_mappings
+
+    mappings = load_mappings(example_mappings())
+    rules = BillingRules()
+    dec_7 = date(2026, 12, 7)
+    org, inv = "org:2026-11:VANTAA-KERAVA", "inv:2026-11:SP-P0001"
+
+    def late(key: str, billed: PeriodBilled | None, today: date = dec_7) -> bool:
+        return document_late(key, today=today, rules=rules, mappings=mappings, billed=billed)
+
+    assert late(org, None)  # nothing of November billed before its settlement day
+    assert not late(inv, None)  # still open: built in place, not late
+    assert not late(org, None, date(2026, 12, 4))  # before the 5th: not locked
+    # the connector billed November on 2.12, while the organiser document was open
+    assert not late(org, PeriodBilled(frozenset({"inv"}), date(2026, 12, 2)))
+    # it billed November only on 6.12 (clients), never making the organiser document
+    assert late(org, PeriodBilled(frozenset({"inv"}), date(2026, 12, 6)))
+    # an organiser document of November exists: a missing one is a correction
+    assert not late(org, PeriodBilled(frozenset({"inv", "org"}), date(2026, 12, 6)))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from connector.billing import VoucherEvent
+from connector.billing import VOUCHER_SHARE, BilledLine, VoucherEvent
 from connector.core.domain import Period
-from connector.ledger import Ledger
+from connector.ledger import Ledger, ObjectKind
 from connector.mapping import Mappings, Region, TargetMapping, Voucher
 from connector.psop import ReportMapping
 from connector.psop.loop import decide, import_report, organiser_months, review_entries
@@ -70,16 +70,41 @@ def event(event_id: str, day: int, qty: str, share: str, held: str | None = None
     )
 
 
+ORG_APRIL = "org:2026-04:VANTAA-KERAVA"
+
+
+def send_organiser_document(ledger: Ledger, *, settle: bool = True) -> None:
+    """April's organiser document carrying T1's voucher share: sent (Netvisor answered OK), or
+    only intended (``settle=False``: the write never settled)."""
+    line = BilledLine(ORG_APRIL, "T1:h0", VOUCHER_SHARE, APRIL, "VK-1", Decimal(8), Decimal(120))
+    ledger.mark_sending(
+        ORG_APRIL,
+        ObjectKind.INVOICE,
+        pending_hash="h",
+        action="create",
+        lines=[line],
+        period="2026-04",
+        customer_code="ORG-VAKE",
+    )
+    if settle:
+        ledger.mark_sent(ORG_APRIL, "NV-1")
+
+
+def record_events(ledger: Ledger) -> None:
+    ledger.record_psop_events(
+        ["2026-04"],
+        [
+            event("T1:h0", 3, "8", "120.00"),
+            event("T2:h0#review", 24, "3", "45.00", "over_grant"),
+        ],
+    )
+
+
 @pytest.fixture
 def ledger(tmp_path: Path):
     with Ledger(tmp_path / "ledger.sqlite") as opened:
-        opened.record_psop_events(
-            ["2026-04"],
-            [
-                event("T1:h0", 3, "8", "120.00"),
-                event("T2:h0#review", 24, "3", "45.00", "over_grant"),
-            ],
-        )
+        record_events(opened)
+        send_organiser_document(opened)
         yield opened
 
 
@@ -143,3 +168,23 @@ def test_the_review_list_holds_what_is_undecided_and_all_shows_the_decisions(led
         "review",
         "sovittu",
     )
+
+
+@pytest.mark.parametrize("settle", [False, True])
+def test_only_what_a_document_in_netvisor_carries_counts_as_billed(tmp_path: Path, settle: bool):
+    """Billing meant T1's 120,00 € for the organiser; until a settled organiser document in the
+    ledger carries it, it is "not billed", and PSOP's row for it is a difference (PSOP has an
+    event we did not bill), never a match with 0,00 € difference."""
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        record_events(ledger)
+        send_organiser_document(ledger, settle=settle)
+        paid = report(tmp_path, "a.csv", "3.4.2026;100001;VK-1;KOTIHOITO;8;25,00;120,00;Maksettu")
+        outcome = do_import(ledger, paid, 20)
+        (month,) = organiser_months(ledger)
+        if settle:
+            assert (month.billed, month.not_billed) == (Decimal("120.00"), 0)
+            assert outcome.differences == [] and month.open_difference == 0
+        else:
+            assert (month.billed, month.not_billed) == (0, Decimal("120.00"))
+            assert [d.kind.value for d in outcome.differences] == ["in_psop_not_billed"]
+            assert month.open_difference == Decimal("120.00")

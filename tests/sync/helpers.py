@@ -24,6 +24,7 @@ def owned(
     period: str | None = "2026-04",
     netvisor_key: str | None = "NV-1",
     status: str | None = None,
+    billed_on: str | None = None,
 ) -> OwnedObject:
     return OwnedObject(
         key=key,
@@ -42,6 +43,7 @@ def owned(
         netvisor_status=status,
         created_at="",
         updated_at="",
+        billed_on=billed_on,
     )
 
 

@@ -112,14 +112,56 @@ def test_only_an_unsent_or_unknown_status_is_editable():
 
 
 def test_a_locked_month_the_connector_never_invoiced_is_billed_late():
-    from connector.sync.scope import late_periods, never_invoiced
+    from connector.billing.periods import PeriodBilled
+    from connector.sync.scope import late_candidates, late_periods
 
     today = date(2026, 7, 2)  # June closed; May and April locked
     april, may = Period.parse("2026-04"), Period.parse("2026-05")
-    assert never_invoiced(today, RULES, 3, {"2026-04"}, april) == [may]
-    assert never_invoiced(today, RULES, 3, {"2026-04", "2026-05"}, april) == []
-    # before the connector's first invoice nothing is late: installing it bills no history
-    assert never_invoiced(today, RULES, 3, set(), None) == []
-    assert never_invoiced(today, RULES, 3, {"2026-05"}, may) == []
+    on_5th = lambda p: date(p.next().year, p.next().month, 5)  # noqa: E731
+    billed = {april: PeriodBilled(frozenset({"inv", "org"}), date(2026, 5, 2))}
+    assert late_candidates(today, RULES, 3, billed, april, on_5th) == [may]
+    both = {**billed, may: PeriodBilled(frozenset({"inv", "org"}), date(2026, 6, 2))}
+    assert late_candidates(today, RULES, 3, both, april, on_5th) == []
+    # before the connector's first invoice (or start_period) nothing is late
+    assert late_candidates(today, RULES, 3, {}, None, on_5th) == []
+    assert late_candidates(today, RULES, 3, {}, may, on_5th) == [may]
     june = Period.parse("2026-06")
     assert late_periods([may, june], today, RULES, {"2026-04"}) == (may,)
+
+
+def test_a_period_billed_counts_the_kinds_netvisor_has_and_the_first_billing_day():
+    from connector.billing.periods import PeriodBilled
+    from connector.ledger import LedgerState
+    from connector.sync.scope import billed_by_period
+
+    rows = [
+        owned("inv:2026-11:A", period="2026-11", billed_on="2026-12-07"),
+        owned("inv:2026-11:B", period="2026-11", billed_on="2026-12-02"),
+        owned(
+            "org:2026-11:R",
+            period="2026-11",
+            billed_on="2026-12-01",
+            state=LedgerState.REJECTED,  # Netvisor holds nothing of it
+        ),
+    ]
+    assert billed_by_period(rows) == {
+        Period(2026, 11): PeriodBilled(frozenset({"inv"}), date(2026, 12, 2))
+    }
+
+
+def test_a_locked_month_is_built_when_a_kind_of_its_documents_may_be_late():
+    from connector.billing.periods import PeriodBilled
+    from connector.sync.scope import late_candidates
+
+    today = date(2026, 12, 10)  # November locked for clients too
+    nov = Period(2026, 11)
+    on_5th = lambda p: date(2026, 12, 5)  # noqa: E731 - the earliest settlement day
+    # client invoices made on 7.12, after the organiser's settlement day, no organiser document
+    late_org = {nov: PeriodBilled(frozenset({"inv"}), date(2026, 12, 7))}
+    assert late_candidates(today, RULES, 3, late_org, nov, on_5th) == [nov]
+    # billed on 2.12, while every document was open: nothing of November can be late
+    in_time = {nov: PeriodBilled(frozenset({"inv"}), date(2026, 12, 2))}
+    assert late_candidates(today, RULES, 3, in_time, nov, on_5th) == []
+    both = {nov: PeriodBilled(frozenset({"inv", "org"}), date(2026, 12, 7))}
+    assert late_candidates(today, RULES, 3, both, nov, on_5th) == []
+    assert late_candidates(today, RULES, 3, {}, Period(2026, 12), on_5th) == []  # before floor

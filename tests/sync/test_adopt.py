@@ -1,0 +1,174 @@
+"""adopt: an invoice the plan would create without a ledger row is looked for in Netvisor
+first (unit level, a fake client and a real ledger file; the e2e tests are tests/e2e/test_adopt.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sync.helpers import invoice, run_context
+
+from connector.ledger import Ledger, LedgerState
+from connector.netvisor import documents as nv
+from connector.sync.adopt import LIST_MAY_BE_CUT, adopt_existing
+from connector.sync.context import RunAborted
+from connector.sync.plan import ActionKind, Planner
+
+
+def shown(obj, *, key: str, status: str = "unsent", quantity: str = "2") -> nv.InvoiceDetail:
+    """What getsalesinvoice.nv shows of ``obj``'s invoice (``quantity`` as a person left it)."""
+    payload = obj.payload
+    (line,) = payload.lines
+    return nv.InvoiceDetail(
+        netvisor_key=key,
+        number="1",
+        invoice_date=payload.invoice_date,
+        status=status,
+        customer_code=payload.customer_code,
+        total=line.unit_price * Decimal(quantity),
+        private_comment=obj.key,
+        product_lines=(
+            nv.DetailProductLine(
+                line.product_code, Decimal(quantity), line.unit_price, line.vat_percent
+            ),
+        ),
+    )
+
+
+class FakeNetvisor:
+    def __init__(self, details: list[nv.InvoiceDetail], *, unreadable: int = 0, pad: int = 0):
+        self.details = details
+        self.unreadable = unreadable
+        self.pad = pad
+        self.lists: list[str | None] = []
+
+    def sales_invoices(self, *, begin: date, end: date, customer_code: str | None = None):
+        self.lists.append(customer_code)
+        rows = [
+            nv.InvoiceSummary(
+                d.netvisor_key,
+                d.number,
+                d.invoice_date,
+                d.status,
+                d.customer_code,
+                d.total,
+                d.total,
+            )
+            for d in self.details
+            if customer_code is None or d.customer_code == customer_code
+        ]
+        if customer_code is None:  # other customers' invoices, as a busy company has
+            rows += [
+                nv.InvoiceSummary(f"X{i}", None, begin, "open", "OTHER", Decimal(1), Decimal(1))
+                for i in range(self.pad)
+            ]
+        return rows
+
+    def sales_invoices_by_keys(self, keys):
+        keys = set(keys)
+        found = [d for d in self.details if d.netvisor_key in keys]
+        return found[self.unreadable :]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path):
+    with Ledger(tmp_path / "ledger.sqlite") as opened:
+        yield opened
+
+
+def context(ledger: Ledger, *, read_only: bool = False):
+    ctx = run_context(ledger)
+    config = SimpleNamespace(connector=SimpleNamespace(language="en"))
+    return dataclasses.replace(ctx, config=config, read_only=read_only)
+
+
+def plan_of(*objs):
+    return Planner({}).add_all(objs).plan()
+
+
+def test_the_same_content_is_adopted_into_the_ledger_and_nothing_is_sent(ledger):
+    obj = invoice("C1")
+    ctx = context(ledger)
+    plan = adopt_existing(ctx, FakeNetvisor([shown(obj, key="77")]), plan_of(obj), {})
+    (action,) = plan.actions
+    assert action.kind is ActionKind.SKIP and action.netvisor_key == "77"
+    row = ledger.get(obj.key)
+    assert (row.state, row.netvisor_key, row.content_hash) == (
+        LedgerState.CONFIRMED,
+        "77",
+        obj.content_hash,
+    )
+    assert [b.line_id for b in ledger.billed_lines(document_key=obj.key)] == [
+        b.line_id for b in obj.lines
+    ]
+    assert ctx.report.counts["adopted"] == 1
+
+
+def test_a_plan_shows_the_adoption_and_records_nothing(ledger):
+    obj = invoice("C1")
+    plan = adopt_existing(
+        context(ledger, read_only=True), FakeNetvisor([shown(obj, key="77")]), plan_of(obj), {}
+    )
+    assert plan.actions[0].kind is ActionKind.SKIP and ledger.get(obj.key) is None
+
+
+def test_other_content_is_held_and_only_adopt_turns_it_into_an_edit(ledger):
+    obj = invoice("C1")
+    other = shown(obj, key="77", quantity="3")
+    ctx = context(ledger)
+    (held,) = adopt_existing(ctx, FakeNetvisor([other]), plan_of(obj), {}).actions
+    assert held.kind is ActionKind.HOLD and ledger.get(obj.key) is None
+    assert "--adopt" in ctx.report.problems[0] and ctx.report.counts["awaiting_person"] == 1
+    (edit,) = adopt_existing(
+        ctx, FakeNetvisor([other]), plan_of(obj), {}, adopt_unmatched=True
+    ).actions
+    assert edit.kind is ActionKind.EDIT and edit.netvisor_key == "77"
+    row = ledger.get(obj.key)
+    assert row.state is LedgerState.CONFIRMED and row.content_hash is None
+    assert ledger.billed_lines(document_key=obj.key) == []
+
+
+def test_other_content_already_sent_stays_held_even_with_adopt(ledger):
+    obj = invoice("C1")
+    sent = shown(obj, key="77", quantity="3", status="open")
+    ctx = context(ledger)
+    (held,) = adopt_existing(
+        ctx, FakeNetvisor([sent]), plan_of(obj), {}, adopt_unmatched=True
+    ).actions
+    assert held.kind is ActionKind.HOLD and ledger.get(obj.key) is None
+
+
+def test_a_key_on_two_invoices_is_held(ledger):
+    obj = invoice("C1")
+    ctx = context(ledger)
+    twice = [shown(obj, key="77"), shown(obj, key="78")]
+    (held,) = adopt_existing(ctx, FakeNetvisor(twice), plan_of(obj), {}).actions
+    assert held.kind is ActionKind.HOLD and "77, 78" in ctx.report.problems[0]
+
+
+def test_an_unreadable_candidate_stops_the_run_before_any_write(ledger):
+    obj = invoice("C1")
+    with pytest.raises(RunAborted):
+        adopt_existing(
+            context(ledger), FakeNetvisor([shown(obj, key="77")], unreadable=1), plan_of(obj), {}
+        )
+
+
+def test_a_list_long_enough_to_be_cut_short_is_asked_again_per_customer(ledger):
+    a, b = invoice("C1"), invoice("C2")
+    client = FakeNetvisor([shown(a, key="77")], pad=LIST_MAY_BE_CUT)
+    plan = adopt_existing(context(ledger), client, plan_of(a, b), {})
+    assert client.lists == [None, "C1", "C2"]
+    kinds = {x.obj.key: x.kind for x in plan.actions}
+    assert kinds == {a.key: ActionKind.SKIP, b.key: ActionKind.CREATE}
+
+
+def test_only_creates_the_ledger_does_not_know_are_looked_up(ledger):
+    client = FakeNetvisor([])
+    plan = adopt_existing(context(ledger), client, plan_of(), {})
+    assert client.lists == [] and plan.actions == []
