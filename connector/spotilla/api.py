@@ -59,6 +59,7 @@ from pydantic_core import PydanticCustomError
 from connector.core.domain import Quarantined, frozen_builder
 from connector.core.logging import get_logger
 from connector.core.money import to_decimal
+from connector.core.reasons import reason
 
 # --- paths (relative to the base URL, which ends in ``/api``) --------------------------------
 LOGIN = "/v3/login"
@@ -502,6 +503,7 @@ class _TooDeep(Exception):
 class _TextProblem(Exception):
     def __init__(self, path: str, what: str) -> None:
         super().__init__(f"field {path} {what}")
+        self.path, self.what = path, what
 
 
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -542,9 +544,9 @@ def _clean_text(
 ) -> str:
     if not (text.isascii() and text.isprintable()) and _SUSPECT.search(text):
         if _INVALID_CODE_POINT.search(text):
-            raise _TextProblem(_path_text(path), "holds an invalid code point")
+            raise _TextProblem(_path_text(path), reason("invalid_code_point"))
         if path and path[-1] in ID_FIELDS:
-            raise _TextProblem(_path_text(path), "holds a control character")
+            raise _TextProblem(_path_text(path), reason("control_character"))
         text = _CONTROL.sub("", text)
     if len(text) > _SHORTEST_LIMIT and limits:
         limit = _limit_for(limits, path)
@@ -580,7 +582,7 @@ def _clean(
                     continue
                 if verdict is _SUSPECT_KEY:
                     if _INVALID_CODE_POINT.search(k):
-                        raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
+                        raise _TextProblem(_path_text(path) + " key", reason("invalid_code_point"))
                     k = _CONTROL.sub("", k)
             else:  # not from JSON: no field has such a name; its value is still checked
                 _clean(v, (*path, k), depth + 1, limits, notices)
@@ -666,7 +668,7 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
     kind = KIND_OF.get(model, model.__name__.lower())
     rid = _record_id(raw)
     if not isinstance(raw, Mapping):
-        return Quarantined(kind, rid, "invalid_record", f"{kind} record is not a JSON object")
+        return Quarantined(kind, rid, "invalid_record", reason("invalid_record", kind=kind))
     notices: list[tuple[str, int, int]] = []
     try:
         clean = _clean(raw, (), 1, TEXT_LIMITS.get(kind, {}), notices)
@@ -675,15 +677,14 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
             kind,
             rid,
             "too_deep",
-            f"{kind} {rid}: nested deeper than {MAX_RECORD_DEPTH} levels; "
-            "Spotilla sent a malformed record",
+            reason("too_deep", kind=kind, record=rid, depth=MAX_RECORD_DEPTH),
         )
     except _TextProblem as problem:
         return Quarantined(
             kind,
             rid,
             "invalid_text",
-            f"{kind} {rid}: {problem} (not valid in XML 1.0); fix the text in Spotilla",
+            reason("invalid_text", kind=kind, record=rid, field=problem.path, why=problem.what),
         )
     try:
         record = _validator(model)(clean)
@@ -695,10 +696,10 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
             what = "missing" if kind_of_error == "missing" else f"invalid ({kind_of_error})"
             problems.append(f"field {_field_path(tuple(err['loc']))} {what}")
         rule = _rule_for(kind, errors)
-        reason = f"{kind} {rid}: " + "; ".join(problems)
+        why = f"{kind} {rid}: " + "; ".join(problems)
         if len(errors) > 5:
-            reason += f"; and {len(errors) - 5} more"
-        return Quarantined(kind, rid, rule, reason)
+            why += f"; and {len(errors) - 5} more"
+        return Quarantined(kind, rid, rule, why)
     for field, length, limit in notices:
         _log().warning(
             "spotilla_text_truncated", kind=kind, id=rid, field=field, length=length, limit=limit

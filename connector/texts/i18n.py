@@ -17,6 +17,7 @@ Formatting is Babel's (CLDR data), with these decisions:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,6 +29,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from connector.core.money import round_money
+from connector.core.reasons import REASONS
 
 Language = Literal["fi", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "en")
@@ -216,11 +218,55 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},
+    # codes shown to people (the code stays in JSON and the ledger): Texts.code(group, value)
+    "kind.customer": {"fi": "asiakas", "en": "customer"},
+    "kind.product": {"fi": "tuote", "en": "product"},
+    "kind.invoice": {"fi": "lasku", "en": "invoice"},
+    "kind.match": {"fi": "täsmäytys", "en": "match"},
+    "kind.task": {"fi": "tehtävä", "en": "task"},
+    "kind.line": {"fi": "rivi", "en": "line"},
+    "kind.target": {"fi": "kohde", "en": "target"},
+    "kind.collection": {"fi": "kansio", "en": "collection"},
+    "state.planned": {"fi": "suunniteltu", "en": "planned"},
+    "state.sending": {"fi": "lähetetään", "en": "sending"},
+    "state.sent": {"fi": "lähetetty", "en": "sent"},
+    "state.confirmed": {"fi": "vahvistettu", "en": "confirmed"},
+    "state.rejected": {"fi": "hylätty", "en": "rejected"},
+    "state.unknown": {"fi": "epävarma", "en": "unknown"},
+    "status.ok": {"fi": "ok", "en": "ok"},
+    "status.partial": {"fi": "osittain", "en": "partial"},
+    "status.aborted": {"fi": "keskeytetty", "en": "aborted"},
+    "status.stopped": {"fi": "pysäytetty", "en": "stopped"},
+    "status.running": {"fi": "käynnissä", "en": "running"},
+    "action.create": {"fi": "luo", "en": "create"},
+    "action.edit": {"fi": "muokkaa", "en": "edit"},
+    "action.match": {"fi": "täsmää", "en": "match"},
+    "action.skip": {"fi": "ohita", "en": "skip"},
+    "action.hold": {"fi": "pidä", "en": "hold"},
+    "action.reconcile": {"fi": "täsmäytä", "en": "reconcile"},
+    "role.work": {"fi": "työ", "en": "work"},
+    "role.voucher_deduction": {"fi": "palvelusetelivähennys", "en": "voucher deduction"},
+    "role.voucher_share": {"fi": "palvelusetelin osuus", "en": "voucher share"},
+    "role.capitation_fee": {"fi": "kuukausimaksu", "en": "capitation fee"},
+    "held.over_grant": {"fi": "ylittää myönnetyn", "en": "over_grant"},
+    "held.outside_validity": {"fi": "voimassaolon ulkopuolella", "en": "outside_validity"},
+    "decision.approve": {"fi": "hyväksytty", "en": "approve"},
+    "decision.reject": {"fi": "hylätty", "en": "reject"},
+    "decision.bill_client": {"fi": "hylätty: asiakas maksaa", "en": "bill_client"},
+    "decision.write_off": {"fi": "hylätty: kirjataan pois", "en": "write_off"},
 }
 
 
+MESSAGES = {**MESSAGES, **REASONS}  # the reasons lower layers word: connector/core/reasons.py
+
+
 def message(key: str, language: Language = "fi", /, **fields: object) -> str:
-    """The text ``key`` in ``language`` with ``fields`` filled in (English if a text is missing)."""
+    """The text ``key`` in ``language`` with ``fields`` filled in (English if a text is missing).
+
+    A ``count`` of 1 takes the key's ``#one`` form where the catalogue has one (``1 rivi``,
+    ``2 riviä``)."""
+    if str(fields.get("count")) == "1" and f"{key}#one" in MESSAGES:
+        key = f"{key}#one"
     texts = MESSAGES[key]
     text = texts.get(language) or texts["en"]
     return text.format(**fields) if fields else text
@@ -238,6 +284,43 @@ class Texts:
 
     def __call__(self, key: str, /, **fields: object) -> str:
         return message(key, self.language, **fields)
+
+    def code(self, group: str, value: object) -> str:
+        """A code a person reads (an object kind, a state, an action) in this language; a
+        code the catalogue does not know is shown as it is."""
+        text = MESSAGES.get(f"{group}.{value}")
+        if text is None:
+            return "" if value is None else str(value)
+        return text.get(self.language) or text["en"]
+
+    def text(self, english: str | None) -> str:
+        """A text worded in English below this layer (a reason, a plan's why, a problem; see
+        connector/core/reasons.py) in this language: the template it was rendered from is
+        recognised and its fields rendered again (``1,5``, ``24.4.2026``). A text no template
+        matches (an older wording, Netvisor's own message) is returned as it is."""
+        if not english or self.language == "en":
+            return english or ""
+        found = _recognise(english)
+        if found is None:
+            return english
+        key, fields = found
+        return message(key, self.language, **{k: self._field(k, v) for k, v in fields.items()})
+
+    def _field(self, name: str, value: str) -> str:
+        """One field of a recognised text, shown in this language (see FIELD_FORMS)."""
+        form = FIELD_FORMS.get(name)
+        try:
+            if form == "quantity":
+                return self.quantity(Decimal(value))
+            if form == "date":
+                return self.date(date.fromisoformat(value))
+        except (ArithmeticError, ValueError):
+            return value
+        if form in ("kind", "role", "state"):
+            return self.code(form, value)
+        if form == "text":
+            return self.text(value)
+        return value
 
     def money(self, amount: Decimal) -> str:
         """Euros, rounded half up to cents first (``1 234,56 €`` with no-break spaces)."""
@@ -286,6 +369,55 @@ def _money_form(locale: str, negative: bool) -> tuple[str, str, str, str]:
     group, point = text[start + 1], text[end - 3]
     assert text[start:end] == f"1{group}234{point}56", text
     return text[:start], group, point, text[end:]
+
+
+#: how a field of a recognised text is shown, by its name (others: as they are)
+FIELD_FORMS: Mapping[str, str] = {
+    "quantity": "quantity",
+    "excess": "quantity",
+    "hours": "quantity",
+    "day": "date",
+    "date": "date",
+    "kind": "kind",
+    "role": "role",
+    "state": "state",
+    "why": "text",
+    "grant": "text",
+}
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each ``reason.*`` template's English form as a regular expression, the most specific
+    (most fixed text) first."""
+    out = []
+    for key, forms in REASONS.items():
+        parts = _FIELD.split(forms["en"])  # text, name, text, name, ..., text
+        pattern, seen = [], set()
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pattern.append(re.escape(part))
+            elif part in seen:
+                pattern.append(f"(?P={part})")
+            else:
+                seen.add(part)
+                pattern.append(f"(?P<{part}>.+?)")
+        fixed = sum(len(p) for p in parts[::2])
+        out.append((fixed, key, re.compile("".join(pattern) + r"\Z", re.DOTALL)))
+    out.sort(key=lambda item: -item[0])
+    return tuple((key, pattern) for _, key, pattern in out)
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _recognise(english: str) -> tuple[str, dict[str, str]] | None:
+    """The template key and fields ``english`` was rendered from, or None."""
+    for key, pattern in _patterns():
+        found = pattern.match(english)
+        if found is not None:
+            return key.removesuffix("#one"), found.groupdict()
+    return None
 
 
 def texts(language: str | None) -> Texts:
