@@ -41,7 +41,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"ledger": str(config.ledger_path), "runs": [], "objects": {}})
             return EXIT_OK
-        print(f"no ledger yet at {config.ledger_path}: nothing has run")
+        from connector.texts.i18n import texts
+
+        print(texts(config.connector.language)("status.no_ledger", path=config.ledger_path))
         return EXIT_OK
     with Ledger(config.ledger_path) as ledger:
         runs = ledger.runs(args.runs)
@@ -74,7 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from connector.texts.i18n import texts
 
     t = texts(config.connector.language)
-    print(f"ledger {config.ledger_path}\n")
+    print(t("status.ledger", path=config.ledger_path) + "\n")
     print(t("status.runs"))
     print_table(
         [
@@ -82,7 +84,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 r["id"],
                 r["command"],
                 t.datetime(r["started_at"]),
-                r["status"],
+                t.code("status", r["status"]),
                 r["created"],
                 r["updated"],
                 r["skipped"],
@@ -97,7 +99,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print("\n" + t("status.objects"))
     print_table(
         [
-            (kind, state, n)
+            (t.code("kind", kind), t.code("state", state), n)
             for kind, states in sorted(counts.items())
             for state, n in sorted(states.items())
         ],
@@ -108,10 +110,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         t("status.in_doubt", count=len(in_doubt)) + (" (connector reconcile)" if in_doubt else "")
     )
     for o in rejected:
-        print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
+        print(t("status.rejected", key=o.key, error_type=o.last_error_type, error=o.last_error))
     for o in held:
-        print(f"  held for a person {o.key}: {o.last_error}")
-    print_status_block(psop)
+        print(t("status.held", key=o.key, error=t.text(o.last_error)))
+    print_status_block(psop, t)
     return EXIT_OK
 
 
@@ -173,16 +175,15 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
     t = texts(config.connector.language)
     for o in held:
-        print(f"held for a person: {o.key} (NetvisorKey {o.netvisor_key}) {o.last_error or ''}")
+        error = t.text(o.last_error)
+        print(t("quarantine.held", key=o.key, netvisor_key=o.netvisor_key, error=error))
     if held:
-        print(
-            "  (make the invoice in Netvisor show either version; the next run or "
-            "`connector reconcile` settles it)\n"
-        )
+        print(t("quarantine.held_how") + "\n")
     for o in rejected:
-        print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
+        error, error_type = o.last_error or "", o.last_error_type
+        print(t("quarantine.rejected", key=o.key, error_type=error_type, error=error))
     if rejected:
-        print("  (fix it, then `connector quarantine retry KEY` sends it again)\n")
+        print(t("quarantine.rejected_how") + "\n")
     if not entries:
         print(t("quarantine.empty"))
         return EXIT_OK
@@ -194,10 +195,10 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         [
             (
                 q.id,
-                q.kind,
+                t.code("kind", q.kind),
                 q.record_id,
                 q.rule,
-                q.reason,
+                t.text(q.reason),
                 day(q.first_seen),
                 day(q.last_seen),
                 day(q.resolved_at),
@@ -216,7 +217,9 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
     nothing runs."""
     from connector.ledger import Ledger, RunLock
     from connector.sync.outputs import not_rechecked_reason
+    from connector.texts.i18n import texts
 
+    t = texts(config.connector.language)
     refuse_future_as_of(args, dry_run=False)
     ids = [int(x) for x in args.ids if x.isdigit()]
     keys = [x for x in args.ids if not x.isdigit()]
@@ -232,18 +235,15 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
             rejected = {o.key for o in ledger.objects(states=["rejected"])}
             unknown_keys = sorted(set(keys) - rejected)
             if unknown_ids or unknown_keys:
-                what = [f"{i} (no open quarantine entry)" for i in unknown_ids]
-                what += [f"{k} (no object Netvisor rejected)" for k in unknown_keys]
-                raise UsageError(
-                    f"nothing to retry for {', '.join(what)}; `connector quarantine list` "
-                    "shows what is open"
-                )
+                what = [t("retry.unknown_id", id=i) for i in unknown_ids]
+                what += [t("retry.unknown_key", key=k) for k in unknown_keys]
+                raise UsageError(t("retry.nothing", what=", ".join(what)))
             replanned = ledger.replan_rejected(keys) if keys or not ids else []
         for key in replanned:
-            print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+            print(t("retry.replanned", key=key))
         from connector.sync import print_summary
 
-        print(f"re-running sync to re-check {len(before)} quarantined records…")
+        print(t("retry.running", count=len(before)))
         stop_on_signals(engine.stop)
         report = engine.run(command="quarantine-retry", lock=lock)
     finally:
@@ -253,14 +253,14 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
     for qid, q in before.items():
         now = after.get(qid)
         if now is not None and now.resolved_at:
-            verdict = "cleared (re-checked and passed)"
+            verdict = t("retry.cleared")
         elif report.aborted or report.run_id is None:
-            verdict = "not re-checked: the run aborted"
+            verdict = t("retry.aborted")
         elif now is not None and now.last_run_id == report.run_id:
-            verdict = "still quarantined"
+            verdict = t("retry.still")
         else:
-            verdict = f"not re-checked: {not_rechecked_reason(q.kind)}"
-        print(f"  {qid}: {q.kind} {q.record_id} [{q.rule}]: {verdict}")
+            verdict = t("retry.not_rechecked", why=t.text(not_rechecked_reason(q.kind)))
+        print(f"  {qid}: {t.code('kind', q.kind)} {q.record_id} [{q.rule}]: {verdict}")
     print_summary(report)
     return report.exit_code
 
@@ -272,30 +272,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     from connector.texts.run_report import ReportData, write_report
 
     config = run_config(args)
+    t = texts(config.connector.language)
     if not config.ledger_path.exists():
-        raise UsageError(f"no ledger at {config.ledger_path}: no run has a report yet")
+        raise UsageError(t("report.no_ledger", path=config.ledger_path))
     with Ledger(config.ledger_path) as ledger:
         found = ledger.report(args.run)
     if found is None:
-        which = f"run {args.run}" if args.run is not None else "any run"
-        raise UsageError(f"the ledger holds no report for {which} (`connector status` lists runs)")
+        if args.run is not None:
+            raise UsageError(t("report.no_report", which=args.run))
+        raise UsageError(t("report.no_report_any"))
     data = ReportData.from_json(found[1])
     folder = Path(args.out) if args.out else config.connector.reports
-    html_path, csv_path = write_report(data, folder, texts(config.connector.language))
-    print(f"wrote {html_path} and {csv_path}")
+    html_path, csv_path = write_report(data, folder, t)
+    print(t("report.wrote", html=html_path, csv=csv_path))
     return EXIT_OK
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     from connector.ledger import Ledger, RunLock
+    from connector.texts.i18n import texts
 
     config = run_config(args)
+    t = texts(config.connector.language)
     if not config.ledger_path.exists():
-        raise UsageError(f"no ledger at {config.ledger_path}")
+        raise UsageError(t("ledger.none", path=config.ledger_path))
     if args.ledger_command == "backup":
         with Ledger(config.ledger_path) as ledger:
             target = ledger.backup(Path(args.file))
-        print(f"backed up {config.ledger_path} to {target}")
+        print(t("ledger.backed_up", path=config.ledger_path, target=target))
         return EXIT_OK
     # rebind
     from connector.sync.outputs import environment
@@ -306,10 +310,10 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         ledger.bind(here)
     shown = ", ".join(f"{k.removeprefix('netvisor_')} {v}" for k, v in here.items())
     if before == here:
-        print(f"ledger {config.ledger_path} already belongs to {shown}")
+        print(t("ledger.already", path=config.ledger_path, shown=shown))
     else:
-        print(f"ledger {config.ledger_path} now belongs to {shown}")
+        print(t("ledger.now", path=config.ledger_path, shown=shown))
         if before:
             was = ", ".join(f"{k.removeprefix('netvisor_')} {v}" for k, v in before.items())
-            print(f"  (was {was})")
+            print(t("ledger.was", was=was))
     return EXIT_OK

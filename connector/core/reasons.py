@@ -226,6 +226,10 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "en": "match credit note {credit} with {invoice}",
         "fi": "täsmää hyvityslasku {credit} laskuun {invoice}",
     },
+    "reason.edit_gone": {
+        "en": "Netvisor no longer has this invoice",
+        "fi": "Netvisorissa ei enää ole tätä laskua",
+    },
     "reason.edit_unclear": {
         "en": "the invoice in Netvisor shows neither the version sent nor the one before",
         "fi": "Netvisorin lasku ei vastaa lähetettyä eikä sitä edeltänyttä versiota",
@@ -262,6 +266,28 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "fi": "kautta {period} ei ole koskaan laskutettu liittimellä ja se on lukittu: sen "
         "asiakirjat laskutetaan myöhässä kauden {period} päiväyksin; tarkista ne Netvisorissa "
         "ennen lähettämistä",
+    },
+    "reason.not_rechecked_master": {
+        "en": "this run did not read master data",
+        "fi": "tämä ajo ei lukenut perustietoja",
+    },
+    "reason.not_rechecked_line": {
+        "en": "its period was not billed by this run (closed periods only): use --as-of a day "
+        "after the period closes, or --period",
+        "fi": "tämä ajo ei laskuttanut sen kautta (vain päättyneet kaudet): käytä --as-of "
+        "-päivää kauden päättymisen jälkeen tai --period",
+    },
+    "reason.not_rechecked_task": {
+        "en": "its period was not read by this run: use --as-of a day after the period closes",
+        "fi": "tämä ajo ei lukenut sen kautta: käytä --as-of -päivää kauden päättymisen jälkeen",
+    },
+    "reason.not_rechecked_kind": {
+        "en": "this run does not re-check {kind} records",
+        "fi": "tämä ajo ei tarkista uudelleen tietueita ({kind})",
+    },
+    "reason.psop_conflict": {
+        "en": "{item}: PSOP says {psop_state} ({decision}), decided earlier: {earlier}",
+        "fi": "{item}: PSOP:n mukaan {psop_state} ({decision}), aiemmin päätetty: {earlier}",
     },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",

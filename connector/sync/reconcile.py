@@ -30,6 +30,7 @@ from connector.core import failpoints
 from connector.core.domain import Period
 from connector.core.errors import ConnectorError, TransientError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, OwnedObject
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
@@ -175,23 +176,19 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
             log.info("reconciled_edit_applied", key=row.key)
             return
         if outcome is EditOutcome.UNCLEAR:
-            reason = (
-                "Netvisor no longer has this invoice"
-                if detail is None
-                else "the invoice in Netvisor shows neither the version sent nor the one before"
-            )
+            reason = worded("edit_gone" if detail is None else "edit_unclear")
             ctx.ledger.mark_unknown(
                 row.key,
                 EDIT_UNCLEAR,
-                f"reconcile: {reason}; a person must compare it with the ledger "
-                f"(NetvisorKey {row.netvisor_key}). Nothing is re-sent or re-billed until it "
-                "shows one of the two versions again",
+                worded("edit_unclear_detail", why=reason, netvisor_key=row.netvisor_key),
             )
             ctx.report.counts["unknown"] += 1
             ctx.report.counts["held_for_person"] += 1
-            ctx.report.problems.append(
-                f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
+            problem = worded(
+                "held_for_person", key=row.key, why=reason, netvisor_key=row.netvisor_key
             )
+            if problem not in ctx.report.problems:  # the same row may be looked at twice a run
+                ctx.report.problems.append(problem)
             log.error("reconciled_edit_unclear", key=row.key, netvisor_key=row.netvisor_key)
             return
     ctx.ledger.restore_settled(row.key, "reconcile: the edit did not apply")

@@ -134,14 +134,15 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
             file=out,
         )
         for q in [*report.quarantined, *report.held][: 20 if detail else 0]:
-            print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
+            kind = t.code("kind", q.kind)
+            print(f"    - {kind} {q.record_id}: [{q.rule}] {t.text(q.reason)}", file=out)
         more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
         if more > 0 and detail:
             print("    " + t("summary.more", more=more), file=out)
-    for problem in report.problems[:20]:
-        print(f"  ! {problem}", file=out)
-    for notice in report.notices:
-        print("  " + t("summary.note", notice=notice), file=out)
+    for problem in list(dict.fromkeys(report.problems))[:20]:  # each once
+        print(f"  ! {t.text(problem)}", file=out)
+    for notice in dict.fromkeys(report.notices):
+        print("  " + t("summary.note", notice=t.text(notice)), file=out)
     if report.outbox:
         print("  " + t("summary.outbox", path=report.outbox), file=out)
     if report.report_file:
@@ -149,7 +150,7 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
     if report.stopped:
         print("  " + t("summary.stopped"), file=out)
     if report.aborted:
-        print("  " + t("summary.aborted", error=report.aborted), file=out)
+        print("  " + t("summary.aborted", error=t.text(report.aborted)), file=out)
 
 
 def terminal_progress(stream: Any = None) -> Callable[[str, int, int], None] | None:

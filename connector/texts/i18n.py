@@ -143,6 +143,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "Ei tehtävää: Netvisorissa on jo kaikki halutulla tavalla.",
         "en": "Nothing to do: Netvisor already holds everything as desired.",
     },
+    "plan.head": {
+        "fi": "TOIMENPIDE|TYYPPI|AVAIN|KUVAUS|MIKSI",
+        "en": "ACTION|KIND|KEY|DETAIL|WHY",
+    },
     "plan.no_writes": {"fi": "Ei lähetettävää.", "en": "No writes planned."},
     "plan.footer": {
         "fi": "{writes} kirjoitusta suunniteltu, {skips} ennallaan. Mitään ei muutettu.",
@@ -209,6 +213,226 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "status.in_doubt": {
         "fi": "Täsmäytettävänä: {count}",
         "en": "Pending reconciliation: {count}",
+    },
+    "status.ledger": {"fi": "kirjanpito {path}", "en": "ledger {path}"},
+    "status.no_ledger": {
+        "fi": "kirjanpitoa ei vielä ole ({path}): mitään ei ole ajettu",
+        "en": "no ledger yet at {path}: nothing has run",
+    },
+    "status.rejected": {
+        "fi": "  Netvisor hylkäsi {key}: {error_type}: {error}",
+        "en": "  rejected {key}: {error_type}: {error}",
+    },
+    "status.held": {
+        "fi": "  odottaa ihmisen ratkaisua {key}: {error}",
+        "en": "  held for a person {key}: {error}",
+    },
+    "status.review": {
+        "fi": "Tarkastettavana: {held} (connector review list); päätetty: {approved} "
+        "hyväksytty, {rejected} hylätty",
+        "en": "Held for review: {held} (connector review list); decided: {approved} approved, "
+        "{rejected} rejected",
+    },
+    "status.organisers": {
+        "fi": "PSOP järjestäjittäin ja kuukausittain:",
+        "en": "PSOP by organiser and month:",
+    },
+    "organisers.head": {
+        "fi": "JÄRJESTÄJÄ|KUUKAUSI|LASKUTETTU|HYVÄKSYTTY|TILITETTY|MAKSETTU|AVOIN EROTUS",
+        "en": "ORGANISER|MONTH|BILLED|APPROVED|SETTLED|PAID|OPEN DIFFERENCE",
+    },
+    "quarantine.held": {
+        "fi": "odottaa ihmisen ratkaisua: {key} (NetvisorKey {netvisor_key}) {error}",
+        "en": "held for a person: {key} (NetvisorKey {netvisor_key}) {error}",
+    },
+    "quarantine.held_how": {
+        "fi": "  (saata lasku Netvisorissa vastaamaan jompaakumpaa versiota; seuraava ajo tai "
+        "`connector reconcile` ratkaisee sen)",
+        "en": "  (make the invoice in Netvisor show either version; the next run or "
+        "`connector reconcile` settles it)",
+    },
+    "quarantine.rejected": {
+        "fi": "Netvisor hylkäsi: {key} [{error_type}] {error}",
+        "en": "rejected by Netvisor: {key} [{error_type}] {error}",
+    },
+    "quarantine.rejected_how": {
+        "fi": "  (korjaa se, niin `connector quarantine retry AVAIN` lähettää sen uudelleen)",
+        "en": "  (fix it, then `connector quarantine retry KEY` sends it again)",
+    },
+    "retry.replanned": {
+        "fi": "  {key}: Netvisor hylkäsi aiemmin; lähetetään uudelleen",
+        "en": "  {key}: rejected by Netvisor earlier; will be sent again",
+    },
+    "retry.running": {
+        "fi": "ajetaan sync uudelleen {count} karanteenissa olevan tietueen tarkistamiseksi…",
+        "en": "re-running sync to re-check {count} quarantined records…",
+    },
+    "retry.running#one": {
+        "fi": "ajetaan sync uudelleen {count} karanteenissa olevan tietueen tarkistamiseksi…",
+        "en": "re-running sync to re-check {count} quarantined record…",
+    },
+    "retry.cleared": {
+        "fi": "selvitetty (tarkistettiin uudelleen ja meni läpi)",
+        "en": "cleared (re-checked and passed)",
+    },
+    "retry.aborted": {
+        "fi": "ei tarkistettu uudelleen: ajo keskeytyi",
+        "en": "not re-checked: the run aborted",
+    },
+    "retry.still": {"fi": "yhä karanteenissa", "en": "still quarantined"},
+    "retry.not_rechecked": {
+        "fi": "ei tarkistettu uudelleen: {why}",
+        "en": "not re-checked: {why}",
+    },
+    "retry.unknown_id": {
+        "fi": "{id} (ei avointa karanteenimerkintää)",
+        "en": "{id} (no open quarantine entry)",
+    },
+    "retry.unknown_key": {
+        "fi": "{key} (ei Netvisorin hylkäämä kohde)",
+        "en": "{key} (no object Netvisor rejected)",
+    },
+    "retry.nothing": {
+        "fi": "ei uudelleen yritettävää: {what}; `connector quarantine list` näyttää avoimet",
+        "en": "nothing to retry for {what}; `connector quarantine list` shows what is open",
+    },
+    "report.wrote": {
+        "fi": "kirjoitettiin {html} ja {csv}",
+        "en": "wrote {html} and {csv}",
+    },
+    "report.no_ledger": {
+        "fi": "kirjanpitoa ei ole ({path}): yhdelläkään ajolla ei vielä ole raporttia",
+        "en": "no ledger at {path}: no run has a report yet",
+    },
+    "report.no_report": {
+        "fi": "kirjanpidossa ei ole raporttia ajolle {which} (`connector status` luettelee ajot)",
+        "en": "the ledger holds no report for run {which} (`connector status` lists runs)",
+    },
+    "report.no_report_any": {
+        "fi": "kirjanpidossa ei ole yhtään ajoraporttia (`connector status` luettelee ajot)",
+        "en": "the ledger holds no report for any run (`connector status` lists runs)",
+    },
+    "ledger.none": {"fi": "kirjanpitoa ei ole: {path}", "en": "no ledger at {path}"},
+    "ledger.backed_up": {
+        "fi": "kirjanpito {path} varmuuskopioitiin tiedostoon {target}",
+        "en": "backed up {path} to {target}",
+    },
+    "ledger.already": {
+        "fi": "kirjanpito {path} kuuluu jo ympäristöön {shown}",
+        "en": "ledger {path} already belongs to {shown}",
+    },
+    "ledger.now": {
+        "fi": "kirjanpito {path} kuuluu nyt ympäristöön {shown}",
+        "en": "ledger {path} now belongs to {shown}",
+    },
+    "ledger.was": {"fi": "  (aiemmin {was})", "en": "  (was {was})"},
+    "review.empty": {"fi": "mitään ei ole tarkastettavana", "en": "nothing is held for review"},
+    "review.head": {
+        "fi": "ID|PSOP-NRO|PALVELUSETELI|PÄIVÄ|TUOTE|MÄÄRÄ|SETELIN OSUUS|OMAVASTUU|SYY|PÄÄTÖS",
+        "en": "ID|PSOP NO|VOUCHER|DATE|PRODUCT|QTY|VOUCHER SHARE|SELF-PAY|WHY|DECIDED",
+    },
+    "review.approved": {"fi": "hyväksytty", "en": "approved"},
+    "review.rejected": {"fi": "hylätty ({fate})", "en": "rejected ({fate})"},
+    "review.decided": {"fi": "  {item}: {effect}", "en": "  {item}: {effect}"},
+    "review.already": {
+        "fi": "  {item}: päätetty aiemmin; ensimmäinen päätös pysyy",
+        "en": "  {item}: decided before; the first decision stands",
+    },
+    "review.unknown": {
+        "fi": "  {item}: tällä tunnuksella ei ole pidätettyä riviä (connector review list)",
+        "en": "  {item}: no held item has this id (connector review list)",
+    },
+    "review.next_sync": {
+        "fi": "seuraava sync laskuttaa päätökset (connector sync)",
+        "en": "the next sync bills the decisions (connector sync)",
+    },
+    "psop.exported": {
+        "fi": "kirjoitettiin {count} kauden {period} tapahtumaa tiedostoon {path}",
+        "en": "wrote {count} events of {period} to {path}",
+    },
+    "psop.exported#one": {
+        "fi": "kirjoitettiin {count} kauden {period} tapahtuma tiedostoon {path}",
+        "en": "wrote {count} event of {period} to {path}",
+    },
+    "psop.no_file": {"fi": "tiedostoa ei ole: {path}", "en": "no such file: {path}"},
+    "psop.imported_before": {
+        "fi": "{name}: tuotu jo aiemmin (sama sisältö); mitään ei muutettu",
+        "en": "{name}: imported before (same file content); nothing changed",
+    },
+    "psop.imported": {
+        "fi": "{name}: {rows} riviä, {states} laskutettua riviä sai PSOP-tilan",
+        "en": "{name}: {rows} rows, {states} billed lines got their PSOP state",
+    },
+    "psop.approved": {
+        "fi": "  {item}: hyväksytty PSOP:n raportissa",
+        "en": "  {item}: approved by PSOP's report",
+    },
+    "psop.rejected": {
+        "fi": "  {item}: hylätty PSOP:n raportissa ({fate})",
+        "en": "  {item}: rejected by PSOP's report ({fate})",
+    },
+    "psop.pending": {
+        "fi": "  {item}: yhä järjestäjän tarkastettavana",
+        "en": "  {item}: still under the organiser's review",
+    },
+    "psop.conflict": {
+        "fi": "  {conflict}; aiempi päätös pysyy: tarkista asia järjestäjän kanssa",
+        "en": "  {conflict}; the earlier decision stands: check it with the organiser",
+    },
+    "psop.reconciliation": {
+        "fi": "PSOP-täsmäytys {period}",
+        "en": "PSOP reconciliation {period}",
+    },
+    "psop.states": {
+        "fi": "Laskutetut rivit PSOP-tiloittain: {counts}",
+        "en": "Billed lines by PSOP state: {counts}",
+    },
+    "psop.no_differences": {"fi": "Ei eroja.", "en": "No differences."},
+    "psop.differences": {"fi": "Erot ({count}):", "en": "Differences ({count}):"},
+    "psop.event": {
+        "fi": "{date} asiakasnumero {customer} ostovoima {voucher} {product} {quantity}",
+        "en": "{date} asiakasnumero {customer} ostovoima {voucher} {product} {quantity}",
+    },
+    "psop.billed": {"fi": "laskutettu {amount}", "en": "billed {amount}"},
+    "psop.psop_amount": {"fi": "PSOP {amount}", "en": "PSOP {amount}"},
+    "psop.todo": {"fi": "    mitä tehdä: {todo}", "en": "    what to do: {todo}"},
+    "difference.amount_differs": {"fi": "summa eroaa", "en": "amount_differs"},
+    "difference.in_psop_not_billed": {
+        "fi": "PSOP:ssa, ei laskutettu",
+        "en": "in_psop_not_billed",
+    },
+    "difference.billed_not_in_psop": {
+        "fi": "laskutettu, ei PSOP:ssa",
+        "en": "billed_not_in_psop",
+    },
+    "difference.rejected_by_psop": {"fi": "PSOP hylkäsi", "en": "rejected_by_psop"},
+    "todo.amount_differs": {
+        "fi": "vertaa palvelusetelin arvoa ja tuotteen hintaa PSOP:ssa mappaukseen "
+        "(targets.toml unit_value, products); jos PSOP on oikeassa, korjaa mappaus, niin "
+        "järjestäjän seuraava asiakirja korjaa rivin; jos me olemme oikeassa, kysy järjestäjältä",
+        "en": "compare the voucher's unit value and the product's price in PSOP with the mapping "
+        "(targets.toml unit_value, products); if PSOP is right, correct the mapping and the "
+        "organiser's next document corrects the line; if we are right, ask the organiser",
+    },
+    "todo.in_psop_not_billed": {
+        "fi": "PSOP:ssa on tapahtuma, jota emme laskuttaneet: etsi tehtävä Spotillasta "
+        "(puuttuu, siirretty tai karanteenissa) ja laskuta se, tai poista tapahtuma PSOP:sta, "
+        "kun se on tilassa Kirjattu, Tarkastettavana tai Hyväksytty",
+        "en": "PSOP has an event we did not bill: look for the task in Spotilla (missing, moved "
+        "or quarantined) and bill it, or delete the event in PSOP while it is Kirjattu, "
+        "Tarkastettavana or Hyväksytty",
+    },
+    "todo.billed_not_in_psop": {
+        "fi": "laskutimme järjestäjältä tapahtuman, jota PSOP:ssa ei ole: kirjaa se PSOP:iin "
+        "(ks. `connector psop export`) ennen tilityspäivää tai hyvitä se",
+        "en": "we billed the organiser for an event PSOP does not have: record it in PSOP (see "
+        "`connector psop export`) before the settlement day, or credit it",
+    },
+    "todo.rejected_by_psop": {
+        "fi": "järjestäjä hylkäsi laskuttamamme tapahtuman: kysy järjestäjältä syytä; hyvitä "
+        "osuus järjestäjän seuraavalla asiakirjalla ja laskuta asiakasta tai kirjaa pois",
+        "en": "the organiser rejected an event we billed: ask the organiser why; credit the share "
+        "on the organiser's next document and bill the client or write it off",
     },
     "quarantine.empty": {"fi": "karanteeni on tyhjä", "en": "quarantine is empty"},
     "quarantine.head": {
@@ -316,7 +540,7 @@ class Texts:
                 return self.date(date.fromisoformat(value))
         except (ArithmeticError, ValueError):
             return value
-        if form in ("kind", "role", "state"):
+        if form in ("kind", "role", "state", "decision"):
             return self.code(form, value)
         if form == "text":
             return self.text(value)
@@ -382,6 +606,8 @@ FIELD_FORMS: Mapping[str, str] = {
     "role": "role",
     "state": "state",
     "why": "text",
+    "decision": "decision",
+    "earlier": "decision",
     "grant": "text",
 }
 
