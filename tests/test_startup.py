@@ -38,7 +38,6 @@ NOT_ON_THE_CHECK_PATH = (
     "connector.sandbox",
     "connector.core.domain",
     "connector.core.logging",
-    "connector.texts.i18n",
     "connector.cli.ledger",
     "connector.cli.plan",
     "connector.cli.tools",

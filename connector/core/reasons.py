@@ -289,6 +289,45 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "en": "{item}: PSOP says {psop_state} ({decision}), decided earlier: {earlier}",
         "fi": "{item}: PSOP:n mukaan {psop_state} ({decision}), aiemmin päätetty: {earlier}",
     },
+    "reason.secret_readable": {
+        "en": "secret file {path} is readable by {who} (mode {mode}); make it owner-only: chmod "
+        "600 {path}",
+        "fi": "salaisuustiedoston {path} voi lukea {who} (oikeudet {mode}); rajaa se vain "
+        "omistajalle: chmod 600 {path}",
+    },
+    "reason.readers_group": {"en": "group", "fi": "ryhmä"},
+    "reason.readers_others": {"en": "others", "fi": "muut"},
+    "reason.readers_both": {"en": "group and others", "fi": "ryhmä ja muut"},
+    "reason.config_warning": {"en": "{path}: {key}: {why}", "fi": "{path}: {key}: {why}"},
+    "reason.unit_value_high": {
+        "en": "unit value {amount} is more than the price of every product linked to PSOP "
+        "product '{product}' (at most {highest} with VAT): unit_value is ONE voucher's value, "
+        "not the total PSOP shows",
+        "fi": "yksikköarvo {amount} on suurempi kuin jokaisen PSOP-tuotteeseen '{product}' "
+        "liitetyn tuotteen hinta (enintään {highest} verollisena): unit_value on YHDEN "
+        "palvelusetelin arvo, ei PSOP:n näyttämä kokonaissumma",
+    },
+    "reason.unit_value_high_count": {
+        "en": "unit value {amount} is more than the price of every product linked to PSOP "
+        "product '{product}' (at most {highest} with VAT): unit_value is ONE voucher's value, "
+        "not the total PSOP shows; it looks like value x count ({per_unit} x {count})",
+        "fi": "yksikköarvo {amount} on suurempi kuin jokaisen PSOP-tuotteeseen '{product}' "
+        "liitetyn tuotteen hinta (enintään {highest} verollisena): unit_value on YHDEN "
+        "palvelusetelin arvo, ei PSOP:n näyttämä kokonaissumma; se näyttää arvolta kertaa "
+        "määrä ({per_unit} x {count})",
+    },
+    "reason.run_locked": {
+        "en": "another connector run holds the ledger lock {path}{holder}{waited}; wait for it to "
+        "finish (the daemon runs jobs on its schedule) or give --wait-lock SECONDS",
+        "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path}{holder}{waited}; odota sen "
+        "valmistumista (palvelu ajaa työt aikataulussaan) tai anna --wait-lock SEKUNTIA",
+    },
+    "reason.lock_holder": {"en": " (pid {pid})", "fi": " (pid {pid})"},
+    "reason.lock_waited": {"en": " after waiting {seconds} s", "fi": " odotettuaan {seconds} s"},
+    "reason.lock_stopped": {
+        "en": " (stopped while waiting for it)",
+        "fi": " (pysäytettiin odotettaessa)",
+    },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",
         "fi": "ajoraporttia ei voitu kirjoittaa: {error}",

@@ -25,9 +25,6 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
-
 from connector.core.money import round_money
 from connector.core.reasons import REASONS
 
@@ -434,6 +431,82 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "the organiser rejected an event we billed: ask the organiser why; credit the share "
         "on the organiser's next document and bill the client or write it off",
     },
+    "check.warning_line": {"fi": "varoitus: {warning}", "en": "warning: {warning}"},
+    "check.strict": {
+        "fi": "--strict: {count} varoitusta lasketaan virheiksi",
+        "en": "--strict: {count} warnings count as errors",
+    },
+    "check.strict#one": {
+        "fi": "--strict: {count} varoitus lasketaan virheeksi",
+        "en": "--strict: {count} warning counts as an error",
+    },
+    "check.config_ok": {"fi": "asetukset {path}: OK", "en": "config {path}: OK"},
+    "check.mappings_ok": {
+        "fi": "mappaukset {path}: {regions} aluetta, {targets} kohdetta, {products} tuotetta: OK",
+        "en": "mappings {path}: {regions} regions, {targets} targets, {products} products: OK",
+    },
+    "check.credentials_ok": {
+        "fi": "{service} {url}: tunnukset OK",
+        "en": "{service} {url}: credentials OK",
+    },
+    "check.unmapped": {
+        "fi": "Spotillan tuotteet, joilla ei ole tuotemappausta (niiden työtä ei voi "
+        "laskuttaa): {codes}",
+        "en": "Spotilla products with no product mapping (their work cannot be billed): {codes}",
+    },
+    "check.plain_targets": {
+        "fi": "kohteet ilman PSOP-mappausta (laskutetaan kokonaan, ei palveluseteliä): {count}",
+        "en": "targets with no PSOP mapping (billed in full, no voucher): {count}",
+    },
+    "check.quarantined": {
+        "fi": "  karanteeniin {kind} {record}: [{rule}] {reason}",
+        "en": "  quarantined {kind} {record}: [{rule}] {reason}",
+    },
+    "error.usage": {
+        "fi": "connector {command}: virhe: {error}",
+        "en": "connector {command}: error: {error}",
+    },
+    "error.config": {
+        "fi": "{count} ongelmaa asetuksissa:",
+        "en": "{count} problems in configuration:",
+    },
+    "error.config#one": {
+        "fi": "{count} ongelma asetuksissa:",
+        "en": "{count} problem in configuration:",
+    },
+    "error.nothing_written": {
+        "fi": "Mitään ei kirjoitettu. Korjaa yllä mainitut tiedostot ja aja `connector check`.",
+        "en": "Nothing was written. Fix the files above and run `connector check`.",
+    },
+    "error.aborted": {"fi": "connector: keskeytetty: {error}", "en": "connector: aborted: {error}"},
+    "error.interrupted": {"fi": "connector: keskeytetty", "en": "connector: interrupted"},
+    "error.unexpected": {
+        "fi": "connector: {command} epäonnistui: odottamaton {error_type} kohdassa {where} "
+        "(kirjattu lokiin nimellä unexpected_error; {hint})",
+        "en": "connector: {command} failed: unexpected {error_type} at {where} "
+        "(logged as unexpected_error; {hint})",
+    },
+    "error.hint_debug": {
+        "fi": "aja uudelleen valitsimella --debug, niin näet lisätiedot",
+        "en": "run again with --debug for details",
+    },
+    "error.hint_above": {"fi": "lisätiedot yllä", "en": "details above"},
+    "signal.stopping": {
+        "fi": "{signal}: viedään kesken oleva kirjoitus loppuun, sitten pysähdytään…",
+        "en": "{signal}: finishing the write under way, then stopping…",
+    },
+    "lock.waiting": {
+        "fi": "connector: toinen connector-ajo{who} keskustelee Netvisorin kanssa; odotetaan "
+        "enintään {seconds} s sen valmistumista…",
+        "en": "connector: another connector run{who} is talking to Netvisor; waiting up to "
+        "{seconds} s for it to finish…",
+    },
+    "as_of.future": {
+        "fi": "--as-of {as_of} on tulevaisuudessa: se laskuttaisi kausia, jotka eivät ole vielä "
+        "päättyneet. Harjoittele sitä valitsimella --dry-run (tai `connector plan`)",
+        "en": "--as-of {as_of} is in the future: it would invoice periods that are not closed "
+        "yet. Rehearse it with --dry-run (or `connector plan`)",
+    },
     "quarantine.empty": {"fi": "karanteeni on tyhjä", "en": "quarantine is empty"},
     "quarantine.head": {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
@@ -562,12 +635,14 @@ class Texts:
         exponent = value.as_tuple().exponent
         places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         fmt = "#,##0" + ("." + "0" * places if places else "")
+        from babel.numbers import format_decimal  # Babel loads when a number is shown
+
         return format_decimal(value, format=fmt, locale=self.locale, decimal_quantization=False)
 
     def date(self, value: date) -> str:
         if self.language == "en":
             return value.isoformat()
-        return format_date(value, "d.M.yyyy", locale=self.locale)
+        return f"{value.day}.{value.month}.{value.year:04d}"  # CLDR d.M.yyyy, as Babel
 
     def datetime(self, value: datetime | str) -> str:
         """A moment in Helsinki time (naive values and ISO strings are taken as UTC)."""
@@ -578,6 +653,8 @@ class Texts:
         local = value.astimezone(HELSINKI)
         if self.language == "en":
             return local.strftime("%Y-%m-%d %H:%M")
+        from babel.dates import format_datetime
+
         return format_datetime(local, "d.M.yyyy H.mm", tzinfo=HELSINKI, locale=self.locale)
 
 
@@ -587,6 +664,8 @@ def _money_form(locale: str, negative: bool) -> tuple[str, str, str, str]:
     amount in ``locale``, read once from Babel's own rendering of 1 234,56 (a run report
     formats thousands of amounts: Babel's full formatting each time costs more than the rest
     of the report). ``Texts.money`` gives Babel's text character for character."""
+    from babel.numbers import format_currency
+
     text = format_currency(Decimal("-1234.56" if negative else "1234.56"), "EUR", locale=locale)
     start = text.index("1")
     end = text.index("56", start) + 2
@@ -606,6 +685,8 @@ FIELD_FORMS: Mapping[str, str] = {
     "role": "role",
     "state": "state",
     "why": "text",
+    "waited": "text",
+    "who": "text",
     "decision": "decision",
     "earlier": "decision",
     "grant": "text",
