@@ -52,6 +52,7 @@ from connector.billing.pricing import Pricing
 from connector.billing.texts import (
     CORRECTION_WHAT,
     CORRECTION_WORD,
+    REASON_CODE_FI,
     VOUCHER_DEDUCTION_NAME,
     date_fi,
     month_fi,
@@ -323,7 +324,7 @@ class _Run(Pricing, DocumentWriter):
         return (
             f"{CORRECTION_WORD[reason]}: {subject_fi(line_id, voucher_id)} ({month_fi(period)}"
             f"{day}) {CORRECTION_WHAT[reason]} (laskutettu {format_eur(billed)}, nyt "
-            f"{format_eur(now)}; syykoodi {reason})"
+            f"{format_eur(now)}; syykoodi {REASON_CODE_FI[reason]})"
         )
 
     def reversal(
