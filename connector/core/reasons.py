@@ -124,6 +124,13 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "fi": "sisältää virheellisen merkin",
     },
     "reason.control_character": {"en": "holds a control character", "fi": "sisältää ohjausmerkin"},
+    "reason.record_fields": {"en": "{kind} {record}: {fields}", "fi": "{kind} {record}: {fields}"},
+    "reason.field_missing": {"en": "field {field} missing", "fi": "kenttä {field} puuttuu"},
+    "reason.field_invalid": {
+        "en": "field {field} invalid ({error})",
+        "fi": "kenttä {field} on virheellinen ({error})",
+    },
+    "reason.more_fields": {"en": "and {count} more", "fi": "ja {count} muuta"},
     # -- billing (connector/billing/)
     "reason.negative_quantity": {
         "en": "row {line} of task {task} has a negative quantity ({quantity}) that cancels no "

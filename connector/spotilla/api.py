@@ -693,12 +693,15 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
         problems = []
         for err in errors[:5]:
             kind_of_error = _ERROR_TYPE_NAMES.get(err["type"], err["type"])
-            what = "missing" if kind_of_error == "missing" else f"invalid ({kind_of_error})"
-            problems.append(f"field {_field_path(tuple(err['loc']))} {what}")
-        rule = _rule_for(kind, errors)
-        why = f"{kind} {rid}: " + "; ".join(problems)
+            path = _field_path(tuple(err["loc"]))
+            if kind_of_error == "missing":
+                problems.append(reason("field_missing", field=path))
+            else:
+                problems.append(reason("field_invalid", field=path, error=kind_of_error))
         if len(errors) > 5:
-            why += f"; and {len(errors) - 5} more"
+            problems.append(reason("more_fields", count=len(errors) - 5))
+        rule = _rule_for(kind, errors)
+        why = reason("record_fields", kind=kind, record=rid, fields="; ".join(problems))
         return Quarantined(kind, rid, rule, why)
     for field, length, limit in notices:
         _log().warning(

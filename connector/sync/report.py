@@ -96,8 +96,8 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
         "  "
         + t(
             "summary.read",
-            records=c["extracted"],
-            documents=report.documents,
+            records=t.n("record", c["extracted"]),
+            documents=t.n("document", report.documents),
             total=t.money(report.document_total),
         ),
         file=out,
@@ -112,8 +112,8 @@ def print_summary(report: RunReport, out: Any = None, *, detail: bool = True) ->
             rejected=c["rejected"],
             unknown=c["unknown"],
             failed=c["failed"],
-            requests=report.netvisor_requests,
-            writes=report.netvisor_writes,
+            requests=t.n("request", report.netvisor_requests),
+            writes=t.n("write", report.netvisor_writes),
         ),
         file=out,
     )

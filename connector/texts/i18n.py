@@ -98,16 +98,16 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "periods re-read for corrections: {periods}",
     },
     "summary.read": {
-        "fi": "luettu {records} tietuetta; {documents} asiakirjaa, yhteensä {total} (veroton)",
-        "en": "read {records} records; {documents} documents worth {total} (net)",
+        "fi": "luettu {records}; {documents}, yhteensä {total} (veroton)",
+        "en": "read {records}; {documents} worth {total} (net)",
     },
     "summary.netvisor": {
         "fi": "Netvisor: {created} luotu, {updated} päivitetty, {skipped} ennallaan, "
         "{rejected} hylätty, {unknown} epävarma, {failed} lähettämättä "
-        "({requests} pyyntöä, {writes} kirjoitusta)",
+        "({requests}, {writes})",
         "en": "Netvisor: {created} created, {updated} updated, {skipped} unchanged, "
         "{rejected} rejected, {unknown} unknown, {failed} not sent "
-        "({requests} requests, {writes} writes)",
+        "({requests}, {writes})",
     },
     "summary.reconciled": {
         "fi": "täsmäytetty: {found} löytyi Netvisorista, {missing} ei toteutunut "
@@ -146,8 +146,8 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     },
     "plan.no_writes": {"fi": "Ei lähetettävää.", "en": "No writes planned."},
     "plan.footer": {
-        "fi": "{writes} kirjoitusta suunniteltu, {skips} ennallaan. Mitään ei muutettu.",
-        "en": "{writes} writes planned, {skips} unchanged. Nothing was changed.",
+        "fi": "{writes} suunniteltu, {skips} ennallaan. Mitään ei muutettu.",
+        "en": "{writes} planned, {skips} unchanged. Nothing was changed.",
     },
     "plan.withheld": {
         "fi": "Pidätetty (tämä suunnitelma ei lähetä):",
@@ -160,6 +160,12 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "{count} correction lines of {period} ({amount} net): that period's documents "
         "are frozen and no later document of the same customer or organiser exists yet",
     },
+    "withheld.deferred#one": {
+        "fi": "{count} korjausrivi kaudelta {period} ({amount} veroton): kauden asiakirjat on "
+        "lukittu, eikä samalle asiakkaalle tai järjestäjälle ole vielä myöhempää asiakirjaa",
+        "en": "{count} correction line of {period} ({amount} net): that period's documents "
+        "are frozen and no later document of the same customer or organiser exists yet",
+    },
     "withheld.deferred_how": {
         "fi": "ne tulevat kunkin asiakkaan tai järjestäjän seuraavalle asiakirjalle, kun "
         "myöhempi kausi laskutetaan; nopeammin vain laskuttamalla ne käsin Netvisorissa",
@@ -169,6 +175,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "withheld.documents": {
         "fi": "{count} asiakirjaa pidätetty: {shown}",
         "en": "{count} documents held: {shown}",
+    },
+    "withheld.documents#one": {
+        "fi": "{count} asiakirja pidätetty: {shown}",
+        "en": "{count} document held: {shown}",
     },
     "withheld.documents_how": {
         "fi": "hylätty asiakirja: korjaa ja aja `connector quarantine retry AVAIN`; lukittu: "
@@ -180,6 +190,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "{count} kirjoitusta epävarmoja (vastaus katosi)",
         "en": "{count} writes in doubt (an answer was lost)",
     },
+    "withheld.in_doubt#one": {
+        "fi": "{count} kirjoitus epävarma (vastaus katosi)",
+        "en": "{count} write in doubt (an answer was lost)",
+    },
     "withheld.in_doubt_how": {
         "fi": "`connector reconcile` (tai seuraava sync) selvittää ne ensin",
         "en": "`connector reconcile` (or the next sync) settles them first",
@@ -187,6 +201,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "withheld.review": {
         "fi": "{count} tietuetta tarkastettavana",
         "en": "{count} records held for review",
+    },
+    "withheld.review#one": {
+        "fi": "{count} tietue tarkastettavana",
+        "en": "{count} record held for review",
     },
     "withheld.review_how": {
         "fi": "`connector quarantine list`: ihminen päättää, sitten "
@@ -507,6 +525,90 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "--as-of {as_of} is in the future: it would invoice periods that are not closed "
         "yet. Rehearse it with --dry-run (or `connector plan`)",
     },
+    # a count and its noun: Texts.n(noun, count); "#one" is the singular
+    "count.record": {"fi": "{count} tietuetta", "en": "{count} records"},
+    "count.record#one": {"fi": "{count} tietue", "en": "{count} record"},
+    "count.document": {"fi": "{count} asiakirjaa", "en": "{count} documents"},
+    "count.document#one": {"fi": "{count} asiakirja", "en": "{count} document"},
+    "count.request": {"fi": "{count} pyyntöä", "en": "{count} requests"},
+    "count.request#one": {"fi": "{count} pyyntö", "en": "{count} request"},
+    "count.write": {"fi": "{count} kirjoitusta", "en": "{count} writes"},
+    "count.write#one": {"fi": "{count} kirjoitus", "en": "{count} write"},
+    "count.customer": {"fi": "{count} asiakasta", "en": "{count} customers"},
+    "count.customer#one": {"fi": "{count} asiakas", "en": "{count} customer"},
+    "count.product": {"fi": "{count} tuotetta", "en": "{count} products"},
+    "count.product#one": {"fi": "{count} tuote", "en": "{count} product"},
+    "count.invoice": {"fi": "{count} laskua", "en": "{count} invoices"},
+    "count.invoice#one": {"fi": "{count} lasku", "en": "{count} invoice"},
+    "nvstatus.unsent": {"fi": "lähettämätön", "en": "unsent"},
+    "nvstatus.open": {"fi": "avoin", "en": "open"},
+    "nvstatus.paid": {"fi": "maksettu", "en": "paid"},
+    "demo.title": {
+        "fi": "connector demo — Spotilla → PSOP → Netvisor upotetuilla hiekkalaatikoilla",
+        "en": "connector demo — Spotilla → PSOP → Netvisor, on the embedded sandboxes",
+    },
+    "demo.sandboxes": {
+        "fi": "  Netvisor-hiekkalaatikko {netvisor}, Spotilla-hiekkalaatikko {spotilla}",
+        "en": "  Netvisor sandbox {netvisor}, Spotilla sandbox {spotilla}",
+    },
+    "demo.config": {
+        "fi": "  asetukset {config} (salaisuudet kansiossa {secrets}, ei koskaan TOML-tiedostossa)",
+        "en": "  config {config} (secrets in {secrets}, never in the TOML)",
+    },
+    "demo.period": {
+        "fi": "  laskutuskausi {period}, tarkastelupäivä {as_of}\n",
+        "en": "  invoicing period {period}, evaluated as of {as_of}\n",
+    },
+    "demo.first": {
+        "fi": "1. ensimmäinen sync: asiakkaat, tuotteet, laskut, järjestäjän asiakirjat",
+        "en": "1. first sync: customers, products, invoices, organiser documents",
+    },
+    "demo.again": {
+        "fi": "2. sama sync uudelleen: mitään ei saa lähettää kahdesti",
+        "en": "2. the same sync again: nothing may be sent twice",
+    },
+    "demo.writes_again": {
+        "fi": "   -> Netvisor-kirjoituksia toisessa ajossa: {count}\n",
+        "en": "   -> Netvisor writes in the second run: {count}\n",
+    },
+    "demo.change": {
+        "fi": "== 3. henkilö muuttaa tehtävää {task} Spotillassa (tunti vähemmän)",
+        "en": "== 3. a person changes task {task} in Spotilla (one hour less)",
+    },
+    "demo.corrected": {
+        "fi": "   -> {count} vielä lähettämätöntä asiakirjaa (asiakkaan lasku ja, jos "
+        "palveluseteli maksoi osan, järjestäjän) korjattiin paikallaan; mitään ei kahdennettu\n",
+        "en": "   -> {count} still-unsent documents (the client's invoice and, where a voucher "
+        "paid part, the organiser's) corrected in place; nothing duplicated\n",
+    },
+    "demo.done": {
+        "fi": "\nValmis {seconds} s:ssa. Kirjanpito: {ledger}",
+        "en": "\nDone in {seconds} s. Ledger: {ledger}",
+    },
+    "demo.temporary": {
+        "fi": " (väliaikainen; säilytä se valitsimella --keep)",
+        "en": " (temporary; use --keep to keep it)",
+    },
+    "demo.holds": {
+        "fi": "== Mitä Netvisor-hiekkalaatikossa nyt on",
+        "en": "== What the Netvisor sandbox now holds",
+    },
+    "demo.counts": {
+        "fi": "  {customers}, {products}, {invoices}",
+        "en": "  {customers}, {products}, {invoices}",
+    },
+    "demo.client_invoice": {
+        "fi": "asiakkaan lasku, jossa on palvelusetelivähennys ja omavastuun erittely",
+        "en": "a client's invoice with a voucher deduction and the self-pay specification",
+    },
+    "demo.organiser_document": {
+        "fi": "järjestäjän palvelusetelin osuuden asiakirja (asiakkaat vain PSOP-asiakasnumerolla)",
+        "en": "an organiser's voucher-share document (clients by PSOP customer number only)",
+    },
+    "demo.invoice": {
+        "fi": "  {key}, tila {status}, yhteensä {total}:",
+        "en": "  {key}, status {status}, total {total}:",
+    },
     "quarantine.empty": {"fi": "karanteeni on tyhjä", "en": "quarantine is empty"},
     "quarantine.head": {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
@@ -582,6 +684,10 @@ class Texts:
     def __call__(self, key: str, /, **fields: object) -> str:
         return message(key, self.language, **fields)
 
+    def n(self, noun: str, count: int) -> str:
+        """``count`` and its noun, singular or plural (``1 tietue``, ``2 tietuetta``)."""
+        return self(f"count.{noun}", count=count)
+
     def code(self, group: str, value: object) -> str:
         """A code a person reads (an object kind, a state, an action) in this language; a
         code the catalogue does not know is shown as it is."""
@@ -617,6 +723,8 @@ class Texts:
             return self.code(form, value)
         if form == "text":
             return self.text(value)
+        if form == "list":  # texts joined with "; "
+            return "; ".join(self.text(part) for part in value.split("; "))
         return value
 
     def money(self, amount: Decimal) -> str:
@@ -685,6 +793,7 @@ FIELD_FORMS: Mapping[str, str] = {
     "role": "role",
     "state": "state",
     "why": "text",
+    "fields": "list",
     "waited": "text",
     "who": "text",
     "decision": "decision",
