@@ -324,16 +324,22 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "määrä ({per_unit} x {count})",
     },
     "reason.run_locked": {
-        "en": "another connector run holds the ledger lock {path}{holder}{waited}; wait for it to "
+        "en": "another connector run holds the ledger lock {path}; wait for it to finish (the "
+        "daemon runs jobs on its schedule) or give --wait-lock SECONDS",
+        "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path}; odota sen valmistumista "
+        "(palvelu ajaa työt aikataulussaan) tai anna --wait-lock SEKUNTIA",
+    },
+    "reason.run_locked_notes": {
+        "en": "another connector run holds the ledger lock {path} ({notes}); wait for it to "
         "finish (the daemon runs jobs on its schedule) or give --wait-lock SECONDS",
-        "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path}{holder}{waited}; odota sen "
+        "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path} ({notes}); odota sen "
         "valmistumista (palvelu ajaa työt aikataulussaan) tai anna --wait-lock SEKUNTIA",
     },
-    "reason.lock_holder": {"en": " (pid {pid})", "fi": " (pid {pid})"},
-    "reason.lock_waited": {"en": " after waiting {seconds} s", "fi": " odotettuaan {seconds} s"},
+    "reason.lock_holder": {"en": "pid {pid}", "fi": "pid {pid}"},
+    "reason.lock_waited": {"en": "after waiting {seconds} s", "fi": "odotettiin {seconds} s"},
     "reason.lock_stopped": {
-        "en": " (stopped while waiting for it)",
-        "fi": " (pysäytettiin odotettaessa)",
+        "en": "stopped while waiting for it",
+        "fi": "pysäytettiin odotettaessa",
     },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",

@@ -68,16 +68,15 @@ class RunLock:
                     (cancel or threading.Event()).wait(POLL_SECONDS)
                     continue
                 os.close(fd)
-                waited = worded("lock_waited", seconds=f"{wait:g}") if wait > 0 else ""
+                notes = [worded("lock_holder", pid=holder)] if holder else []
                 if cancelled:
-                    waited = worded("lock_stopped")
+                    notes.append(worded("lock_stopped"))
+                elif wait > 0:
+                    notes.append(worded("lock_waited", seconds=f"{wait:g}"))
                 raise RunLockedError(
-                    worded(
-                        "run_locked",
-                        path=self.path,
-                        holder=worded("lock_holder", pid=holder) if holder else "",
-                        waited=waited,
-                    )
+                    worded("run_locked_notes", path=self.path, notes="; ".join(notes))
+                    if notes
+                    else worded("run_locked", path=self.path)
                 ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -423,7 +423,7 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "difference.rejected_by_psop": {"fi": "PSOP hylkäsi", "en": "rejected_by_psop"},
     "todo.amount_differs": {
         "fi": "vertaa palvelusetelin arvoa ja tuotteen hintaa PSOP:ssa mappaukseen "
-        "(targets.toml unit_value, products); jos PSOP on oikeassa, korjaa mappaus, niin "
+        "(targets.toml unit_value, products.toml); jos PSOP on oikeassa, korjaa mappaus, niin "
         "järjestäjän seuraava asiakirja korjaa rivin; jos me olemme oikeassa, kysy järjestäjältä",
         "en": "compare the voucher's unit value and the product's price in PSOP with the mapping "
         "(targets.toml unit_value, products); if PSOP is right, correct the mapping and the "
@@ -787,6 +787,7 @@ FIELD_FORMS: Mapping[str, str] = {
     "quantity": "quantity",
     "excess": "quantity",
     "hours": "quantity",
+    "seconds": "quantity",
     "day": "date",
     "date": "date",
     "kind": "kind",
@@ -794,7 +795,7 @@ FIELD_FORMS: Mapping[str, str] = {
     "state": "state",
     "why": "text",
     "fields": "list",
-    "waited": "text",
+    "notes": "list",
     "who": "text",
     "decision": "decision",
     "earlier": "decision",
