@@ -134,7 +134,15 @@ def _import(args: argparse.Namespace) -> int:
                 rejected_review=config.connector.rejected_review,
             )
         except ReportError as exc:
-            print(f"connector: {exc.message}", file=sys.stderr)
+            print("connector: " + t("psop.refused", count=len(exc.problems)), file=sys.stderr)
+            for p in exc.problems[:50]:
+                row = t("psop.problem_row", row=p.row) if p.row is not None else ""
+                column = t("psop.problem_column", column=p.column) if p.column else ""
+                print(f"  {p.file}{row}{column}: {t.text(p.message)}", file=sys.stderr)
+            if len(exc.problems) > 50:
+                print(
+                    "  " + t("summary.more_problems", more=len(exc.problems) - 50), file=sys.stderr
+                )
             return EXIT_CONFIG
     if outcome.already_imported:
         print(t("psop.imported_before", name=path.name))

@@ -341,6 +341,68 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "en": "stopped while waiting for it",
         "fi": "pysäytettiin odotettaessa",
     },
+    # -- PSOP's report (connector/psop/report.py): what is wrong with a cell, a row, the file
+    "reason.psop_too_large": {
+        "en": "the file is larger than 50 MB: refused",
+        "fi": "tiedosto on yli 50 Mt: hylätty",
+    },
+    "reason.psop_not_utf8": {
+        "en": "not UTF-8 text: save the report as CSV UTF-8",
+        "fi": "ei UTF-8-tekstiä: tallenna raportti muodossa CSV UTF-8",
+    },
+    "reason.psop_not_xlsx": {"en": "not an XLSX workbook", "fi": "ei XLSX-työkirja"},
+    "reason.psop_macros": {
+        "en": "the workbook contains macros: save it as .xlsx",
+        "fi": "työkirjassa on makroja: tallenna se muodossa .xlsx",
+    },
+    "reason.psop_unpacks_large": {
+        "en": "the workbook unpacks to more than 50 MB: refused",
+        "fi": "työkirja purkautuu yli 50 megatavuksi: hylätty",
+    },
+    "reason.psop_unreadable": {
+        "en": "cannot read the workbook ({error})",
+        "fi": "työkirjaa ei voi lukea ({error})",
+    },
+    "reason.psop_no_sheet": {
+        "en": "no sheet '{sheet}' in the workbook",
+        "fi": "työkirjassa ei ole taulukkoa '{sheet}'",
+    },
+    "reason.psop_empty": {"en": "the report is empty", "fi": "raportti on tyhjä"},
+    "reason.psop_delimiter": {
+        "en": "the fields are separated by '{found}', not by '{expected}' as psop_report.toml "
+        "says (format.delimiter)",
+        "fi": "kenttien erotin on '{found}' eikä '{expected}', kuten psop_report.toml sanoo "
+        "(format.delimiter)",
+    },
+    "reason.psop_missing_column": {"en": "missing column", "fi": "sarake puuttuu"},
+    "reason.psop_width": {
+        "en": "{count} fields, the header has {width}",
+        "fi": "{count} kenttää, otsikkorivillä on {width}",
+    },
+    "reason.psop_cell_empty": {"en": "empty", "fi": "tyhjä"},
+    "reason.psop_formula": {
+        "en": "starts with '{first}', which a spreadsheet runs",
+        "fi": "alkaa merkillä '{first}', jonka taulukkolaskenta suorittaa",
+    },
+    "reason.psop_time_of_day": {
+        "en": "{value} has a time of day; expected a date",
+        "fi": "{value} sisältää kellonajan; odotettiin päivämäärää",
+    },
+    "reason.psop_not_date": {
+        "en": "'{value}' is not a date of the form {form}",
+        "fi": "'{value}' ei ole päivämäärä muodossa {form}",
+    },
+    "reason.psop_wrong_separator": {
+        "en": "'{value}' has '{found}' where the report's decimal separator is '{expected}' "
+        "(format.decimal_separator)",
+        "fi": "'{value}' sisältää merkin '{found}', vaikka raportin desimaalierotin on "
+        "'{expected}' (format.decimal_separator)",
+    },
+    "reason.psop_not_number": {"en": "'{value}' is not a number", "fi": "'{value}' ei ole luku"},
+    "reason.psop_unknown_state": {
+        "en": "unknown state '{value}' (known: {known})",
+        "fi": "tuntematon tila '{value}' (tunnetut: {known})",
+    },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",
         "fi": "ajoraporttia ei voitu kirjoittaa: {error}",

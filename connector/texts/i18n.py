@@ -369,6 +369,17 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "kirjoitettiin {count} kauden {period} tapahtuma tiedostoon {path}",
         "en": "wrote {count} event of {period} to {path}",
     },
+    "psop.refused": {
+        "fi": "PSOP:n raportti hylättiin ({count} ongelmaa), mitään ei kirjattu:",
+        "en": "PSOP report refused ({count} problems), nothing was recorded:",
+    },
+    "psop.refused#one": {
+        "fi": "PSOP:n raportti hylättiin ({count} ongelma), mitään ei kirjattu:",
+        "en": "PSOP report refused ({count} problem), nothing was recorded:",
+    },
+    "psop.problem_row": {"fi": ": rivi {row}", "en": ": row {row}"},
+    "psop.problem_column": {"fi": ": sarake {column}", "en": ": column {column}"},
+    "summary.more_problems": {"fi": "... ja {more} muuta", "en": "... and {more} more"},
     "psop.no_file": {"fi": "tiedostoa ei ole: {path}", "en": "no such file: {path}"},
     "psop.imported_before": {
         "fi": "{name}: tuotu jo aiemmin (sama sisältö); mitään ei muutettu",
