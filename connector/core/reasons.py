@@ -403,6 +403,26 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "en": "unknown state '{value}' (known: {known})",
         "fi": "tuntematon tila '{value}' (tunnetut: {known})",
     },
+    "reason.unknown_in_a_row": {
+        "en": "{count} writes in a row got no clear answer from Netvisor (last: {error}); stopped "
+        "writing. Nothing is sent twice: the next run (or `connector reconcile`) looks those "
+        "writes up in Netvisor first",
+        "fi": "{count} kirjoitusta peräkkäin jäi ilman selvää vastausta Netvisorista (viimeisin: "
+        "{error}); kirjoittaminen lopetettiin. Mitään ei lähetetä kahdesti: seuraava ajo (tai "
+        "`connector reconcile`) etsii ensin ne kirjoitukset Netvisorista",
+    },
+    "reason.ledger_environment": {
+        "en": "ledger {path} belongs to another Netvisor environment: {differ}. Use the ledger of "
+        "that environment; after a deliberate switch run `connector ledger rebind`",
+        "fi": "kirjanpito {path} kuuluu toiseen Netvisor-ympäristöön: {differ}. Käytä sen "
+        "ympäristön kirjanpitoa; tarkoituksellisen vaihdon jälkeen aja `connector ledger rebind`",
+    },
+    "reason.period_open": {
+        "en": "period {period} is still open on {day}; it closes on day {close_day} of the next "
+        "month (use --as-of to rehearse)",
+        "fi": "kausi {period} on yhä auki {day}; se päättyy seuraavan kuukauden {close_day}. "
+        "päivänä (harjoittele valitsimella --as-of)",
+    },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",
         "fi": "ajoraporttia ei voitu kirjoittaa: {error}",

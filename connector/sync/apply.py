@@ -437,9 +437,7 @@ def _settle(
         if run.unknown_in_a_row >= ctx.max_unknown_in_a_row:
             raise RunAborted(
                 FatalRunError(
-                    f"{run.unknown_in_a_row} writes in a row got no clear answer from Netvisor "
-                    f"(last: {exc.error_type}); stopped writing. Nothing is sent twice: the next "
-                    "run (or `connector reconcile`) looks those writes up in Netvisor first",
+                    worded("unknown_in_a_row", count=run.unknown_in_a_row, error=exc.error_type),
                     error_type="UNKNOWN_IN_A_ROW",
                 )
             ) from exc

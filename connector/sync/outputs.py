@@ -46,9 +46,7 @@ def check_binding(ledger: Ledger, config: Config, *, read_only: bool) -> None:
             if bound[k] != here[k]
         )
         raise FatalRunError(
-            f"ledger {config.ledger_path} belongs to another Netvisor environment: {differ}. "
-            "Use the ledger of that environment; after a deliberate switch run "
-            "`connector ledger rebind`",
+            worded("ledger_environment", path=config.ledger_path, differ=differ),
             error_type="LEDGER_ENVIRONMENT",
         )
 

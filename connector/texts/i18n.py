@@ -554,6 +554,21 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "nvstatus.unsent": {"fi": "lähettämätön", "en": "unsent"},
     "nvstatus.open": {"fi": "avoin", "en": "open"},
     "nvstatus.paid": {"fi": "maksettu", "en": "paid"},
+    "schema.wrote": {
+        "fi": "kirjoitettiin {count} JSON Schemaa kansioon {path}",
+        "en": "wrote {count} JSON Schemas to {path}",
+    },
+    "sandbox.netvisor": {"fi": "Netvisor-hiekkalaatikko: {url}", "en": "Netvisor sandbox: {url}"},
+    "sandbox.spotilla": {"fi": "Spotilla-hiekkalaatikko: {url}", "en": "Spotilla sandbox: {url}"},
+    "sandbox.config": {
+        "fi": "Asetukset näille hiekkalaatikoille: {path} (salaisuudet kansiossa {secrets})",
+        "en": "Config for these sandboxes: {path} (secrets in {secrets})",
+    },
+    "sandbox.try": {"fi": "  kokeile: {command}", "en": "  try: {command}"},
+    "sandbox.lives": {
+        "fi": "Tila säilyy niin kauan kuin tämä prosessi. Ctrl-C pysäyttää.",
+        "en": "State lives as long as this process. Ctrl-C stops.",
+    },
     "demo.title": {
         "fi": "connector demo — Spotilla → PSOP → Netvisor upotetuilla hiekkalaatikoilla",
         "en": "connector demo — Spotilla → PSOP → Netvisor, on the embedded sandboxes",
