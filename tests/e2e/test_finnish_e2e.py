@@ -10,6 +10,8 @@ approval, a rejection and two differences, and the decisions billed when May clo
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from e2e.harness import task
 from e2e.test_psop_loop import REPORT, april, write_report
@@ -96,6 +98,14 @@ def month_in_cli(env) -> dict[str, str]:
         assert result.returncode in (0, 1, 2, 64), (args, result.stdout, result.stderr)
         shown[" ".join(args)] = _clean(result.stdout + result.stderr, env)
 
+    def demo() -> None:  # no --config: the demo writes its own, Finnish as every config
+        command = [sys.executable, "-m", "connector", "demo"]
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=env._env(None), cwd=env.tmp, timeout=300
+        )
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        shown["demo"] = _clean(result.stdout + result.stderr, env)
+
     run("check")
     run("check", "--online")
     run("plan", "--as-of", "2026-05-02")
@@ -116,7 +126,7 @@ def month_in_cli(env) -> dict[str, str]:
     run("status")
     run("report")
     run("plan", "--as-of", "2026-06-02")
-    run("demo")  # its own sandboxes and config, Finnish as every config by default
+    demo()
     return shown
 
 
