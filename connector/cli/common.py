@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # imported when needed: `connector check` must start fast
 _language: list[str] = []
 
 
+def forget_language() -> None:
+    """A new command: no config read yet (``main`` calls this first)."""
+    _language.clear()
+
+
 def texts_for(args: argparse.Namespace | None = None) -> Texts:
     """The texts of this command's configured language: the config's once read, else its
     ``[connector] language`` looked up in the file (an error before or while reading the

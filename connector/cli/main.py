@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from connector.cli.common import texts_for
+from connector.cli.common import forget_language, texts_for
 from connector.cli.parser import DEFAULT_CONFIG, build_parser, command_of
 from connector.core.errors import (
     EXIT_ABORTED,
@@ -35,6 +35,7 @@ from connector.core.errors import (
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    forget_language()
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     args.config = (
