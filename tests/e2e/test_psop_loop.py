@@ -173,7 +173,7 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
         "differences": 2,
     }
     human = env.cli("status")
-    assert "PSOP by organiser and month" in human.stdout and "€340.00" in human.stdout  # English amounts
+    assert "PSOP by organiser and month" in human.stdout and "€340.00" in human.stdout
     report_json = json.loads(env.cli("psop", "report", "--period", "2026-04", "--json").stdout)
     assert sorted(d["kind"] for d in report_json["differences"]) == [
         "amount_differs",
