@@ -194,3 +194,22 @@ def test_no_rule_words_its_reason_outside_the_catalogue() -> None:
             ):
                 literal.append(f"{path.relative_to(root.parent)}:{node.lineno}")
     assert not literal, literal
+
+
+def test_the_run_summary_prints_each_problem_once_in_the_configured_language() -> None:
+    import io
+
+    from connector.core.reasons import reason
+    from connector.sync.report import RunReport, print_summary
+
+    problem = reason(
+        "held_for_person", key="inv:2026-04:C1", why=reason("edit_unclear"), netvisor_key="7"
+    )
+    report = RunReport(command="sync", language="fi", today=date(2026, 5, 2))
+    report.problems += [problem, problem]
+    out = io.StringIO()
+    print_summary(report, out=out)
+    text = out.getvalue()
+    assert text.count("pidätetty ihmisen ratkaistavaksi") == 1
+    assert "held for a person" not in text and "päivämäärä 2.5.2026" in text
+    assert "(0 pyyntöä, 0 kirjoitusta)" in text
