@@ -423,6 +423,32 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "fi": "kausi {period} on yhä auki {day}; se päättyy seuraavan kuukauden {close_day}. "
         "päivänä (harjoittele valitsimella --as-of)",
     },
+    "reason.spotilla_login_refused": {
+        "en": "Spotilla refused the login of the configured user for subdomain '{subdomain}'",
+        "fi": "Spotilla hylkäsi määritetyn käyttäjän kirjautumisen aliverkkotunnukselle "
+        "'{subdomain}'",
+    },
+    "reason.spotilla_relogin_refused": {
+        "en": "Spotilla answered 401 to {request}: the login token was refused even after a "
+        "re-login",
+        "fi": "Spotilla vastasi 401 pyyntöön {request}: kirjautumistunnus hylättiin "
+        "uudelleenkirjautumisenkin jälkeen",
+    },
+    "reason.spotilla_key_refused": {
+        "en": "Spotilla answered 401 to {request}: the integration key (token, user id, "
+        "subdomain) is invalid or expired",
+        "fi": "Spotilla vastasi 401 pyyntöön {request}: integraatioavain (token, user id, "
+        "subdomain) on virheellinen tai vanhentunut",
+    },
+    "reason.spotilla_gave_up": {
+        "en": "{request}: gave up after {count} attempts; last: {last}",
+        "fi": "{request}: luovuttiin {count} yrityksen jälkeen; viimeisin: {last}",
+    },
+    "reason.spotilla_time_budget": {
+        "en": "{request}: time budget of {seconds} s spent after {count} attempts; last: {last}",
+        "fi": "{request}: {seconds} s:n aikaraja käytettiin {count} yrityksen jälkeen; "
+        "viimeisin: {last}",
+    },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",
         "fi": "ajoraporttia ei voitu kirjoittaa: {error}",
