@@ -213,3 +213,21 @@ def test_the_run_summary_prints_each_problem_once_in_the_configured_language() -
     assert text.count("pidätetty ihmisen ratkaistavaksi") == 1
     assert "held for a person" not in text and "päivämäärä 2.5.2026" in text
     assert "(0 pyyntöä, 0 kirjoitusta)" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.decimals(
+        min_value=Decimal("-1000000"), max_value=Decimal("1000000"), places=3, allow_nan=False
+    ),
+    st.sampled_from(["fi", "en"]),
+)
+def test_a_quantity_is_babels_text_character_for_character(value: Decimal, language: str) -> None:
+    from babel.numbers import format_decimal
+
+    t = Texts(language)  # type: ignore[arg-type]
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    fmt = "#,##0" + ("." + "0" * places if places else "")
+    expected = format_decimal(value, format=fmt, locale=t.locale, decimal_quantization=False)
+    assert t.quantity(value) == expected

@@ -766,12 +766,13 @@ class Texts:
 
     def quantity(self, value: Decimal) -> str:
         """A quantity with its own decimals (``1,5``), never rounded."""
-        exponent = value.as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        fmt = "#,##0" + ("." + "0" * places if places else "")
-        from babel.numbers import format_decimal  # Babel loads when a number is shown
-
-        return format_decimal(value, format=fmt, locale=self.locale, decimal_quantization=False)
+        if not value.is_finite():
+            return str(value)
+        minus, group, point = _number_form(self.locale)
+        digits = f"{abs(value):,f}"  # the value's own decimals, grouped by thousands
+        if group != "," or point != ".":
+            digits = digits.replace(",", "\0").replace(".", point).replace("\0", group)
+        return (minus if value < 0 else "") + digits
 
     def date(self, value: date) -> str:
         if self.language == "en":
@@ -790,6 +791,20 @@ class Texts:
         from babel.dates import format_datetime
 
         return format_datetime(local, "d.M.yyyy H.mm", tzinfo=HELSINKI, locale=self.locale)
+
+
+@functools.cache
+def _number_form(locale: str) -> tuple[str, str, str]:
+    """(minus sign, group separator, decimal separator) of a number in ``locale``, read once
+    from Babel's own rendering of -1 234,5 (as :func:`_money_form`, for speed: a report shows
+    thousands of quantities). ``Texts.quantity`` gives Babel's text character for character."""
+    from babel.numbers import format_decimal
+
+    text = format_decimal(Decimal("-1234.5"), format="#,##0.0", locale=locale)
+    start = text.index("1")
+    group, point = text[start + 1], text[-2]
+    assert text[start:] == f"1{group}234{point}5", text
+    return text[:start], group, point
 
 
 @functools.cache
@@ -830,9 +845,10 @@ FIELD_FORMS: Mapping[str, str] = {
 
 
 @functools.cache
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Each ``reason.*`` template's English form as a regular expression, the most specific
-    (most fixed text) first."""
+def _patterns() -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
+    """Each ``reason.*`` template's English form as (key, fixed start, fixed end, regular
+    expression), the most specific (most fixed text) first. The fixed start and end are
+    compared first: a run report recognises thousands of texts."""
     out = []
     for key, forms in REASONS.items():
         parts = _FIELD.split(forms["en"])  # text, name, text, name, ..., text
@@ -846,17 +862,27 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
                 seen.add(part)
                 pattern.append(f"(?P<{part}>.+?)")
         fixed = sum(len(p) for p in parts[::2])
-        out.append((fixed, key, re.compile("".join(pattern) + r"\Z", re.DOTALL)))
+        regex = re.compile("".join(pattern) + r"\Z", re.DOTALL)
+        out.append((fixed, key, parts[0], parts[-1] if len(parts) > 1 else "", regex))
     out.sort(key=lambda item: -item[0])
-    return tuple((key, pattern) for _, key, pattern in out)
+    return tuple((key, start, end, regex) for _, key, start, end, regex in out)
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
+@functools.cache
+def _candidates(first: str) -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
+    """The templates a text starting with ``first`` may come from, in :func:`_patterns`'s order:
+    those whose fixed start begins with it, and those that start with a field."""
+    return tuple(p for p in _patterns() if not p[1] or p[1].startswith(first))
+
+
 def _recognise(english: str) -> tuple[str, dict[str, str]] | None:
     """The template key and fields ``english`` was rendered from, or None."""
-    for key, pattern in _patterns():
+    for key, start, end, pattern in _candidates(english[:1]):
+        if not (english.startswith(start) and english.endswith(end)):
+            continue
         found = pattern.match(english)
         if found is not None:
             return key.removesuffix("#one"), found.groupdict()
