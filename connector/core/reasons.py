@@ -449,6 +449,14 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "fi": "{request}: {seconds} s:n aikaraja käytettiin {count} yrityksen jälkeen; "
         "viimeisin: {last}",
     },
+    "reason.psop_unknown_voucher": {
+        "en": "unknown voucher '{voucher}': no target in the mapping files has it",
+        "fi": "tuntematon palveluseteli '{voucher}': sitä ei ole yhdelläkään mappausten kohteella",
+    },
+    "reason.psop_voucher_elsewhere": {
+        "en": "voucher '{voucher}' belongs to another PSOP customer number in the mapping files",
+        "fi": "palveluseteli '{voucher}' kuuluu mappauksissa toiselle PSOP-asiakasnumerolle",
+    },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",
         "fi": "ajoraporttia ei voitu kirjoittaa: {error}",

@@ -277,7 +277,7 @@ def check_vouchers(
                     name,
                     row.row,
                     mapping.columns.voucher_id,
-                    f"unknown voucher {row.voucher_id!r}: no target in the mapping files has it",
+                    worded("psop_unknown_voucher", voucher=row.voucher_id),
                 )
             )
         elif target.psop_customer_number != row.psop_customer_number:
@@ -286,8 +286,7 @@ def check_vouchers(
                     name,
                     row.row,
                     mapping.columns.psop_customer_number,
-                    f"voucher {row.voucher_id!r} belongs to another PSOP customer number in the "
-                    "mapping files",
+                    worded("psop_voucher_elsewhere", voucher=row.voucher_id),
                 )
             )
     if problems:
