@@ -23,7 +23,8 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
     assert out == ""
     lines = [line for line in err.splitlines() if line.startswith("connector:")]
     assert len(lines) == 1
-    assert "status failed: unexpected KeyError at test_cli.py:" in lines[0]
+    # no config to say otherwise: Finnish, the default
+    assert "status epäonnistui: odottamaton KeyError kohdassa test_cli.py:" in lines[0]
     assert "--debug" in lines[0]
     assert "Traceback" not in err and "Testi" not in err
     assert "unexpected_error" in err and "error_type=KeyError" in err  # the log line, on stderr
@@ -32,6 +33,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys):
 @pytest.mark.parametrize("argv", [["--debug", "status"], ["status", "--debug"]])
 def test_debug_prints_the_traceback_to_stderr(monkeypatch, capsys, argv):
     monkeypatch.setattr(commands, "status", explode)
+    configure()  # as the CLI does: logging on stderr
     assert cli.main([*argv, "--config", "nowhere.toml"]) == EXIT_ABORTED
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" in err and "KeyError" in err

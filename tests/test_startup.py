@@ -38,7 +38,6 @@ NOT_ON_THE_CHECK_PATH = (
     "connector.sandbox",
     "connector.core.domain",
     "connector.core.logging",
-    "connector.texts.i18n",
     "connector.cli.ledger",
     "connector.cli.plan",
     "connector.cli.tools",
@@ -105,8 +104,8 @@ def test_the_offline_check_imports_neither_the_sync_engine_nor_the_logging_stack
     config = _config(tmp_path)
     code, modules, out, _ = _run(tmp_path, "check", "--config", str(config))
     assert code == 0
-    assert f"config {config}: OK" in out
-    assert f"mappings {example_mappings()}: " in out and out.rstrip().endswith("products: OK")
+    assert f"asetukset {config}: OK" in out  # the default language is Finnish
+    assert f"mappaukset {example_mappings()}: " in out and out.rstrip().endswith("tuotetta: OK")
     loaded = {name: _loaded(modules, name) for name in NOT_ON_THE_CHECK_PATH}
     assert {name: found for name, found in loaded.items() if found} == {}
     # what it does use: the validated config and mappings
@@ -159,8 +158,8 @@ def test_python_m_connector_check_prints_everything_and_exits_0(tmp_path):
         check=False,
     )
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.splitlines()[0] == f"config {config}: OK"
-    assert done.stdout.splitlines()[1].endswith("products: OK")
+    assert done.stdout.splitlines()[0] == f"asetukset {config}: OK"
+    assert done.stdout.splitlines()[1].endswith("tuotetta: OK")
 
 
 def test_the_check_pauses_the_garbage_collector_only_while_it_loads(tmp_path, capsys):
@@ -171,4 +170,4 @@ def test_the_check_pauses_the_garbage_collector_only_while_it_loads(tmp_path, ca
     config.write_text(config.read_text() + "\n[surprise]\n")
     assert cli.main(["check", "--config", str(config)]) == 2  # refused: restored all the same
     assert gc.isenabled()
-    assert "products: OK" in capsys.readouterr().out
+    assert "tuotetta: OK" in capsys.readouterr().out

@@ -54,6 +54,7 @@ from connector.billing.pricing import Pricing
 from connector.billing.texts import (
     CORRECTION_WHAT,
     CORRECTION_WORD,
+    REASON_CODE_FI,
     VOUCHER_DEDUCTION_NAME,
     date_fi,
     month_fi,
@@ -79,6 +80,7 @@ from connector.core.domain import (
     Target,
 )
 from connector.core.money import ZERO, format_eur, line_amount
+from connector.core.reasons import reason as worded
 from connector.mapping.models import Mappings
 
 
@@ -204,8 +206,7 @@ class _Run(Pricing, DocumentWriter):
                         "task",
                         task.id,
                         "unknown_customer",
-                        f"billing customer {task.customer_id} of task {task.id} is not among the "
-                        "billable customers",
+                        worded("unknown_customer", customer=task.customer_id, task=task.id),
                     )
                 )
                 self.unknown_lines.update(row.line_id for row in task.rows)
@@ -341,7 +342,7 @@ class _Run(Pricing, DocumentWriter):
         return (
             f"{CORRECTION_WORD[reason]}: {subject_fi(line_id, voucher_id)} ({month_fi(period)}"
             f"{day}) {CORRECTION_WHAT[reason]} (laskutettu {format_eur(billed)}, nyt "
-            f"{format_eur(now)}; syykoodi {reason})"
+            f"{format_eur(now)}; syykoodi {REASON_CODE_FI[reason]})"
         )
 
     def reversal(
@@ -372,9 +373,13 @@ class _Run(Pricing, DocumentWriter):
                     "line",
                     line_id,
                     "correction_product_unknown",
-                    f"a {role} correction of {format_eur(amount)} for line {line_id} ({period}) "
-                    "needs the Netvisor product and VAT it was billed with, and the billed line "
-                    "does not say: correct it by hand",
+                    worded(
+                        "correction_product_unknown",
+                        role=role,
+                        amount=format_eur(amount),
+                        line=line_id,
+                        period=period,
+                    ),
                     (task_of_line(line_id),),
                 )
             )
@@ -397,9 +402,13 @@ class _Run(Pricing, DocumentWriter):
                     "line",
                     line_id,
                     "correction_client_unknown",
-                    f"a {role} correction of {format_eur(amount)} for line {line_id} ({period}) "
-                    "must name the client's PSOP customer number, and the billed line does not "
-                    "store it: correct it by hand",
+                    worded(
+                        "correction_client_unknown",
+                        role=role,
+                        amount=format_eur(amount),
+                        line=line_id,
+                        period=period,
+                    ),
                     (task_of_line(line_id),),
                 )
             )

@@ -35,6 +35,15 @@ CORRECTION_WORD = {
     MISSING: "Lisäys",
     APPROVED_IN_REVIEW: "Hyväksytty tarkastuksessa",
 }
+# a correction's reason code as the document states it ("syykoodi"): a Finnish word, as a person
+# reading the invoice reads it; the machine code (DELETED, ...) stays in the billed line's
+# ``reason_code``. See docs/domain.md section 10.
+REASON_CODE_FI = {
+    DELETED: "POISTETTU",
+    CHANGED: "MUUTETTU",
+    MISSING: "LISÄTTY",
+    APPROVED_IN_REVIEW: "HYVÄKSYTTY",
+}
 CORRECTION_WHAT = {
     DELETED: "poistettu laskutuksen jälkeen",
     CHANGED: "muuttunut laskutuksen jälkeen",

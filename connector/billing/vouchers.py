@@ -26,6 +26,7 @@ from connector.billing.periods import BillingRules
 from connector.billing.vat import gross_of, gross_price, net_for_gross
 from connector.core.domain import BillableTask, Period, Quarantined, WorkRow
 from connector.core.money import ZERO, line_amount
+from connector.core.reasons import reason
 from connector.mapping.models import Mappings, ProductMapping, Region, TargetMapping, Voucher
 
 
@@ -185,9 +186,13 @@ def net_negative_rows(task: BillableTask) -> tuple[BillableTask, list[Quarantine
                     "line",
                     neg.line_id,
                     "negative_quantity",
-                    f"row {neg.line_id} of task {task.id} has a negative quantity "
-                    f"({neg.quantity}) that cancels no row of product {neg.product_code!r} in "
-                    "the same task: correct it in Spotilla",
+                    reason(
+                        "negative_quantity",
+                        line=neg.line_id,
+                        task=task.id,
+                        quantity=neg.quantity,
+                        product=neg.product_code,
+                    ),
                     (task.id,),
                 )
             )
@@ -227,8 +232,7 @@ def price_lines(
                         "line",
                         row.line_id,
                         "unmapped_product",
-                        f"product {row.product_code!r} of task {task.id} has no mapping in "
-                        "products.toml",
+                        reason("unmapped_product", product=row.product_code, task=task.id),
                         (task.id,),
                     )
                 )
@@ -243,8 +247,7 @@ def price_lines(
                         "line",
                         row.line_id,
                         "missing_price",
-                        f"product {row.product_code!r} of task {task.id} is not in Spotilla's "
-                        "product register and the row gives no price",
+                        reason("missing_price", product=row.product_code, task=task.id),
                         (task.id,),
                     )
                 )
@@ -372,14 +375,18 @@ def cover_all(
                         line, _nearest(candidates, day), target, region, qty, "outside_validity"
                     )
                 )
-                ended = "" if target.in_customership(day) else " (the customership has ended)"
+                ended = "" if target.in_customership(day) else "_ended"
                 held.append(
                     Quarantined(
                         "line",
                         line.line_id,
                         "outside_validity",
-                        f"work of task {line.task.id} on {day} is outside the validity of "
-                        f"voucher(s) {', '.join(v.id for v in candidates)}{ended}: held",
+                        reason(
+                            "outside_validity" + ended,
+                            task=line.task.id,
+                            day=day,
+                            vouchers=", ".join(v.id for v in candidates),
+                        ),
                         (line.task.id,),
                     )
                 )
@@ -415,7 +422,7 @@ def cover_all(
         assert voucher.unit_value is not None
         unit_share = min(gross_price(price, line.product.vat_percent), voucher.unit_value)
         covered = max(qty, Decimal(0))
-        grant = "the whole validity"
+        grant = reason("whole_validity")
         if voucher.quantity_total is not None:
             covered = min(covered, max(voucher.quantity_total - used_total[voucher.id], Decimal(0)))
             used_total[voucher.id] += covered
@@ -447,9 +454,14 @@ def cover_all(
                     "line",
                     line.line_id,
                     "over_grant",
-                    f"{excess} {line.product.unit} of task {line.task.id} exceed the quantity "
-                    f"granted by voucher {voucher.id} for {grant}: held for the organiser's "
-                    "review (tarkastettavana)",
+                    reason(
+                        "over_grant",
+                        excess=excess,
+                        unit=line.product.unit,
+                        task=line.task.id,
+                        voucher=voucher.id,
+                        grant=grant,
+                    ),
                     (line.task.id,),
                 )
             )

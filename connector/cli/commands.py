@@ -110,16 +110,24 @@ def check(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
         if problems:
             raise ConfigError(problems)
+    from connector.texts.i18n import texts
+
+    t = texts(config.connector.language)
     secret_warnings = config.secret_file_warnings()
     for warning in secret_warnings:
-        print(f"warning: {warning}")
+        print(t("check.warning_line", warning=t.text(warning)))
     if secret_warnings and args.strict:
-        print(f"--strict: {len(secret_warnings)} warnings count as errors")
+        print(t("check.strict", count=len(secret_warnings)))
         return EXIT_CONFIG
-    print(f"config {config.path}: OK")
+    print(t("check.config_ok", path=config.path))
     print(
-        f"mappings {config.mappings_folder}: {len(mappings.regions)} regions, "
-        f"{len(mappings.targets)} targets, {len(mappings.products)} products: OK"
+        t(
+            "check.mappings_ok",
+            path=config.mappings_folder,
+            regions=len(mappings.regions),
+            targets=len(mappings.targets),
+            products=len(mappings.products),
+        )
     )
     if not args.online:
         return EXIT_OK
@@ -145,7 +153,7 @@ def check(args: argparse.Namespace) -> int:
     try:
         with engine.netvisor_client() as nv_client:
             nv_client.customers_by_code(["__connector_check__"])
-        print(f"Netvisor {config.netvisor.base_url}: credentials OK")
+        print(t("check.credentials_ok", service="Netvisor", url=config.netvisor.base_url))
     except (ConnectorError, OSError) as exc:
         failure("Netvisor", config.netvisor.base_url, exc)
     finally:
@@ -153,7 +161,7 @@ def check(args: argparse.Namespace) -> int:
     try:
         with engine.spotilla_client() as sp:
             sp.check_credentials()
-            print(f"Spotilla {config.spotilla.base_url}: credentials OK")
+            print(t("check.credentials_ok", service="Spotilla", url=config.spotilla.base_url))
             master = SpotillaSource(
                 sp,
                 BillableWorkRules.from_config(
@@ -167,22 +175,21 @@ def check(args: argparse.Namespace) -> int:
     unmapped = sorted(code for code in master.products if code not in mappings.products)
     plain = sorted(fid for fid in master.targets if fid not in mappings.targets)
     if unmapped:
-        print(
-            f"Spotilla products with no product mapping (their work cannot be billed): {', '.join(unmapped)}"
-        )
-    print(f"targets with no PSOP mapping (billed in full, no voucher): {len(plain)}")
+        print(t("check.unmapped", codes=", ".join(unmapped)))
+    print(t("check.plain_targets", count=len(plain)))
     for q in master.quarantined[:20]:
-        print(f"  quarantined {q.kind} {q.record_id}: [{q.rule}] {q.reason}")
+        kind, why = t.code("kind", q.kind), t.text(q.reason)
+        print(t("check.quarantined", kind=kind, record=q.record_id, rule=q.rule, reason=why))
     # a voucher's unit value is one voucher's value, never PSOP's total (checked against the
     # prices of Spotilla's product register, which only an online check reads)
     warnings = unit_value_warnings(mappings, master.products)
     for warning in warnings:
-        print(f"warning: {warning}")
+        print(t("check.warning_line", warning=f"{warning.key}: {t.text(warning.message)}"))
     if failed:
         print(t("check.apis_failed", failed=failed))
         return EXIT_ABORTED
     if warnings and args.strict:
-        print(f"--strict: {len(warnings)} warnings count as errors")
+        print(t("check.strict", count=len(warnings)))
         return EXIT_CONFIG
     return EXIT_PARTIAL if master.quarantined or unmapped else EXIT_OK
 

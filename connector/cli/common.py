@@ -15,6 +15,39 @@ if TYPE_CHECKING:  # imported when needed: `connector check` must start fast
     from connector.core.config import Config
     from connector.core.domain import Period
     from connector.sync import SyncEngine
+    from connector.texts.i18n import Texts
+
+#: the configured language once a command has read its config (see :func:`texts_for`)
+_language: list[str] = []
+
+
+def forget_language() -> None:
+    """A new command: no config read yet (``main`` calls this first)."""
+    _language.clear()
+
+
+def texts_for(args: argparse.Namespace | None = None) -> Texts:
+    """The texts of this command's configured language: the config's once read, else its
+    ``[connector] language`` looked up in the file (an error before or while reading the
+    config still speaks the configured language), else Finnish."""
+    from connector.texts.i18n import texts
+
+    if _language:
+        return texts(_language[-1])
+    return texts(_peek_language(getattr(args, "config", None)))
+
+
+def _peek_language(path: object) -> str | None:
+    if not path:
+        return None
+    try:
+        import tomllib
+
+        with open(str(path), "rb") as f:
+            language = tomllib.load(f).get("connector", {}).get("language")
+    except Exception:  # unreadable or broken: the config error itself tells the user
+        return None
+    return language if isinstance(language, str) else None
 
 
 def run_config(args: argparse.Namespace, *, logging: bool = True) -> Config:
@@ -25,6 +58,7 @@ def run_config(args: argparse.Namespace, *, logging: bool = True) -> Config:
     from connector.core.config import load_config
 
     config = load_config(args.config)
+    _language.append(config.connector.language)
     if logging:
         configure_logging(args, config)
     return config
@@ -58,16 +92,14 @@ def parse_period(text: str | None) -> Period | None:
 
 def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM/SIGINT finish the action under way, then stop the run."""
+    t = texts_for()  # worded before a signal comes
 
     def handler(signum: int, _frame: Any) -> None:
         # os.write, not print: the handler may interrupt the main thread inside a print
         # (buffered streams are not reentrant)
         with contextlib.suppress(OSError):
-            os.write(
-                sys.stderr.fileno(),
-                f"\n{signal.Signals(signum).name}: finishing the write under way, then "
-                "stopping…\n".encode(),
-            )
+            text = t("signal.stopping", signal=signal.Signals(signum).name)
+            os.write(sys.stderr.fileno(), f"\n{text}\n".encode())
         stop.set()
 
     signal.signal(signal.SIGTERM, handler)
@@ -89,12 +121,8 @@ def say_waiting(seconds: float) -> Any:
 
     def say(holder: str) -> None:
         who = f" (pid {holder})" if holder else ""
-        print(
-            f"connector: another connector run{who} is talking to Netvisor; waiting up to "
-            f"{seconds:g} s for it to finish…",
-            file=sys.stderr,
-            flush=True,
-        )
+        text = texts_for()("lock.waiting", who=who, seconds=f"{seconds:g}")
+        print(text, file=sys.stderr, flush=True)
 
     return say
 
@@ -125,7 +153,4 @@ def refuse_future_as_of(args: argparse.Namespace, *, dry_run: bool) -> None:
 
     as_of = getattr(args, "as_of", None)
     if as_of is not None and not dry_run and as_of > helsinki_today():
-        raise UsageError(
-            f"--as-of {as_of} is in the future: it would invoice periods that are not closed "
-            "yet. Rehearse it with --dry-run (or `connector plan`)"
-        )
+        raise UsageError(texts_for(args)("as_of.future", as_of=as_of))

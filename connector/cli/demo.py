@@ -13,11 +13,12 @@ import sys
 import tempfile
 import time
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from connector.core.domain import HELSINKI, Period
-from connector.core.money import format_comma, format_eur
+from connector.core.money import format_comma
 
 #: The example mapping files, shipped inside the package (package data), so `demo` and
 #: `sandbox serve --write-config` work from any installation. The repository's top-level
@@ -119,6 +120,7 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
     from connector.sandbox.server import serve
     from connector.sandbox.spotilla import SpotillaSandbox
     from connector.sync import SyncEngine, print_summary
+    from connector.texts.i18n import texts
 
     out = out or sys.stdout
     started = time.monotonic()
@@ -143,13 +145,13 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
             mappings=example_mappings(),
             start_period=str(period),
         )
-        print("connector demo — Spotilla → PSOP → Netvisor, on the embedded sandboxes", file=out)
-        print(f"  Netvisor sandbox {nv_server.url}, Spotilla sandbox {sp_server.url}/api", file=out)
-        print(
-            f"  config {config_path} (secrets in {work / 'secrets'}, never in the TOML)", file=out
-        )
-        print(f"  invoicing period {period}, evaluated as of {as_of}\n", file=out)
         config = load_config(config_path)
+        t = texts(config.connector.language)
+        print(t("demo.title"), file=out)
+        sandboxes = t("demo.sandboxes", netvisor=nv_server.url, spotilla=f"{sp_server.url}/api")
+        print(sandboxes, file=out)
+        print(t("demo.config", config=config_path, secrets=work / "secrets"), file=out)
+        print(t("demo.period", period=period, as_of=t.date(as_of)), file=out)
         secrets = config.load_secrets()
 
         def sync(title: str, detail: bool = False):
@@ -159,27 +161,24 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
             print(file=out)
             return report
 
-        first = sync("1. first sync: customers, products, invoices, organiser documents", True)
+        first = sync(t("demo.first"), True)
         writes_before = netvisor.write_count()
-        sync("2. the same sync again: nothing may be sent twice")
+        sync(t("demo.again"))
         again = netvisor.write_count() - writes_before
-        print(f"   -> Netvisor writes in the second run: {again}\n", file=out)
+        print(t("demo.writes_again", count=again), file=out)
 
         changed = _change_a_task(spotilla, period)
         if changed:
-            print(f"== 3. a person changes task {changed} in Spotilla (one hour less)", file=out)
+            print(t("demo.change", task=changed), file=out)
             report = SyncEngine(config, secrets, as_of=as_of).run(command="demo")
             print_summary(report, out=out, detail=False)
-            print(
-                f"   -> {report.counts['updated']} still-unsent documents (the client's invoice and, "
-                "where a voucher paid part, the organiser's) corrected in place; nothing duplicated\n",
-                file=out,
-            )
+            print(t("demo.corrected", count=report.counts["updated"]), file=out)
 
-        _show_netvisor(netvisor, out)
+        _show_netvisor(netvisor, out, t)
+        seconds = t.quantity(Decimal(f"{time.monotonic() - started:.1f}"))
         print(
-            f"\nDone in {time.monotonic() - started:.1f} s. Ledger: {config.ledger_path}"
-            + ("" if keep or workdir else " (temporary; use --keep to keep it)"),
+            t("demo.done", seconds=seconds, ledger=config.ledger_path)
+            + ("" if keep or workdir else t("demo.temporary")),
             file=out,
         )
         return first.exit_code if first.exit_code != 1 else 0
@@ -226,13 +225,15 @@ def datetime_from_iso(text: str):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _show_netvisor(netvisor: Any, out: Any) -> None:
+def _show_netvisor(netvisor: Any, out: Any, t: Any) -> None:
     customers, products, invoices = netvisor.customers(), netvisor.products(), netvisor.invoices()
-    print("== What the Netvisor sandbox now holds", file=out)
-    print(
-        f"  {len(customers)} customers, {len(products)} products, {len(invoices)} invoices",
-        file=out,
-    )
+    print(t("demo.holds"), file=out)
+    counts = {
+        "customers": t.n("customer", len(customers)),
+        "products": t.n("product", len(products)),
+        "invoices": t.n("invoice", len(invoices)),
+    }
+    print(t("demo.counts", **counts), file=out)
 
     def comment(inv: dict[str, Any]) -> str:
         return str(inv.get("private_comment") or "")
@@ -248,15 +249,18 @@ def _show_netvisor(netvisor: Any, out: Any) -> None:
         None,
     )
     for title, inv in (
-        ("a client's invoice with a voucher deduction and the self-pay specification", client),
-        ("an organiser's voucher-share document (clients by PSOP customer number only)", organiser),
+        (t("demo.client_invoice"), client),
+        (t("demo.organiser_document"), organiser),
     ):
         if inv is None:
             continue
-        print(
-            f"\n  {title}\n  {comment(inv)}, status {inv['status']}, total {format_eur(inv['total'])}:",
-            file=out,
+        head = t(
+            "demo.invoice",
+            key=comment(inv),
+            status=t.code("nvstatus", inv["status"]),
+            total=t.money(inv["total"]),
         )
+        print(f"\n  {title}\n{head}", file=out)
         for line in inv["lines"]:
             if "product_code" not in line:
                 print(f"    | {line.get('comment') or ''}", file=out)

@@ -55,7 +55,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"ledger": str(config.ledger_path), "runs": [], "objects": {}})
             return EXIT_OK
-        print(f"no ledger yet at {config.ledger_path}: nothing has run")
+        from connector.texts.i18n import texts
+
+        print(texts(config.connector.language)("status.no_ledger", path=config.ledger_path))
         return EXIT_OK
     with Ledger(config.ledger_path) as ledger:
         runs = ledger.runs(args.runs)
@@ -114,7 +116,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from connector.texts.i18n import texts
 
     t = texts(config.connector.language)
-    print(f"ledger {config.ledger_path}\n")
+    print(t("status.ledger", path=config.ledger_path) + "\n")
     print(t("status.runs"))
     print_table(
         [
@@ -122,7 +124,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 r["id"],
                 r["command"],
                 t.datetime(r["started_at"]),
-                r["status"],
+                t.code("status", r["status"]),
                 r["created"],
                 r["updated"],
                 r["skipped"],
@@ -137,7 +139,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print("\n" + t("status.objects"))
     print_table(
         [
-            (kind, state, n)
+            (t.code("kind", kind), t.code("state", state), n)
             for kind, states in sorted(counts.items())
             for state, n in sorted(states.items())
         ],
@@ -148,7 +150,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         t("status.in_doubt", count=len(in_doubt)) + (" (connector reconcile)" if in_doubt else "")
     )
     for o in rejected:
-        print(f"  rejected {o.key}: {o.last_error_type}: {o.last_error}")
+        print(t("status.rejected", key=o.key, error_type=o.last_error_type, error=o.last_error))
     for o in held:
         print(
             "  "
@@ -156,7 +158,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "status.edit_unclear",
                 key=o.key,
                 netvisor_key=o.netvisor_key or "-",
-                error=o.last_error or "",
+                error=t.text(o.last_error or ""),
             )
         )
     if held:
@@ -171,7 +173,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         for w in withheld:
             what, how = withheld_texts(w, t)
             print(f"  - {what}\n    {t('plan.how')}: {how}")
-    print_status_block(psop, config.connector.language)
+    print_status_block(psop, t)
     return EXIT_OK
 
 
@@ -233,17 +235,16 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
     t = texts(config.connector.language)
     for o in held:
-        print(f"held for a person: {o.key} (NetvisorKey {o.netvisor_key}) {o.last_error or ''}")
+        error = t.text(o.last_error)
+        print(t("quarantine.held", key=o.key, netvisor_key=o.netvisor_key, error=error))
     if held:
-        print(
-            "  (make the invoice in Netvisor show either version; the next run or "
-            "`connector reconcile` settles it)"
-        )
+        print(t("quarantine.held_how"))
         print(t("status.resolve_how") + "\n")
     for o in rejected:
-        print(f"rejected by Netvisor: {o.key} [{o.last_error_type}] {o.last_error or ''}")
+        error, error_type = o.last_error or "", o.last_error_type
+        print(t("quarantine.rejected", key=o.key, error_type=error_type, error=error))
     if rejected:
-        print("  (fix it, then `connector quarantine retry KEY` sends it again)\n")
+        print(t("quarantine.rejected_how") + "\n")
     if not entries:
         print(t("quarantine.empty"))
         return EXIT_OK
@@ -255,10 +256,10 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         [
             (
                 q.id,
-                q.kind,
+                t.code("kind", q.kind),
                 q.record_id,
                 q.rule,
-                q.reason,
+                t.text(q.reason),
                 day(q.first_seen),
                 day(q.last_seen),
                 day(q.resolved_at),
@@ -277,7 +278,9 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
     nothing runs."""
     from connector.ledger import Ledger, RunLock
     from connector.sync.outputs import not_rechecked_reason
+    from connector.texts.i18n import texts
 
+    t = texts(config.connector.language)
     refuse_future_as_of(args, dry_run=False)
     ids = [int(x) for x in args.ids if x.isdigit()]
     keys = [x for x in args.ids if not x.isdigit()]
@@ -293,18 +296,15 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
             rejected = {o.key for o in ledger.objects(states=["rejected"])}
             unknown_keys = sorted(set(keys) - rejected)
             if unknown_ids or unknown_keys:
-                what = [f"{i} (no open quarantine entry)" for i in unknown_ids]
-                what += [f"{k} (no object Netvisor rejected)" for k in unknown_keys]
-                raise UsageError(
-                    f"nothing to retry for {', '.join(what)}; `connector quarantine list` "
-                    "shows what is open"
-                )
+                what = [t("retry.unknown_id", id=i) for i in unknown_ids]
+                what += [t("retry.unknown_key", key=k) for k in unknown_keys]
+                raise UsageError(t("retry.nothing", what=", ".join(what)))
             replanned = ledger.replan_rejected(keys) if keys or not ids else []
         for key in replanned:
-            print(f"  {key}: rejected by Netvisor earlier; will be sent again")
+            print(t("retry.replanned", key=key))
         from connector.sync import print_summary
 
-        print(f"re-running sync to re-check {len(before)} quarantined records…")
+        print(t("retry.running", count=len(before)))
         stop_on_signals(engine.stop)
         report = engine.run(command="quarantine-retry", lock=lock)
     finally:
@@ -314,14 +314,14 @@ def _quarantine_retry(args: argparse.Namespace, config: Any) -> int:
     for qid, q in before.items():
         now = after.get(qid)
         if now is not None and now.resolved_at:
-            verdict = "cleared (re-checked and passed)"
+            verdict = t("retry.cleared")
         elif report.aborted or report.run_id is None:
-            verdict = "not re-checked: the run aborted"
+            verdict = t("retry.aborted")
         elif now is not None and now.last_run_id == report.run_id:
-            verdict = "still quarantined"
+            verdict = t("retry.still")
         else:
-            verdict = f"not re-checked: {not_rechecked_reason(q.kind)}"
-        print(f"  {qid}: {q.kind} {q.record_id} [{q.rule}]: {verdict}")
+            verdict = t("retry.not_rechecked", why=t.text(not_rechecked_reason(q.kind)))
+        print(f"  {qid}: {t.code('kind', q.kind)} {q.record_id} [{q.rule}]: {verdict}")
     print_summary(report)
     return report.exit_code
 
@@ -336,19 +336,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     from connector.texts.run_report import RERENDERED_SUFFIX, ReportData, write_report
 
     config = run_config(args)
+    t = texts(config.connector.language)
     if not config.ledger_path.exists():
-        raise UsageError(f"no ledger at {config.ledger_path}: no run has a report yet")
+        raise UsageError(t("report.no_ledger", path=config.ledger_path))
     with Ledger(config.ledger_path) as ledger:
         found = ledger.report(args.run)
     if found is None:
-        which = f"run {args.run}" if args.run is not None else "any run"
-        raise UsageError(f"the ledger holds no report for {which} (`connector status` lists runs)")
+        if args.run is not None:
+            raise UsageError(t("report.no_report", which=args.run))
+        raise UsageError(t("report.no_report_any"))
     data = ReportData.from_json(found[1])
     folder = Path(args.out) if args.out else config.connector.reports
-    html_path, csv_path = write_report(
-        data, folder, texts(config.connector.language), suffix=RERENDERED_SUFFIX
-    )
-    print(f"wrote {html_path} and {csv_path}")
+    html_path, csv_path = write_report(data, folder, t, suffix=RERENDERED_SUFFIX)
+    print(t("report.wrote", html=html_path, csv=csv_path))
     return EXIT_OK
 
 
@@ -395,10 +395,12 @@ def _ledger_resolve(args: argparse.Namespace, config: Any) -> int:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     from connector.ledger import Ledger, RunLock
+    from connector.texts.i18n import texts
 
     config = run_config(args)
+    t = texts(config.connector.language)
     if not config.ledger_path.exists():
-        raise UsageError(f"no ledger at {config.ledger_path}")
+        raise UsageError(t("ledger.none", path=config.ledger_path))
     if args.ledger_command == "backup":
         target = Path(args.file)
         if not target.parent.is_dir():
@@ -408,7 +410,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             raise UsageError(t("ledger.backup_no_folder", folder=target.parent))
         with Ledger(config.ledger_path) as ledger:
             target = ledger.backup(target)
-        print(f"backed up {config.ledger_path} to {target}")
+        print(t("ledger.backed_up", path=config.ledger_path, target=target))
         return EXIT_OK
     if args.ledger_command == "resolve":
         return _ledger_resolve(args, config)
@@ -421,10 +423,10 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         ledger.bind(here)
     shown = ", ".join(f"{k.removeprefix('netvisor_')} {v}" for k, v in here.items())
     if before == here:
-        print(f"ledger {config.ledger_path} already belongs to {shown}")
+        print(t("ledger.already", path=config.ledger_path, shown=shown))
     else:
-        print(f"ledger {config.ledger_path} now belongs to {shown}")
+        print(t("ledger.now", path=config.ledger_path, shown=shown))
         if before:
             was = ", ".join(f"{k.removeprefix('netvisor_')} {v}" for k, v in before.items())
-            print(f"  (was {was})")
+            print(t("ledger.was", was=was))
     return EXIT_OK

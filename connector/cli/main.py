@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from connector.cli.common import forget_language, texts_for
 from connector.cli.parser import DEFAULT_CONFIG, build_parser, command_of
 from connector.core.errors import (
     EXIT_ABORTED,
@@ -36,6 +37,7 @@ from connector.core.errors import (
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    forget_language()
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     args.config = (
@@ -54,22 +56,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         _reader_went_away(guard.stream)
         return EXIT_ABORTED
     except UsageError as exc:
-        print(f"connector {args.command}: error: {exc}", file=sys.stderr)
+        t = texts_for(args)
+        print(t("error.usage", command=args.command, error=t.text(str(exc))), file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as exc:
-        print(f"connector: {exc.message}", file=sys.stderr)
-        print(
-            "Nothing was written. Fix the files above and run `connector check`.", file=sys.stderr
-        )
+        t = texts_for(args)
+        print(f"connector: {t('error.config', count=len(exc.problems))}", file=sys.stderr)
+        for problem in exc.problems:  # file:line: key: what — as the config loader words it
+            print(f"  {problem}", file=sys.stderr)
+        print(t("error.nothing_written"), file=sys.stderr)
         return EXIT_CONFIG
     except FatalRunError as exc:
-        print(f"connector: aborted: {exc.message}", file=sys.stderr)
+        t = texts_for(args)
+        print(t("error.aborted", error=t.text(exc.message)), file=sys.stderr)
         return EXIT_ABORTED
     except ConnectorError as exc:
-        print(f"connector: {exc.error_type}: {exc.message}", file=sys.stderr)
+        t = texts_for(args)
+        print(f"connector: {exc.error_type}: {t.text(exc.message)}", file=sys.stderr)
         return EXIT_ABORTED
     except KeyboardInterrupt:
-        print("connector: interrupted", file=sys.stderr)
+        print(texts_for(args)("error.interrupted"), file=sys.stderr)
         return EXIT_ABORTED
     except OSError as exc:  # a file we cannot write, a port in use: the OS says why
         if getattr(args, "debug", False):
@@ -146,14 +152,11 @@ def _unexpected(exc: Exception, args: argparse.Namespace) -> int:
         )
     if getattr(args, "debug", False):
         traceback.print_exception(exc, file=sys.stderr)
-    hint = (
-        "details above" if getattr(args, "debug", False) else "run again with --debug for details"
-    )
-    print(
-        f"connector: {command} failed: unexpected {type(exc).__name__} at {where} "
-        f"(logged as unexpected_error; {hint})",
-        file=sys.stderr,
-    )
+    t = texts_for(args)
+    hint = t("error.hint_above" if getattr(args, "debug", False) else "error.hint_debug")
+    error_type = type(exc).__name__
+    text = t("error.unexpected", command=command, error_type=error_type, where=where, hint=hint)
+    print(text, file=sys.stderr)
     return EXIT_ABORTED
 
 

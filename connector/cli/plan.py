@@ -35,10 +35,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
             # never "Nothing to do" while something is withheld
             print(t("plan.no_writes") if held_back else t("plan.nothing"))
         else:
-            print(render_table(actions))
+            print(render_table(actions, t=t))
         skips = sum(1 for a in actions if a.kind is ActionKind.SKIP)
         writes = sum(1 for a in actions if a.writes)
-        print("\n" + t("plan.footer", writes=writes, skips=skips))
+        print("\n" + t("plan.footer", writes=t.n("write", writes), skips=skips))
         if held_back:
             print("\n" + t("plan.withheld"))
             for item in held_back:

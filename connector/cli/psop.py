@@ -15,7 +15,12 @@ from typing import Any
 
 from connector.cli.common import print_table, run_config
 from connector.core.errors import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL
-from connector.core.money import format_eur
+
+
+def _texts(config: Any) -> Any:
+    from connector.texts.i18n import texts
+
+    return texts(config.connector.language)
 
 
 def _ledger(config: Any) -> Any:
@@ -32,6 +37,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from connector.psop.reconcile import APPROVE, REJECT
 
     config = run_config(args)
+    t = _texts(config)
     with _ledger(config) as ledger:
         if args.review_command == "list":
             entries = review_entries(ledger, args.period, include_decided=args.all)
@@ -41,7 +47,7 @@ def cmd_review(args: argparse.Namespace) -> int:
                 print_json({"review": [e.as_json() for e in entries]})
                 return EXIT_OK
             if not entries:
-                print("nothing is held for review")
+                print(t("review.empty"))
                 return EXIT_OK
             print_table(
                 [
@@ -49,28 +55,17 @@ def cmd_review(args: argparse.Namespace) -> int:
                         e.item.item_id,
                         e.item.psop_customer_number,
                         e.item.voucher_id,
-                        e.item.work_date.isoformat(),
+                        t.date(e.item.work_date),
                         e.item.psop_product,
-                        e.item.quantity,
-                        format_eur(e.item.voucher_share),
-                        format_eur(e.item.self_pay),
-                        e.item.reason,
-                        e.effect or "",
+                        t.quantity(e.item.quantity),
+                        t.money(e.item.voucher_share),
+                        t.money(e.item.self_pay),
+                        t.code("held", e.item.reason),
+                        t.code("decision", e.effect) if e.effect else "",
                     )
                     for e in entries
                 ],
-                (
-                    "ID",
-                    "PSOP NO",
-                    "VOUCHER",
-                    "DATE",
-                    "PRODUCT",
-                    "QTY",
-                    "VOUCHER SHARE",
-                    "SELF-PAY",
-                    "WHY",
-                    "DECIDED",
-                ),
+                t("review.head").split("|"),
             )
             return EXIT_OK
         decision = APPROVE if args.review_command == "approve" else REJECT
@@ -82,15 +77,16 @@ def cmd_review(args: argparse.Namespace) -> int:
             note=args.note,
             rejected_review=config.connector.rejected_review,
         )
-    effect = "approved" if decision == APPROVE else f"rejected ({config.connector.rejected_review})"
+    fate = t.code("decision", config.connector.rejected_review)
+    effect = t("review.approved") if decision == APPROVE else t("review.rejected", fate=fate)
     for item in outcome.decided:
-        print(f"  {item}: {effect}")
+        print(t("review.decided", item=item, effect=effect))
     for item in outcome.already:
-        print(f"  {item}: decided before; the first decision stands")
+        print(t("review.already", item=item))
     for item in outcome.unknown:
-        print(f"  {item}: no held item has this id (connector review list)")
+        print(t("review.unknown", item=item))
     if outcome.decided:
-        print("the next sync bills the decisions (connector sync)")
+        print(t("review.next_sync"))
     return EXIT_PARTIAL if outcome.unknown else EXIT_OK
 
 
@@ -125,7 +121,7 @@ def _export(args: argparse.Namespace) -> int:
     data = events_xlsx(rows) if args.format == "xlsx" else events_csv(rows)
     out = Path(args.out) if args.out else Path(f"psop-tapahtumat-{args.period}.{args.format}")
     out.write_bytes(data)
-    print(f"wrote {len(rows)} events of {args.period} to {out}")
+    print(_texts(config)("psop.exported", count=len(rows), period=args.period, path=out))
     return EXIT_OK
 
 
@@ -135,11 +131,12 @@ def _import(args: argparse.Namespace) -> int:
     from connector.psop.loop import import_report
 
     config = run_config(args)
+    t = _texts(config)
     mapping = load_report_mapping(config.mappings_folder)
     mappings = load_mappings(config.mappings_folder)
     path = Path(args.file)
     if not path.is_file():
-        print(f"connector: no such file: {path}", file=sys.stderr)
+        print("connector: " + t("psop.no_file", path=path), file=sys.stderr)
         return EXIT_CONFIG
     with _ledger(config) as ledger:
         try:
@@ -152,23 +149,32 @@ def _import(args: argparse.Namespace) -> int:
                 rejected_review=config.connector.rejected_review,
             )
         except ReportError as exc:
-            print(f"connector: {exc.message}", file=sys.stderr)
+            print("connector: " + t("psop.refused", count=len(exc.problems)), file=sys.stderr)
+            for p in exc.problems[:50]:
+                row = t("psop.problem_row", row=p.row) if p.row is not None else ""
+                column = t("psop.problem_column", column=p.column) if p.column else ""
+                print(f"  {p.file}{row}{column}: {t.text(p.message)}", file=sys.stderr)
+            if len(exc.problems) > 50:
+                print(
+                    "  " + t("summary.more_problems", more=len(exc.problems) - 50), file=sys.stderr
+                )
             return EXIT_CONFIG
     if outcome.already_imported:
-        print(f"{path.name}: imported before (same file content); nothing changed")
+        print(t("psop.imported_before", name=path.name))
         return EXIT_OK
-    print(f"{path.name}: {outcome.rows} rows, {outcome.states} billed lines got their PSOP state")
+    print(t("psop.imported", name=path.name, rows=outcome.rows, states=outcome.states))
+    fate = t.code("decision", config.connector.rejected_review)
     for item in outcome.approved:
-        print(f"  {item}: approved by PSOP's report")
+        print(t("psop.approved", item=item))
     for item in outcome.rejected:
-        print(f"  {item}: rejected by PSOP's report ({config.connector.rejected_review})")
+        print(t("psop.rejected", item=item, fate=fate))
     for item in outcome.pending_review:
-        print(f"  {item}: still under the organiser's review")
+        print(t("psop.pending", item=item))
     for conflict in outcome.conflicts:
-        print(f"  {conflict}; the earlier decision stands: check it with the organiser")
-    _print_differences(outcome.differences)
+        print(t("psop.conflict", conflict=t.text(conflict)))
+    _print_differences(outcome.differences, t)
     if outcome.approved or outcome.rejected:
-        print("the next sync bills the decisions (connector sync)")
+        print(t("review.next_sync"))
     return EXIT_PARTIAL if outcome.differences or outcome.conflicts else EXIT_OK
 
 
@@ -204,23 +210,22 @@ def _report(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    print(f"PSOP reconciliation {args.period}\n")
+    t = _texts(config)
+    print(t("psop.reconciliation", period=args.period) + "\n")
     if not covered:
         # every billed event would show as "not in PSOP": say what is missing instead
-        from connector.texts.i18n import texts
-
-        t = texts(config.connector.language)
         billed = sum(1 for d in result.differences if str(d.kind) == "billed_not_in_psop")
         print(t("psop.no_report", period=args.period, billed=billed))
-        print_organiser_months(months, language=config.connector.language)
+        print_organiser_months(months, t=t)
         return EXIT_OK
-    print_organiser_months(months, language=config.connector.language)
+    print_organiser_months(months, t=t)
     counts: dict[str, int] = {}
     for s in result.states:
         counts[s.state.value] = counts.get(s.state.value, 0) + 1
     if counts:
-        print("\nBilled lines by PSOP state: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    _print_differences(result.differences)
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items())  # PSOP's own (Finnish) states
+        print("\n" + t("psop.states", counts=shown))
+    _print_differences(result.differences, t)
     return EXIT_OK
 
 
@@ -240,18 +245,18 @@ def _difference_json(d: Any) -> dict[str, Any]:
     }
 
 
-def _print_differences(differences: list[Any] | tuple[Any, ...]) -> None:
+def _print_differences(differences: list[Any] | tuple[Any, ...], t: Any) -> None:
     if not differences:
-        print("\nNo differences.")
+        print("\n" + t("psop.no_differences"))
         return
-    print(f"\nDifferences ({len(differences)}):")
+    print("\n" + t("psop.differences", count=len(differences)))
     by_kind: dict[str, list[Any]] = {}
     for d in differences:
         by_kind.setdefault(str(d.kind), []).append(d)
     for same in by_kind.values():  # the advice once per kind, after its events
         for d in same:
-            print(f"  {d.describe()}")
-        print(f"    what to do: {same[0].what_to_do}")
+            print(f"  {_describe(d, t)}")
+        print(t("psop.todo", todo=t(f"todo.{same[0].kind}")))
 
 
 def _covers(reports: list[Any], period: str) -> bool:
@@ -263,37 +268,46 @@ def _covers(reports: list[Any], period: str) -> bool:
     )
 
 
-def print_organiser_months(months: list[Any], out: Any = None, language: str = "en") -> None:
+def _describe(d: Any, t: Any) -> str:
+    """One line for people: the event (PSOP's own Finnish words), both figures, the kind."""
+    event = t(
+        "psop.event",
+        date=t.date(d.work_date),
+        customer=d.psop_customer_number,
+        voucher=d.voucher_id,
+        product=d.psop_product,
+        quantity=t.quantity(d.quantity),
+    )
+    figures = []
+    if d.billed_amount is not None:
+        figures.append(t("psop.billed", amount=t.money(d.billed_amount)))
+    if d.psop_amount is not None:
+        figures.append(t("psop.psop_amount", amount=t.money(d.psop_amount)))
+    return f"{t.code('difference', d.kind)}: {event} ({', '.join(figures)})"
+
+
+def print_organiser_months(months: list[Any], out: Any = None, t: Any = None) -> None:
     """The per-organiser, per-month table of ``status`` and ``psop report``; BILLED is what
     documents in Netvisor carry, NOT BILLED what billing meant for the organiser that no
     document in Netvisor carries yet (withheld, deferred, not sent)."""
-    from connector.texts.i18n import texts
+    from connector.texts.i18n import Texts
 
-    t = texts(language)
+    t = t or Texts("en")
     print_table(
         [
             (
                 m.region,
                 m.period,
-                format_eur(m.billed),
-                format_eur(m.approved),
-                format_eur(m.settled),
-                format_eur(m.paid),
-                format_eur(m.open_difference),
-                format_eur(m.not_billed),
+                t.money(m.billed),
+                t.money(m.approved),
+                t.money(m.settled),
+                t.money(m.paid),
+                t.money(m.open_difference),
+                t.money(m.not_billed),
             )
             for m in months
         ],
-        (
-            "ORGANISER",
-            "MONTH",
-            "BILLED",
-            "APPROVED",
-            "SETTLED",
-            "PAID",
-            "OPEN DIFFERENCE",
-            "NOT BILLED",
-        ),
+        t("organisers.head").split("|"),
         out,
     )
     for m in months:
@@ -325,15 +339,15 @@ def status_block(ledger: Any) -> dict[str, Any]:
     }
 
 
-def print_status_block(block: dict[str, Any], language: str = "en") -> None:
+def print_status_block(block: dict[str, Any], t: Any = None) -> None:
+    from connector.texts.i18n import Texts
+
+    t = t or Texts("en")
     review = block["review"]
-    print(
-        f"\nHeld for review: {review['held']} (connector review list); decided: "
-        f"{review['approved']} approved, {review['rejected']} rejected"
-    )
+    print("\n" + t("status.review", **review))
     if block["organisers"]:
-        print("\nPSOP by organiser and month:")
-        print_organiser_months(block["organisers"], language=language)
+        print("\n" + t("status.organisers"))
+        print_organiser_months(block["organisers"], t=t)
 
 
 def status_json(block: dict[str, Any]) -> dict[str, Any]:

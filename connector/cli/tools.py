@@ -8,6 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
+from connector.cli.common import texts_for
 from connector.core.errors import EXIT_OK
 
 
@@ -21,7 +22,7 @@ def cmd_mappings_schema(args: argparse.Namespace) -> int:
         for name, schema in schemas.items():
             # one file per mapping file: targets.toml and targets.csv differ
             (out / f"{name}.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
-        print(f"wrote {len(schemas)} JSON Schemas to {out}")
+        print(texts_for(args)("schema.wrote", count=len(schemas), path=out))
     else:
         print(json.dumps(schemas, indent=2))
     return EXIT_OK
@@ -49,10 +50,11 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
         spotilla = SpotillaSandbox.generated(seed=args.seed)
     nv = serve(netvisor, name="netvisor", host=args.host, port=args.port)
     sp = serve(spotilla, name="spotilla", host=args.host, port=args.spotilla_port)
-    print(f"Netvisor sandbox: {nv.url}")
+    t = texts_for(args)
+    print(t("sandbox.netvisor", url=nv.url))
     for key, value in netvisor.credentials.items():
         print(f"  {key:<16} {value}")
-    print(f"Spotilla sandbox: {sp.url}/api")
+    print(t("sandbox.spotilla", url=f"{sp.url}/api"))
     for key, value in spotilla.credentials.items():
         print(f"  {key:<16} {value}")
     if args.write_config:
@@ -66,11 +68,9 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
             spotilla_credentials=spotilla.credentials,
             mappings=example_mappings(),
         )
-        print(
-            f"Config for these sandboxes: {config_path} (secrets in {config_path.parent}/secrets)"
-        )
-        print(f"  try: connector plan --config {config_path}")
-    print("State lives as long as this process. Ctrl-C stops.", flush=True)
+        print(t("sandbox.config", path=config_path, secrets=config_path.parent / "secrets"))
+        print(t("sandbox.try", command=f"connector plan --config {config_path}"))
+    print(t("sandbox.lives"), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -3,7 +3,9 @@
 Owns the domain's value types (`domain`), euro amounts (`money`), the error types and exit codes
 (`errors`), the one content hash (`hashing`), the configuration file and its secrets (`config`,
 `secrets`, `tomlsource` for file:line:key in messages), logging with redaction (`logging`), the
-process's TLS context (`tls`) and the crash-test failpoints (`failpoints`).
+process's TLS context (`tls`), the crash-test failpoints (`failpoints`) and the reasons the lower
+layers word for people (`reasons`: rendered in English, shown in the configured language by
+`connector/texts/i18n.py`).
 
 May import: the standard library and third-party packages only — never another package of the
 connector (enforced by tests/test_layers.py).

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.reasons import reason as worded
 from connector.core.secrets import Secret, load_secret, secret_file_warning
 from connector.core.tomlsource import find_line
 
@@ -446,7 +447,7 @@ class Config:
         for key, file in files.items():
             warning = secret_file_warning(file) if file is not None else None
             if warning:
-                warnings.append(f"{self.path}: {key}: {warning}")
+                warnings.append(worded("config_warning", path=self.path, key=key, why=warning))
         return warnings
 
     def load_secrets(self) -> Secrets:

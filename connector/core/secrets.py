@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+from connector.core.reasons import reason as worded
+
 _REGISTRY: set[str] = set()
 
 
@@ -91,11 +93,9 @@ def secret_file_warning(file: str | os.PathLike[str]) -> str | None:
     except OSError:
         return None
     if mode & (stat.S_IRGRP | stat.S_IROTH):
-        who = " and ".join(
-            w for w, bit in (("group", stat.S_IRGRP), ("others", stat.S_IROTH)) if mode & bit
+        group, others = bool(mode & stat.S_IRGRP), bool(mode & stat.S_IROTH)
+        who = worded(
+            "readers_both" if group and others else "readers_group" if group else "readers_others"
         )
-        return (
-            f"secret file {path} is readable by {who} (mode {mode:04o}); "
-            f"make it owner-only: chmod 600 {path}"
-        )
+        return worded("secret_readable", path=path, who=who, mode=f"{mode:04o}")
     return None

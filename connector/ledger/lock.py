@@ -17,6 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from connector.core.errors import RunLockedError
+from connector.core.reasons import reason as worded
 
 #: how often a waiting acquire tries the lock again (seconds)
 POLL_SECONDS = 0.1
@@ -67,15 +68,15 @@ class RunLock:
                     (cancel or threading.Event()).wait(POLL_SECONDS)
                     continue
                 os.close(fd)
-                waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                notes = [worded("lock_holder", pid=holder)] if holder else []
                 if cancelled:
-                    waited = " (stopped while waiting for it)"
+                    notes.append(worded("lock_stopped"))
+                elif wait > 0:
+                    notes.append(worded("lock_waited", seconds=f"{wait:g}"))
                 raise RunLockedError(
-                    f"another connector run holds the ledger lock {self.path}"
-                    + (f" (pid {holder})" if holder else "")
-                    + waited
-                    + "; wait for it to finish (the daemon runs jobs on its schedule) or give "
-                    "--wait-lock SECONDS"
+                    worded("run_locked_notes", path=self.path, notes="; ".join(notes))
+                    if notes
+                    else worded("run_locked", path=self.path)
                 ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

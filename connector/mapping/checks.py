@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from connector.core.money import format_eur
+from connector.core.reasons import reason as worded
 from connector.mapping.models import Mappings
 
 HUNDRED = Decimal(100)
@@ -61,19 +62,21 @@ def unit_value_warnings(mappings: Mappings, prices: Mapping[str, object]) -> lis
                 continue
             key = f"target[{target.folder_id}].voucher[{voucher.id}].unit_value"
             highest = max(gross_prices)
-            message = (
-                f"unit value {format_eur(voucher.unit_value)} is more than the price of every "
-                f"product linked to PSOP product {voucher.psop_product!r} (at most "
-                f"{format_eur(highest)} with VAT): unit_value is ONE voucher's value, not the "
-                "total PSOP shows"
-            )
+            facts = {
+                "amount": format_eur(voucher.unit_value),
+                "product": voucher.psop_product,
+                "highest": format_eur(highest),
+            }
+            message = worded("unit_value_high", **facts)
             count = voucher.quantity_total or voucher.quantity_per_period
             if count and count > 1:
                 per_unit = voucher.unit_value / count
                 if per_unit == per_unit.quantize(Decimal("0.01")) and per_unit <= highest:
-                    message += (
-                        f"; it looks like value x count ({format_eur(per_unit)} x "
-                        f"{count.normalize():f})"
+                    message = worded(
+                        "unit_value_high_count",
+                        **facts,
+                        per_unit=format_eur(per_unit),
+                        count=f"{count.normalize():f}",
                     )
             warnings.append(MappingWarning(key, message))
     return warnings

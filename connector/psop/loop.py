@@ -20,6 +20,7 @@ from typing import Any
 from connector.billing.documents import organiser_document_key
 from connector.core.domain import Period
 from connector.core.money import ZERO
+from connector.core.reasons import reason as worded
 from connector.ledger import Ledger
 from connector.mapping import Mappings
 from connector.mapping.psop_report import ReportMapping
@@ -299,7 +300,7 @@ def check_vouchers(
                     name,
                     row.row,
                     mapping.columns.voucher_id,
-                    f"unknown voucher {row.voucher_id!r}: no target in the mapping files has it",
+                    worded("psop_unknown_voucher", voucher=row.voucher_id),
                 )
             )
         elif target.psop_customer_number != row.psop_customer_number:
@@ -308,8 +309,7 @@ def check_vouchers(
                     name,
                     row.row,
                     mapping.columns.psop_customer_number,
-                    f"voucher {row.voucher_id!r} belongs to another PSOP customer number in the "
-                    "mapping files",
+                    worded("psop_voucher_elsewhere", voucher=row.voucher_id),
                 )
             )
     if problems:
@@ -347,8 +347,13 @@ def import_report(
     ]
     # PSOP's word differs from a person's earlier decision: the first decision stands, shown
     conflicts = [
-        f"{d.item_id}: PSOP says {d.state} ({d.decision}), decided earlier: "
-        f"{earlier[d.item_id]['decision']}"
+        worded(
+            "psop_conflict",
+            item=d.item_id,
+            psop_state=d.state,
+            decision=d.decision,
+            earlier=earlier[d.item_id]["decision"],
+        )
         for d in result.decisions
         if d.item_id in earlier and earlier[d.item_id]["decision"] != d.decision
     ]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.core.errors import ConnectorError
+from connector.core.reasons import reason as worded
 from connector.mapping.psop_report import ReportMapping
 from connector.psop.records import PsopState, ReportRow
 
@@ -70,9 +71,7 @@ def read_report(path: Path, mapping: ReportMapping) -> list[ReportRow]:
     """Every row of the report at ``path`` (CSV or XLSX by content), or ``ReportError``."""
     path = Path(path)
     if path.stat().st_size > MAX_UNPACKED_BYTES:
-        raise ReportError(
-            [ReportProblem(path.name, None, "", "the file is larger than 50 MB: refused")]
-        )
+        raise ReportError([ReportProblem(path.name, None, "", worded("psop_too_large"))])
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04":
         table = _xlsx_rows(path.name, data, mapping)
@@ -89,9 +88,7 @@ def _csv_rows(name: str, data: bytes, mapping: ReportMapping) -> list[list[Any]]
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ReportError(
-            [ReportProblem(name, line, "", "not UTF-8 text: save the report as CSV UTF-8")]
-        ) from None
+        raise ReportError([ReportProblem(name, line, "", worded("psop_not_utf8"))]) from None
     delimiter = mapping.format.delimiter
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
@@ -103,28 +100,24 @@ def _xlsx_rows(name: str, data: bytes, mapping: ReportMapping) -> list[list[Any]
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
     except zipfile.BadZipFile:
-        raise ReportError([ReportProblem(name, None, "", "not an XLSX workbook")]) from None
+        raise ReportError([ReportProblem(name, None, "", worded("psop_not_xlsx"))]) from None
     if any(p.filename.lower().endswith("vbaproject.bin") for p in parts):
-        raise ReportError(
-            [ReportProblem(name, None, "", "the workbook contains macros: save it as .xlsx")]
-        )
+        raise ReportError([ReportProblem(name, None, "", worded("psop_macros"))])
     if sum(p.file_size for p in parts) > MAX_UNPACKED_BYTES:
-        raise ReportError(
-            [ReportProblem(name, None, "", "the workbook unpacks to more than 50 MB: refused")]
-        )
+        raise ReportError([ReportProblem(name, None, "", worded("psop_unpacks_large"))])
     try:
         book = load_workbook(
             io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
         )
     except Exception as exc:  # any parse failure of an untrusted file is a refusal
         raise ReportError(
-            [ReportProblem(name, None, "", f"cannot read the workbook ({type(exc).__name__})")]
+            [ReportProblem(name, None, "", worded("psop_unreadable", error=type(exc).__name__))]
         ) from None
     try:
         wanted = mapping.format.sheet
         if wanted and wanted not in book.sheetnames:
             raise ReportError(
-                [ReportProblem(name, None, "", f"no sheet {wanted!r} in the workbook")]
+                [ReportProblem(name, None, "", worded("psop_no_sheet", sheet=wanted))]
             )
         sheet = book[wanted] if wanted else book.worksheets[0]
         return [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -154,7 +147,7 @@ def _find_header(
             best = (index, found)
     first = next((i for i, r in enumerate(table) if not all(_blank(c) for c in r)), None)
     if first is None:
-        raise ReportError([ReportProblem(name, None, "", "the report is empty")])
+        raise ReportError([ReportProblem(name, None, "", worded("psop_empty"))])
     index, found = best if best is not None else (first, {})
     header_cells = [str(c) for c in table[index] if not _blank(c)]
     other = {";": ",", ",": ";", "\t": ";"}[mapping.format.delimiter]
@@ -165,14 +158,13 @@ def _find_header(
                     name,
                     index + 1,
                     "",
-                    f"the fields are separated by {other!r}, not by "
-                    f"{mapping.format.delimiter!r} as psop_report.toml says (format.delimiter)",
+                    worded("psop_delimiter", found=other, expected=mapping.format.delimiter),
                 )
             ]
         )
     raise ReportError(
         [
-            ReportProblem(name, index + 1, header, "missing column")
+            ReportProblem(name, index + 1, header, worded("psop_missing_column"))
             for f, header in wanted.items()
             if f not in found
         ]
@@ -193,7 +185,7 @@ def _parse(name: str, table: list[list[Any]], mapping: ReportMapping) -> list[Re
         if any(not _blank(c) for c in raw[width:]):
             # more fields than headers: a value carries an unquoted separator
             problems.append(
-                ReportProblem(name, number, "", f"{len(raw)} fields, the header has {width}")
+                ReportProblem(name, number, "", worded("psop_width", count=len(raw), width=width))
             )
             continue
         cell = _Cells(name, number, raw, position, headers, mapping, problems)
@@ -247,16 +239,16 @@ class _Cells:
             value = int(value)  # a spreadsheet turned a customer number into a number
         text = "" if value is None else str(value).strip()
         if not text:
-            return self._refuse(field, "empty")
+            return self._refuse(field, worded("psop_cell_empty"))
         if text.startswith(_FORMULA_STARTS):
-            return self._refuse(field, f"starts with {text[0]!r}, which a spreadsheet runs")
+            return self._refuse(field, worded("psop_formula", first=text[0]))
         return text
 
     def date(self, field: str) -> date | None:
         value = self._value(field)
         if isinstance(value, datetime):
             if value.time() != datetime.min.time():
-                return self._refuse(field, f"{value} has a time of day; expected a date")
+                return self._refuse(field, worded("psop_time_of_day", value=value))
             return value.date()
         if isinstance(value, date):
             return value
@@ -270,12 +262,12 @@ class _Cells:
                 return date(year, month, day)
             except ValueError:
                 pass
-        return self._refuse(field, f"{text!r} is not a date of the form {form}")
+        return self._refuse(field, worded("psop_not_date", value=text, form=form))
 
     def number(self, field: str) -> Decimal | None:
         value = self._value(field)
         if isinstance(value, bool):
-            return self._refuse(field, f"{value!r} is not a number")
+            return self._refuse(field, worded("psop_not_number", value=value))
         if isinstance(value, int):
             return Decimal(value)
         if isinstance(value, float):
@@ -287,15 +279,14 @@ class _Cells:
         if other in text:
             return self._refuse(
                 field,
-                f"{text!r} has {other!r} where the report's decimal separator is {sep!r} "
-                "(format.decimal_separator)",
+                worded("psop_wrong_separator", value=text, found=other, expected=sep),
             )
         if not re.fullmatch(r"-?\d+(?:" + re.escape(sep) + r"\d+)?", text):
-            return self._refuse(field, f"{text!r} is not a number")
+            return self._refuse(field, worded("psop_not_number", value=text))
         try:
             return Decimal(text.replace(sep, "."))
         except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-            return self._refuse(field, f"{text!r} is not a number")
+            return self._refuse(field, worded("psop_not_number", value=text))
 
     def state(self, field: str) -> PsopState | None:
         value = self._value(field)
@@ -303,5 +294,5 @@ class _Cells:
         state = PsopState.parse(text)
         if state is None:
             known = ", ".join(s.value for s in PsopState)
-            return self._refuse(field, f"unknown state {text!r} (known: {known})")
+            return self._refuse(field, worded("psop_unknown_state", value=text, known=known))
         return state

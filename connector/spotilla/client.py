@@ -30,6 +30,7 @@ import httpx
 from connector.core.domain import Quarantined
 from connector.core.errors import ConfigError, FatalRunError, TransientError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.core.secrets import Secret
 from connector.core.tls import verify_for
 from connector.spotilla import api
@@ -320,7 +321,7 @@ class SpotillaClient:
             )
         except _Unauthorized:
             raise SpotillaAuthError(
-                f"Spotilla refused the login of the configured user for subdomain {self.subdomain!r}"
+                worded("spotilla_login_refused", subdomain=self.subdomain)
             ) from None
         try:
             login = api.LoginResponse.model_validate(answer)
@@ -383,23 +384,26 @@ class SpotillaClient:
                     self._relogin(token)
                     continue
                 raise SpotillaAuthError(
-                    f"Spotilla answered 401 to {method} {path}: the "
-                    + (
-                        "login token was refused even after a re-login"
-                        if relogged
-                        else "integration key (token, user id, subdomain) is invalid or expired"
+                    worded(
+                        "spotilla_relogin_refused" if relogged else "spotilla_key_refused",
+                        request=f"{method} {path}",
                     )
                 ) from None
             except TransientError as exc:
                 delay = self._delay(attempt, exc.retry_after)
                 if attempt >= self._max_attempts:
                     raise SpotillaUnavailableError(
-                        f"{label}: gave up after {attempt} attempts; last: {exc.message}"
+                        worded("spotilla_gave_up", request=label, count=attempt, last=exc.message)
                     ) from exc
                 if self._clock() + delay > deadline:
                     raise SpotillaUnavailableError(
-                        f"{label}: time budget of {self._time_budget:g} s spent after "
-                        f"{attempt} attempts; last: {exc.message}"
+                        worded(
+                            "spotilla_time_budget",
+                            request=label,
+                            seconds=f"{self._time_budget:g}",
+                            count=attempt,
+                            last=exc.message,
+                        )
                     ) from exc
                 _log().warning(
                     "spotilla_retry",

@@ -32,6 +32,7 @@ from connector.core.domain import (
 )
 from connector.core.errors import ConfigError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason
 from connector.spotilla import api
 from connector.spotilla.client import SpotillaClient
 
@@ -106,13 +107,9 @@ def to_billing_customer(customer: api.Customer) -> BillingCustomer | Quarantined
     is_company = customer.type == "company"
     business_id = _valid_business_id(customer.business_id)
     if is_company and business_id is None:
-        problem = "has no Y-tunnus" if not customer.business_id else "has an invalid Y-tunnus"
+        problem = "business_id_missing" if not customer.business_id else "business_id_invalid"
         return Quarantined(
-            "customer",
-            customer.id,
-            "invalid_business_id",
-            f"company customer {customer.id} {problem} (format and check digit are checked); "
-            "fix it in Spotilla's customer register",
+            "customer", customer.id, "invalid_business_id", reason(problem, customer=customer.id)
         )
     invoicing = next((c for c in customer.contacts if c.role == "invoicing"), None)
     address = customer.address
@@ -205,16 +202,14 @@ def resolve_targets(
                 "target",
                 folder.id,
                 "folder_cycle",
-                f"leaf folder {folder.id}: its parent chain loops, so its billing customer "
-                "cannot be found; fix the folder tree in Spotilla",
+                reason("folder_cycle", folder=folder.id),
             )
         elif res.customer_id is None:
             blocked[folder.id] = Quarantined(
                 "target",
                 folder.id,
                 "orphan_leaf",
-                f"leaf folder {folder.id} has no customer linked to it or to any folder above "
-                "it; link a customer in Spotilla",
+                reason("orphan_leaf", folder=folder.id),
             )
         elif res.customer_id in customers:
             targets[folder.id] = Target(
@@ -226,16 +221,22 @@ def resolve_targets(
         else:
             problem = customer_problems.get(res.customer_id)
             leaves_of_customer.setdefault(res.customer_id, []).append(folder.id)
-            via = "" if res.linked_at == folder.id else f" (linked at folder {res.linked_at})"
+            via = "" if res.linked_at == folder.id else "_via"
             if problem is not None:
-                rule, why = "customer_quarantined", f"which is quarantined ({problem.rule})"
+                rule, why = "customer_quarantined", "leaf_customer_quarantined"
             else:
-                rule, why = "unknown_customer", "which Spotilla did not return"
+                rule, why = "unknown_customer", "leaf_customer_unknown"
             blocked[folder.id] = Quarantined(
                 "target",
                 folder.id,
                 rule,
-                f"leaf folder {folder.id} bills through customer {res.customer_id}{via}, {why}",
+                reason(
+                    why + via,
+                    folder=folder.id,
+                    customer=res.customer_id,
+                    linked=res.linked_at,
+                    rule=problem.rule if problem is not None else "",
+                ),
             )
     inner = frozenset(fid for fid in parents if fid in folders)
     return FolderTree(targets, blocked, inner, leaves_of_customer)
@@ -268,8 +269,7 @@ class SpotillaSource:
                         "product",
                         item.id,
                         "duplicate_product_code",
-                        f"product {item.id}: code {item.code} is already used by another product "
-                        "of the register; the first one is kept",
+                        reason("duplicate_product_code", product=item.id, code=item.code),
                     )
                 )
             else:
@@ -363,20 +363,19 @@ class SpotillaSource:
                 "task",
                 task.id,
                 "missing_completed_at",
-                f"task {task.id} is {task.status} but has no completed_at, so its billing "
-                "period is unknown; set the completion time in Spotilla",
+                reason("missing_completed_at", task=task.id, status=task.status),
             )
         local = completed_at.astimezone(HELSINKI)  # the period is read on Helsinki's calendar
         if local.month != period.month or local.year != period.year:
             return None  # as period.contains(completed_at), without building a Period
 
-        def stop(rule: str, reason: str, related: tuple[str, ...] = ()) -> Quarantined:
-            return Quarantined("task", task.id, rule, reason, related)
+        def stop(rule: str, why: str, related: tuple[str, ...] = ()) -> Quarantined:
+            return Quarantined("task", task.id, rule, why, related)
 
         if self.rules.require_order_number and not (task.order_number or "").strip():
             return stop(
                 "missing_order_number",
-                f"task {task.id} has no order number and the billing rules require one",
+                reason("missing_order_number", task=task.id),
             )
         target = master.targets.get(task.collection_id)
         if target is None:
@@ -384,20 +383,23 @@ class SpotillaSource:
             if blocked is not None:
                 return stop(
                     blocked.rule,
-                    f"task {task.id} is on leaf folder {task.collection_id}, which is "
-                    f"quarantined ({blocked.rule})",
+                    reason(
+                        "task_on_quarantined_leaf",
+                        task=task.id,
+                        folder=task.collection_id,
+                        rule=blocked.rule,
+                    ),
                     (task.collection_id,),
                 )
             if task.collection_id in master.inner_folders:
                 return stop(
                     "task_on_inner_folder",
-                    f"task {task.id} is on folder {task.collection_id}, which is not a "
-                    "lowest-level folder; move it to a target folder in Spotilla",
+                    reason("task_on_inner_folder", task=task.id, folder=task.collection_id),
                     (task.collection_id,),
                 )
             return stop(
                 "unknown_folder",
-                f"task {task.id} is on folder {task.collection_id}, which Spotilla did not return",
+                reason("unknown_folder", task=task.id, folder=task.collection_id),
                 (task.collection_id,),
             )
 
@@ -433,8 +435,7 @@ class SpotillaSource:
         if unknown:
             return stop(
                 "unknown_product",
-                f"task {task.id}: product code not in Spotilla's product register: "
-                + ", ".join(unknown),
+                reason("unknown_product", task=task.id, rows=", ".join(unknown)),
                 tuple(u.split("=", 1)[0] for u in unknown),
             )
         # id, target_id, customer_id, status, completed_at, period, rows, order_number, updated_at

@@ -42,6 +42,7 @@ from connector.core.errors import (
     TransientError,
 )
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.ledger import IN_DOUBT, ObjectKind
 from connector.netvisor import xml as nvxml
 from connector.netvisor.client import NetvisorClient
@@ -338,7 +339,9 @@ def _blocked_by(ctx: RunContext, action: Action, run: _Progress, *, begun: bool 
         _not_sent(ctx, action, f"not sent: depends on {', '.join(missing)}")
     ctx.report.counts["failed"] += 1
     run.blocked.add(action.obj.key)
-    ctx.report.problems.append(f"{action.obj.key}: not sent, depends on {', '.join(missing)}")
+    ctx.report.problems.append(
+        worded("not_sent_depends", key=action.obj.key, keys=", ".join(missing))
+    )
     return True
 
 
@@ -420,7 +423,9 @@ def _settle(
         run.unknown_in_a_row = 0  # a clear answer
         ledger.mark_rejected(obj.key, exc.error_type, exc.message)
         report.counts["rejected"] += 1
-        report.problems.append(f"{obj.key}: rejected by Netvisor: {exc.error_type}: {exc.message}")
+        report.problems.append(
+            worded("rejected_by_netvisor", key=obj.key, error=exc.error_type, message=exc.message)
+        )
         log.warning("write_rejected", key=obj.key, error_type=exc.error_type, error=exc.message)
         blocked.add(obj.key)
         return False
@@ -433,9 +438,7 @@ def _settle(
         if run.unknown_in_a_row >= ctx.max_unknown_in_a_row:
             raise RunAborted(
                 FatalRunError(
-                    f"{run.unknown_in_a_row} writes in a row got no clear answer from Netvisor "
-                    f"(last: {exc.error_type}); stopped writing. Nothing is sent twice: the next "
-                    "run (or `connector reconcile`) looks those writes up in Netvisor first",
+                    worded("unknown_in_a_row", count=run.unknown_in_a_row, error=exc.error_type),
                     error_type="UNKNOWN_IN_A_ROW",
                 )
             ) from exc

@@ -23,6 +23,7 @@ from connector.billing.texts import VOUCHER_DEDUCTION_NAME
 from connector.core.domain import BillingCustomer, Period, Product
 from connector.core.hashing import content_hash
 from connector.core.money import format_eur
+from connector.core.reasons import reason as worded
 from connector.ledger import IN_DOUBT, SETTLED, Ledger, LedgerState, ObjectKind, OwnedObject
 from connector.mapping import Mappings
 from connector.netvisor import documents as nv
@@ -160,8 +161,13 @@ def product_record(
 def invoice_summary(
     period: str, customer_code: str, n_lines: int, total: Decimal, credit: bool
 ) -> str:
-    what = "credit note" if credit else "invoice"
-    return f"{what} {period} {customer_code}: {n_lines} lines, {format_eur(total)}"
+    return worded(
+        "summary_credit" if credit else "summary_invoice",
+        period=period,
+        customer=customer_code,
+        count=n_lines,
+        amount=format_eur(total),
+    )
 
 
 def invoice_payload(doc: InvoiceDocument, *, status: str) -> nv.SalesInvoice:
@@ -307,12 +313,12 @@ class DesiredBuilder:
                 einvoice_address=override.einvoice_address if override else None,
                 einvoice_operator=override.einvoice_operator if override else None,
             )
-            kind = "private customer" if customer.is_person else "company"
+            kind = "summary_person" if customer.is_person else "summary_company"
             desired[customer_key(code)] = DesiredObject.of(
                 customer_key(code),
                 ObjectKind.CUSTOMER,
                 record,
-                f"{kind} {code}",
+                worded(kind, code=code),
                 customer_code=code,
             )
         for code in sorted(self.organiser_codes):
@@ -329,7 +335,7 @@ class DesiredBuilder:
                 customer_key(record.code),
                 ObjectKind.CUSTOMER,
                 record,
-                f"organiser {record.code}",
+                worded("summary_organiser", code=record.code),
                 customer_code=record.code,
             )
         # products
@@ -355,7 +361,7 @@ class DesiredBuilder:
             else:
                 continue
             desired[product_key(code)] = DesiredObject.of(
-                product_key(code), ObjectKind.PRODUCT, product, f"product {code}"
+                product_key(code), ObjectKind.PRODUCT, product, worded("summary_product", code=code)
             )
         return list(desired.values())
 
@@ -435,7 +441,7 @@ def voided_invoices(
                 key,
                 ObjectKind.INVOICE,
                 payload,
-                f"cancelled {row.period} {row.customer_code}: nothing left to bill",
+                worded("summary_cancelled", period=row.period, customer=row.customer_code),
                 lines=(),
                 period=row.period,
                 customer_code=row.customer_code,
@@ -510,7 +516,7 @@ def matches(
                     match_key(credit.key),
                     ObjectKind.MATCH,
                     (credit.netvisor_key, invoice.netvisor_key),
-                    f"match credit note {credit.key} with {invoice.key}",
+                    worded("summary_match", credit=credit.key, invoice=invoice.key),
                     depends_on=(credit.key, invoice.key),
                 )
             )

@@ -20,6 +20,7 @@ from connector.core.config import Config, Secrets
 from connector.core.domain import Period
 from connector.core.errors import ConfigError, ConfigProblem, ConnectorError, FatalRunError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
 from connector.mapping import Mappings, load_mappings
 from connector.netvisor.client import NetvisorClient
@@ -370,8 +371,12 @@ class SyncEngine:
                 if row is not None and row.state is LedgerState.REJECTED:
                     report.counts["awaiting_person"] += 1
                     report.problems.append(
-                        f"{action.obj.key}: rejected earlier ({row.last_error_type}); fix it, then "
-                        f"`connector quarantine retry {action.obj.key}`"
+                        worded(
+                            "rejected_earlier",
+                            key=action.obj.key,
+                            error=row.last_error_type,
+                            retry=action.obj.key,
+                        )
                     )
         if not ctx.read_only:
             ledger.record_quarantine(

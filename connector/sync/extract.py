@@ -18,6 +18,7 @@ from connector.billing.engine import BillingRun, task_owner
 from connector.billing.values import ORGANISER_OWNER
 from connector.core.domain import BillableTask, Period, Quarantined
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext
@@ -97,10 +98,7 @@ def bill_documents(
     known = {r.key for r in rows}
     late = late_periods(built, ctx.today, ctx.rules, invoiced)
     for p in late:
-        ctx.report.notices.append(
-            f"{p} was never invoiced by the connector and is locked: its documents are billed "
-            f"late, dated as {p}'s documents; check them in Netvisor before sending"
-        )
+        ctx.report.notices.append(worded("period_billed_late", period=p))
         log.warning("period_billed_late", period=str(p))
     inp = BillingInput(
         late_periods=late,

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from connector.core.config import Config
 from connector.core.errors import FatalRunError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.ledger import Ledger
 from connector.sync.doubt import HELD_KIND
 from connector.sync.report import RunReport
@@ -46,9 +47,7 @@ def check_binding(ledger: Ledger, config: Config, *, read_only: bool) -> None:
             if bound[k] != here[k]
         )
         raise FatalRunError(
-            f"ledger {config.ledger_path} belongs to another Netvisor environment: {differ}. "
-            "Use the ledger of that environment; after a deliberate switch run "
-            "`connector ledger rebind`",
+            worded("ledger_environment", path=config.ledger_path, differ=differ),
             error_type="LEDGER_ENVIRONMENT",
         )
 
@@ -95,17 +94,14 @@ def rechecked_by(
 def not_rechecked_reason(kind: str) -> str:
     """Why an entry a run did not re-check was not re-checked (for ``quarantine retry``)."""
     if kind in MASTER_KINDS:
-        return "this run did not read master data"
+        return worded("not_rechecked_master")
     if kind == "line":
-        return (
-            "its period was not billed by this run (closed periods only): use --as-of a day "
-            "after the period closes, or --period"
-        )
+        return worded("not_rechecked_line")
     if kind == "task":
-        return "its period was not read by this run: use --as-of a day after the period closes"
+        return worded("not_rechecked_task")
     if kind == HELD_KIND:
-        return "this run billed no period"
-    return f"this run does not re-check {kind} records"
+        return worded("not_rechecked_held")
+    return worded("not_rechecked_kind", kind=kind)
 
 
 def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
@@ -115,10 +111,10 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
     try:
         write_run_report(config, ledger, report)
     except OSError as exc:
-        report.notices.append(f"the run report could not be written: {exc.strerror}")
+        report.notices.append(worded("report_not_written", error=exc.strerror))
         log.warning("report_not_written", error_type=type(exc).__name__)
     except Exception as exc:  # the run itself is done: a report bug must not undo its outcome
-        report.notices.append(f"the run report could not be rendered ({type(exc).__name__})")
+        report.notices.append(worded("report_not_rendered", error=type(exc).__name__))
         log.error("report_failed", error_type=type(exc).__name__)
     try:
         _alert(config, ledger, report)

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from connector.core.reasons import reason as worded
 from connector.ledger import LedgerState, ObjectKind, OwnedObject
 from connector.sync.desired import DesiredObject
 
 if TYPE_CHECKING:
     from connector.sync.doubt import DoubtHolds
+    from connector.texts.i18n import Texts
 
 KIND_ORDER = {
     ObjectKind.CUSTOMER: 0,
@@ -65,30 +67,35 @@ class Plan:
 def decide(obj: DesiredObject, row: OwnedObject | None) -> Action:
     """What to do with one desired object given its ledger row."""
     if row is None:
-        return Action(ActionKind.CREATE, obj, "new")
+        return Action(ActionKind.CREATE, obj, worded("plan_new"))
     if row.state in (LedgerState.SENDING, LedgerState.UNKNOWN):
-        return Action(ActionKind.RECONCILE, obj, f"{row.state}: reconcile first", row.netvisor_key)
+        return Action(
+            ActionKind.RECONCILE,
+            obj,
+            worded("plan_reconcile_first", state=row.state),
+            row.netvisor_key,
+        )
     if row.state is LedgerState.REJECTED and row.pending_hash == obj.content_hash:
         return Action(
             ActionKind.HOLD,
             obj,
-            f"rejected ({row.last_error_type}); a person must act",
+            worded("plan_rejected", error=row.last_error_type),
             row.netvisor_key,
         )
     if row.netvisor_key is None:
-        return Action(ActionKind.CREATE, obj, "not yet in Netvisor")
+        return Action(ActionKind.CREATE, obj, worded("plan_not_in_netvisor"))
     if row.content_hash == obj.content_hash:
-        return Action(ActionKind.SKIP, obj, "unchanged", row.netvisor_key)
+        return Action(ActionKind.SKIP, obj, worded("plan_unchanged"), row.netvisor_key)
     if obj.kind is ObjectKind.MATCH:
-        return Action(ActionKind.SKIP, obj, "already matched", row.netvisor_key)
+        return Action(ActionKind.SKIP, obj, worded("plan_matched"), row.netvisor_key)
     if not obj.editable:
         return Action(
             ActionKind.HOLD,
             obj,
-            "frozen in Netvisor; changes go to the next document",
+            worded("plan_frozen"),
             row.netvisor_key,
         )
-    return Action(ActionKind.EDIT, obj, "changed", row.netvisor_key)
+    return Action(ActionKind.EDIT, obj, worded("plan_changed"), row.netvisor_key)
 
 
 #: billed lines of invoices to write that a plan keeps as objects; beyond them, packed
@@ -127,7 +134,7 @@ class Planner:
         self._seen.add(obj.key)
         action = decide(obj, self.rows.get(obj.key))
         if obj.kind is ObjectKind.MATCH and action.kind is ActionKind.CREATE:
-            action = Action(ActionKind.MATCH, obj, "credit note and invoice both open")
+            action = Action(ActionKind.MATCH, obj, worded("plan_match"))
         if action.writes and obj.kind is ObjectKind.INVOICE and self.holds is not None:
             because = self.holds.waits_for(obj.key)
             if because:
@@ -157,13 +164,27 @@ def make_plan(desired: Iterable[DesiredObject], ledger_rows: Mapping[str, OwnedO
     return Planner(ledger_rows).add_all(desired).plan()
 
 
-def render_table(actions: Sequence[Action], *, include_skips: bool = False) -> str:
-    """A plain-text table of actions for people."""
+def render_table(
+    actions: Sequence[Action], *, include_skips: bool = False, t: Texts | None = None
+) -> str:
+    """A plain-text table of actions for people, in ``t``'s language (English without it)."""
+    from connector.texts.i18n import Texts
+
+    t = t or Texts("en")
     rows = [a for a in actions if include_skips or a.kind is not ActionKind.SKIP]
     if not rows:
-        return "Nothing to do: Netvisor already holds everything as desired."
-    head = ("ACTION", "KIND", "KEY", "DETAIL", "WHY")
-    body = [(a.kind.value, a.obj.kind.value, a.obj.key, a.obj.summary, a.reason) for a in rows]
+        return t("plan.nothing")
+    head = tuple(t("plan.head").split("|"))
+    body = [
+        (
+            t.code("action", a.kind.value),
+            t.code("kind", a.obj.kind.value),
+            a.obj.key,
+            t.text(a.obj.summary),
+            t.text(a.reason),
+        )
+        for a in rows
+    ]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(5)]
     widths[3] = min(widths[3], 48)
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)

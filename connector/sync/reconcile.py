@@ -34,6 +34,7 @@ from connector.core import failpoints
 from connector.core.domain import Period
 from connector.core.errors import ConnectorError, TransientError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason as worded
 from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, OwnedObject
 from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
@@ -186,25 +187,22 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
             return
         if outcome in (EditOutcome.UNCLEAR, EditOutcome.INDISTINCT):
             if detail is None:
-                reason = "Netvisor no longer has this invoice"
+                reason = worded("edit_gone")
             elif outcome is EditOutcome.INDISTINCT:
-                reason = (
-                    "Netvisor's reply carries no line free texts, and the version sent and the "
-                    "one before differ only in them"
-                )
+                reason = worded("edit_indistinct")
             else:
-                reason = "the invoice in Netvisor shows neither the version sent nor the one before"
+                reason = worded("edit_unclear")
             ctx.ledger.mark_unknown(
                 row.key,
                 EDIT_UNCLEAR,
-                f"reconcile: {reason}; a person must compare it with the ledger "
-                f"(NetvisorKey {row.netvisor_key}). Nothing is re-sent or re-billed until it "
-                "shows one of the two versions again",
+                worded("edit_unclear_detail", why=reason, netvisor_key=row.netvisor_key),
             )
             ctx.report.counts["unknown"] += 1
             ctx.report.counts["held_for_person"] += 1
-            problem = f"{row.key}: {reason} (NetvisorKey {row.netvisor_key}); held for a person"
-            if problem not in ctx.report.problems:  # the end-of-run pass finds it again
+            problem = worded(
+                "held_for_person", key=row.key, why=reason, netvisor_key=row.netvisor_key
+            )
+            if problem not in ctx.report.problems:  # the same row may be looked at twice a run
                 ctx.report.problems.append(problem)
             log.error("reconciled_edit_unclear", key=row.key, netvisor_key=row.netvisor_key)
             return

@@ -157,8 +157,8 @@ def print_summary(
         "  "
         + t(
             "summary.read",
-            records=c["extracted"],
-            documents=report.documents,
+            records=t.n("record", c["extracted"]),
+            documents=t.n("document", report.documents),
             total=t.money(report.document_total),
         ),
         file=out,
@@ -173,8 +173,8 @@ def print_summary(
             rejected=c["rejected"],
             unknown=c["unknown"],
             failed=c["failed"],
-            requests=report.netvisor_requests,
-            writes=report.netvisor_writes,
+            requests=t.n("request", report.netvisor_requests),
+            writes=t.n("write", report.netvisor_writes),
         ),
         file=out,
     )
@@ -195,7 +195,8 @@ def print_summary(
             file=out,
         )
         for q in [*report.quarantined, *report.held][: 20 if detail else 0]:
-            print(f"    - {q.kind} {q.record_id}: [{q.rule}] {q.reason}", file=out)
+            kind = t.code("kind", q.kind)
+            print(f"    - {kind} {q.record_id}: [{q.rule}] {t.text(q.reason)}", file=out)
         more = len(report.quarantined) + len(report.held) - (20 if detail else 0)
         if more > 0 and detail:
             print("    " + t("summary.more", more=more), file=out)
@@ -206,10 +207,10 @@ def print_summary(
             what, how = withheld_texts(row, t)
             print("  " + t("withheld.summary", what=what), file=out)
             print(f"    {t('plan.how')}: {how}", file=out)
-    for problem in report.problems[:20]:
-        print(f"  ! {problem}", file=out)
-    for notice in report.notices:
-        print("  " + t("summary.note", notice=notice), file=out)
+    for problem in list(dict.fromkeys(report.problems))[:20]:  # each once
+        print(f"  ! {t.text(problem)}", file=out)
+    for notice in dict.fromkeys(report.notices):
+        print("  " + t("summary.note", notice=t.text(notice)), file=out)
     if report.outbox:
         print("  " + t("summary.outbox", path=report.outbox), file=out)
     if report.report_file:
@@ -217,7 +218,7 @@ def print_summary(
     if report.stopped:
         print("  " + t("summary.stopped"), file=out)
     if report.aborted:
-        print("  " + t("summary.aborted", error=report.aborted), file=out)
+        print("  " + t("summary.aborted", error=t.text(report.aborted)), file=out)
 
 
 def summary_json(report: RunReport) -> dict[str, Any]:

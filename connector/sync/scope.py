@@ -19,6 +19,7 @@ from connector.billing import BillingRules, PeriodState, period_state
 from connector.billing.periods import PeriodBilled
 from connector.core.domain import Period
 from connector.core.errors import FatalRunError
+from connector.core.reasons import reason as worded
 from connector.ledger import IN_DOUBT, SETTLED, ObjectKind, OwnedObject
 
 #: statuses in which Netvisor still lets the connector edit an invoice it imported
@@ -40,8 +41,7 @@ def periods_to_build(
     if period is not None:
         if period_state(period, today, rules) is PeriodState.OPEN:
             raise FatalRunError(
-                f"period {period} is still open on {today}; it closes on day "
-                f"{rules.close_day} of the next month (use --as-of to rehearse)"
+                worded("period_open", period=period, day=today, close_day=rules.close_day)
             )
         return [period]
     candidates = []

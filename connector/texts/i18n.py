@@ -17,6 +17,7 @@ Formatting is Babel's (CLDR data), with these decisions:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,10 +25,8 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
-
 from connector.core.money import round_money
+from connector.core.reasons import REASONS
 
 Language = Literal["fi", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "en")
@@ -109,16 +108,16 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "periods re-read for corrections: {periods}",
     },
     "summary.read": {
-        "fi": "luettu {records} tietuetta; {documents} asiakirjaa, yhteensä {total} (veroton)",
-        "en": "read {records} records; {documents} documents worth {total} (net)",
+        "fi": "luettu {records}; {documents}, yhteensä {total} (veroton)",
+        "en": "read {records}; {documents} worth {total} (net)",
     },
     "summary.netvisor": {
         "fi": "Netvisor: {created} luotu, {updated} päivitetty, {skipped} ennallaan, "
         "{rejected} hylätty, {unknown} epävarma, {failed} lähettämättä "
-        "({requests} pyyntöä, {writes} kirjoitusta)",
+        "({requests}, {writes})",
         "en": "Netvisor: {created} created, {updated} updated, {skipped} unchanged, "
         "{rejected} rejected, {unknown} unknown, {failed} not sent "
-        "({requests} requests, {writes} writes)",
+        "({requests}, {writes})",
     },
     "summary.reconciled": {
         "fi": "täsmäytetty: {found} löytyi Netvisorista, {missing} ei toteutunut "
@@ -151,10 +150,14 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "Ei tehtävää: Netvisorissa on jo kaikki halutulla tavalla.",
         "en": "Nothing to do: Netvisor already holds everything as desired.",
     },
+    "plan.head": {
+        "fi": "TOIMENPIDE|TYYPPI|AVAIN|KUVAUS|MIKSI",
+        "en": "ACTION|KIND|KEY|DETAIL|WHY",
+    },
     "plan.no_writes": {"fi": "Ei lähetettävää.", "en": "No writes planned."},
     "plan.footer": {
-        "fi": "{writes} kirjoitusta suunniteltu, {skips} ennallaan. Mitään ei muutettu.",
-        "en": "{writes} writes planned, {skips} unchanged. Nothing was changed.",
+        "fi": "{writes} suunniteltu, {skips} ennallaan. Mitään ei muutettu.",
+        "en": "{writes} planned, {skips} unchanged. Nothing was changed.",
     },
     "plan.withheld": {
         "fi": "Pidätetty (tämä suunnitelma ei lähetä):",
@@ -167,6 +170,12 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "{count} correction lines of {period} ({amount} net): that period's documents "
         "are frozen and no later document of the same customer or organiser exists yet",
     },
+    "withheld.deferred#one": {
+        "fi": "{count} korjausrivi kaudelta {period} ({amount} veroton): kauden asiakirjat on "
+        "lukittu, eikä samalle asiakkaalle tai järjestäjälle ole vielä myöhempää asiakirjaa",
+        "en": "{count} correction line of {period} ({amount} net): that period's documents "
+        "are frozen and no later document of the same customer or organiser exists yet",
+    },
     "withheld.deferred_how": {
         "fi": "ne tulevat kunkin asiakkaan tai järjestäjän seuraavalle asiakirjalle, kun "
         "myöhempi kausi laskutetaan; nopeammin vain laskuttamalla ne käsin Netvisorissa",
@@ -176,6 +185,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "withheld.documents": {
         "fi": "{count} asiakirjaa pidätetty: {shown}",
         "en": "{count} documents held: {shown}",
+    },
+    "withheld.documents#one": {
+        "fi": "{count} asiakirja pidätetty: {shown}",
+        "en": "{count} document held: {shown}",
     },
     "withheld.documents_how": {
         "fi": "hylätty asiakirja: korjaa ja aja `connector quarantine retry AVAIN`; lukittu: "
@@ -196,6 +209,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "{count} kirjoitusta epävarmoja (vastaus katosi)",
         "en": "{count} writes in doubt (an answer was lost)",
     },
+    "withheld.in_doubt#one": {
+        "fi": "{count} kirjoitus epävarma (vastaus katosi)",
+        "en": "{count} write in doubt (an answer was lost)",
+    },
     "withheld.in_doubt_how": {
         "fi": "`connector reconcile` (tai seuraava sync) selvittää ne ensin",
         "en": "`connector reconcile` (or the next sync) settles them first",
@@ -203,6 +220,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "withheld.review": {
         "fi": "{count} riviä järjestäjän tarkastettavana",
         "en": "{count} lines held for the organiser's review",
+    },
+    "withheld.review#one": {
+        "fi": "{count} rivi järjestäjän tarkastettavana",
+        "en": "{count} line held for the organiser's review",
     },
     "withheld.review_how": {
         "fi": "`connector review list` näyttää ne; järjestäjän päätös kirjataan "
@@ -237,6 +258,413 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "status.in_doubt": {
         "fi": "Täsmäytettävänä: {count}",
         "en": "Pending reconciliation: {count}",
+    },
+    "status.ledger": {"fi": "kirjanpito {path}", "en": "ledger {path}"},
+    "status.no_ledger": {
+        "fi": "kirjanpitoa ei vielä ole ({path}): mitään ei ole ajettu",
+        "en": "no ledger yet at {path}: nothing has run",
+    },
+    "status.rejected": {
+        "fi": "  Netvisor hylkäsi {key}: {error_type}: {error}",
+        "en": "  rejected {key}: {error_type}: {error}",
+    },
+    "status.held": {
+        "fi": "  odottaa ihmisen ratkaisua {key}: {error}",
+        "en": "  held for a person {key}: {error}",
+    },
+    "status.review": {
+        "fi": "Tarkastettavana: {held} (connector review list); päätetty: {approved} "
+        "hyväksytty, {rejected} hylätty",
+        "en": "Held for review: {held} (connector review list); decided: {approved} approved, "
+        "{rejected} rejected",
+    },
+    "status.organisers": {
+        "fi": "PSOP järjestäjittäin ja kuukausittain:",
+        "en": "PSOP by organiser and month:",
+    },
+    "organisers.head": {
+        "fi": "JÄRJESTÄJÄ|KUUKAUSI|LASKUTETTU|HYVÄKSYTTY|TILITETTY|MAKSETTU|AVOIN EROTUS|"
+        "LASKUTTAMATTA",
+        "en": "ORGANISER|MONTH|BILLED|APPROVED|SETTLED|PAID|OPEN DIFFERENCE|NOT BILLED",
+    },
+    "quarantine.held": {
+        "fi": "odottaa ihmisen ratkaisua: {key} (NetvisorKey {netvisor_key}) {error}",
+        "en": "held for a person: {key} (NetvisorKey {netvisor_key}) {error}",
+    },
+    "quarantine.held_how": {
+        "fi": "  (saata lasku Netvisorissa vastaamaan jompaakumpaa versiota; seuraava ajo tai "
+        "`connector reconcile` ratkaisee sen)",
+        "en": "  (make the invoice in Netvisor show either version; the next run or "
+        "`connector reconcile` settles it)",
+    },
+    "quarantine.rejected": {
+        "fi": "Netvisor hylkäsi: {key} [{error_type}] {error}",
+        "en": "rejected by Netvisor: {key} [{error_type}] {error}",
+    },
+    "quarantine.rejected_how": {
+        "fi": "  (korjaa se, niin `connector quarantine retry AVAIN` lähettää sen uudelleen)",
+        "en": "  (fix it, then `connector quarantine retry KEY` sends it again)",
+    },
+    "retry.replanned": {
+        "fi": "  {key}: Netvisor hylkäsi aiemmin; lähetetään uudelleen",
+        "en": "  {key}: rejected by Netvisor earlier; will be sent again",
+    },
+    "retry.running": {
+        "fi": "ajetaan sync uudelleen {count} karanteenissa olevan tietueen tarkistamiseksi…",
+        "en": "re-running sync to re-check {count} quarantined records…",
+    },
+    "retry.running#one": {
+        "fi": "ajetaan sync uudelleen {count} karanteenissa olevan tietueen tarkistamiseksi…",
+        "en": "re-running sync to re-check {count} quarantined record…",
+    },
+    "retry.cleared": {
+        "fi": "selvitetty (tarkistettiin uudelleen ja meni läpi)",
+        "en": "cleared (re-checked and passed)",
+    },
+    "retry.aborted": {
+        "fi": "ei tarkistettu uudelleen: ajo keskeytyi",
+        "en": "not re-checked: the run aborted",
+    },
+    "retry.still": {"fi": "yhä karanteenissa", "en": "still quarantined"},
+    "retry.not_rechecked": {
+        "fi": "ei tarkistettu uudelleen: {why}",
+        "en": "not re-checked: {why}",
+    },
+    "retry.unknown_id": {
+        "fi": "{id} (ei avointa karanteenimerkintää)",
+        "en": "{id} (no open quarantine entry)",
+    },
+    "retry.unknown_key": {
+        "fi": "{key} (ei Netvisorin hylkäämä kohde)",
+        "en": "{key} (no object Netvisor rejected)",
+    },
+    "retry.nothing": {
+        "fi": "ei uudelleen yritettävää: {what}; `connector quarantine list` näyttää avoimet",
+        "en": "nothing to retry for {what}; `connector quarantine list` shows what is open",
+    },
+    "report.wrote": {
+        "fi": "kirjoitettiin {html} ja {csv}",
+        "en": "wrote {html} and {csv}",
+    },
+    "report.no_ledger": {
+        "fi": "kirjanpitoa ei ole ({path}): yhdelläkään ajolla ei vielä ole raporttia",
+        "en": "no ledger at {path}: no run has a report yet",
+    },
+    "report.no_report": {
+        "fi": "kirjanpidossa ei ole raporttia ajolle {which} (`connector status` luettelee ajot)",
+        "en": "the ledger holds no report for run {which} (`connector status` lists runs)",
+    },
+    "report.no_report_any": {
+        "fi": "kirjanpidossa ei ole yhtään ajoraporttia (`connector status` luettelee ajot)",
+        "en": "the ledger holds no report for any run (`connector status` lists runs)",
+    },
+    "ledger.none": {"fi": "kirjanpitoa ei ole: {path}", "en": "no ledger at {path}"},
+    "ledger.backed_up": {
+        "fi": "kirjanpito {path} varmuuskopioitiin tiedostoon {target}",
+        "en": "backed up {path} to {target}",
+    },
+    "ledger.already": {
+        "fi": "kirjanpito {path} kuuluu jo ympäristöön {shown}",
+        "en": "ledger {path} already belongs to {shown}",
+    },
+    "ledger.now": {
+        "fi": "kirjanpito {path} kuuluu nyt ympäristöön {shown}",
+        "en": "ledger {path} now belongs to {shown}",
+    },
+    "ledger.was": {"fi": "  (aiemmin {was})", "en": "  (was {was})"},
+    "review.empty": {"fi": "mitään ei ole tarkastettavana", "en": "nothing is held for review"},
+    "review.head": {
+        "fi": "ID|PSOP-NRO|PALVELUSETELI|PÄIVÄ|TUOTE|MÄÄRÄ|SETELIN OSUUS|OMAVASTUU|SYY|PÄÄTÖS",
+        "en": "ID|PSOP NO|VOUCHER|DATE|PRODUCT|QTY|VOUCHER SHARE|SELF-PAY|WHY|DECIDED",
+    },
+    "review.approved": {"fi": "hyväksytty", "en": "approved"},
+    "review.rejected": {"fi": "hylätty ({fate})", "en": "rejected ({fate})"},
+    "review.decided": {"fi": "  {item}: {effect}", "en": "  {item}: {effect}"},
+    "review.already": {
+        "fi": "  {item}: päätetty aiemmin; ensimmäinen päätös pysyy",
+        "en": "  {item}: decided before; the first decision stands",
+    },
+    "review.unknown": {
+        "fi": "  {item}: tällä tunnuksella ei ole pidätettyä riviä (connector review list)",
+        "en": "  {item}: no held item has this id (connector review list)",
+    },
+    "review.next_sync": {
+        "fi": "seuraava sync laskuttaa päätökset (connector sync)",
+        "en": "the next sync bills the decisions (connector sync)",
+    },
+    "psop.exported": {
+        "fi": "kirjoitettiin {count} kauden {period} tapahtumaa tiedostoon {path}",
+        "en": "wrote {count} events of {period} to {path}",
+    },
+    "psop.exported#one": {
+        "fi": "kirjoitettiin {count} kauden {period} tapahtuma tiedostoon {path}",
+        "en": "wrote {count} event of {period} to {path}",
+    },
+    "psop.refused": {
+        "fi": "PSOP:n raportti hylättiin ({count} ongelmaa), mitään ei kirjattu:",
+        "en": "PSOP report refused ({count} problems), nothing was recorded:",
+    },
+    "psop.refused#one": {
+        "fi": "PSOP:n raportti hylättiin ({count} ongelma), mitään ei kirjattu:",
+        "en": "PSOP report refused ({count} problem), nothing was recorded:",
+    },
+    "psop.problem_row": {"fi": ": rivi {row}", "en": ": row {row}"},
+    "psop.problem_column": {"fi": ": sarake {column}", "en": ": column {column}"},
+    "summary.more_problems": {"fi": "... ja {more} muuta", "en": "... and {more} more"},
+    "psop.no_file": {"fi": "tiedostoa ei ole: {path}", "en": "no such file: {path}"},
+    "psop.imported_before": {
+        "fi": "{name}: tuotu jo aiemmin (sama sisältö); mitään ei muutettu",
+        "en": "{name}: imported before (same file content); nothing changed",
+    },
+    "psop.imported": {
+        "fi": "{name}: {rows} riviä, {states} laskutettua riviä sai PSOP-tilan",
+        "en": "{name}: {rows} rows, {states} billed lines got their PSOP state",
+    },
+    "psop.approved": {
+        "fi": "  {item}: hyväksytty PSOP:n raportissa",
+        "en": "  {item}: approved by PSOP's report",
+    },
+    "psop.rejected": {
+        "fi": "  {item}: hylätty PSOP:n raportissa ({fate})",
+        "en": "  {item}: rejected by PSOP's report ({fate})",
+    },
+    "psop.pending": {
+        "fi": "  {item}: yhä järjestäjän tarkastettavana",
+        "en": "  {item}: still under the organiser's review",
+    },
+    "psop.conflict": {
+        "fi": "  {conflict}; aiempi päätös pysyy: tarkista asia järjestäjän kanssa",
+        "en": "  {conflict}; the earlier decision stands: check it with the organiser",
+    },
+    "psop.reconciliation": {
+        "fi": "PSOP-täsmäytys {period}",
+        "en": "PSOP reconciliation {period}",
+    },
+    "psop.states": {
+        "fi": "Laskutetut rivit PSOP-tiloittain: {counts}",
+        "en": "Billed lines by PSOP state: {counts}",
+    },
+    "psop.no_differences": {"fi": "Ei eroja.", "en": "No differences."},
+    "psop.differences": {"fi": "Erot ({count}):", "en": "Differences ({count}):"},
+    "psop.event": {
+        "fi": "{date} asiakasnumero {customer} ostovoima {voucher} {product} {quantity}",
+        "en": "{date} asiakasnumero {customer} ostovoima {voucher} {product} {quantity}",
+    },
+    "psop.billed": {"fi": "laskutettu {amount}", "en": "billed {amount}"},
+    "psop.psop_amount": {"fi": "PSOP {amount}", "en": "PSOP {amount}"},
+    "psop.todo": {"fi": "    mitä tehdä: {todo}", "en": "    what to do: {todo}"},
+    "difference.amount_differs": {"fi": "summa eroaa", "en": "amount_differs"},
+    "difference.in_psop_not_billed": {
+        "fi": "PSOP:ssa, ei laskutettu",
+        "en": "in_psop_not_billed",
+    },
+    "difference.billed_not_in_psop": {
+        "fi": "laskutettu, ei PSOP:ssa",
+        "en": "billed_not_in_psop",
+    },
+    "difference.rejected_by_psop": {"fi": "PSOP hylkäsi", "en": "rejected_by_psop"},
+    "todo.amount_differs": {
+        "fi": "vertaa palvelusetelin arvoa ja tuotteen hintaa PSOP:ssa mappaukseen "
+        "(targets.toml unit_value, products.toml); jos PSOP on oikeassa, korjaa mappaus, niin "
+        "järjestäjän seuraava asiakirja korjaa rivin; jos me olemme oikeassa, kysy järjestäjältä",
+        "en": "compare the voucher's unit value and the product's price in PSOP with the mapping "
+        "(targets.toml unit_value, products); if PSOP is right, correct the mapping and the "
+        "organiser's next document corrects the line; if we are right, ask the organiser",
+    },
+    "todo.in_psop_not_billed": {
+        "fi": "PSOP:ssa on tapahtuma, jota emme laskuttaneet: etsi tehtävä Spotillasta "
+        "(puuttuu, siirretty tai karanteenissa) ja laskuta se, tai poista tapahtuma PSOP:sta, "
+        "kun se on tilassa Kirjattu, Tarkastettavana tai Hyväksytty",
+        "en": "PSOP has an event we did not bill: look for the task in Spotilla (missing, moved "
+        "or quarantined) and bill it, or delete the event in PSOP while it is Kirjattu, "
+        "Tarkastettavana or Hyväksytty",
+    },
+    "todo.billed_not_in_psop": {
+        "fi": "laskutimme järjestäjältä tapahtuman, jota PSOP:ssa ei ole: kirjaa se PSOP:iin "
+        "(ks. `connector psop export`) ennen tilityspäivää tai hyvitä se",
+        "en": "we billed the organiser for an event PSOP does not have: record it in PSOP (see "
+        "`connector psop export`) before the settlement day, or credit it",
+    },
+    "todo.rejected_by_psop": {
+        "fi": "järjestäjä hylkäsi laskuttamamme tapahtuman: kysy järjestäjältä syytä; hyvitä "
+        "osuus järjestäjän seuraavalla asiakirjalla ja laskuta asiakasta tai kirjaa pois",
+        "en": "the organiser rejected an event we billed: ask the organiser why; credit the share "
+        "on the organiser's next document and bill the client or write it off",
+    },
+    "check.warning_line": {"fi": "varoitus: {warning}", "en": "warning: {warning}"},
+    "check.strict": {
+        "fi": "--strict: {count} varoitusta lasketaan virheiksi",
+        "en": "--strict: {count} warnings count as errors",
+    },
+    "check.strict#one": {
+        "fi": "--strict: {count} varoitus lasketaan virheeksi",
+        "en": "--strict: {count} warning counts as an error",
+    },
+    "check.config_ok": {"fi": "asetukset {path}: OK", "en": "config {path}: OK"},
+    "check.mappings_ok": {
+        "fi": "mappaukset {path}: {regions} aluetta, {targets} kohdetta, {products} tuotetta: OK",
+        "en": "mappings {path}: {regions} regions, {targets} targets, {products} products: OK",
+    },
+    "check.credentials_ok": {
+        "fi": "{service} {url}: tunnukset OK",
+        "en": "{service} {url}: credentials OK",
+    },
+    "check.unmapped": {
+        "fi": "Spotillan tuotteet, joilla ei ole tuotemappausta (niiden työtä ei voi "
+        "laskuttaa): {codes}",
+        "en": "Spotilla products with no product mapping (their work cannot be billed): {codes}",
+    },
+    "check.plain_targets": {
+        "fi": "kohteet ilman PSOP-mappausta (laskutetaan kokonaan, ei palveluseteliä): {count}",
+        "en": "targets with no PSOP mapping (billed in full, no voucher): {count}",
+    },
+    "check.quarantined": {
+        "fi": "  karanteeniin {kind} {record}: [{rule}] {reason}",
+        "en": "  quarantined {kind} {record}: [{rule}] {reason}",
+    },
+    "error.usage": {
+        "fi": "connector {command}: virhe: {error}",
+        "en": "connector {command}: error: {error}",
+    },
+    "error.config": {
+        "fi": "{count} ongelmaa asetuksissa:",
+        "en": "{count} problems in configuration:",
+    },
+    "error.config#one": {
+        "fi": "{count} ongelma asetuksissa:",
+        "en": "{count} problem in configuration:",
+    },
+    "error.nothing_written": {
+        "fi": "Mitään ei kirjoitettu. Korjaa yllä mainitut tiedostot ja aja `connector check`.",
+        "en": "Nothing was written. Fix the files above and run `connector check`.",
+    },
+    "error.aborted": {"fi": "connector: keskeytetty: {error}", "en": "connector: aborted: {error}"},
+    "error.interrupted": {"fi": "connector: keskeytetty", "en": "connector: interrupted"},
+    "error.unexpected": {
+        "fi": "connector: {command} epäonnistui: odottamaton {error_type} kohdassa {where} "
+        "(kirjattu lokiin nimellä unexpected_error; {hint})",
+        "en": "connector: {command} failed: unexpected {error_type} at {where} "
+        "(logged as unexpected_error; {hint})",
+    },
+    "error.hint_debug": {
+        "fi": "aja uudelleen valitsimella --debug, niin näet lisätiedot",
+        "en": "run again with --debug for details",
+    },
+    "error.hint_above": {"fi": "lisätiedot yllä", "en": "details above"},
+    "signal.stopping": {
+        "fi": "{signal}: viedään kesken oleva kirjoitus loppuun, sitten pysähdytään…",
+        "en": "{signal}: finishing the write under way, then stopping…",
+    },
+    "lock.waiting": {
+        "fi": "connector: toinen connector-ajo{who} keskustelee Netvisorin kanssa; odotetaan "
+        "enintään {seconds} s sen valmistumista…",
+        "en": "connector: another connector run{who} is talking to Netvisor; waiting up to "
+        "{seconds} s for it to finish…",
+    },
+    "as_of.future": {
+        "fi": "--as-of {as_of} on tulevaisuudessa: se laskuttaisi kausia, jotka eivät ole vielä "
+        "päättyneet. Harjoittele sitä valitsimella --dry-run (tai `connector plan`)",
+        "en": "--as-of {as_of} is in the future: it would invoice periods that are not closed "
+        "yet. Rehearse it with --dry-run (or `connector plan`)",
+    },
+    # a count and its noun: Texts.n(noun, count); "#one" is the singular
+    "count.record": {"fi": "{count} tietuetta", "en": "{count} records"},
+    "count.record#one": {"fi": "{count} tietue", "en": "{count} record"},
+    "count.document": {"fi": "{count} asiakirjaa", "en": "{count} documents"},
+    "count.document#one": {"fi": "{count} asiakirja", "en": "{count} document"},
+    "count.request": {"fi": "{count} pyyntöä", "en": "{count} requests"},
+    "count.request#one": {"fi": "{count} pyyntö", "en": "{count} request"},
+    "count.write": {"fi": "{count} kirjoitusta", "en": "{count} writes"},
+    "count.write#one": {"fi": "{count} kirjoitus", "en": "{count} write"},
+    "count.customer": {"fi": "{count} asiakasta", "en": "{count} customers"},
+    "count.customer#one": {"fi": "{count} asiakas", "en": "{count} customer"},
+    "count.product": {"fi": "{count} tuotetta", "en": "{count} products"},
+    "count.product#one": {"fi": "{count} tuote", "en": "{count} product"},
+    "count.invoice": {"fi": "{count} laskua", "en": "{count} invoices"},
+    "count.invoice#one": {"fi": "{count} lasku", "en": "{count} invoice"},
+    "nvstatus.unsent": {"fi": "lähettämätön", "en": "unsent"},
+    "nvstatus.open": {"fi": "avoin", "en": "open"},
+    "nvstatus.paid": {"fi": "maksettu", "en": "paid"},
+    "schema.wrote": {
+        "fi": "kirjoitettiin {count} JSON Schemaa kansioon {path}",
+        "en": "wrote {count} JSON Schemas to {path}",
+    },
+    "sandbox.netvisor": {"fi": "Netvisor-hiekkalaatikko: {url}", "en": "Netvisor sandbox: {url}"},
+    "sandbox.spotilla": {"fi": "Spotilla-hiekkalaatikko: {url}", "en": "Spotilla sandbox: {url}"},
+    "sandbox.config": {
+        "fi": "Asetukset näille hiekkalaatikoille: {path} (salaisuudet kansiossa {secrets})",
+        "en": "Config for these sandboxes: {path} (secrets in {secrets})",
+    },
+    "sandbox.try": {"fi": "  kokeile: {command}", "en": "  try: {command}"},
+    "sandbox.lives": {
+        "fi": "Tila säilyy niin kauan kuin tämä prosessi. Ctrl-C pysäyttää.",
+        "en": "State lives as long as this process. Ctrl-C stops.",
+    },
+    "demo.title": {
+        "fi": "connector demo — Spotilla → PSOP → Netvisor upotetuilla hiekkalaatikoilla",
+        "en": "connector demo — Spotilla → PSOP → Netvisor, on the embedded sandboxes",
+    },
+    "demo.sandboxes": {
+        "fi": "  Netvisor-hiekkalaatikko {netvisor}, Spotilla-hiekkalaatikko {spotilla}",
+        "en": "  Netvisor sandbox {netvisor}, Spotilla sandbox {spotilla}",
+    },
+    "demo.config": {
+        "fi": "  asetukset {config} (salaisuudet kansiossa {secrets}, ei koskaan TOML-tiedostossa)",
+        "en": "  config {config} (secrets in {secrets}, never in the TOML)",
+    },
+    "demo.period": {
+        "fi": "  laskutuskausi {period}, tarkastelupäivä {as_of}\n",
+        "en": "  invoicing period {period}, evaluated as of {as_of}\n",
+    },
+    "demo.first": {
+        "fi": "1. ensimmäinen sync: asiakkaat, tuotteet, laskut, järjestäjän asiakirjat",
+        "en": "1. first sync: customers, products, invoices, organiser documents",
+    },
+    "demo.again": {
+        "fi": "2. sama sync uudelleen: mitään ei saa lähettää kahdesti",
+        "en": "2. the same sync again: nothing may be sent twice",
+    },
+    "demo.writes_again": {
+        "fi": "   -> Netvisor-kirjoituksia toisessa ajossa: {count}\n",
+        "en": "   -> Netvisor writes in the second run: {count}\n",
+    },
+    "demo.change": {
+        "fi": "== 3. henkilö muuttaa tehtävää {task} Spotillassa (tunti vähemmän)",
+        "en": "== 3. a person changes task {task} in Spotilla (one hour less)",
+    },
+    "demo.corrected": {
+        "fi": "   -> {count} vielä lähettämätöntä asiakirjaa (asiakkaan lasku ja, jos "
+        "palveluseteli maksoi osan, järjestäjän) korjattiin paikallaan; mitään ei kahdennettu\n",
+        "en": "   -> {count} still-unsent documents (the client's invoice and, where a voucher "
+        "paid part, the organiser's) corrected in place; nothing duplicated\n",
+    },
+    "demo.done": {
+        "fi": "\nValmis {seconds} s:ssa. Kirjanpito: {ledger}",
+        "en": "\nDone in {seconds} s. Ledger: {ledger}",
+    },
+    "demo.temporary": {
+        "fi": " (väliaikainen; säilytä se valitsimella --keep)",
+        "en": " (temporary; use --keep to keep it)",
+    },
+    "demo.holds": {
+        "fi": "== Mitä Netvisor-hiekkalaatikossa nyt on",
+        "en": "== What the Netvisor sandbox now holds",
+    },
+    "demo.counts": {
+        "fi": "  {customers}, {products}, {invoices}",
+        "en": "  {customers}, {products}, {invoices}",
+    },
+    "demo.client_invoice": {
+        "fi": "asiakkaan lasku, jossa on palvelusetelivähennys ja omavastuun erittely",
+        "en": "a client's invoice with a voucher deduction and the self-pay specification",
+    },
+    "demo.organiser_document": {
+        "fi": "järjestäjän palvelusetelin osuuden asiakirja (asiakkaat vain PSOP-asiakasnumerolla)",
+        "en": "an organiser's voucher-share document (clients by PSOP customer number only)",
+    },
+    "demo.invoice": {
+        "fi": "  {key}, tila {status}, yhteensä {total}:",
+        "en": "  {key}, status {status}, total {total}:",
     },
     "quarantine.empty": {"fi": "karanteeni on tyhjä", "en": "quarantine is empty"},
     "quarantine.head": {
@@ -565,7 +993,46 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},
+    # codes shown to people (the code stays in JSON and the ledger): Texts.code(group, value)
+    "kind.customer": {"fi": "asiakas", "en": "customer"},
+    "kind.product": {"fi": "tuote", "en": "product"},
+    "kind.invoice": {"fi": "lasku", "en": "invoice"},
+    "kind.match": {"fi": "täsmäytys", "en": "match"},
+    "kind.task": {"fi": "tehtävä", "en": "task"},
+    "kind.line": {"fi": "rivi", "en": "line"},
+    "kind.target": {"fi": "kohde", "en": "target"},
+    "kind.collection": {"fi": "kansio", "en": "collection"},
+    "state.planned": {"fi": "suunniteltu", "en": "planned"},
+    "state.sending": {"fi": "lähetetään", "en": "sending"},
+    "state.sent": {"fi": "lähetetty", "en": "sent"},
+    "state.confirmed": {"fi": "vahvistettu", "en": "confirmed"},
+    "state.rejected": {"fi": "hylätty", "en": "rejected"},
+    "state.unknown": {"fi": "epävarma", "en": "unknown"},
+    "status.ok": {"fi": "ok", "en": "ok"},
+    "status.partial": {"fi": "osittain", "en": "partial"},
+    "status.aborted": {"fi": "keskeytetty", "en": "aborted"},
+    "status.stopped": {"fi": "pysäytetty", "en": "stopped"},
+    "status.running": {"fi": "käynnissä", "en": "running"},
+    "action.create": {"fi": "luo", "en": "create"},
+    "action.edit": {"fi": "muokkaa", "en": "edit"},
+    "action.match": {"fi": "täsmää", "en": "match"},
+    "action.skip": {"fi": "ohita", "en": "skip"},
+    "action.hold": {"fi": "pidä", "en": "hold"},
+    "action.reconcile": {"fi": "täsmäytä", "en": "reconcile"},
+    "role.work": {"fi": "työ", "en": "work"},
+    "role.voucher_deduction": {"fi": "palvelusetelivähennys", "en": "voucher deduction"},
+    "role.voucher_share": {"fi": "palvelusetelin osuus", "en": "voucher share"},
+    "role.capitation_fee": {"fi": "kuukausimaksu", "en": "capitation fee"},
+    "held.over_grant": {"fi": "ylittää myönnetyn", "en": "over_grant"},
+    "held.outside_validity": {"fi": "voimassaolon ulkopuolella", "en": "outside_validity"},
+    "decision.approve": {"fi": "hyväksytty", "en": "approve"},
+    "decision.reject": {"fi": "hylätty", "en": "reject"},
+    "decision.bill_client": {"fi": "hylätty: asiakas maksaa", "en": "bill_client"},
+    "decision.write_off": {"fi": "hylätty: kirjataan pois", "en": "write_off"},
 }
+
+
+MESSAGES = {**MESSAGES, **REASONS}  # the reasons lower layers word: connector/core/reasons.py
 
 
 def add_messages(more: Mapping[str, Mapping[Language, str]]) -> None:
@@ -578,7 +1045,12 @@ def add_messages(more: Mapping[str, Mapping[Language, str]]) -> None:
 
 
 def message(key: str, language: Language = "fi", /, **fields: object) -> str:
-    """The text ``key`` in ``language`` with ``fields`` filled in (English if a text is missing)."""
+    """The text ``key`` in ``language`` with ``fields`` filled in (English if a text is missing).
+
+    A ``count`` of 1 takes the key's ``#one`` form where the catalogue has one (``1 rivi``,
+    ``2 riviä``)."""
+    if str(fields.get("count")) == "1" and f"{key}#one" in MESSAGES:
+        key = f"{key}#one"
     texts = MESSAGES[key]
     text = texts.get(language) or texts["en"]
     return text.format(**fields) if fields else text
@@ -597,6 +1069,49 @@ class Texts:
     def __call__(self, key: str, /, **fields: object) -> str:
         return message(key, self.language, **fields)
 
+    def n(self, noun: str, count: int) -> str:
+        """``count`` and its noun, singular or plural (``1 tietue``, ``2 tietuetta``)."""
+        return self(f"count.{noun}", count=count)
+
+    def code(self, group: str, value: object) -> str:
+        """A code a person reads (an object kind, a state, an action) in this language; a
+        code the catalogue does not know is shown as it is."""
+        text = MESSAGES.get(f"{group}.{value}")
+        if text is None:
+            return "" if value is None else str(value)
+        return text.get(self.language) or text["en"]
+
+    def text(self, english: str | None) -> str:
+        """A text worded in English below this layer (a reason, a plan's why, a problem; see
+        connector/core/reasons.py) in this language: the template it was rendered from is
+        recognised and its fields rendered again (``1,5``, ``24.4.2026``). A text no template
+        matches (an older wording, Netvisor's own message) is returned as it is."""
+        if not english or self.language == "en":
+            return english or ""
+        found = _recognise(english)
+        if found is None:
+            return english
+        key, fields = found
+        return message(key, self.language, **{k: self._field(k, v) for k, v in fields.items()})
+
+    def _field(self, name: str, value: str) -> str:
+        """One field of a recognised text, shown in this language (see FIELD_FORMS)."""
+        form = FIELD_FORMS.get(name)
+        try:
+            if form == "quantity":
+                return self.quantity(Decimal(value))
+            if form == "date":
+                return self.date(date.fromisoformat(value))
+        except (ArithmeticError, ValueError):
+            return value
+        if form in ("kind", "role", "state", "decision"):
+            return self.code(form, value)
+        if form == "text":
+            return self.text(value)
+        if form == "list":  # texts joined with "; "
+            return "; ".join(self.text(part) for part in value.split("; "))
+        return value
+
     def money(self, amount: Decimal) -> str:
         """Euros, rounded half up to cents first (``1 234,56 €`` with no-break spaces)."""
         rounded = round_money(amount)
@@ -610,15 +1125,18 @@ class Texts:
 
     def quantity(self, value: Decimal) -> str:
         """A quantity with its own decimals (``1,5``), never rounded."""
-        exponent = value.as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-        fmt = "#,##0" + ("." + "0" * places if places else "")
-        return format_decimal(value, format=fmt, locale=self.locale, decimal_quantization=False)
+        if not value.is_finite():
+            return str(value)
+        minus, group, point = _number_form(self.locale)
+        digits = f"{abs(value):,f}"  # the value's own decimals, grouped by thousands
+        if group != "," or point != ".":
+            digits = digits.replace(",", "\0").replace(".", point).replace("\0", group)
+        return (minus if value < 0 else "") + digits
 
     def date(self, value: date) -> str:
         if self.language == "en":
             return value.isoformat()
-        return format_date(value, "d.M.yyyy", locale=self.locale)
+        return f"{value.day}.{value.month}.{value.year:04d}"  # CLDR d.M.yyyy, as Babel
 
     def datetime(self, value: datetime | str) -> str:
         """A moment in Helsinki time (naive values and ISO strings are taken as UTC)."""
@@ -629,7 +1147,23 @@ class Texts:
         local = value.astimezone(HELSINKI)
         if self.language == "en":
             return local.strftime("%Y-%m-%d %H:%M")
+        from babel.dates import format_datetime
+
         return format_datetime(local, "d.M.yyyy H.mm", tzinfo=HELSINKI, locale=self.locale)
+
+
+@functools.cache
+def _number_form(locale: str) -> tuple[str, str, str]:
+    """(minus sign, group separator, decimal separator) of a number in ``locale``, read once
+    from Babel's own rendering of -1 234,5 (as :func:`_money_form`, for speed: a report shows
+    thousands of quantities). ``Texts.quantity`` gives Babel's text character for character."""
+    from babel.numbers import format_decimal
+
+    text = format_decimal(Decimal("-1234.5"), format="#,##0.0", locale=locale)
+    start = text.index("1")
+    group, point = text[start + 1], text[-2]
+    assert text[start:] == f"1{group}234{point}5", text
+    return text[:start], group, point
 
 
 @functools.cache
@@ -638,12 +1172,80 @@ def _money_form(locale: str, negative: bool) -> tuple[str, str, str, str]:
     amount in ``locale``, read once from Babel's own rendering of 1 234,56 (a run report
     formats thousands of amounts: Babel's full formatting each time costs more than the rest
     of the report). ``Texts.money`` gives Babel's text character for character."""
+    from babel.numbers import format_currency
+
     text = format_currency(Decimal("-1234.56" if negative else "1234.56"), "EUR", locale=locale)
     start = text.index("1")
     end = text.index("56", start) + 2
     group, point = text[start + 1], text[end - 3]
     assert text[start:end] == f"1{group}234{point}56", text
     return text[:start], group, point, text[end:]
+
+
+#: how a field of a recognised text is shown, by its name (others: as they are)
+FIELD_FORMS: Mapping[str, str] = {
+    "quantity": "quantity",
+    "excess": "quantity",
+    "hours": "quantity",
+    "seconds": "quantity",
+    "day": "date",
+    "date": "date",
+    "kind": "kind",
+    "role": "role",
+    "state": "state",
+    "why": "text",
+    "fields": "list",
+    "notes": "list",
+    "who": "text",
+    "decision": "decision",
+    "earlier": "decision",
+    "grant": "text",
+}
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
+    """Each ``reason.*`` template's English form as (key, fixed start, fixed end, regular
+    expression), the most specific (most fixed text) first. The fixed start and end are
+    compared first: a run report recognises thousands of texts."""
+    out = []
+    for key, forms in REASONS.items():
+        parts = _FIELD.split(forms["en"])  # text, name, text, name, ..., text
+        pattern, seen = [], set()
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pattern.append(re.escape(part))
+            elif part in seen:
+                pattern.append(f"(?P={part})")
+            else:
+                seen.add(part)
+                pattern.append(f"(?P<{part}>.+?)")
+        fixed = sum(len(p) for p in parts[::2])
+        regex = re.compile("".join(pattern) + r"\Z", re.DOTALL)
+        out.append((fixed, key, parts[0], parts[-1] if len(parts) > 1 else "", regex))
+    out.sort(key=lambda item: -item[0])
+    return tuple((key, start, end, regex) for _, key, start, end, regex in out)
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@functools.cache
+def _candidates(first: str) -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
+    """The templates a text starting with ``first`` may come from, in :func:`_patterns`'s order:
+    those whose fixed start begins with it, and those that start with a field."""
+    return tuple(p for p in _patterns() if not p[1] or p[1].startswith(first))
+
+
+def _recognise(english: str) -> tuple[str, dict[str, str]] | None:
+    """The template key and fields ``english`` was rendered from, or None."""
+    for key, start, end, pattern in _candidates(english[:1]):
+        if not (english.startswith(start) and english.endswith(end)):
+            continue
+        found = pattern.match(english)
+        if found is not None:
+            return key.removesuffix("#one"), found.groupdict()
+    return None
 
 
 def texts(language: str | None) -> Texts:

@@ -381,7 +381,7 @@ def _document_cells(d: DocumentRow, t: Texts, *, client: bool) -> list[tuple[str
     ]
     if client:
         cells += [(t.money(d.self_pay), True), (str(d.held), True)]
-    cells += [(d.netvisor_key or "", False), (d.state or "", False)]
+    cells += [(d.netvisor_key or "", False), (t.code("state", d.state) if d.state else "", False)]
     return cells
 
 
@@ -428,10 +428,10 @@ def _problem_section(rows: Sequence[ProblemRow], t: Texts) -> str:
     head = [t("col.kind"), t("col.record"), t("col.rule"), t("col.reason"), t("col.todo")]
     body = [
         [
-            (p.kind, False),
+            (t.code("kind", p.kind), False),
             (p.record_id, False),
             (p.rule, False),
-            (p.reason, False),
+            (t.text(p.reason), False),
             (_todo(p, t), False),
         ]
         for p in rows
@@ -458,7 +458,7 @@ def render_html(data: ReportData, t: Texts) -> str:
     meta = [
         (t("report.command"), data.command),
         (t("report.as_of"), t.date(date.fromisoformat(data.as_of))),
-        (t("report.status"), data.status),
+        (t("report.status"), t.code("status", data.status)),
         (t("report.periods"), ", ".join(data.periods)),
         (t("report.generated"), t.datetime(data.generated_at)),
     ]
@@ -472,7 +472,7 @@ def render_html(data: ReportData, t: Texts) -> str:
         "</dl>",
     ]
     if data.aborted:
-        parts.append(f'<p class="aborted">{e(data.aborted)}</p>')
+        parts.append(f'<p class="aborted">{e(t.text(data.aborted))}</p>')
     parts += [
         f"<h2>{e(t('report.customers'))}</h2>",
         _document_section(data.client_documents, t, client=True),
@@ -585,7 +585,7 @@ def render_csv(data: ReportData, t: Texts) -> str:
                 p.kind,
                 _csv_safe(p.record_id),
                 p.rule,
-                _csv_safe(p.reason),
+                _csv_safe(t.text(p.reason)),
                 _todo(p, t),
             ]
         )

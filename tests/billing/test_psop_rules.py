@@ -407,7 +407,7 @@ def test_a_correction_row_is_in_finnish_with_its_reason_code():
     assert credit.name == "Hyvitys huhtikuu 2026: Kotihoito"
     assert credit.explanation == (
         "Hyvitys: tehtävä T43 (huhtikuu 2026) poistettu laskutuksen jälkeen "
-        "(laskutettu 25,00 €, nyt 0,00 €; syykoodi DELETED)"
+        "(laskutettu 25,00 €, nyt 0,00 €; syykoodi POISTETTU)"
     )
 
 

@@ -169,7 +169,7 @@ def test_demo_runs_the_whole_job_and_sends_nothing_twice():
     )
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     out = result.stdout
-    assert "Netvisor writes in the second run: 0" in out
+    assert "Netvisor-kirjoituksia toisessa ajossa: 0" in out  # Finnish by default
     assert "karanteenissa:" in out and "invalid_business_id" in out  # Finnish by default
     assert "org:" in out and "PSETELI" in out
 

@@ -289,7 +289,7 @@ def test_sandbox_serve_writes_a_ready_config_for_rehearsals(make_env, tmp_path):
             timeout=120,
         )
         assert check.returncode in (EXIT_OK, EXIT_PARTIAL), check.stderr
-        assert re.search(r"Netvisor .*credentials OK", check.stdout)
+        assert re.search(r"Netvisor .*tunnukset OK", check.stdout)  # the config's default: fi
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
@@ -331,7 +331,7 @@ def test_plan_speaks_finnish_by_default(make_env):
     result = env.cli("plan", "--period", "2026-04", "--as-of", "2026-05-20")
     assert result.returncode == EXIT_OK, result.stderr
     assert "Ei lähetettävää." in result.stdout and "Pidätetty" in result.stdout
-    assert "korjausriviä kaudelta 2026-04" in result.stdout and "miten:" in result.stdout
+    assert "1 korjausrivi kaudelta 2026-04" in result.stdout and "miten:" in result.stdout
 
 
 def test_a_month_never_invoiced_is_billed_late_as_its_own_document(make_env):

@@ -127,7 +127,7 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
     assert imported.returncode == EXIT_PARTIAL, imported.stdout + imported.stderr  # differences
     assert "approved by PSOP's report" in imported.stdout
     assert "rejected by PSOP's report (bill_client)" in imported.stdout
-    assert "amount_differs: 2026-04-17" in imported.stdout and "billed 60,00 €" in imported.stdout
+    assert "amount_differs: 2026-04-17" in imported.stdout and "billed €60.00" in imported.stdout
     assert "in_psop_not_billed: 2026-04-29" in imported.stdout
 
     status = json.loads(env.cli("status", "--json").stdout)
@@ -175,7 +175,7 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
         "not_billed": "0.00",
     }
     human = env.cli("status")
-    assert "PSOP by organiser and month" in human.stdout and "340,00 €" in human.stdout
+    assert "PSOP by organiser and month" in human.stdout and "€340.00" in human.stdout
     report_json = json.loads(env.cli("psop", "report", "--period", "2026-04", "--json").stdout)
     assert sorted(d["kind"] for d in report_json["differences"]) == [
         "amount_differs",

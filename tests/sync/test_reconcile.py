@@ -222,7 +222,8 @@ def test_an_edit_that_matches_neither_version_is_held_for_a_person_never_guessed
         assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, EDIT_UNCLEAR)
         assert (row.content_hash, row.pending_hash) == ("h1", "h2")
     assert ctx.report.counts["held_for_person"] == 2
-    assert any("held for a person" in p for p in ctx.report.problems)
+    # told once, however often the row is looked at in a run (the summary printed it twice)
+    assert sum("held for a person" in p for p in ctx.report.problems) == 1
     assert ctx.report.exit_code == 1
 
 

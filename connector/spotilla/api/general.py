@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from connector.core.domain import Quarantined
+from connector.core.reasons import reason
 from connector.spotilla.api.fast import read_task
 from connector.spotilla.api.shape import (
     _CONTROL,
@@ -103,6 +104,7 @@ class _TooDeep(Exception):
 class _TextProblem(Exception):
     def __init__(self, path: str, what: str) -> None:
         super().__init__(f"field {path} {what}")
+        self.path, self.what = path, what
 
 
 _SHORTEST_LIMIT = min(n for limits in TEXT_LIMITS.values() for n in limits.values())
@@ -122,9 +124,9 @@ def _clean_text(
 ) -> str:
     if not (text.isascii() and text.isprintable()) and _SUSPECT.search(text):
         if _INVALID_CODE_POINT.search(text):
-            raise _TextProblem(_path_text(path), "holds an invalid code point")
+            raise _TextProblem(_path_text(path), reason("invalid_code_point"))
         if path and path[-1] in ID_FIELDS:
-            raise _TextProblem(_path_text(path), "holds a control character")
+            raise _TextProblem(_path_text(path), reason("control_character"))
         text = _CONTROL.sub("", text)
     if len(text) > _SHORTEST_LIMIT and limits:
         limit = _limit_for(limits, path)
@@ -160,7 +162,7 @@ def _clean(
                     continue
                 if verdict is _SUSPECT_KEY:
                     if _INVALID_CODE_POINT.search(k):
-                        raise _TextProblem(_path_text(path) + " key", "holds an invalid code point")
+                        raise _TextProblem(_path_text(path) + " key", reason("invalid_code_point"))
                     k = _CONTROL.sub("", k)
             else:  # not from JSON: no field has such a name; its value is still checked
                 _clean(v, (*path, k), depth + 1, limits, notices)
@@ -243,7 +245,7 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
     kind = KIND_OF.get(model, model.__name__.lower())
     rid = _record_id(raw)
     if not isinstance(raw, Mapping):
-        return Quarantined(kind, rid, "invalid_record", f"{kind} record is not a JSON object")
+        return Quarantined(kind, rid, "invalid_record", reason("invalid_record", kind=kind))
     notices: list[tuple[str, int, int]] = []
     try:
         clean = _clean(raw, (), 1, TEXT_LIMITS.get(kind, {}), notices)
@@ -252,15 +254,14 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
             kind,
             rid,
             "too_deep",
-            f"{kind} {rid}: nested deeper than {MAX_RECORD_DEPTH} levels; "
-            "Spotilla sent a malformed record",
+            reason("too_deep", kind=kind, record=rid, depth=MAX_RECORD_DEPTH),
         )
     except _TextProblem as problem:
         return Quarantined(
             kind,
             rid,
             "invalid_text",
-            f"{kind} {rid}: {problem} (not valid in XML 1.0); fix the text in Spotilla",
+            reason("invalid_text", kind=kind, record=rid, field=problem.path, why=problem.what),
         )
     try:
         record = _validator(model)(clean)
@@ -269,13 +270,16 @@ def _validate_record(model: type[M], raw: Any) -> M | Quarantined:
         problems = []
         for err in errors[:5]:
             kind_of_error = _ERROR_TYPE_NAMES.get(err["type"], err["type"])
-            what = "missing" if kind_of_error == "missing" else f"invalid ({kind_of_error})"
-            problems.append(f"field {_field_path(tuple(err['loc']))} {what}")
-        rule = _rule_for(kind, errors)
-        reason = f"{kind} {rid}: " + "; ".join(problems)
+            path = _field_path(tuple(err["loc"]))
+            if kind_of_error == "missing":
+                problems.append(reason("field_missing", field=path))
+            else:
+                problems.append(reason("field_invalid", field=path, error=kind_of_error))
         if len(errors) > 5:
-            reason += f"; and {len(errors) - 5} more"
-        return Quarantined(kind, rid, rule, reason)
+            problems.append(reason("more_fields", count=len(errors) - 5))
+        rule = _rule_for(kind, errors)
+        why = reason("record_fields", kind=kind, record=rid, fields="; ".join(problems))
+        return Quarantined(kind, rid, rule, why)
     for field, length, limit in notices:
         _log().warning(
             "spotilla_text_truncated", kind=kind, id=rid, field=field, length=length, limit=limit

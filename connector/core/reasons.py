@@ -1,0 +1,488 @@
+"""Reasons and notes the connector words for people, rendered in English where they arise.
+
+A quarantine reason, a plan's "why", a run's problem or notice is made where the rule runs —
+in billing, the Spotilla reader, the sync — and those layers sit below ``connector/texts``. They
+word it with :func:`reason` from this catalogue, in English: that is what the ledger stores,
+what JSON output and logs carry, and what older ledgers already hold. A person reads it through
+``connector.texts.i18n.Texts.text``, which recognises the English rendering of any template here
+and renders the same fields in the configured language (``1,5``, ``24.4.2026``). A text that
+matches no template (an older wording, Netvisor's own message) is shown as stored.
+
+Fields are ids, codes, counts, amounts and dates — never names. How a field is shown follows
+its name (:data:`FIELD_FORMS`): quantities get a decimal comma, dates ``d.M.yyyy``; a field named
+``kind``/``role``/``state`` is a code translated from ``connector/texts/i18n.py``; a ``why`` is
+itself a text of this catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: One key per template; ``{name}`` fields are ``str.format``. Keys start with ``reason.``.
+REASONS: Mapping[str, Mapping[str, str]] = {
+    # -- Spotilla's records (connector/spotilla/)
+    "reason.business_id_missing": {
+        "en": "company customer {customer} has no Y-tunnus (format and check digit are "
+        "checked); fix it in Spotilla's customer register",
+        "fi": "yritysasiakkaalta {customer} puuttuu Y-tunnus (muoto ja tarkistusmerkki "
+        "tarkistetaan); korjaa se Spotillan asiakasrekisterissä",
+    },
+    "reason.business_id_invalid": {
+        "en": "company customer {customer} has an invalid Y-tunnus (format and check digit are "
+        "checked); fix it in Spotilla's customer register",
+        "fi": "yritysasiakkaan {customer} Y-tunnus on virheellinen (muoto ja tarkistusmerkki "
+        "tarkistetaan); korjaa se Spotillan asiakasrekisterissä",
+    },
+    "reason.folder_cycle": {
+        "en": "leaf folder {folder}: its parent chain loops, so its billing customer cannot be "
+        "found; fix the folder tree in Spotilla",
+        "fi": "alimman tason kansion {folder} yläkansioketju kiertää kehää, joten sen "
+        "laskutusasiakasta ei löydy; korjaa kansiopuu Spotillassa",
+    },
+    "reason.orphan_leaf": {
+        "en": "leaf folder {folder} has no customer linked to it or to any folder above it; "
+        "link a customer in Spotilla",
+        "fi": "alimman tason kansiolla {folder} tai sen yläkansioilla ei ole asiakasta; "
+        "liitä asiakas Spotillassa",
+    },
+    "reason.leaf_customer_quarantined": {
+        "en": "leaf folder {folder} bills through customer {customer}, which is quarantined "
+        "({rule})",
+        "fi": "alimman tason kansio {folder} laskutetaan asiakkaan {customer} kautta, joka on "
+        "karanteenissa ({rule})",
+    },
+    "reason.leaf_customer_quarantined_via": {
+        "en": "leaf folder {folder} bills through customer {customer} (linked at folder "
+        "{linked}), which is quarantined ({rule})",
+        "fi": "alimman tason kansio {folder} laskutetaan asiakkaan {customer} kautta (liitetty "
+        "kansioon {linked}), joka on karanteenissa ({rule})",
+    },
+    "reason.leaf_customer_unknown": {
+        "en": "leaf folder {folder} bills through customer {customer}, which Spotilla did not "
+        "return",
+        "fi": "alimman tason kansio {folder} laskutetaan asiakkaan {customer} kautta, jota "
+        "Spotilla ei palauttanut",
+    },
+    "reason.leaf_customer_unknown_via": {
+        "en": "leaf folder {folder} bills through customer {customer} (linked at folder "
+        "{linked}), which Spotilla did not return",
+        "fi": "alimman tason kansio {folder} laskutetaan asiakkaan {customer} kautta (liitetty "
+        "kansioon {linked}), jota Spotilla ei palauttanut",
+    },
+    "reason.duplicate_product_code": {
+        "en": "product {product}: code {code} is already used by another product of the "
+        "register; the first one is kept",
+        "fi": "tuote {product}: koodi {code} on jo toisen rekisterin tuotteen käytössä; "
+        "ensimmäinen pidetään",
+    },
+    "reason.missing_completed_at": {
+        "en": "task {task} is {status} but has no completed_at, so its billing period is "
+        "unknown; set the completion time in Spotilla",
+        "fi": "tehtävä {task} on tilassa {status}, mutta siltä puuttuu valmistumisaika "
+        "(completed_at), joten sen laskutuskausi ei selviä; aseta valmistumisaika Spotillassa",
+    },
+    "reason.missing_order_number": {
+        "en": "task {task} has no order number and the billing rules require one",
+        "fi": "tehtävältä {task} puuttuu tilausnumero, ja laskutussäännöt vaativat sen",
+    },
+    "reason.task_on_quarantined_leaf": {
+        "en": "task {task} is on leaf folder {folder}, which is quarantined ({rule})",
+        "fi": "tehtävä {task} on alimman tason kansiossa {folder}, joka on karanteenissa ({rule})",
+    },
+    "reason.task_on_inner_folder": {
+        "en": "task {task} is on folder {folder}, which is not a lowest-level folder; move it "
+        "to a target folder in Spotilla",
+        "fi": "tehtävä {task} on kansiossa {folder}, joka ei ole alimman tason kansio; siirrä "
+        "se kohdekansioon Spotillassa",
+    },
+    "reason.unknown_folder": {
+        "en": "task {task} is on folder {folder}, which Spotilla did not return",
+        "fi": "tehtävä {task} on kansiossa {folder}, jota Spotilla ei palauttanut",
+    },
+    "reason.unknown_product": {
+        "en": "task {task}: product code not in Spotilla's product register: {rows}",
+        "fi": "tehtävä {task}: tuotekoodi puuttuu Spotillan tuoterekisteristä: {rows}",
+    },
+    "reason.invalid_record": {
+        "en": "{kind} record is not a JSON object",
+        "fi": "tietue ({kind}) ei ole JSON-olio",
+    },
+    "reason.too_deep": {
+        "en": "{kind} {record}: nested deeper than {depth} levels; Spotilla sent a malformed "
+        "record",
+        "fi": "{kind} {record}: sisäkkäisyyttä yli {depth} tasoa; Spotilla lähetti "
+        "virheellisen tietueen",
+    },
+    "reason.invalid_text": {
+        "en": "{kind} {record}: field {field} {why} (not valid in XML 1.0); fix the text in "
+        "Spotilla",
+        "fi": "{kind} {record}: kenttä {field} {why} (ei sallittu XML 1.0:ssa); korjaa teksti "
+        "Spotillassa",
+    },
+    "reason.invalid_code_point": {
+        "en": "holds an invalid code point",
+        "fi": "sisältää virheellisen merkin",
+    },
+    "reason.control_character": {"en": "holds a control character", "fi": "sisältää ohjausmerkin"},
+    "reason.record_fields": {"en": "{kind} {record}: {fields}", "fi": "{kind} {record}: {fields}"},
+    "reason.field_missing": {"en": "field {field} missing", "fi": "kenttä {field} puuttuu"},
+    "reason.field_invalid": {
+        "en": "field {field} invalid ({error})",
+        "fi": "kenttä {field} on virheellinen ({error})",
+    },
+    "reason.more_fields": {"en": "and {count} more", "fi": "ja {count} muuta"},
+    # -- billing (connector/billing/)
+    "reason.negative_quantity": {
+        "en": "row {line} of task {task} has a negative quantity ({quantity}) that cancels no "
+        "row of product '{product}' in the same task: correct it in Spotilla",
+        "fi": "tehtävän {task} rivin {line} negatiivinen määrä ({quantity}) ei kumoa mitään "
+        "saman tehtävän tuotteen '{product}' riviä: korjaa se Spotillassa",
+    },
+    "reason.unmapped_product": {
+        "en": "product '{product}' of task {task} has no mapping in products.toml",
+        "fi": "tehtävän {task} tuotteella '{product}' ei ole mappausta tiedostossa products.toml",
+    },
+    "reason.missing_price": {
+        "en": "product '{product}' of task {task} is not in Spotilla's product register and the "
+        "row gives no price",
+        "fi": "tehtävän {task} tuote '{product}' puuttuu Spotillan tuoterekisteristä, eikä "
+        "rivillä ole hintaa",
+    },
+    "reason.outside_validity": {
+        "en": "work of task {task} on {day} is outside the validity of voucher(s) {vouchers}: held",
+        "fi": "tehtävän {task} työ päivänä {day} on palvelusetelin {vouchers} voimassaolon "
+        "ulkopuolella: pidätetty",
+    },
+    "reason.outside_validity_ended": {
+        "en": "work of task {task} on {day} is outside the validity of voucher(s) {vouchers} "
+        "(the customership has ended): held",
+        "fi": "tehtävän {task} työ päivänä {day} on palvelusetelin {vouchers} voimassaolon "
+        "ulkopuolella (asiakkuus on päättynyt): pidätetty",
+    },
+    "reason.over_grant": {
+        "en": "{excess} {unit} of task {task} exceed the quantity granted by voucher {voucher} "
+        "for {grant}: held for the organiser's review (tarkastettavana)",
+        "fi": "tehtävän {task} {excess} {unit} ylittää palvelusetelin {voucher} myöntämän "
+        "määrän ({grant}): pidätetty järjestäjän tarkastettavaksi",
+    },
+    "reason.whole_validity": {"en": "the whole validity", "fi": "koko voimassaoloaika"},
+    "reason.unknown_customer": {
+        "en": "billing customer {customer} of task {task} is not among the billable customers",
+        "fi": "tehtävän {task} laskutusasiakas {customer} ei ole laskutettavien asiakkaiden "
+        "joukossa",
+    },
+    "reason.correction_product_unknown": {
+        "en": "a {role} correction of {amount} for line {line} ({period}) needs the Netvisor "
+        "product and VAT it was billed with, and the billed line does not say: correct it by hand",
+        "fi": "rivin {line} ({period}) korjaus ({role}, {amount}) tarvitsee Netvisor-tuotteen "
+        "ja ALV:n, joilla rivi laskutettiin, eikä laskutettu rivi kerro niitä: korjaa käsin",
+    },
+    "reason.correction_client_unknown": {
+        "en": "a {role} correction of {amount} for line {line} ({period}) must name the client's "
+        "PSOP customer number, and the billed line does not store it: correct it by hand",
+        "fi": "rivin {line} ({period}) korjauksessa ({role}, {amount}) on oltava asiakkaan "
+        "PSOP-asiakasnumero, eikä laskutettu rivi sisällä sitä: korjaa käsin",
+    },
+    # -- the sync: plans, problems and notices (connector/sync/)
+    "reason.plan_new": {"en": "new", "fi": "uusi"},
+    "reason.plan_reconcile_first": {
+        "en": "{state}: reconcile first",
+        "fi": "{state}: täsmäytetään ensin",
+    },
+    "reason.plan_rejected": {
+        "en": "rejected ({error}); a person must act",
+        "fi": "hylätty ({error}); ihmisen on toimittava",
+    },
+    "reason.plan_not_in_netvisor": {"en": "not yet in Netvisor", "fi": "ei vielä Netvisorissa"},
+    "reason.plan_unchanged": {"en": "unchanged", "fi": "ennallaan"},
+    "reason.plan_matched": {"en": "already matched", "fi": "jo täsmätty"},
+    "reason.plan_frozen": {
+        "en": "frozen in Netvisor; changes go to the next document",
+        "fi": "lukittu Netvisorissa; muutokset menevät seuraavalle asiakirjalle",
+    },
+    "reason.plan_changed": {"en": "changed", "fi": "muuttunut"},
+    "reason.plan_match": {
+        "en": "credit note and invoice both open",
+        "fi": "hyvityslasku ja lasku molemmat avoimia",
+    },
+    "reason.summary_invoice": {
+        "en": "invoice {period} {customer}: {count} lines, {amount}",
+        "fi": "lasku {period} {customer}: {count} riviä, {amount}",
+    },
+    "reason.summary_invoice#one": {
+        "en": "invoice {period} {customer}: {count} line, {amount}",
+        "fi": "lasku {period} {customer}: {count} rivi, {amount}",
+    },
+    "reason.summary_credit": {
+        "en": "credit note {period} {customer}: {count} lines, {amount}",
+        "fi": "hyvityslasku {period} {customer}: {count} riviä, {amount}",
+    },
+    "reason.summary_credit#one": {
+        "en": "credit note {period} {customer}: {count} line, {amount}",
+        "fi": "hyvityslasku {period} {customer}: {count} rivi, {amount}",
+    },
+    "reason.summary_person": {"en": "private customer {code}", "fi": "yksityisasiakas {code}"},
+    "reason.summary_company": {"en": "company {code}", "fi": "yritys {code}"},
+    "reason.summary_organiser": {"en": "organiser {code}", "fi": "järjestäjä {code}"},
+    "reason.summary_product": {"en": "product {code}", "fi": "tuote {code}"},
+    "reason.summary_cancelled": {
+        "en": "cancelled {period} {customer}: nothing left to bill",
+        "fi": "peruttu {period} {customer}: ei enää laskutettavaa",
+    },
+    "reason.summary_match": {
+        "en": "match credit note {credit} with {invoice}",
+        "fi": "täsmää hyvityslasku {credit} laskuun {invoice}",
+    },
+    "reason.edit_gone": {
+        "en": "Netvisor no longer has this invoice",
+        "fi": "Netvisorissa ei enää ole tätä laskua",
+    },
+    "reason.edit_unclear": {
+        "en": "the invoice in Netvisor shows neither the version sent nor the one before",
+        "fi": "Netvisorin lasku ei vastaa lähetettyä eikä sitä edeltänyttä versiota",
+    },
+    "reason.edit_indistinct": {
+        "en": "Netvisor's reply carries no line free texts, and the version sent and the one "
+        "before differ only in them",
+        "fi": "Netvisorin vastauksessa ei ole rivien lisätietotekstejä, ja lähetetty ja sitä "
+        "edeltänyt versio eroavat vain niissä",
+    },
+    "reason.edit_unclear_detail": {
+        "en": "reconcile: {why}; a person must compare it with the ledger (NetvisorKey "
+        "{netvisor_key}). Nothing is re-sent or re-billed until it shows one of the two versions "
+        "again",
+        "fi": "täsmäytys: {why}; ihmisen on verrattava sitä kirjanpitoon (NetvisorKey "
+        "{netvisor_key}). Mitään ei lähetetä eikä laskuteta uudelleen ennen kuin lasku vastaa "
+        "jompaakumpaa versiota",
+    },
+    "reason.held_for_person": {
+        "en": "{key}: {why} (NetvisorKey {netvisor_key}); held for a person",
+        "fi": "{key}: {why} (NetvisorKey {netvisor_key}); pidätetty ihmisen ratkaistavaksi",
+    },
+    "reason.not_sent_depends": {
+        "en": "{key}: not sent, depends on {keys}",
+        "fi": "{key}: ei lähetetty, riippuu kohteista {keys}",
+    },
+    "reason.rejected_by_netvisor": {
+        "en": "{key}: rejected by Netvisor: {error}: {message}",
+        "fi": "{key}: Netvisor hylkäsi: {error}: {message}",
+    },
+    "reason.rejected_earlier": {
+        "en": "{key}: rejected earlier ({error}); fix it, then `connector quarantine retry "
+        "{retry}`",
+        "fi": "{key}: hylätty aiemmin ({error}); korjaa se ja aja `connector quarantine retry "
+        "{retry}`",
+    },
+    "reason.period_billed_late": {
+        "en": "{period} was never invoiced by the connector and is locked: its documents are "
+        "billed late, dated as {period}'s documents; check them in Netvisor before sending",
+        "fi": "kautta {period} ei ole koskaan laskutettu liittimellä ja se on lukittu: sen "
+        "asiakirjat laskutetaan myöhässä kauden {period} päiväyksin; tarkista ne Netvisorissa "
+        "ennen lähettämistä",
+    },
+    "reason.not_rechecked_master": {
+        "en": "this run did not read master data",
+        "fi": "tämä ajo ei lukenut perustietoja",
+    },
+    "reason.not_rechecked_line": {
+        "en": "its period was not billed by this run (closed periods only): use --as-of a day "
+        "after the period closes, or --period",
+        "fi": "tämä ajo ei laskuttanut sen kautta (vain päättyneet kaudet): käytä --as-of "
+        "-päivää kauden päättymisen jälkeen tai --period",
+    },
+    "reason.not_rechecked_task": {
+        "en": "its period was not read by this run: use --as-of a day after the period closes",
+        "fi": "tämä ajo ei lukenut sen kautta: käytä --as-of -päivää kauden päättymisen jälkeen",
+    },
+    "reason.not_rechecked_held": {
+        "en": "this run billed no period",
+        "fi": "tämä ajo ei laskuttanut yhtään kautta",
+    },
+    "reason.not_rechecked_kind": {
+        "en": "this run does not re-check {kind} records",
+        "fi": "tämä ajo ei tarkista uudelleen tietueita ({kind})",
+    },
+    "reason.psop_conflict": {
+        "en": "{item}: PSOP says {psop_state} ({decision}), decided earlier: {earlier}",
+        "fi": "{item}: PSOP:n mukaan {psop_state} ({decision}), aiemmin päätetty: {earlier}",
+    },
+    "reason.secret_readable": {
+        "en": "secret file {path} is readable by {who} (mode {mode}); make it owner-only: chmod "
+        "600 {path}",
+        "fi": "salaisuustiedoston {path} voi lukea {who} (oikeudet {mode}); rajaa se vain "
+        "omistajalle: chmod 600 {path}",
+    },
+    "reason.readers_group": {"en": "group", "fi": "ryhmä"},
+    "reason.readers_others": {"en": "others", "fi": "muut"},
+    "reason.readers_both": {"en": "group and others", "fi": "ryhmä ja muut"},
+    "reason.config_warning": {"en": "{path}: {key}: {why}", "fi": "{path}: {key}: {why}"},
+    "reason.unit_value_high": {
+        "en": "unit value {amount} is more than the price of every product linked to PSOP "
+        "product '{product}' (at most {highest} with VAT): unit_value is ONE voucher's value, "
+        "not the total PSOP shows",
+        "fi": "yksikköarvo {amount} on suurempi kuin jokaisen PSOP-tuotteeseen '{product}' "
+        "liitetyn tuotteen hinta (enintään {highest} verollisena): unit_value on YHDEN "
+        "palvelusetelin arvo, ei PSOP:n näyttämä kokonaissumma",
+    },
+    "reason.unit_value_high_count": {
+        "en": "unit value {amount} is more than the price of every product linked to PSOP "
+        "product '{product}' (at most {highest} with VAT): unit_value is ONE voucher's value, "
+        "not the total PSOP shows; it looks like value x count ({per_unit} x {count})",
+        "fi": "yksikköarvo {amount} on suurempi kuin jokaisen PSOP-tuotteeseen '{product}' "
+        "liitetyn tuotteen hinta (enintään {highest} verollisena): unit_value on YHDEN "
+        "palvelusetelin arvo, ei PSOP:n näyttämä kokonaissumma; se näyttää arvolta kertaa "
+        "määrä ({per_unit} x {count})",
+    },
+    "reason.run_locked": {
+        "en": "another connector run holds the ledger lock {path}; wait for it to finish (the "
+        "daemon runs jobs on its schedule) or give --wait-lock SECONDS",
+        "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path}; odota sen valmistumista "
+        "(palvelu ajaa työt aikataulussaan) tai anna --wait-lock SEKUNTIA",
+    },
+    "reason.run_locked_notes": {
+        "en": "another connector run holds the ledger lock {path} ({notes}); wait for it to "
+        "finish (the daemon runs jobs on its schedule) or give --wait-lock SECONDS",
+        "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path} ({notes}); odota sen "
+        "valmistumista (palvelu ajaa työt aikataulussaan) tai anna --wait-lock SEKUNTIA",
+    },
+    "reason.lock_holder": {"en": "pid {pid}", "fi": "pid {pid}"},
+    "reason.lock_waited": {"en": "after waiting {seconds} s", "fi": "odotettiin {seconds} s"},
+    "reason.lock_stopped": {
+        "en": "stopped while waiting for it",
+        "fi": "pysäytettiin odotettaessa",
+    },
+    # -- PSOP's report (connector/psop/report.py): what is wrong with a cell, a row, the file
+    "reason.psop_too_large": {
+        "en": "the file is larger than 50 MB: refused",
+        "fi": "tiedosto on yli 50 Mt: hylätty",
+    },
+    "reason.psop_not_utf8": {
+        "en": "not UTF-8 text: save the report as CSV UTF-8",
+        "fi": "ei UTF-8-tekstiä: tallenna raportti muodossa CSV UTF-8",
+    },
+    "reason.psop_not_xlsx": {"en": "not an XLSX workbook", "fi": "ei XLSX-työkirja"},
+    "reason.psop_macros": {
+        "en": "the workbook contains macros: save it as .xlsx",
+        "fi": "työkirjassa on makroja: tallenna se muodossa .xlsx",
+    },
+    "reason.psop_unpacks_large": {
+        "en": "the workbook unpacks to more than 50 MB: refused",
+        "fi": "työkirja purkautuu yli 50 megatavuksi: hylätty",
+    },
+    "reason.psop_unreadable": {
+        "en": "cannot read the workbook ({error})",
+        "fi": "työkirjaa ei voi lukea ({error})",
+    },
+    "reason.psop_no_sheet": {
+        "en": "no sheet '{sheet}' in the workbook",
+        "fi": "työkirjassa ei ole taulukkoa '{sheet}'",
+    },
+    "reason.psop_empty": {"en": "the report is empty", "fi": "raportti on tyhjä"},
+    "reason.psop_delimiter": {
+        "en": "the fields are separated by '{found}', not by '{expected}' as psop_report.toml "
+        "says (format.delimiter)",
+        "fi": "kenttien erotin on '{found}' eikä '{expected}', kuten psop_report.toml sanoo "
+        "(format.delimiter)",
+    },
+    "reason.psop_missing_column": {"en": "missing column", "fi": "sarake puuttuu"},
+    "reason.psop_width": {
+        "en": "{count} fields, the header has {width}",
+        "fi": "{count} kenttää, otsikkorivillä on {width}",
+    },
+    "reason.psop_cell_empty": {"en": "empty", "fi": "tyhjä"},
+    "reason.psop_formula": {
+        "en": "starts with '{first}', which a spreadsheet runs",
+        "fi": "alkaa merkillä '{first}', jonka taulukkolaskenta suorittaa",
+    },
+    "reason.psop_time_of_day": {
+        "en": "{value} has a time of day; expected a date",
+        "fi": "{value} sisältää kellonajan; odotettiin päivämäärää",
+    },
+    "reason.psop_not_date": {
+        "en": "'{value}' is not a date of the form {form}",
+        "fi": "'{value}' ei ole päivämäärä muodossa {form}",
+    },
+    "reason.psop_wrong_separator": {
+        "en": "'{value}' has '{found}' where the report's decimal separator is '{expected}' "
+        "(format.decimal_separator)",
+        "fi": "'{value}' sisältää merkin '{found}', vaikka raportin desimaalierotin on "
+        "'{expected}' (format.decimal_separator)",
+    },
+    "reason.psop_not_number": {"en": "'{value}' is not a number", "fi": "'{value}' ei ole luku"},
+    "reason.psop_unknown_state": {
+        "en": "unknown state '{value}' (known: {known})",
+        "fi": "tuntematon tila '{value}' (tunnetut: {known})",
+    },
+    "reason.unknown_in_a_row": {
+        "en": "{count} writes in a row got no clear answer from Netvisor (last: {error}); stopped "
+        "writing. Nothing is sent twice: the next run (or `connector reconcile`) looks those "
+        "writes up in Netvisor first",
+        "fi": "{count} kirjoitusta peräkkäin jäi ilman selvää vastausta Netvisorista (viimeisin: "
+        "{error}); kirjoittaminen lopetettiin. Mitään ei lähetetä kahdesti: seuraava ajo (tai "
+        "`connector reconcile`) etsii ensin ne kirjoitukset Netvisorista",
+    },
+    "reason.ledger_environment": {
+        "en": "ledger {path} belongs to another Netvisor environment: {differ}. Use the ledger of "
+        "that environment; after a deliberate switch run `connector ledger rebind`",
+        "fi": "kirjanpito {path} kuuluu toiseen Netvisor-ympäristöön: {differ}. Käytä sen "
+        "ympäristön kirjanpitoa; tarkoituksellisen vaihdon jälkeen aja `connector ledger rebind`",
+    },
+    "reason.period_open": {
+        "en": "period {period} is still open on {day}; it closes on day {close_day} of the next "
+        "month (use --as-of to rehearse)",
+        "fi": "kausi {period} on yhä auki {day}; se päättyy seuraavan kuukauden {close_day}. "
+        "päivänä (harjoittele valitsimella --as-of)",
+    },
+    "reason.spotilla_login_refused": {
+        "en": "Spotilla refused the login of the configured user for subdomain '{subdomain}'",
+        "fi": "Spotilla hylkäsi määritetyn käyttäjän kirjautumisen aliverkkotunnukselle "
+        "'{subdomain}'",
+    },
+    "reason.spotilla_relogin_refused": {
+        "en": "Spotilla answered 401 to {request}: the login token was refused even after a "
+        "re-login",
+        "fi": "Spotilla vastasi 401 pyyntöön {request}: kirjautumistunnus hylättiin "
+        "uudelleenkirjautumisenkin jälkeen",
+    },
+    "reason.spotilla_key_refused": {
+        "en": "Spotilla answered 401 to {request}: the integration key (token, user id, "
+        "subdomain) is invalid or expired",
+        "fi": "Spotilla vastasi 401 pyyntöön {request}: integraatioavain (token, user id, "
+        "subdomain) on virheellinen tai vanhentunut",
+    },
+    "reason.spotilla_gave_up": {
+        "en": "{request}: gave up after {count} attempts; last: {last}",
+        "fi": "{request}: luovuttiin {count} yrityksen jälkeen; viimeisin: {last}",
+    },
+    "reason.spotilla_time_budget": {
+        "en": "{request}: time budget of {seconds} s spent after {count} attempts; last: {last}",
+        "fi": "{request}: {seconds} s:n aikaraja käytettiin {count} yrityksen jälkeen; "
+        "viimeisin: {last}",
+    },
+    "reason.psop_unknown_voucher": {
+        "en": "unknown voucher '{voucher}': no target in the mapping files has it",
+        "fi": "tuntematon palveluseteli '{voucher}': sitä ei ole yhdelläkään mappausten kohteella",
+    },
+    "reason.psop_voucher_elsewhere": {
+        "en": "voucher '{voucher}' belongs to another PSOP customer number in the mapping files",
+        "fi": "palveluseteli '{voucher}' kuuluu mappauksissa toiselle PSOP-asiakasnumerolle",
+    },
+    "reason.report_not_written": {
+        "en": "the run report could not be written: {error}",
+        "fi": "ajoraporttia ei voitu kirjoittaa: {error}",
+    },
+    "reason.report_not_rendered": {
+        "en": "the run report could not be rendered ({error})",
+        "fi": "ajoraporttia ei voitu muodostaa ({error})",
+    },
+}
+
+
+def reason(key: str, /, **fields: object) -> str:
+    """The English text of ``key`` (``reason.`` may be left off) with ``fields`` filled in.
+
+    A ``count`` of 1 takes the key's ``#one`` form where there is one."""
+    full = key if key.startswith("reason.") else f"reason.{key}"
+    if str(fields.get("count")) == "1" and f"{full}#one" in REASONS:
+        full = f"{full}#one"
+    return REASONS[full]["en"].format(**fields)
