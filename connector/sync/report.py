@@ -103,7 +103,10 @@ def withheld_rows(report: RunReport) -> list[Any]:
         keys = tuple(sorted(waiting))
         out.append(
             WithheldRow(
-                "waiting_for_doubt", len(keys), keys=keys, reasons=tuple(waiting[k] for k in keys)
+                "waiting_for_doubt",
+                len(keys),
+                keys=keys,
+                reasons=tuple(",".join(waiting[k]) for k in keys),
             )
         )
     for kind, action_kind in (
