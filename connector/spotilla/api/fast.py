@@ -218,7 +218,11 @@ _new_hour_row = frozen_builder(HourRow)  # product_code, hours, date
 _new_task = frozen_builder(Task)
 
 
-def _read_rows(value: Any) -> list[TaskRow] | None:
+def _read_list(
+    value: Any, keys: frozenset[str], read_one: Callable[[dict[str, Any]], Any]
+) -> list[Any] | None:
+    """A task's list of rows: each a mapping of known keys (or plain extras), each read by
+    `read_one` (None: unreadable). Absent is an empty list; anything unreadable is None."""
     if value is _ABSENT:
         return []
     if type(value) is not list:
@@ -227,43 +231,47 @@ def _read_rows(value: Any) -> list[TaskRow] | None:
     for raw in value:
         if type(raw) is not dict:
             return None
-        if not _ROW_KEYS.issuperset(raw) and not _extras_plain(raw, _ROW_KEYS, 3):
+        if not keys.issuperset(raw) and not _extras_plain(raw, keys, 3):
             return None
-        code = _row_code(raw.get("product_code"))
-        quantity = _read_quantity(raw.get("quantity"))
-        price = raw.get("unit_price")
-        if price is not None:
-            if type(price) is str and not price.strip():
-                price = None
-            else:
-                price = _read_price(price)
-                if price is None:
-                    return None
-        description = _row_description(raw.get("description"))
-        if code is _NOT_READ or quantity is None or description is _NOT_READ:
+        row = read_one(raw)
+        if row is None:
             return None
-        rows.append(_new_row(code, quantity, price, description))
+        rows.append(row)
     return rows
+
+
+def _read_row(raw: dict[str, Any]) -> TaskRow | None:
+    code = _row_code(raw.get("product_code"))
+    quantity = _read_quantity(raw.get("quantity"))
+    price = raw.get("unit_price")
+    if price is not None:
+        if type(price) is str and not price.strip():
+            price = None
+        else:
+            price = _read_price(price)
+            if price is None:
+                return None
+    description = _row_description(raw.get("description"))
+    if code is _NOT_READ or quantity is None or description is _NOT_READ:
+        return None
+    return _new_row(code, quantity, price, description)
+
+
+def _read_hour_row(raw: dict[str, Any]) -> HourRow | None:
+    code = _hour_code(raw.get("product_code"))
+    hours = _read_hours(raw.get("hours"))
+    day = _read_date(raw.get("date"))
+    if code is _NOT_READ or hours is None or day is None:
+        return None
+    return _new_hour_row(code, hours, day)
+
+
+def _read_rows(value: Any) -> list[TaskRow] | None:
+    return _read_list(value, _ROW_KEYS, _read_row)
 
 
 def _read_hour_rows(value: Any) -> list[HourRow] | None:
-    if value is _ABSENT:
-        return []
-    if type(value) is not list:
-        return None
-    rows = []
-    for raw in value:
-        if type(raw) is not dict:
-            return None
-        if not _HOUR_KEYS.issuperset(raw) and not _extras_plain(raw, _HOUR_KEYS, 3):
-            return None
-        code = _hour_code(raw.get("product_code"))
-        hours = _read_hours(raw.get("hours"))
-        day = _read_date(raw.get("date"))
-        if code is _NOT_READ or hours is None or day is None:
-            return None
-        rows.append(_new_hour_row(code, hours, day))
-    return rows
+    return _read_list(value, _HOUR_KEYS, _read_hour_row)
 
 
 _ABSENT = object()
