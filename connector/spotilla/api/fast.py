@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from connector.core.domain import frozen_builder
 from connector.spotilla.api.shape import (
@@ -46,6 +46,9 @@ _PLAIN_MOMENT = re.compile(
 )
 
 
+T = TypeVar("T")
+
+
 def _remembered(cache: dict[str, Any], text: str, value: Any) -> Any:
     if len(cache) >= _CACHE_SIZE:
         cache.clear()
@@ -58,43 +61,46 @@ def _number_reader(limit_name: str) -> Callable[[Any], Decimal | None]:
     else. Each distinct text is decided once and its Decimal shared (Decimals keep their
     exponent, so "1.0" and "1" stay apart)."""
     limit = NUMBER_LIMITS[limit_name]
-    seen: dict[str, Decimal] = {}
 
-    def read(value: Any) -> Decimal | None:
+    def within(text: str) -> Decimal | None:
+        number = Decimal(text)
+        return number if abs(number) <= limit else None
+
+    return _text_reader_once(_PLAIN_NUMBER, within)
+
+
+def _text_reader_once(
+    pattern: re.Pattern[str], convert: Callable[[str], T | None]
+) -> Callable[[Any], T | None]:
+    """Read a string that fully matches `pattern` through `convert` (``None``: refused); each
+    distinct text is decided once and its value shared."""
+    seen: dict[str, T] = {}
+
+    def read(value: Any) -> T | None:
         if type(value) is not str:
             return None
         found = seen.get(value)
         if found is not None:
             return found
-        if not _PLAIN_NUMBER.fullmatch(value):
+        if not pattern.fullmatch(value):
             return None
-        number = Decimal(value)
-        if abs(number) > limit:
-            return None
-        return _remembered(seen, value, number)
+        result = convert(value)
+        return None if result is None else _remembered(seen, value, result)
 
     return read
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 _read_quantity = _number_reader("quantity")
 _read_hours = _number_reader("hours")
 _read_price = _number_reader("price")
-_DATES: dict[str, date] = {}
-
-
-def _read_date(value: Any) -> date | None:
-    if type(value) is not str:
-        return None
-    found = _DATES.get(value)
-    if found is not None:
-        return found
-    if not _PLAIN_DATE.fullmatch(value):
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return _remembered(_DATES, value, day)
+_read_date = _text_reader_once(_PLAIN_DATE, _iso_date)
 
 
 _NO_MOMENT = object()
