@@ -201,20 +201,16 @@ def resolve_targets(
             continue
         res = resolve(folder.id)
         if res.problem == "folder_cycle":
-            blocked[folder.id] = Quarantined(
-                "target",
-                folder.id,
-                "folder_cycle",
+            rule = "folder_cycle"
+            reason = (
                 f"leaf folder {folder.id}: its parent chain loops, so its billing customer "
-                "cannot be found; fix the folder tree in Spotilla",
+                "cannot be found; fix the folder tree in Spotilla"
             )
         elif res.customer_id is None:
-            blocked[folder.id] = Quarantined(
-                "target",
-                folder.id,
-                "orphan_leaf",
+            rule = "orphan_leaf"
+            reason = (
                 f"leaf folder {folder.id} has no customer linked to it or to any folder above "
-                "it; link a customer in Spotilla",
+                "it; link a customer in Spotilla"
             )
         elif res.customer_id in customers:
             targets[folder.id] = Target(
@@ -223,6 +219,7 @@ def resolve_targets(
                 path=res.path,
                 customer_id=res.customer_id,
             )
+            continue
         else:
             problem = customer_problems.get(res.customer_id)
             leaves_of_customer.setdefault(res.customer_id, []).append(folder.id)
@@ -231,12 +228,8 @@ def resolve_targets(
                 rule, why = "customer_quarantined", f"which is quarantined ({problem.rule})"
             else:
                 rule, why = "unknown_customer", "which Spotilla did not return"
-            blocked[folder.id] = Quarantined(
-                "target",
-                folder.id,
-                rule,
-                f"leaf folder {folder.id} bills through customer {res.customer_id}{via}, {why}",
-            )
+            reason = f"leaf folder {folder.id} bills through customer {res.customer_id}{via}, {why}"
+        blocked[folder.id] = Quarantined("target", folder.id, rule, reason)
     inner = frozenset(fid for fid in parents if fid in folders)
     return FolderTree(targets, blocked, inner, leaves_of_customer)
 
