@@ -14,6 +14,7 @@ from e2e.harness import PERSON_NAMES, STREET, Env, base_data, task
 
 from connector.cli.export import export_ledger
 from connector.core.errors import EXIT_OK, EXIT_USAGE, UsageError
+from connector.core.logging import configure
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2026-05-02"
@@ -28,6 +29,7 @@ def synced(make_env: Any) -> Env:
         task("T3", "L0009", "2026-04-12", quantity="2", unit_price="35.50"),
     ]
     env = make_env(data)
+    configure()  # as the CLI does (an earlier test may have pointed logging at a closed stream)
     report = env.sync(AS_OF)
     assert report.exit_code == EXIT_OK
     return env
