@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -72,28 +73,23 @@ def export_ledger(
     return written
 
 
-class _read_only:
+@contextmanager
+def _read_only(path: Path) -> Iterator[Database]:
     """A sqlite-utils Database over a read-only connection to the ledger (never migrates it),
     inside one read transaction: every table is read from the same snapshot."""
+    from sqlite_utils import Database
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Database:
-        from sqlite_utils import Database
-
-        uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout = 5000")
-        db = Database(self.conn, execute_plugins=False)
-        self.conn.execute("BEGIN")
-        return db
-
-    def __exit__(self, *exc: object) -> None:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        db = Database(conn, execute_plugins=False)
+        conn.execute("BEGIN")
         try:
-            self.conn.execute("COMMIT")
+            yield db
         finally:
-            self.conn.close()
+            conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _private_file(path: Path) -> IO[str]:
