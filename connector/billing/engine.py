@@ -290,39 +290,35 @@ class _Run(Pricing, DocumentWriter):
                 if reversal:
                     slots[target].corrections.append(reversal)
             elif not billed:
-                reason, day = MISSING, None
-                if line_id in self.approved:
-                    reason, day = APPROVED_IN_REVIEW, now.work_date
                 slots[target].corrections.append(
-                    Correction(
-                        now,
-                        reason,
-                        self.explain(
-                            reason, line_id, now.voucher_id, period, now.amount, ZERO, day
-                        ),
-                    )
+                    self.billed_now(now, MISSING, line_id, period, ZERO)
                 )
             else:
                 reversal = self.reversal(owner, line_id, role, period, billed, now, CHANGED)
                 if reversal:
                     slots[target].corrections.append(reversal)
-                reason, day = CHANGED, None
-                if line_id in self.approved:
-                    reason, day = APPROVED_IN_REVIEW, now.work_date
                 slots[target].corrections.append(
-                    Correction(
-                        now,
-                        reason,
-                        self.explain(
-                            reason, line_id, now.voucher_id, period, now.amount, billed_amount, day
-                        ),
-                    )
+                    self.billed_now(now, CHANGED, line_id, period, billed_amount)
                 )
         for owner, c in self.review:
             own = owner_key(owner, c.line.task.period)
             if self.rebuildable(own):
                 slots[own].review.append(c)
         return slots, deferred
+
+    def billed_now(
+        self, now: LineValue, reason: str, line_id: str, period: Period, billed: Decimal
+    ) -> Correction:
+        """The correction that bills `now` on the next document: `reason` (missing, changed), or
+        approved in review when a person approved the line (naming its work date)."""
+        day = None
+        if line_id in self.approved:
+            reason, day = APPROVED_IN_REVIEW, now.work_date
+        return Correction(
+            now,
+            reason,
+            self.explain(reason, line_id, now.voucher_id, period, now.amount, billed, day),
+        )
 
     def explain(
         self,

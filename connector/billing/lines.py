@@ -32,6 +32,34 @@ from connector.core.domain import BillingCustomer
 from connector.core.money import ZERO, format_comma, format_eur, line_amount
 
 
+def value_line(
+    v: LineValue,
+    name: str,
+    role: str,
+    *,
+    reason_code: str | None = None,
+    explanation: str | None = None,
+    free_text: str | None = None,
+) -> DocumentLine:
+    """The document line that bills value `v` as it is (product, quantity, price, VAT, amount),
+    under `name` in `role`."""
+    return DocumentLine(
+        product_code=v.product_code,
+        name=name,
+        quantity=v.quantity,
+        unit_price=v.unit_price,
+        vat_percent=v.vat_percent,
+        vat_code=v.vat_code,
+        amount=v.amount,
+        role=role,
+        source_line_id=v.line_id,
+        voucher_id=v.voucher_id,
+        reason_code=reason_code,
+        explanation=explanation,
+        free_text=free_text,
+    )
+
+
 def deduction_lines(
     voucher_id: str, product_code: str, vat_percent: Decimal, vat_code: str, group: list[LineValue]
 ) -> list[DocumentLine]:
@@ -160,17 +188,10 @@ class DocumentWriter:
             else:
                 name = f"{head}: {v.name}"
             lines.append(
-                DocumentLine(
-                    product_code=v.product_code,
-                    name=name,
-                    quantity=v.quantity,
-                    unit_price=v.unit_price,
-                    vat_percent=v.vat_percent,
-                    vat_code=v.vat_code,
-                    amount=v.amount,
-                    role=CORRECTION,
-                    source_line_id=v.line_id,
-                    voucher_id=v.voucher_id,
+                value_line(
+                    v,
+                    name,
+                    CORRECTION,
                     reason_code=c.reason,
                     explanation=c.explanation,
                     free_text=c.explanation,
@@ -199,23 +220,8 @@ class DocumentWriter:
             lines.append(CommentLine(f"Kohde: {target.name if target else target_id}"))
             works = [v for v in values if v.role == WORK]
             for v in works:
-                lines.append(
-                    DocumentLine(
-                        product_code=v.product_code,
-                        name=v.name,
-                        quantity=v.quantity,
-                        unit_price=v.unit_price,
-                        vat_percent=v.vat_percent,
-                        vat_code=v.vat_code,
-                        amount=v.amount,
-                        role=WORK,
-                        source_line_id=v.line_id,
-                        voucher_id=v.voucher_id,
-                        free_text=f"{v.work_date:%d.%m.%Y} tehtävä {v.task_id}"
-                        if v.work_date
-                        else None,
-                    )
-                )
+                when = f"{v.work_date:%d.%m.%Y} tehtävä {v.task_id}" if v.work_date else None
+                lines.append(value_line(v, v.name, WORK, free_text=when))
             deductions: dict[tuple[str, str, Decimal, str], list[LineValue]] = defaultdict(list)
             for v in values:
                 if v.role == VOUCHER_DEDUCTION:
@@ -312,20 +318,8 @@ class DocumentWriter:
         )
         for v in order:
             when = f" {v.work_date:%d.%m.%Y}" if v.work_date else ""
-            lines.append(
-                DocumentLine(
-                    product_code=v.product_code,
-                    name=f"Asiakasnumero {v.psop_customer_number}, seteli {v.voucher_id}: {v.name}{when}",
-                    quantity=v.quantity,
-                    unit_price=v.unit_price,
-                    vat_percent=v.vat_percent,
-                    vat_code=v.vat_code,
-                    amount=v.amount,
-                    role=v.role,
-                    source_line_id=v.line_id,
-                    voucher_id=v.voucher_id,
-                )
-            )
+            name = f"Asiakasnumero {v.psop_customer_number}, seteli {v.voucher_id}: {v.name}{when}"
+            lines.append(value_line(v, name, v.role))
             billed.append(self.billed_line(key, v))
         more_lines, more_billed = self.correction_lines(key, slot, organiser=True)
         return tuple(lines + more_lines), tuple(billed + more_billed)

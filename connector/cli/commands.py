@@ -50,6 +50,12 @@ def ledger(args: argparse.Namespace) -> int:
     return cmd_ledger(args)
 
 
+def ledger_export(args: argparse.Namespace) -> int:
+    from connector.cli.export import cmd_ledger_export
+
+    return cmd_ledger_export(args)
+
+
 def quarantine(args: argparse.Namespace) -> int:
     from connector.cli.ledger import cmd_quarantine
 

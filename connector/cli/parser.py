@@ -209,6 +209,15 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--by", metavar="NAME", help="who decided (default: the OS user)")
     _wait_lock_arg(q)
     q.set_defaults(func=commands.ledger)
+    what = (
+        "every table (or the named ones) as files for an auditor, one per table; the "
+        "ledger holds no names, identity codes or addresses by design, so neither do these"
+    )
+    q = lsub.add_parser("export", parents=[common], help=what, description=what)
+    q.add_argument("--format", choices=("csv", "json"), default="csv", help="default: csv")
+    q.add_argument("--table", action="append", metavar="NAME", help="only this table (repeatable)")
+    q.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
+    q.set_defaults(func=commands.ledger_export)
 
 
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -337,6 +346,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ledger": ("connector ledger backup /var/backups/connector/ledger-2026-05-02.sqlite",),
     "ledger backup": ("connector ledger backup /var/backups/connector/ledger-2026-05-02.sqlite",),
     "ledger rebind": ("connector ledger rebind",),
+    "ledger export": (
+        "connector ledger export --out tilintarkastus-2026",
+        "connector ledger export --format json --table objects --table billed_lines --out vienti",
+    ),
     "ledger resolve": ("connector ledger resolve inv:2026-04:SP-P0001 --netvisor-has new",),
     "console": (
         "connector console",

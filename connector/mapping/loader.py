@@ -8,8 +8,9 @@ and the key, e.g. ``targets.toml:14: target[L0003].voucher[V-2003].psop_product:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from connector.core.errors import ConfigError, ConfigProblem
 from connector.mapping.csvfiles import attach_vouchers_csv, load_targets_csv
@@ -46,16 +47,25 @@ VOUCHERS_CSV = "vouchers.csv"
 # ---------------------------------------------------------------- files
 
 
-def _load_regions(folder: Path, out: Collector) -> list[tuple[Region, Site]]:
-    path = folder / REGIONS
+def _tables(
+    path: Path, table: str, ident: Callable[[dict[str, Any]], object], out: Collector
+) -> list[tuple[dict[str, Any], Site]]:
+    """Each ``[[table]]`` of the TOML file at `path`, with its site (labelled by `ident`); none
+    when the file is absent or cannot be read (the problems are collected)."""
     if not path.exists():
         return []
     data, loc = read_toml(path, out)
     if data is None or loc is None:
         return []
+    return [
+        (raw, toml_site(path.name, loc, table, i, ident(raw)))
+        for i, raw in enumerate(entries(data, table, {table}, path.name, loc, out))
+    ]
+
+
+def _load_regions(folder: Path, out: Collector) -> list[tuple[Region, Site]]:
     found: list[tuple[Region, Site]] = []
-    for i, raw in enumerate(entries(data, "region", {"region"}, REGIONS, loc, out)):
-        site = toml_site(REGIONS, loc, "region", i, raw.get("code"))
+    for raw, site in _tables(folder / REGIONS, "region", lambda r: r.get("code"), out):
         if isinstance(raw.get("code"), str):
             out.region_codes.add(raw["code"].strip())
         entry = validate(RegionEntry, raw, site, out)
@@ -130,17 +140,13 @@ def _load_products(folder: Path, out: Collector) -> list[tuple[ProductMapping, S
     return found
 
 
+def _customer_ident(raw: dict[str, Any]) -> object:
+    return raw.get("spotilla_id") or raw.get("business_id")
+
+
 def _load_customers(folder: Path, out: Collector) -> list[tuple[CustomerOverride, Site]]:
-    path = folder / CUSTOMERS
-    if not path.exists():
-        return []
-    data, loc = read_toml(path, out)
-    if data is None or loc is None:
-        return []
     found: list[tuple[CustomerOverride, Site]] = []
-    for i, raw in enumerate(entries(data, "customer", {"customer"}, CUSTOMERS, loc, out)):
-        ident = raw.get("spotilla_id") or raw.get("business_id")
-        site = toml_site(CUSTOMERS, loc, "customer", i, ident)
+    for raw, site in _tables(folder / CUSTOMERS, "customer", _customer_ident, out):
         entry = validate(CustomerOverride, raw, site, out)
         if entry is not None:
             found.append((entry, site))
@@ -148,12 +154,8 @@ def _load_customers(folder: Path, out: Collector) -> list[tuple[CustomerOverride
 
 
 def _load_targets_toml(path: Path, out: Collector) -> list[LoadedTarget]:
-    data, loc = read_toml(path, out)
-    if data is None or loc is None:
-        return []
     found: list[LoadedTarget] = []
-    for i, raw in enumerate(entries(data, "target", {"target"}, TARGETS_TOML, loc, out)):
-        site = toml_site(TARGETS_TOML, loc, "target", i, raw.get("folder_id"))
+    for raw, site in _tables(path, "target", lambda r: r.get("folder_id"), out):
         entry: TargetEntry | None = validate(TargetEntry, raw, site, out)
         if entry is None:
             continue
@@ -161,7 +163,7 @@ def _load_targets_toml(path: Path, out: Collector) -> list[LoadedTarget]:
             Site(
                 TARGETS_TOML,
                 f"{site.label}.voucher[{v.id}]",
-                lambda p, i=i, j=j: loc.line_of(("target", i, "voucher", j, *p)),
+                lambda p, site=site, j=j: site.line_of(("voucher", j, *p)),
             )
             for j, v in enumerate(entry.vouchers)
         ]

@@ -35,7 +35,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from connector.core.money import round_money
-from connector.netvisor.documents import InvoiceDetail, SalesInvoice
+from connector.netvisor.documents import (
+    DetailProductLine,
+    InvoiceDetail,
+    ProductLine,
+    SalesInvoice,
+)
 
 #: Bumped whenever the recipe changes, so stored fingerprints of another recipe never match.
 FINGERPRINT_VERSION = "f1"
@@ -84,39 +89,34 @@ def invoice_fingerprint(
     ``None`` only for a reply that lacks what the fingerprint needs (see the module docstring).
     """
     version = FINGERPRINT_VERSION if free_text else BARE_VERSION
-    if isinstance(invoice, SalesInvoice):
-        keys = [
-            _line_key(
-                line.product_code,
-                line.quantity,
-                line.unit_price,
-                line.vat_percent,
-                line.free_text if free_text else None,
-            )
-            for line in invoice.product_lines
-        ]
-        return _digest(keys, invoice.total, version)
     if invoice.total is None:
         return None
     keys = []
     for line in invoice.product_lines:
-        if (
-            line.product_code is None
-            or line.quantity is None
-            or line.unit_price is None
-            or line.vat_percent is None
-        ):
+        key = _key_of(line, free_text)
+        if key is None:
             return None
-        keys.append(
-            _line_key(
-                line.product_code,
-                line.quantity,
-                line.unit_price,
-                line.vat_percent,
-                line.free_text if free_text else None,
-            )
-        )
+        keys.append(key)
     return _digest(keys, invoice.total, version)
+
+
+def _key_of(line: ProductLine | DetailProductLine, free_text: bool) -> str | None:
+    """A line's key, without its free text when not `free_text`; ``None`` when a reply's line
+    lacks a field the key needs (a line we send always has them)."""
+    if (
+        line.product_code is None
+        or line.quantity is None
+        or line.unit_price is None
+        or line.vat_percent is None
+    ):
+        return None
+    return _line_key(
+        line.product_code,
+        line.quantity,
+        line.unit_price,
+        line.vat_percent,
+        line.free_text if free_text else None,
+    )
 
 
 def invoice_check(invoice: SalesInvoice) -> str | None:

@@ -2,8 +2,9 @@
 
 PSOP has no public provider API; providers enter or import events and download event and
 settlement reports as files. ``export`` writes the month's events, ``report`` reads a report
-(validated whole, untrusted), ``reconcile`` matches it to what was billed (pure), ``mapping``
-reads ``mappings/psop_report.toml``.
+(validated whole, untrusted), ``reconcile`` matches it to what was billed (pure), ``loop`` does
+the commands' work over the ledger. ``mappings/psop_report.toml`` is read by
+``connector.mapping.psop_report``.
 
 May import: core, mapping, billing and the ledger; never sync or anything above.
 """

@@ -45,6 +45,18 @@ def _d(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """What names one event (customer number, voucher, day, product) and its quantity, from a
+    ledger row of the PSOP loop, as the records take them."""
+    return {
+        "psop_customer_number": row["psop_customer_number"],
+        "voucher_id": row["voucher_id"],
+        "work_date": date.fromisoformat(row["work_date"]),
+        "psop_product": row["psop_product"],
+        "quantity": _d(row["quantity"]),
+    }
+
+
 def _doc_key(event: dict[str, Any]) -> str:
     return organiser_document_key(Period.parse(event["period"]), event["region"])
 
@@ -73,11 +85,7 @@ def billed_lines(events: Iterable[dict[str, Any]]) -> list[BilledOrganiserLine]:
         BilledOrganiserLine(
             document_key=_doc_key(e),
             line_id=e["event_id"],
-            psop_customer_number=e["psop_customer_number"],
-            voucher_id=e["voucher_id"],
-            work_date=date.fromisoformat(e["work_date"]),
-            psop_product=e["psop_product"],
-            quantity=_d(e["quantity"]),
+            **_event(e),
             amount=_d(e["voucher_share"]),
         )
         for e in events
@@ -91,11 +99,7 @@ def held_items(events: Iterable[dict[str, Any]]) -> list[HeldItem]:
         HeldItem(
             item_id=e["line_id"],
             period=e["period"],
-            psop_customer_number=e["psop_customer_number"],
-            voucher_id=e["voucher_id"],
-            work_date=date.fromisoformat(e["work_date"]),
-            psop_product=e["psop_product"],
-            quantity=_d(e["quantity"]),
+            **_event(e),
             voucher_share=_d(e["voucher_share"]),
             self_pay=_d(e["self_pay"]),
             reason=e["held_rule"],
@@ -112,11 +116,7 @@ def imported_reports(ledger: Ledger) -> list[ImportedReport]:
             tuple(
                 ReportRow(
                     row=int(x["row"]),
-                    work_date=date.fromisoformat(x["work_date"]),
-                    psop_customer_number=x["psop_customer_number"],
-                    voucher_id=x["voucher_id"],
-                    psop_product=x["psop_product"],
-                    quantity=_d(x["quantity"]),
+                    **_event(x),
                     unit_price=_d(x["unit_price"]),
                     amount=_d(x["amount"]),
                     state=PsopState(x["state"]),
@@ -148,11 +148,7 @@ def export_rows(ledger: Ledger, period: str) -> list[EventRow]:
     """The month's voucher events (held ones too: PSOP sends them to the organiser's review)."""
     return [
         EventRow(
-            work_date=date.fromisoformat(e["work_date"]),
-            psop_customer_number=e["psop_customer_number"],
-            voucher_id=e["voucher_id"],
-            psop_product=e["psop_product"],
-            quantity=_d(e["quantity"]),
+            **_event(e),
             unit_price=_d(e["unit_price"]),
             voucher_share=_d(e["voucher_share"]),
             self_pay=_d(e["self_pay"]),

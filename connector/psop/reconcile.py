@@ -178,6 +178,32 @@ def supersede(reports: Sequence[ImportedReport]) -> list[tuple[date, ReportRow]]
     return [(day, row) for day, rows in in_force.values() for row in rows]
 
 
+def _difference(
+    kind: DifferenceKind,
+    row: ReportRow | None,
+    line: BilledOrganiserLine | None,
+    report_date: date | None,
+) -> Difference:
+    """A difference between PSOP's `row` and our billed `line` (either may be missing); the
+    event is as PSOP has it when it has it."""
+    event = row if row is not None else line
+    assert event is not None
+    return Difference(
+        kind,
+        psop_customer_number=event.psop_customer_number,
+        voucher_id=event.voucher_id,
+        work_date=event.work_date,
+        psop_product=event.psop_product,
+        quantity=event.quantity,
+        billed_amount=line.amount if line is not None else None,
+        psop_amount=row.amount if row is not None else None,
+        document_key=line.document_key if line is not None else None,
+        line_id=line.line_id if line is not None else None,
+        state=row.state if row is not None else None,
+        report_date=report_date,
+    )
+
+
 def reconcile(
     reports: Sequence[ImportedReport],
     billed: Sequence[BilledOrganiserLine],
@@ -207,13 +233,6 @@ def reconcile(
     pending: list[str] = []
     for report_date, row in _paired_order(rows, waiting, held_waiting):
         key = row.match_key
-        event = {
-            "psop_customer_number": row.psop_customer_number,
-            "voucher_id": row.voucher_id,
-            "work_date": row.work_date,
-            "psop_product": row.psop_product,
-            "quantity": row.quantity,
-        }
         if waiting[key]:
             line = waiting[key].pop(0)
             states.append(
@@ -225,18 +244,7 @@ def reconcile(
             elif row.amount != line.amount:
                 kind = DifferenceKind.AMOUNT_DIFFERS
             if kind is not None:
-                differences.append(
-                    Difference(
-                        kind,
-                        **event,
-                        billed_amount=line.amount,
-                        psop_amount=row.amount,
-                        document_key=line.document_key,
-                        line_id=line.line_id,
-                        state=row.state,
-                        report_date=report_date,
-                    )
-                )
+                differences.append(_difference(kind, row, line, report_date))
             continue
         if held_waiting[key]:
             item = held_waiting[key].pop(0)
@@ -247,31 +255,9 @@ def reconcile(
             else:
                 pending.append(item.item_id)
             continue
-        differences.append(
-            Difference(
-                DifferenceKind.NOT_BILLED,
-                **event,
-                billed_amount=None,
-                psop_amount=row.amount,
-                state=row.state,
-                report_date=report_date,
-            )
-        )
+        differences.append(_difference(DifferenceKind.NOT_BILLED, row, None, report_date))
     for lines in waiting.values():
         for line in lines:
-            differences.append(
-                Difference(
-                    DifferenceKind.NOT_IN_PSOP,
-                    psop_customer_number=line.psop_customer_number,
-                    voucher_id=line.voucher_id,
-                    work_date=line.work_date,
-                    psop_product=line.psop_product,
-                    quantity=line.quantity,
-                    billed_amount=line.amount,
-                    psop_amount=None,
-                    document_key=line.document_key,
-                    line_id=line.line_id,
-                )
-            )
+            differences.append(_difference(DifferenceKind.NOT_IN_PSOP, None, line, None))
     differences.sort(key=lambda d: (d.work_date, d.psop_customer_number, d.voucher_id, d.kind))
     return Reconciliation(tuple(states), tuple(decisions), tuple(differences), tuple(pending))

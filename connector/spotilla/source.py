@@ -198,19 +198,11 @@ def resolve_targets(
             continue
         res = resolve(folder.id)
         if res.problem == "folder_cycle":
-            blocked[folder.id] = Quarantined(
-                "target",
-                folder.id,
-                "folder_cycle",
-                reason("folder_cycle", folder=folder.id),
-            )
+            rule = "folder_cycle"
+            text = reason("folder_cycle", folder=folder.id)
         elif res.customer_id is None:
-            blocked[folder.id] = Quarantined(
-                "target",
-                folder.id,
-                "orphan_leaf",
-                reason("orphan_leaf", folder=folder.id),
-            )
+            rule = "orphan_leaf"
+            text = reason("orphan_leaf", folder=folder.id)
         elif res.customer_id in customers:
             targets[folder.id] = Target(
                 folder_id=folder.id,
@@ -218,6 +210,7 @@ def resolve_targets(
                 path=res.path,
                 customer_id=res.customer_id,
             )
+            continue
         else:
             problem = customer_problems.get(res.customer_id)
             leaves_of_customer.setdefault(res.customer_id, []).append(folder.id)
@@ -226,18 +219,14 @@ def resolve_targets(
                 rule, why = "customer_quarantined", "leaf_customer_quarantined"
             else:
                 rule, why = "unknown_customer", "leaf_customer_unknown"
-            blocked[folder.id] = Quarantined(
-                "target",
-                folder.id,
-                rule,
-                reason(
-                    why + via,
-                    folder=folder.id,
-                    customer=res.customer_id,
-                    linked=res.linked_at,
-                    rule=problem.rule if problem is not None else "",
-                ),
+            text = reason(
+                why + via,
+                folder=folder.id,
+                customer=res.customer_id,
+                linked=res.linked_at,
+                rule=problem.rule if problem is not None else "",
             )
+        blocked[folder.id] = Quarantined("target", folder.id, rule, text)
     inner = frozenset(fid for fid in parents if fid in folders)
     return FolderTree(targets, blocked, inner, leaves_of_customer)
 

@@ -905,6 +905,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "Sitoo kirjanpidon tämän asetustiedoston Netvisor-ympäristöön tarkoituksellisen vaihdon jälkeen.",
         "en": "Binds the ledger to this config's Netvisor environment after a deliberate switch.",
     },
+    "cmd.ledger.export": {
+        "fi": "Vie kirjanpidon taulut tilintarkastajalle, yksi tiedosto taulua kohden (CSV tai JSON). Kirjanpidossa ei ole nimiä.",
+        "en": "Exports the ledger's tables for an auditor, one file per table (CSV or JSON). The ledger holds no names.",
+    },
     "cmd.ledger.resolve": {
         "fi": "Kirjaa, kumpi versio epävarmasta laskun muutoksesta (EDIT_UNCLEAR) Netvisorissa on; seuraava sync lähettää sitä odottaneet asiakirjat.",
         "en": "Records which version of an undecided invoice edit (EDIT_UNCLEAR) Netvisor holds; the next sync sends the documents that waited for it.",

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from connector.core.domain import frozen_builder
 from connector.spotilla.api.shape import (
@@ -46,6 +46,9 @@ _PLAIN_MOMENT = re.compile(
 )
 
 
+T = TypeVar("T")
+
+
 def _remembered(cache: dict[str, Any], text: str, value: Any) -> Any:
     if len(cache) >= _CACHE_SIZE:
         cache.clear()
@@ -58,43 +61,46 @@ def _number_reader(limit_name: str) -> Callable[[Any], Decimal | None]:
     else. Each distinct text is decided once and its Decimal shared (Decimals keep their
     exponent, so "1.0" and "1" stay apart)."""
     limit = NUMBER_LIMITS[limit_name]
-    seen: dict[str, Decimal] = {}
 
-    def read(value: Any) -> Decimal | None:
+    def within(text: str) -> Decimal | None:
+        number = Decimal(text)
+        return number if abs(number) <= limit else None
+
+    return _text_reader_once(_PLAIN_NUMBER, within)
+
+
+def _text_reader_once(
+    pattern: re.Pattern[str], convert: Callable[[str], T | None]
+) -> Callable[[Any], T | None]:
+    """Read a string that fully matches `pattern` through `convert` (``None``: refused); each
+    distinct text is decided once and its value shared."""
+    seen: dict[str, T] = {}
+
+    def read(value: Any) -> T | None:
         if type(value) is not str:
             return None
         found = seen.get(value)
         if found is not None:
             return found
-        if not _PLAIN_NUMBER.fullmatch(value):
+        if not pattern.fullmatch(value):
             return None
-        number = Decimal(value)
-        if abs(number) > limit:
-            return None
-        return _remembered(seen, value, number)
+        result = convert(value)
+        return None if result is None else _remembered(seen, value, result)
 
     return read
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 _read_quantity = _number_reader("quantity")
 _read_hours = _number_reader("hours")
 _read_price = _number_reader("price")
-_DATES: dict[str, date] = {}
-
-
-def _read_date(value: Any) -> date | None:
-    if type(value) is not str:
-        return None
-    found = _DATES.get(value)
-    if found is not None:
-        return found
-    if not _PLAIN_DATE.fullmatch(value):
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return _remembered(_DATES, value, day)
+_read_date = _text_reader_once(_PLAIN_DATE, _iso_date)
 
 
 _NO_MOMENT = object()
@@ -218,7 +224,11 @@ _new_hour_row = frozen_builder(HourRow)  # product_code, hours, date
 _new_task = frozen_builder(Task)
 
 
-def _read_rows(value: Any) -> list[TaskRow] | None:
+def _read_list(
+    value: Any, keys: frozenset[str], read_one: Callable[[dict[str, Any]], Any]
+) -> list[Any] | None:
+    """A task's list of rows: each a mapping of known keys (or plain extras), each read by
+    `read_one` (None: unreadable). Absent is an empty list; anything unreadable is None."""
     if value is _ABSENT:
         return []
     if type(value) is not list:
@@ -227,43 +237,47 @@ def _read_rows(value: Any) -> list[TaskRow] | None:
     for raw in value:
         if type(raw) is not dict:
             return None
-        if not _ROW_KEYS.issuperset(raw) and not _extras_plain(raw, _ROW_KEYS, 3):
+        if not keys.issuperset(raw) and not _extras_plain(raw, keys, 3):
             return None
-        code = _row_code(raw.get("product_code"))
-        quantity = _read_quantity(raw.get("quantity"))
-        price = raw.get("unit_price")
-        if price is not None:
-            if type(price) is str and not price.strip():
-                price = None
-            else:
-                price = _read_price(price)
-                if price is None:
-                    return None
-        description = _row_description(raw.get("description"))
-        if code is _NOT_READ or quantity is None or description is _NOT_READ:
+        row = read_one(raw)
+        if row is None:
             return None
-        rows.append(_new_row(code, quantity, price, description))
+        rows.append(row)
     return rows
+
+
+def _read_row(raw: dict[str, Any]) -> TaskRow | None:
+    code = _row_code(raw.get("product_code"))
+    quantity = _read_quantity(raw.get("quantity"))
+    price = raw.get("unit_price")
+    if price is not None:
+        if type(price) is str and not price.strip():
+            price = None
+        else:
+            price = _read_price(price)
+            if price is None:
+                return None
+    description = _row_description(raw.get("description"))
+    if code is _NOT_READ or quantity is None or description is _NOT_READ:
+        return None
+    return _new_row(code, quantity, price, description)
+
+
+def _read_hour_row(raw: dict[str, Any]) -> HourRow | None:
+    code = _hour_code(raw.get("product_code"))
+    hours = _read_hours(raw.get("hours"))
+    day = _read_date(raw.get("date"))
+    if code is _NOT_READ or hours is None or day is None:
+        return None
+    return _new_hour_row(code, hours, day)
+
+
+def _read_rows(value: Any) -> list[TaskRow] | None:
+    return _read_list(value, _ROW_KEYS, _read_row)
 
 
 def _read_hour_rows(value: Any) -> list[HourRow] | None:
-    if value is _ABSENT:
-        return []
-    if type(value) is not list:
-        return None
-    rows = []
-    for raw in value:
-        if type(raw) is not dict:
-            return None
-        if not _HOUR_KEYS.issuperset(raw) and not _extras_plain(raw, _HOUR_KEYS, 3):
-            return None
-        code = _hour_code(raw.get("product_code"))
-        hours = _read_hours(raw.get("hours"))
-        day = _read_date(raw.get("date"))
-        if code is _NOT_READ or hours is None or day is None:
-            return None
-        rows.append(_new_hour_row(code, hours, day))
-    return rows
+    return _read_list(value, _HOUR_KEYS, _read_hour_row)
 
 
 _ABSENT = object()

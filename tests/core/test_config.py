@@ -11,7 +11,7 @@ from connector.core.config import Config, Secrets, load_config
 from connector.core.errors import ConfigError, ConfigProblem
 from connector.core.secrets import Secret
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 CUSTOMER_KEY = "nv-customer-key-5b1e9c"
 PARTNER_KEY = "nv-partner-key-0a4d72"

@@ -91,7 +91,7 @@ def test_the_watchdog_interval_is_half_of_watchdog_usec_for_this_process() -> No
 def test_the_daemon_announces_ready_pings_the_watchdog_and_says_stopping(
     listener: NotifyListener, tmp_path: Path
 ) -> None:
-    from test_daemon import make_config
+    from service.test_daemon import make_config
 
     from connector.service.daemon import run_daemon
 

@@ -14,7 +14,7 @@ import pytest
 from connector.core import failpoints
 from connector.core.failpoints import ENV, _parse, hit
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from connector.core.config import ScheduleSection, cron_trigger, plainly_valid_crontab
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 _BOUNDS = {"minute": (0, 59), "hour": (0, 23), "day": (1, 31), "month": (1, 12), "weekday": (0, 7)}
 
