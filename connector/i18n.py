@@ -213,6 +213,29 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "ID|TYYPPI|TIETUE|SÄÄNTÖ|SYY|ENSIN NÄHTY|VIIMEKSI NÄHTY|RATKAISTU",
         "en": "ID|KIND|RECORD|RULE|REASON|FIRST SEEN|LAST SEEN|RESOLVED",
     },
+    # psop report
+    "psop.title": {"fi": "PSOP-täsmäytys {period}", "en": "PSOP reconciliation {period}"},
+    "psop.events": {
+        "fi": "Laskutetut tapahtumat ja niiden tila PSOP:ssa:",
+        "en": "Billed events and their state in PSOP:",
+    },
+    "psop.events_head": {
+        "fi": "PÄIVÄ|ASIAKASNUMERO|OSTOVOIMA|TUOTE|MÄÄRÄ|TILA|RAPORTTI|PSOP|LASKUTETTU",
+        "en": "DATE|PSOP CUSTOMER|VOUCHER|PRODUCT|QUANTITY|STATE|REPORT|PSOP|BILLED",
+    },
+    "psop.no_events": {
+        "fi": "Yhdenkään laskutetun tapahtuman tilaa ei ole vielä tuotu PSOP:n raportista.",
+        "en": "No billed event has a state from PSOP's report yet.",
+    },
+    "psop.by_state": {"fi": "Tiloittain: {counts}", "en": "By state: {counts}"},
+    "psop.pending": {
+        "fi": "Järjestäjän tarkastettavana (pidätetty työ):",
+        "en": "Under the organiser's review (held work):",
+    },
+    "psop.pending_head": {
+        "fi": "PÄIVÄ|ASIAKASNUMERO|OSTOVOIMA|TUOTE|MÄÄRÄ|SYY",
+        "en": "DATE|PSOP CUSTOMER|VOUCHER|PRODUCT|QUANTITY|WHY",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},
