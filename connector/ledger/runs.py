@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.ledger.base import LedgerBase, _now
+from connector.logging import redact_text
 
 _COUNTED = frozenset(
     {"extracted", "quarantined", "created", "updated", "skipped", "failed", "unknown", "rejected"}
@@ -34,6 +35,7 @@ class RunsMixin(LedgerBase):
     ) -> None:
         fields = {k: int(v) for k, v in (counts or {}).items() if k in _COUNTED}
         sets = ", ".join(f"{k} = ?" for k in fields)
+        message = redact_text(message) if message else message
         with self.transaction():
             self.db.execute(
                 f"UPDATE runs SET status = ?, finished_at = ?, error_type = ?, message = ?"
