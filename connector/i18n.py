@@ -68,6 +68,7 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "col.gross": {"fi": "Verollinen", "en": "Gross"},
     "col.voucher": {"fi": "Palvelusetelin osuus", "en": "Voucher share"},
     "col.self_pay": {"fi": "Omavastuu", "en": "Self-pay"},
+    "col.client_pays": {"fi": "Asiakkaan maksettavaksi", "en": "Client pays"},
     "col.held": {"fi": "Pidätetty", "en": "Held"},
     "col.invoice_number": {"fi": "Laskunumero", "en": "Invoice number"},
     "col.netvisor_key": {"fi": "Netvisor-avain", "en": "Netvisor key"},
