@@ -118,7 +118,7 @@ def test_the_html_is_one_self_contained_page_with_every_value_escaped() -> None:
     assert "connector quarantine retry 3" in page  # what to do, with the quarantine id
     # self-pay and what the client pays are two columns, two figures
     assert "<th>Omavastuu</th><th>Asiakkaan maksettavaksi</th>" in page
-    assert "30,00\u00a0€</td><td class=\"n\">50,20\u00a0€" in page
+    assert '30,00\u00a0€</td><td class="n">50,20\u00a0€' in page
 
 
 def test_english_keeps_english_in_the_html() -> None:
