@@ -460,6 +460,11 @@ def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("demo", help="run the whole job against the embedded sandbox")
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.add_argument(
+        "--today",
+        type=_as_of,
+        help="the demo's today, YYYY-MM-DD (default: today in Helsinki): its data and dates",
+    )
     p.set_defaults(func=_cmd_demo)
 
 

@@ -30,7 +30,7 @@ def cmd_mappings_schema(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from connector.demo import run_demo
 
-    return run_demo(workdir=args.workdir, keep=args.keep)
+    return run_demo(workdir=args.workdir, keep=args.keep, today=getattr(args, "today", None))
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
