@@ -215,6 +215,9 @@ class InvoiceDocument:
     billed: tuple[BilledLine, ...]
     free_text_before: str | None = None
     free_text_after: str | None = None
+    # a client invoice's self-pay (omavastuu), euros with VAT: what the client pays for the work
+    # its vouchers cover, as its specification says; not sent (the lines carry the money)
+    self_pay: Decimal = Decimal("0.00")
 
     @functools.cached_property
     def content_hash(self) -> str:

@@ -109,8 +109,10 @@ class DocumentWriter:
         period = document_period(key)
         owner = document_owner(key)
         prefix, _, code = owner.partition(":")
+        self_pay = ZERO
         if prefix == CUSTOMER_OWNER:
             lines, billed = self.customer_lines(key, slot)
+            self_pay = self.specified_self_pay(slot)
             kind = DocumentKind.CUSTOMER_INVOICE
             customer = self.owner_customer.get(owner) or self.customer_by_code(code)
             override = self.inp.mappings.customer_override(customer) if customer else None
@@ -144,6 +146,7 @@ class DocumentWriter:
             billed=billed,
             free_text_before=before,
             free_text_after=None,
+            self_pay=self_pay,
         )
 
     def customer_by_code(self, code: str) -> BillingCustomer | None:
@@ -239,6 +242,33 @@ class DocumentWriter:
         more_lines, more_billed = self.correction_lines(key, slot, organiser=False)
         return tuple(lines + more_lines), tuple(billed + more_billed)
 
+    @staticmethod
+    def _specification_groups(
+        works: list[LineValue], review: list[Coverage]
+    ) -> dict[tuple[str, str, Decimal], list[Coverage]]:
+        """The specification's rows: voucher-covered work by voucher, service and price."""
+        groups: dict[tuple[str, str, Decimal], list[Coverage]] = defaultdict(list)
+        for v in works:
+            if v.voucher_id and v.coverage is not None:
+                groups[(v.voucher_id, v.name, v.unit_price)].append(v.coverage)
+        for c in review:
+            assert c.voucher is not None
+            groups[(c.voucher.id, c.line.product.name, c.line.unit_price)].append(c)
+        return groups
+
+    @staticmethod
+    def _group_self_pay(group: list[Coverage]) -> Decimal:
+        """Self-pay of a specification row: the covered units' remainder after the voucher's
+        share; units above the grant billed to the client are not self-pay (their own row)."""
+        over = sum((c.over_grant_amount for c in group), ZERO)
+        return sum((c.self_pay for c in group), ZERO) - over
+
+    def specified_self_pay(self, slot: Slot) -> Decimal:
+        """The client invoice's self-pay: the sum of its specification's omavastuu figures."""
+        works = [v for v in slot.values if v.role == WORK]
+        groups = self._specification_groups(works, slot.review)
+        return sum((self._group_self_pay(g) for g in groups.values()), ZERO)
+
     def self_pay_specification(
         self, works: list[LineValue], review: list[Coverage]
     ) -> list[CommentLine]:
@@ -248,13 +278,7 @@ class DocumentWriter:
         voucher covers; units above the grant on their own row, "yli myönnetyn määrän" when
         billed to the client, "tarkastettavana" when held for the organiser's review.
         """
-        groups: dict[tuple[str, str, Decimal], list[Coverage]] = defaultdict(list)
-        for v in works:
-            if v.voucher_id and v.coverage is not None:
-                groups[(v.voucher_id, v.name, v.unit_price)].append(v.coverage)
-        for c in review:
-            assert c.voucher is not None
-            groups[(c.voucher.id, c.line.product.name, c.line.unit_price)].append(c)
+        groups = self._specification_groups(works, review)
         if not groups:
             return []
         out = [
@@ -273,7 +297,7 @@ class DocumentWriter:
             held = sum((c.held_amount for c in group), ZERO)
             qty = sum((c.billed_quantity for c in group), Decimal(0)) - over_qty
             share = sum((c.share for c in group), ZERO)
-            self_pay = sum((c.self_pay for c in group), ZERO) - over
+            self_pay = self._group_self_pay(group)
             amount = share + self_pay
             if qty:
                 out.append(

@@ -24,7 +24,7 @@ from connector.billing.values import (
     with_rounding,
 )
 from connector.billing.vat import net_for_gross
-from connector.billing.vouchers import cover_all, price_lines
+from connector.billing.vouchers import capitation_fee, cover_all, price_lines
 from connector.core.domain import BillableTask
 from connector.core.money import line_amount
 
@@ -142,11 +142,10 @@ class Pricing:
                     if not days:
                         continue
                     month_days = period.last_day.day
-                    fee = voucher.monthly_fee
+                    # paid by the customership's validity: the days it covers of the month
+                    fee = capitation_fee(voucher, target, period, self.rules)
                     name = f"{product.name}, kapitaatiokorvaus {month_fi(period)}"
                     if self.rules.capitation_proration == "days" and days < month_days:
-                        # paid by the customership's validity: the days it covers of the month
-                        fee = line_amount(voucher.monthly_fee * days / month_days, Decimal(1))
                         name += f" ({days}/{month_days} pv)"
                     net, remainder = net_for_gross(fee, product.vat_percent)
                     line_id = f"capitation:{voucher.id}:{period}"

@@ -10,7 +10,9 @@ product valid in that month unless one says ``stack``) or a total over the valid
 (``quantity_total``, used up in work-date order across months, earlier months from the ledger).
 Work above the grant is held for the organiser's review (``over_grant = "hold"``, PSOP's rule) or
 billed to the client (``"bill_client"``). A balance voucher pays until its euro balance is used
-up; a capitation voucher covers its lines in full and is paid by a monthly fee instead.
+up; a capitation voucher is paid by a monthly fee instead (:func:`capitation_fee`) and covers its
+lines up to that fee, so the client's invoice never says the voucher paid more than the organiser
+is billed.
 Self-pay = gross line amount - share, never negative: computed here, once (``Coverage.self_pay``).
 """
 
@@ -320,6 +322,28 @@ def _nearest(candidates: Sequence[Voucher], day: date) -> Voucher:
     return min(candidates, key=lambda v: (distance(v), v.id))
 
 
+def capitation_fee(
+    voucher: Voucher, target: TargetMapping, period: Period, rules: BillingRules
+) -> Decimal:
+    """The month's capitation fee, euros with VAT: the voucher's ``monthly_fee``, paid by the
+    days of the customership in the month (seed 001: "Maksatus toimii automaattisesti
+    asiakkuuden voimassaolon mukaan") unless ``rules.capitation_proration`` is ``month``;
+    zero for a month without customership. The organiser's fee line and the client's voucher
+    deduction both come from here."""
+    if voucher.monthly_fee is None:
+        return ZERO
+    ends = [d for d in (voucher.valid_to, target.customership_to) if d is not None]
+    first = max(period.first_day, voucher.valid_from)
+    last = min([period.last_day, *ends])
+    days = max((last - first).days + 1, 0)
+    month_days = period.last_day.day
+    if not days:
+        return ZERO
+    if rules.capitation_proration == "days" and days < month_days:
+        return line_amount(voucher.monthly_fee * days / month_days, Decimal(1))
+    return voucher.monthly_fee
+
+
 def cover_all(
     lines: Sequence[PricedLine],
     mappings: Mappings,
@@ -340,6 +364,7 @@ def cover_all(
     used_quota: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
     used_total: dict[str, Decimal] = defaultdict(Decimal, quantity_used_before or {})
     used_balance: dict[str, Decimal] = defaultdict(lambda: ZERO, balance_used_before)
+    capitation_left: dict[tuple[str, str], Decimal] = {}
     result: list[Coverage] = []
     held: list[Quarantined] = []
     for line in sorted(lines, key=_line_order):
@@ -397,9 +422,17 @@ def cover_all(
         base = {"voucher": voucher, "target": target, "region": region}
         gross = full.billed_gross
         if voucher.kind == "capitation":
-            # paid by the monthly fee: the client pays nothing for the covered work
+            # The voucher pays the month's fee, by the customership's validity (seed 001:
+            # "Maksatus toimii automaattisesti asiakkuuden voimassaolon mukaan"): that is the
+            # organiser's figure, so the client's invoice deducts no more than it, in work-date
+            # order; the remainder is self-pay, as for any voucher (price - what the voucher pays).
+            month = (voucher.id, str(line.task.period))
+            if month not in capitation_left:
+                capitation_left[month] = capitation_fee(voucher, target, line.task.period, rules)
+            share = min(max(gross, ZERO), capitation_left[month])
+            capitation_left[month] -= share
             result.append(
-                Coverage(line, qty, line.amount, covered_quantity=qty, share=gross, **base)
+                Coverage(line, qty, line.amount, covered_quantity=qty, share=share, **base)
             )
             continue
         if voucher.kind == "balance":

@@ -110,8 +110,11 @@ def demo_as_of(today: date) -> date:
     return date(today.year, today.month, 2)
 
 
-def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) -> int:
-    """Run the demo; returns the CLI exit code of the first sync."""
+def run_demo(
+    workdir: str | None = None, keep: bool = False, out: Any = None, today: date | None = None
+) -> int:
+    """Run the demo; returns the CLI exit code of the first sync. ``today`` (default: today in
+    Helsinki) dates the generated Spotilla data and the sync's as-of day."""
     from datetime import datetime
 
     from connector.core.config import load_config
@@ -127,12 +130,12 @@ def run_demo(workdir: str | None = None, keep: bool = False, out: Any = None) ->
     configure(level="WARNING")
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="connector-demo-"))
     work.mkdir(parents=True, exist_ok=True)
-    today = datetime.now(HELSINKI).date()
+    today = today or datetime.now(HELSINKI).date()
     as_of = demo_as_of(today)
     period = Period.of(as_of).prev()
 
     netvisor = NetvisorSandbox()
-    spotilla = SpotillaSandbox.generated(seed=1)
+    spotilla = SpotillaSandbox.generated(seed=1, today=today)
     nv_server = serve(netvisor, name="netvisor")
     sp_server = serve(spotilla, name="spotilla")
     try:

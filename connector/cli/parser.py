@@ -285,6 +285,11 @@ def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--workdir", help="where to write the demo config and ledger (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     p.add_argument(
+        "--today",
+        type=_as_of,
+        help="the demo's today, YYYY-MM-DD (default: today in Helsinki): its data and dates",
+    )
+    p.add_argument(
         "--console", action="store_true", help="then open the web console on the demo's ledger"
     )
     p.set_defaults(func=commands.demo)

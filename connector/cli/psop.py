@@ -192,17 +192,8 @@ def _report(args: argparse.Namespace) -> int:
                 {
                     "period": args.period,
                     "organisers": [m.as_json() for m in months],
-                    "states": [
-                        {
-                            "document_key": s.document_key,
-                            "line_id": s.line_id,
-                            "state": s.state.value,
-                            "report_date": s.report_date.isoformat(),
-                            "psop_amount": str(s.psop_amount),
-                        }
-                        for s in result.states
-                    ],
-                    "pending_review": list(result.pending_review),
+                    "states": [s.as_json() for s in _by_event(result.states)],
+                    "pending_review": [_held_json(i) for i in _by_event(result.pending_items)],
                     "differences": [_difference_json(d) for d in result.differences],
                     "psop_report_covers_period": covered,
                 },
@@ -219,14 +210,79 @@ def _report(args: argparse.Namespace) -> int:
         print_organiser_months(months, t=t)
         return EXIT_OK
     print_organiser_months(months, t=t)
-    counts: dict[str, int] = {}
-    for s in result.states:
-        counts[s.state.value] = counts.get(s.state.value, 0) + 1
-    if counts:
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items())  # PSOP's own (Finnish) states
-        print("\n" + t("psop.states", counts=shown))
+    print_event_states(result, t)
     _print_differences(result.differences, t)
     return EXIT_OK
+
+
+def _by_event(items: Any) -> list[Any]:
+    """Events in the order a person looks them up: date, PSOP customer number, voucher."""
+    return sorted(
+        items, key=lambda i: (i.work_date or date.min, i.psop_customer_number, i.voucher_id)
+    )
+
+
+def _held_json(item: Any) -> dict[str, str]:
+    return {
+        "psop_customer_number": item.psop_customer_number,
+        "voucher_id": item.voucher_id,
+        "date": item.work_date.isoformat(),
+        "psop_product": item.psop_product,
+        "quantity": str(item.quantity),
+        "why": item.reason,
+    }
+
+
+def print_event_states(result: Any, t: Any, out: Any = None) -> None:
+    """Each billed event's PSOP state, and the held work PSOP still reviews, identified as PSOP
+    knows them: PSOP customer number, voucher, date, product, quantity (never a name or an
+    internal line id)."""
+    out = out or sys.stdout
+    states = _by_event(result.states)
+    print("\n" + t("psop.events"), file=out)
+    if not states:
+        print("  " + t("psop.no_events"), file=out)
+    else:
+        print_table(
+            [
+                (
+                    t.date(s.work_date),
+                    s.psop_customer_number,
+                    s.voucher_id,
+                    s.psop_product,
+                    t.quantity(s.quantity),
+                    s.state.value,
+                    t.date(s.report_date),
+                    t.money(s.psop_amount),
+                    t.money(s.billed_amount),
+                )
+                for s in states
+            ],
+            t("psop.events_head").split("|"),
+            out,
+        )
+        counts: dict[str, int] = {}
+        for s in states:
+            counts[s.state.value] = counts.get(s.state.value, 0) + 1
+        print(t("psop.by_state", counts=", ".join(f"{k} {v}" for k, v in counts.items())), file=out)
+    pending = _by_event(result.pending_items)
+    if pending:
+        print("\n" + t("psop.pending_title"), file=out)
+        print_table(
+            [
+                (
+                    t.date(i.work_date),
+                    i.psop_customer_number,
+                    i.voucher_id,
+                    i.psop_product,
+                    t.quantity(i.quantity),
+                    i.reason,
+                )
+                for i in pending
+            ],
+            t("psop.pending_head").split("|"),
+            out,
+        )
 
 
 def _difference_json(d: Any) -> dict[str, Any]:

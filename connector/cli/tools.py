@@ -35,7 +35,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from connector.cli.console import demo_console
 
         return demo_console(args.workdir)
-    return run_demo(workdir=args.workdir, keep=args.keep)
+    return run_demo(workdir=args.workdir, keep=args.keep, today=getattr(args, "today", None))
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from connector.core.logging import redact_text
 from connector.ledger.base import LedgerBase, _now
 
 _COUNTED = frozenset(
@@ -34,6 +35,7 @@ class RunsMixin(LedgerBase):
     ) -> None:
         fields = {k: int(v) for k, v in (counts or {}).items() if k in _COUNTED}
         sets = ", ".join(f"{k} = ?" for k in fields)
+        message = redact_text(message) if message else message
         with self.transaction():
             self.db.execute(
                 f"UPDATE runs SET status = ?, finished_at = ?, error_type = ?, message = ?"

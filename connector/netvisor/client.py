@@ -279,12 +279,16 @@ class NetvisorClient:
         return nvreplies.parse_invoice_list(env.tree)
 
     def sales_invoice(self, netvisor_key: str) -> InvoiceDetail | None:
-        """One invoice with status and private comment; None when Netvisor does not know it."""
+        """One invoice with status and private comment; None when Netvisor does not know it.
+
+        Netvisor answers an unknown key ``OK`` with an empty ``<SalesInvoice />`` (read as no
+        invoice by :func:`connector.netvisor.replies.parse_invoice_details`); an INVALID_DATA
+        answer means the same."""
         try:
             env = self._read(
                 "getsalesinvoice.nv", {"netvisorkey": netvisor_key, "showcommentlines": "1"}
             )
-        except NetvisorInvalidData:  # Netvisor answers an unknown key with INVALID_DATA
+        except NetvisorInvalidData:
             return None
         details = nvreplies.parse_invoice_details(
             env.tree, requested_keys=[netvisor_key], comment_lines_included=True

@@ -19,6 +19,7 @@ from connector.core.errors import (
     RecordError,
     TransientError,
 )
+from connector.core.logging import redact_text
 
 
 def _message(error_type: str, text: str, resource: str | None, http_status: int | None) -> str:
@@ -48,6 +49,7 @@ class NetvisorError:
         resource: str | None = None,
         retry_after: float | None = None,
     ) -> None:
+        text = redact_text(text)  # identity codes and e-mails, whatever Netvisor echoed
         message = _message(error_type, text, resource, http_status)
         if isinstance(self, RecordError):
             RecordError.__init__(

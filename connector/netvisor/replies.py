@@ -256,6 +256,11 @@ def _invoice_status(invoice: Element) -> str | None:
     return normalise_status(attr or text_of(el))
 
 
+def _is_empty(el: Element) -> bool:
+    """An element with neither children nor text, e.g. ``<SalesInvoice />``."""
+    return len(el) == 0 and not (el.text or "").strip()
+
+
 def parse_invoice_details(
     root: Element,
     *,
@@ -275,6 +280,8 @@ def parse_invoice_details(
     - otherwise an invoice without a key is left out (reconcile then treats it as not found and
       holds the row for a person rather than guessing).
     """
+    # An unknown netvisorkey is answered OK with an empty ``<SalesInvoice />``: no such invoice.
+    # It still holds its place, so it counts for the mapping by position below.
     invoices = list(descendants(root, "SalesInvoice"))
     keys_in_reply = [
         text_of(s, "SalesInvoiceNetvisorKey", "NetvisorKey", "Netvisorkey") for s in invoices
@@ -285,6 +292,8 @@ def parse_invoice_details(
     )
     found: list[InvoiceDetail] = []
     for i, (s, key) in enumerate(zip(invoices, keys_in_reply, strict=True)):
+        if _is_empty(s):
+            continue
         in_reply = key is not None
         if key is None:
             if positional:

@@ -65,13 +65,35 @@ class ImportedReport:
 
 @dataclass(frozen=True)
 class LineState:
-    """A billed line's PSOP state as of a report."""
+    """A billed line's PSOP state as of a report, with the event as PSOP knows it (customer
+    number, voucher, date, product, quantity) and the amount billed to the organiser."""
 
     document_key: str
     line_id: str
     state: PsopState
     report_date: date
     psop_amount: Decimal
+    psop_customer_number: str = ""
+    voucher_id: str = ""
+    work_date: date | None = None
+    psop_product: str = ""
+    quantity: Decimal = Decimal(0)
+    billed_amount: Decimal = Decimal(0)
+
+    def as_json(self) -> dict[str, str]:
+        """The event and its state for machines: no internal line ids."""
+        return {
+            "psop_customer_number": self.psop_customer_number,
+            "voucher_id": self.voucher_id,
+            "date": self.work_date.isoformat() if self.work_date else "",
+            "psop_product": self.psop_product,
+            "quantity": str(self.quantity),
+            "state": self.state.value,
+            "report_date": self.report_date.isoformat(),
+            "psop_amount": str(self.psop_amount),
+            "billed_amount": str(self.billed_amount),
+            "document_key": self.document_key,
+        }
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,7 @@ class Reconciliation:
     decisions: tuple[ReviewDecision, ...]
     differences: tuple[Difference, ...]
     pending_review: tuple[str, ...]  # held items PSOP still lists as Kirjattu/Tarkastettavana
+    pending_items: tuple[HeldItem, ...] = ()  # the same items, with their events
 
 
 def _month(day: date) -> str:
@@ -230,13 +253,25 @@ def reconcile(
     states: list[LineState] = []
     decisions: list[ReviewDecision] = []
     differences: list[Difference] = []
-    pending: list[str] = []
+    pending: list[HeldItem] = []
     for report_date, row in _paired_order(rows, waiting, held_waiting):
         key = row.match_key
         if waiting[key]:
             line = waiting[key].pop(0)
             states.append(
-                LineState(line.document_key, line.line_id, row.state, report_date, row.amount)
+                LineState(
+                    line.document_key,
+                    line.line_id,
+                    row.state,
+                    report_date,
+                    row.amount,
+                    psop_customer_number=row.psop_customer_number,
+                    voucher_id=row.voucher_id,
+                    work_date=row.work_date,
+                    psop_product=row.psop_product,
+                    quantity=row.quantity,
+                    billed_amount=line.amount,
+                )
             )
             kind = None
             if row.state is PsopState.HYLATTY:
@@ -253,11 +288,17 @@ def reconcile(
             elif row.state is PsopState.HYLATTY:
                 decisions.append(ReviewDecision(item.item_id, REJECT, row.state, report_date))
             else:
-                pending.append(item.item_id)
+                pending.append(item)
             continue
         differences.append(_difference(DifferenceKind.NOT_BILLED, row, None, report_date))
     for lines in waiting.values():
         for line in lines:
             differences.append(_difference(DifferenceKind.NOT_IN_PSOP, None, line, None))
     differences.sort(key=lambda d: (d.work_date, d.psop_customer_number, d.voucher_id, d.kind))
-    return Reconciliation(tuple(states), tuple(decisions), tuple(differences), tuple(pending))
+    return Reconciliation(
+        tuple(states),
+        tuple(decisions),
+        tuple(differences),
+        tuple(i.item_id for i in pending),
+        tuple(pending),
+    )

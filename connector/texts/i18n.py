@@ -72,6 +72,7 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "col.gross": {"fi": "Verollinen", "en": "Gross"},
     "col.voucher": {"fi": "Palvelusetelin osuus", "en": "Voucher share"},
     "col.self_pay": {"fi": "Omavastuu", "en": "Self-pay"},
+    "col.client_pays": {"fi": "Asiakkaan maksettavaksi", "en": "Client pays"},
     "col.held": {"fi": "Pidätetty", "en": "Held"},
     "col.invoice_number": {"fi": "Laskunumero", "en": "Invoice number"},
     "col.netvisor_key": {"fi": "Netvisor-avain", "en": "Netvisor key"},
@@ -994,6 +995,29 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "en": "Serves both sandboxes on loopback; --write-config writes a ready config for them.",
     },
     "cmd.examples": {"fi": "esimerkkejä:", "en": "examples:"},
+    # psop report
+    "psop.title": {"fi": "PSOP-täsmäytys {period}", "en": "PSOP reconciliation {period}"},
+    "psop.events": {
+        "fi": "Laskutetut tapahtumat ja niiden tila PSOP:ssa:",
+        "en": "Billed events and their state in PSOP:",
+    },
+    "psop.events_head": {
+        "fi": "PÄIVÄ|ASIAKASNUMERO|OSTOVOIMA|TUOTE|MÄÄRÄ|TILA|RAPORTTI|PSOP|LASKUTETTU",
+        "en": "DATE|PSOP CUSTOMER|VOUCHER|PRODUCT|QUANTITY|STATE|REPORT|PSOP|BILLED",
+    },
+    "psop.no_events": {
+        "fi": "Yhdenkään laskutetun tapahtuman tilaa ei ole vielä tuotu PSOP:n raportista.",
+        "en": "No billed event has a state from PSOP's report yet.",
+    },
+    "psop.by_state": {"fi": "Tiloittain: {counts}", "en": "By state: {counts}"},
+    "psop.pending_title": {
+        "fi": "Järjestäjän tarkastettavana (pidätetty työ):",
+        "en": "Under the organiser's review (held work):",
+    },
+    "psop.pending_head": {
+        "fi": "PÄIVÄ|ASIAKASNUMERO|OSTOVOIMA|TUOTE|MÄÄRÄ|SYY",
+        "en": "DATE|PSOP CUSTOMER|VOUCHER|PRODUCT|QUANTITY|WHY",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

@@ -67,7 +67,12 @@ class DocumentRow:
     vat: Decimal
     gross: Decimal
     voucher: Decimal  # the voucher's share (client: deducted; organiser: billed)
-    self_pay: Decimal  # what the client pays (client invoices; zero on organiser documents)
+    # self-pay (omavastuu): the client's part of the work its vouchers cover, as the invoice's
+    # specification says (client invoices; zero on organiser documents)
+    self_pay: Decimal
+    # asiakkaan maksettavaksi: everything the client's invoice asks the client to pay (its gross:
+    # self-pay, work no voucher covers, units above a grant, corrections); zero for organisers
+    client_pays: Decimal = ZERO
     held: int = 0  # records held for review that belong to this document
     psop_numbers: tuple[str, ...] = ()  # client invoices only
     name: str | None = None  # client invoices only, and only at run time
@@ -180,12 +185,19 @@ class ReportData:
     @classmethod
     def from_json(cls, text: str) -> ReportData:
         raw = json.loads(text)
-        money = ("net", "vat", "gross", "voucher", "self_pay")
+        money = ("net", "vat", "gross", "voucher", "self_pay", "client_pays")
         documents = tuple(
             DocumentRow(
                 **{
                     **d,
-                    **{m: Decimal(d[m]) for m in money},
+                    **{m: Decimal(d[m]) for m in money if m in d},
+                    # a report stored before the two figures were split called the gross
+                    # "self_pay": it is what the client pays, the self-pay is not known
+                    **(
+                        {}
+                        if "client_pays" in d
+                        else {"client_pays": Decimal(d["self_pay"]), "self_pay": ZERO}
+                    ),
                     "psop_numbers": tuple(d.get("psop_numbers") or ()),
                 }
             )
@@ -237,7 +249,8 @@ def document_row(
         vat=round_money(gross - net),
         gross=round_money(gross),
         voucher=round_money(abs(voucher) if client else voucher),
-        self_pay=round_money(gross) if client else ZERO,
+        self_pay=round_money(doc.self_pay) if client else ZERO,
+        client_pays=round_money(gross) if client else ZERO,
         held=held,
         psop_numbers=tuple(psop) if client else (),
         name=name if client else None,
@@ -380,7 +393,8 @@ def _document_cells(d: DocumentRow, t: Texts, *, client: bool) -> list[tuple[str
         (t.money(d.voucher), True),
     ]
     if client:
-        cells += [(t.money(d.self_pay), True), (str(d.held), True)]
+        cells += [(t.money(d.self_pay), True), (t.money(d.client_pays), True)]
+        cells += [(str(d.held), True)]
     cells += [(d.netvisor_key or "", False), (t.code("state", d.state) if d.state else "", False)]
     return cells
 
@@ -393,7 +407,7 @@ def _document_section(rows: Sequence[DocumentRow], t: Texts, *, client: bool) ->
         head += [t("col.name"), t("col.psop")]
     head += [t("col.lines"), t("col.net"), t("col.vat"), t("col.gross"), t("col.voucher")]
     if client:
-        head += [t("col.self_pay"), t("col.held")]
+        head += [t("col.self_pay"), t("col.client_pays"), t("col.held")]
     head += [t("col.netvisor_key"), t("col.state")]
     body = [_document_cells(d, t, client=client) for d in rows]
     total: list[tuple[str, bool]] = [(t("report.totals"), False), ("", False)]
@@ -404,7 +418,8 @@ def _document_section(rows: Sequence[DocumentRow], t: Texts, *, client: bool) ->
         *((t.money(_sum(rows, a)), True) for a in ("net", "vat", "gross", "voucher")),
     ]
     if client:
-        total += [(t.money(_sum(rows, "self_pay")), True), (str(sum(d.held for d in rows)), True)]
+        total += [(t.money(_sum(rows, a)), True) for a in ("self_pay", "client_pays")]
+        total += [(str(sum(d.held for d in rows)), True)]
     total += [("", False), ("", False)]
     return _table(head, [*body, total], total_last=True)
 
@@ -503,6 +518,7 @@ _CSV_HEAD = (
     "gross",
     "voucher_share",
     "self_pay",
+    "client_pays",
     "held",
     "netvisor_key",
     "state",
@@ -546,6 +562,7 @@ def render_csv(data: ReportData, t: Texts) -> str:
                 num(d.gross),
                 num(d.voucher),
                 num(d.self_pay),
+                num(d.client_pays),
                 d.held,
                 d.netvisor_key or "",
                 d.state or "",
@@ -581,7 +598,7 @@ def render_csv(data: ReportData, t: Texts) -> str:
         writer.writerow(
             [
                 "review" if p.review else "quarantine",
-                *([""] * 14),
+                *([""] * 15),
                 p.kind,
                 _csv_safe(p.record_id),
                 p.rule,

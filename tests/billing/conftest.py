@@ -38,7 +38,7 @@ PRODUCTS = {
         name="Kotihoito",
         unit="h",
         vat_percent=D("0"),
-        vat_code="KOMY",
+        vat_code="NONE",
     ),
     "SIIVOUS-H": ProductMapping(
         spotilla_code="SIIVOUS-H",
@@ -62,7 +62,7 @@ PRODUCTS = {
         name="Turvapuhelin",
         unit="kk",
         vat_percent=D("0"),
-        vat_code="KOMY",
+        vat_code="NONE",
     ),
 }
 PERSON = BillingCustomer("P0001", CustomerType.PERSON, "Testi Henkilö")

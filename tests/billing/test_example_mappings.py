@@ -60,7 +60,7 @@ def test_l0001_home_care_voucher_15_of_25_for_20_hours_a_month():
     cleaning = next(ln for ln in p1.priced_lines if ln.product_code == "SIIVOUS")
     assert (cleaning.vat_percent, cleaning.vat_code) == (D("25.5"), "KOMY")
     home = next(ln for ln in p1.priced_lines if ln.product_code == "KOTIHOITO")
-    assert (home.vat_percent, home.vat_code) == (D("0"), "KOMY")
+    assert (home.vat_percent, home.vat_code) == (D("0"), "NONE")  # AVL 37 §: exempt, not 0 %-rated
     p3 = docs["inv:2026-10:SP-P0003"]
     assert p3.payment_term_days == 21  # customers.toml override
     assert p3.total == D("25.00") - D("18.50") + D("25.00")  # T4 is after the voucher expired

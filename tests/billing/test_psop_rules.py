@@ -110,6 +110,8 @@ def test_with_bill_client_the_specification_separates_self_pay_from_work_above_t
         "asiakas maksaa 100,00 €"
     ) in spec
     assert result.held == ()
+    # the document's self-pay is the specification's; the client pays the whole invoice
+    assert invoice.self_pay == D("200.00") and gross_total(invoice) == D("300.00")
 
 
 # ------------------------------------------------------------------ 2. the voucher's count
@@ -439,6 +441,20 @@ def test_self_pay_is_computed_once_in_the_coverage():
     # 1,5 x 27,33 = 41,00 (40,995 rounded half up); voucher 22,50; self-pay 18,50
     assert invoice.total == D("18.50")
     assert any(text.endswith("omavastuu 18,50 €") for text in spec_of(invoice))
+    assert invoice.self_pay == D("18.50")
+
+
+def test_work_no_voucher_covers_is_not_self_pay():
+    """Seed 002: omavastuu is "asiakkaalle jäävä omavastuuosuus" of voucher-funded work; work
+    without a voucher is the client's to pay in full, not self-pay."""
+    maps = mappings([voucher(unit_value="15.00")])
+    # 2 h of home care on the voucher, 1 h of cleaning that no voucher covers
+    tasks = [hour("T1", APRIL, hours="2"), hour("T2", APRIL, code="SIIVOUS-H")]
+    result = run(maps, tasks, periods=[APRIL], today=CLOSED_APRIL)
+    invoice = doc(result, DocumentKind.CUSTOMER_INVOICE)
+    # self-pay 2 x (25,00 - 15,00); the client pays that and the cleaning in full (42,00 net,
+    # 52,71 with VAT 25,5 %)
+    assert invoice.self_pay == D("20.00") and gross_total(invoice) == D("72.71")
 
 
 def test_periods_in_tests_are_calendar_months():

@@ -98,19 +98,47 @@ def test_a_balance_voucher_is_used_up_across_periods():
     assert customer_invoice(may).total == D("100.00")  # 250,00 - 150,00
 
 
-def test_capitation_is_one_monthly_fee_and_the_client_pays_nothing_for_covered_work():
+def test_capitation_is_one_monthly_fee_and_the_clients_invoice_deducts_that_same_fee():
+    """Seed 001: "Maksatus toimii automaattisesti asiakkuuden voimassaolon mukaan." The voucher
+    pays the month's fee by the customership's validity, whatever the work costs: that is what
+    the organiser is billed, and the client's invoice deducts the same figure as the voucher's
+    share (one figure on both documents); the rest of the price is self-pay, as for any voucher
+    ("self-pay = price - what the voucher pays")."""
     maps = mappings(
         [voucher("CAP-1", kind="capitation", psop_product="TURVAPUHELIN", monthly_fee="28.00")]
     )
     t = task("T1", APRIL, [row("T1:p0", "TURVAPUH-KK", "1", date(2026, 4, 1))])
     result = run(maps, [t], periods=[APRIL], today=CLOSED_APRIL)
-    assert customer_invoice(result).total == D("0.00")
     (fee,) = organiser(result).priced_lines
     assert (fee.role, fee.amount, fee.source_line_id) == (
         "capitation_fee",
         D("28.00"),
         "capitation:CAP-1:2026-04",
     )
+    invoice = customer_invoice(result)
+    (deduction,) = [ln for ln in invoice.priced_lines if ln.role == "voucher_deduction"]
+    (work,) = [ln for ln in invoice.priced_lines if ln.role == "work"]
+    assert deduction.amount == -fee.amount  # the voucher's share: 28,00 on both documents
+    assert invoice.self_pay == invoice.total == work.amount - fee.amount == D("2.00")
+
+
+def test_a_capitation_fee_is_deducted_once_a_month_in_work_date_order():
+    """Seed 001: the fee is paid by the days of the customership; work costing less than the
+    month's fee is deducted in full, and two lines never deduct more than the fee together."""
+    maps = mappings(
+        [voucher("CAP-1", kind="capitation", psop_product="TURVAPUHELIN", monthly_fee="28.00")]
+    )
+    tasks = [
+        task("T1", APRIL, [row("T1:p0", "TURVAPUH-KK", "0.5", date(2026, 4, 1))]),
+        task("T2", APRIL, [row("T2:p0", "TURVAPUH-KK", "0.5", date(2026, 4, 20))]),
+    ]
+    result = run(maps, tasks, periods=[APRIL], today=CLOSED_APRIL)
+    invoice = customer_invoice(result)
+    deducted = -sum(ln.amount for ln in invoice.priced_lines if ln.role == "voucher_deduction")
+    assert deducted == D("28.00") and invoice.total == D("2.00")
+    one = run(maps, tasks[:1], periods=[APRIL], today=CLOSED_APRIL)
+    assert customer_invoice(one).total == D("0.00")  # 15,00 of work: covered in full
+    assert organiser(one).total == D("28.00")  # the fee is the fee, whatever the work
 
 
 def test_work_after_a_voucher_expires_mid_month_is_billed_in_full():

@@ -198,9 +198,24 @@ def test_a_personal_identity_code_in_free_text_is_masked(hetu: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("hetu:ID010190-123A.", f"hetu:ID{MASK}."),  # glued to a word
+        ("(010105a123b)", f"({MASK})"),  # lower case
+        ("ks. 010101U123C ja 010101F123D", f"ks. {MASK} ja {MASK}"),  # the 2023 century signs
+        ("sähköposti matti.meikalainen@example.fi;", f"sähköposti {MASK};"),
+        ("<Laskutus+Asiakas@Esimerkki.invalid>", f"<{MASK}>"),
+    ],
+)
+def test_identity_codes_and_emails_are_masked_by_their_shape(text: str, masked: str) -> None:
+    assert redact_text(text, frozenset()) == masked
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "invoice 2026-04 total 123,45 €",
+        "ledger key inv:2026-04:SP-P0001 at 2026-04-03T12:00:00+03:00",
         "Y-tunnus 1234567-8",
         "transaction 20260401-123456",
         "order 123456-12",  # too short for a henkilötunnus

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 
 from e2e.harness import PERSON_NAMES, base_data, task
@@ -181,6 +182,38 @@ def test_a_month_billed_reconciled_with_psops_report_and_the_decisions_billed_ne
         "amount_differs",
         "in_psop_not_billed",
     ]
+    fields = ("date", "psop_customer_number", "voucher_id", "psop_product", "quantity")
+    fields += ("state", "psop_amount", "billed_amount")
+    # each billed event's state, identified as PSOP knows it (no internal line ids)
+    assert [tuple(s[k] for k in fields) for s in report_json["states"]] == [
+        ("2026-04-03", "100001", "VK-2026-0001", "KOTIHOITO", "8", "Maksettu", "120.00", "120.00"),
+        ("2026-04-10", "100001", "VK-2026-0001", "KOTIHOITO", "6", "Tilitetty", "90.00", "90.00"),
+        ("2026-04-17", "100001", "VK-2026-0001", "KOTIHOITO", "4", "Hyväksytty", "55.00", "60.00"),
+        ("2026-04-24", "100001", "VK-2026-0001", "KOTIHOITO", "2", "Hyväksytty", "30.00", "30.00"),
+        ("2026-04-24", "100001", "VK-2026-0001", "KOTIHOITO", "3", "Hyväksytty", "45.00", "45.00"),
+    ]
+    assert not any("line_id" in s for s in report_json["states"])
+    text = env.cli("psop", "report", "--period", "2026-04").stdout
+    head = next(line for line in text.splitlines() if line.startswith("DATE "))
+    assert re.split(r"\s{2,}", head)[:6] == [
+        "DATE",
+        "PSOP CUSTOMER",
+        "VOUCHER",
+        "PRODUCT",
+        "QUANTITY",
+        "STATE",
+    ]
+    row = next(line for line in text.splitlines() if line.startswith("2026-04-10"))
+    assert row.split()[:6] == [
+        "2026-04-10",
+        "100001",
+        "VK-2026-0001",
+        "KOTIHOITO",
+        "6",
+        "Tilitetty",
+    ]
+    assert "By state: Maksettu 1, Tilitetty 1, Hyväksytty 3" in text
+    assert "T2:" not in text and "SP-P0001" not in text and PERSON_NAMES[0] not in text
 
 
 def test_a_malformed_report_is_refused_with_file_row_and_column_and_nothing_is_recorded(make_env):

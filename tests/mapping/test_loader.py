@@ -35,7 +35,7 @@ code = "KOMY"
 
 [vat.social_exempt]
 percent = 0
-code = "KOMY"
+code = "NONE"
 
 [[product]]
 spotilla_code = "KOTIHOITO-H"

@@ -115,6 +115,32 @@ def test_keylist_reply_without_keys_maps_by_order_only_when_the_counts_agree(sam
     assert nvreplies.parse_invoice_details(root) == []
 
 
+def test_an_empty_sales_invoice_is_no_invoice(samples) -> None:
+    # Netvisor answers getsalesinvoice.nv for an unknown key OK with an empty <SalesInvoice />.
+    root = reply(samples, "getsalesinvoice_not_found.xml")
+    assert nvreplies.parse_envelope(
+        (samples.GOLDEN / "replies" / "getsalesinvoice_not_found.xml").read_bytes()
+    ).ok
+    assert nvreplies.parse_invoice_details(root, requested_keys=["123"]) == []
+    assert (
+        nvreplies.parse_invoice_details(root, requested_keys=["123"], comment_lines_included=True)
+        == []
+    )
+
+
+def test_an_empty_sales_invoice_in_a_keylist_keeps_its_place(samples) -> None:
+    # two invoices without keys and an empty one for the unknown middle key: three places,
+    # three keys asked, so the order still says which is which
+    root = reply(samples, "getsalesinvoice_keylist_no_keys.xml")
+    invoices = root.find("SalesInvoices")
+    invoices.insert(1, nvxml.parse_untrusted(b"<SalesInvoice />"))
+    details = nvreplies.parse_invoice_details(root, requested_keys=["2468", "2469", "2470"])
+    assert [(d.netvisor_key, d.customer_code) for d in details] == [
+        ("2468", "cust-2002"),
+        ("2470", "cust-3003"),
+    ]
+
+
 def test_customer_list_reply(samples) -> None:
     found = nvreplies.parse_customer_list(reply(samples, "customerlist.xml"))
     assert [(c.netvisor_key, c.code, c.business_id) for c in found] == [

@@ -231,3 +231,43 @@ def test_a_report_that_says_exactly_what_we_billed_differs_only_where_psop_rejec
     assert sorted(s.line_id for s in result.states) == sorted(ln.line_id for ln in lines)
     rejected = sum(1 for _, _, state in events if state is PsopState.HYLATTY)
     assert [d.kind for d in result.differences] == [DifferenceKind.REJECTED] * rejected
+
+
+def test_psop_report_lists_each_event_by_what_psop_knows_of_it():
+    # `psop report` shows an event as PSOP does: customer number, voucher, date, product,
+    # quantity; never the internal line id of the task line behind it
+    import io
+
+    from connector.cli.psop import print_event_states
+    from connector.texts.i18n import Texts
+
+    result = reconcile(
+        [
+            report(
+                6,
+                row(1, 7, "2", "30.00", PsopState.TILITETTY, number="100002"),
+                row(2, 3, "1", "15.00", PsopState.MAKSETTU),
+                row(3, 28, "4", "60.00", PsopState.TARKASTETTAVANA),
+            )
+        ],
+        [billed("T1:1", 7, "2", "30.00", number="100002"), billed("T2:1", 3, "1", "16.00")],
+        [HELD],
+    )
+    assert result.pending_items == (HELD,)
+    out = io.StringIO()
+    print_event_states(result, Texts("fi"), out)
+    text = out.getvalue()
+    lines = [line.split() for line in text.splitlines() if line]
+    head = "PÄIVÄ ASIAKASNUMERO OSTOVOIMA TUOTE MÄÄRÄ TILA RAPORTTI PSOP LASKUTETTU"
+    assert lines[1] == head.split()
+    # soonest first; amounts and dates in Finnish form
+    assert (
+        " ".join(lines[3]) == "3.4.2026 100001 VK-1 KOTIHOITO 1 Maksettu 6.5.2026 15,00 € 16,00 €"
+    )
+    assert (
+        " ".join(lines[4]) == "7.4.2026 100002 VK-1 KOTIHOITO 2 Tilitetty 6.5.2026 30,00 € 30,00 €"
+    )
+    assert "Tiloittain: Maksettu 1, Tilitetty 1" in text
+    assert "Järjestäjän tarkastettavana" in text
+    assert "28.4.2026  100001         VK-1       KOTIHOITO  4" in text
+    assert "T1:1" not in text and "T2:1" not in text and "T9:1" not in text

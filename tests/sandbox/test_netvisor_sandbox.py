@@ -73,6 +73,23 @@ def seed(client) -> None:
     client.add_product(samples.cleaning_product())
 
 
+def test_an_unknown_invoice_key_is_no_invoice(client, sandbox) -> None:
+    # Netvisor answers OK with an empty <SalesInvoice />; the client reads it as "no such invoice"
+    url = f"{BASE}/getsalesinvoice.nv?netvisorkey=123"
+    raw = httpx.Client(transport=sandbox.transport()).get(
+        url, headers=signed_headers(url, samples.credentials_for(sandbox))
+    )
+    root = etree.fromstring(raw.content)
+    assert root.findtext("ResponseStatus/Status") == "OK"
+    (empty,) = root.findall("SalesInvoice")
+    assert len(empty) == 0 and not (empty.text or "").strip()
+    assert client.sales_invoice("123") is None
+    seed(client)
+    key = client.add_sales_invoice(samples.voucher_invoice())
+    assert client.sales_invoice(key).netvisor_key == key
+    assert client.sales_invoices_by_keys(["123", key])[0].netvisor_key == key
+
+
 # -- the "done when" scenario -------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -236,8 +236,10 @@ def test_sigterm_stops_the_daemon_cleanly(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(daemon, "build_scheduler", build)
     previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     try:
+        before = datetime.now(HELSINKI)
         with capture_logs() as logs:
             assert run_daemon(config, never_called) == 0
+        after = datetime.now(HELSINKI)
     finally:
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
@@ -249,12 +251,21 @@ def test_sigterm_stops_the_daemon_cleanly(tmp_path: Path, monkeypatch: pytest.Mo
     assert events[2:] == ["daemon_stopped"]
     started = next(e for e in logs if e["event"] == "daemon_started")
     assert started["timezone"] == "Europe/Helsinki"
-    assert [job["job"] for job in started["jobs"]] == ["master_data", "invoicing"]
-    # each job's crontab text and its next run time, in Helsinki time
-    assert [job["cron"] for job in started["jobs"]] == ["0 2 * * *", "30 6 * * *"]
-    for job in started["jobs"]:
-        moment = datetime.fromisoformat(job["next_run"])
+    # each job's crontab text and its next run time, in Helsinki time, soonest first: which job
+    # comes first depends on the hour the test runs, so the order is checked against the times
+    jobs = {job["job"]: job for job in started["jobs"]}
+    assert {name: job["cron"] for name, job in jobs.items()} == {
+        "master_data": "0 2 * * *",
+        "invoicing": "30 6 * * *",
+    }
+    runs = [datetime.fromisoformat(job["next_run"]) for job in started["jobs"]]
+    assert runs == sorted(runs)
+    for name, (hour, minute) in {"master_data": (2, 0), "invoicing": (6, 30)}.items():
+        moment = datetime.fromisoformat(jobs[name]["next_run"])
         assert moment.utcoffset() == moment.astimezone(HELSINKI).utcoffset()
+        assert (moment.hour, moment.minute) == (hour, minute)
+        # the next firing after the start, not a later one (25 h: a day when DST ends)
+        assert before < moment <= after + timedelta(hours=25)
     assert next(e for e in logs if e["event"] == "daemon_stopping")["signal"] == "SIGTERM"
     assert logs[-1]["exit_code"] == 0, "no job was running: a clean stop"
 

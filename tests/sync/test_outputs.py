@@ -16,7 +16,9 @@ APRIL, MAY = Period.parse("2026-04"), Period.parse("2026-05")
 
 
 def a_task(task_id: str, period: Period) -> SimpleNamespace:
-    return SimpleNamespace(id=task_id, period=period, completed_at=datetime.now(UTC))
+    # completed on its period's last day at noon: never the day the test runs
+    done = datetime.combine(period.last_day, datetime.min.time(), UTC).replace(hour=12)
+    return SimpleNamespace(id=task_id, period=period, completed_at=done)
 
 
 def periods(*tasks: SimpleNamespace) -> Callable[[str], Period | None]:

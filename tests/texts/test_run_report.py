@@ -57,6 +57,7 @@ def client_invoice() -> InvoiceDocument:
             billed(key, "100.00", WORK, "PS-001"),
             billed(key, "-60.00", VOUCHER_DEDUCTION, "PS-001"),
         ),
+        self_pay=D("30.00"),  # what the invoice's specification says
     )
 
 
@@ -100,7 +101,8 @@ def test_a_client_invoice_shows_net_vat_gross_voucher_share_and_self_pay() -> No
     doc = sample().client_documents[0]
     # 100.00 at 25.5 % -> VAT 25.50; -60.00 -> VAT -15.30; per line, half up
     assert (doc.net, doc.vat, doc.gross) == (D("40.00"), D("10.20"), D("50.20"))
-    assert (doc.voucher, doc.self_pay) == (D("60.00"), D("50.20"))
+    # self-pay as the specification says; the client pays the whole invoice
+    assert (doc.voucher, doc.self_pay, doc.client_pays) == (D("60.00"), D("30.00"), D("50.20"))
     assert (doc.lines, doc.held, doc.psop_numbers) == (2, 1, ("PS-001",))
     assert (doc.netvisor_key, doc.state) == ("501", "sent")
 
@@ -120,6 +122,9 @@ def test_the_html_is_one_self_contained_page_with_every_value_escaped() -> None:
     assert "Ajoraportti 7" in page and "2.2.2026" in page
     assert "50,20\u00a0€" in page and "60,00\u00a0€" in page
     assert "connector quarantine retry 3" in page  # what to do, with the quarantine id
+    # self-pay and what the client pays are two columns, two figures
+    assert "<th>Omavastuu</th><th>Asiakkaan maksettavaksi</th>" in page
+    assert '30,00\u00a0€</td><td class="n">50,20\u00a0€' in page
 
 
 def test_english_keeps_english_in_the_html() -> None:
@@ -131,7 +136,8 @@ def test_the_csv_in_finnish_is_semicolon_separated_with_decimal_commas() -> None
     rows = list(csv.reader(io.StringIO(render_csv(sample(), Texts("fi"))), delimiter=";"))
     head, client = rows[0], rows[1]
     got = dict(zip(head, client, strict=True))
-    assert got["section"] == "customer" and got["gross"] == "50,20" and got["self_pay"] == "50,20"
+    assert got["section"] == "customer" and got["gross"] == "50,20"
+    assert (got["self_pay"], got["client_pays"]) == ("30,00", "50,20")
     assert got["name"] == HOSTILE  # names on client invoices, as the document itself carries
     sections = [r[0] for r in rows[1:]]
     assert sections == ["customer", "organiser", "quarantine", "review"]
@@ -150,6 +156,19 @@ def test_the_ledger_copy_has_no_names_and_round_trips() -> None:
     back = ReportData.from_json(stored)
     assert back == data.without_names()
     assert back.client_documents[0].gross == D("50.20")
+
+
+def test_a_report_stored_before_the_split_reads_its_self_pay_as_what_the_client_pays() -> None:
+    # reports stored before self-pay and "asiakkaan maksettavaksi" were two figures called the
+    # invoice's gross "self_pay"
+    import json
+
+    raw = json.loads(sample().without_names().to_json())
+    for d in raw["documents"]:
+        d["self_pay"] = d.pop("client_pays") if d["kind"] == "customer_invoice" else "0.00"
+        d.pop("client_pays", None)
+    back = ReportData.from_json(json.dumps(raw)).client_documents[0]
+    assert (back.self_pay, back.client_pays) == (D("0.00"), D("50.20"))
 
 
 def test_the_report_files_are_written_atomically_side_by_side(tmp_path) -> None:

@@ -63,6 +63,7 @@ FAULT_KINDS = frozenset(
         "hold_after_commit",
         "authentication_failed",
         "period_lock",
+        "invalid_data",
     }
 )
 
@@ -336,6 +337,9 @@ class NetvisorSandbox(NetvisorStore):
             )
         if self._take_fault(["drop_before_commit"], resource, method):
             raise DropConnection()
+        refused = self._take_fault(["invalid_data"], resource, method)
+        if refused is not None:  # Netvisor refuses the record with the fault's own text
+            raise NetvisorFailure("INVALID_DATA", str(refused.params.get("text", "Invalid data")))
         tech = self._take_fault(["technical_error"], resource, method)
         if tech is not None and not tech.params.get("after_commit"):
             raise NetvisorFailure("TECHNICAL_ERROR", "Technical error (injected)")

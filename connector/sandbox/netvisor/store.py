@@ -538,7 +538,8 @@ class NetvisorStore:
             return out
         key = query.get("netvisorkey", "")
         if key not in self._invoices:
-            raise NetvisorFailure("INVALID_DATA", f"Sales invoice {key} not found")
+            # as Netvisor does: OK with an empty SalesInvoice (golden getsalesinvoice_not_found)
+            return etree.Element("SalesInvoice")
         return self._invoice_element(self._invoices[key], comments)
 
     def _invoice_element(self, inv: dict[str, Any], comments: bool) -> Any:
