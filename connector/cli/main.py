@@ -220,7 +220,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
 
 def _cmd_daemon(args: argparse.Namespace) -> int:
     from connector.core.logging import configure
-    from connector.service.daemon import run_daemon
+    from connector.service.daemon import job_outcome, run_daemon
 
     config = _config(args)
     refuse_future_as_of(args, dry_run=False)  # a rehearsal date, never a future one
@@ -236,12 +236,7 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
         engine = SyncEngine(config, secrets, stop=stop, as_of=args.as_of)
         # a CLI run in progress (e.g. `connector sync` by hand) is waited for, briefly
         report = engine.run(command=f"daemon:{scope}", scope=scope, lock_wait=DAEMON_LOCK_WAIT)
-        return {
-            "status": report.status,
-            "exit_code": report.exit_code,
-            "held_for_review": len(report.held),
-            **report.counts,
-        }
+        return job_outcome(report)
 
     return run_daemon(config, run_job, run_now=tuple(args.run_now or ()))
 
@@ -438,6 +433,12 @@ def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
     _register_psop(sub, common, _period_arg, _as_of)
 
 
+def _add_fleet(sub: Any, common: argparse.ArgumentParser) -> None:
+    from connector.cli.fleet import register as _register_fleet
+
+    _register_fleet(sub, common, _period_arg, _as_of, _wait_lock_arg)
+
+
 def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
@@ -496,6 +497,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], 
     (("reconcile",), _add_reconcile),
     (("quarantine",), _add_quarantine),
     (("review", "psop"), _add_review_and_psop),
+    (("fleet",), _add_fleet),
     (("mappings",), _add_mappings),
     (("completion",), _add_completion),
     (("demo",), _add_demo),

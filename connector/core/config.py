@@ -362,6 +362,8 @@ class Config:
     mappings: MappingsSection
     schedule: ScheduleSection
     alerts: AlertsSection = field(default_factory=AlertsSection)
+    #: the company's name when a fleet runs it (logs, metrics and alerts say which company)
+    company: str | None = None
 
     @property
     def ledger_path(self) -> Path:
