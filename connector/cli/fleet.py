@@ -131,7 +131,12 @@ class _Progress:
 def cmd_sync(args: argparse.Namespace) -> int:
     from connector.cli.main import refuse_future_as_of
     from connector.core.domain import Period
-    from connector.service.fleet_run import fleet_exit_code, run_company, run_fleet
+    from connector.service.fleet_run import (
+        FleetMetrics,
+        fleet_exit_code,
+        run_company,
+        run_fleet,
+    )
 
     refuse_future_as_of(args, dry_run=args.dry_run)
     fleet = _fleet(args)
@@ -155,9 +160,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
             lock_wait=args.wait_lock,
         )
 
+    metrics = FleetMetrics(fleet.settings.metrics_file)
+
     def done(outcome: Any) -> None:
         progress.clear()
         print(outcome_line(t, outcome), flush=True)
+        if not args.dry_run:
+            metrics.update(fleet.company(outcome.company), outcome)
 
     outcomes = run_fleet(
         companies,

@@ -42,7 +42,13 @@ from connector.core.errors import EXIT_ABORTED, EXIT_OK, ConfigError
 from connector.core.logging import get_logger
 from connector.service.daemon import IDLE_WAKE, JOBS, SIGNALS
 from connector.service.fleet import Company, Fleet, load_fleet
-from connector.service.fleet_run import FAILED, LOCKED, CompanyOutcome, run_company
+from connector.service.fleet_run import (
+    FAILED,
+    LOCKED,
+    CompanyOutcome,
+    FleetMetrics,
+    run_company,
+)
 from connector.service.fleet_schedule import backoff_delay, company_triggers
 from connector.service.notify import Notifier
 
@@ -112,7 +118,7 @@ class FleetDaemon:
         self.workers: list[threading.Thread] = []
         self.scheduler: BackgroundScheduler | None = None
         self._stamp: tuple[int, int] | None = None
-        self._metrics: dict[str, Any] = {}
+        self._metrics = FleetMetrics(None)
 
     # -- the fleet file ----------------------------------------------------------------------
 
@@ -130,6 +136,7 @@ class FleetDaemon:
         added, changed, removed = [], [], []
         with self.cond:
             self.fleet = fleet
+            self._metrics.path = fleet.settings.metrics_file
             wanted = {c.name: c for c in fleet.companies}
             for name, state in self.companies.items():
                 if name not in wanted and not state.removed:
@@ -151,7 +158,7 @@ class FleetDaemon:
             for name in removed:
                 if not self.companies[name].running:
                     del self.companies[name]
-                    self._metrics.pop(name, None)
+                    self._metrics.forget(name)
             self._spawn_workers()
             self.cond.notify_all()
         for name in removed:
@@ -347,14 +354,14 @@ class FleetDaemon:
                 state.failures, state.retry_at = 0, None
             if state.removed:
                 del self.companies[name]
-                self._metrics.pop(name, None)
+                self._metrics.forget(name)
             elif state.again and not self.stop.is_set():
                 again, state.again = state.again, None
                 if state.retry_at is not None and now < state.retry_at:
                     state.deferred = _merge(state.deferred, again)
                 else:
                     self._enqueue(state, again)
-        self._write_fleet_metrics(state.company, outcome)
+        self._metrics.update(state.company, outcome)
         self._status(f"last {name}: {outcome.status}")
 
     # -- what the outside sees ---------------------------------------------------------------
@@ -365,27 +372,11 @@ class FleetDaemon:
         text = f"{running} running, {queued} queued" + (f"; {last}" if last else "")
         self.notifier.status(text)
 
-    def _write_fleet_metrics(self, company: Company, outcome: CompanyOutcome | None) -> None:
-        fleet = self.fleet
-        if fleet is None or fleet.settings.metrics_file is None or company.config is None:
-            return
-        from connector.service.metrics import collect, render_many, write_atomically
-
-        try:
-            figures = collect(company.config.ledger_path, outcome.as_job() if outcome else None)
-            with self.cond:
-                self._metrics[company.name] = figures
-                rows = sorted(self._metrics.items())
-            write_atomically(fleet.settings.metrics_file, render_many(list(rows)))
-        except Exception as exc:  # metrics never stop a run
-            log.error("fleet_metrics_not_written", company=company.name, error=repr(exc))
-
     def write_all_metrics(self) -> None:
         """The fleet's textfile at start: every company's figures from its ledger."""
         with self.cond:
             companies = [s.company for s in self.companies.values() if not s.removed]
-        for company in companies:
-            self._write_fleet_metrics(company, None)
+        self._metrics.update_all(companies)
 
     # -- stopping ----------------------------------------------------------------------------
 

@@ -256,3 +256,36 @@ def run_fleet(
                 on_tick(names, len(outcomes))
     order = {c.name: i for i, c in enumerate(companies)}
     return sorted(outcomes, key=lambda o: order[o.company])
+
+
+class FleetMetrics:
+    """The fleet's Prometheus textfile (``[fleet] metrics_file``): every company's figures,
+    each series labelled ``company``; rewritten (atomically) as each company's run ends.
+    Holds one small row of figures per company, never a ledger."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+        self._rows: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def update(self, company: Company, outcome: CompanyOutcome | None) -> None:
+        if self.path is None or company.config is None:
+            return
+        from connector.service.metrics import collect, render_many, write_atomically
+
+        try:
+            figures = collect(company.config.ledger_path, outcome.as_job() if outcome else None)
+            with self._lock:
+                self._rows[company.name] = figures
+                text = render_many(sorted(self._rows.items()))
+                write_atomically(self.path, text)
+        except Exception as exc:  # metrics never stop a run
+            log.error("fleet_metrics_not_written", company=company.name, error=repr(exc))
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            self._rows.pop(name, None)
+
+    def update_all(self, companies: Iterable[Company]) -> None:
+        for company in companies:
+            self.update(company, None)

@@ -48,6 +48,7 @@ class Fleet:
         fleet_extra: str = "",
         company_extra: dict[str, str] | None = None,
         tail: str = "",
+        log_level: str = "WARNING",
     ) -> None:
         self.tmp = tmp
         self.netvisor = NetvisorCompanies()
@@ -85,7 +86,7 @@ class Fleet:
             entries.append(f'[[company]]\nname = "{name}"\nconfig = "{name}/config.toml"\n')
         self.path = tmp / "fleet.toml"
         self.path.write_text(
-            f'[fleet]\nmax_parallel = {max_parallel}\nlanguage = "en"\nlog_level = "WARNING"\n'
+            f'[fleet]\nmax_parallel = {max_parallel}\nlanguage = "en"\nlog_level = "{log_level}"\n'
             f"{fleet_extra}\n{tail}\n" + "\n".join(entries),
             encoding="utf-8",
         )
