@@ -36,8 +36,13 @@ def company_credentials(name: str) -> dict[str, str]:
     from stdnum.fi import ytunnus
 
     digest = int(hashlib.sha256(name.encode()).hexdigest()[:12], 16)
-    base = f"{digest % 9_000_000 + 1_000_000}"
-    organisation = next(f"{base}-{d}" for d in range(10) if ytunnus.is_valid(f"{base}-{d}"))
+    # one base in eleven has no valid check digit: take the next base that has one
+    organisation = next(
+        f"{base}-{d}"
+        for base in range(digest % 8_000_000 + 1_000_000, 9_999_999)
+        for d in range(10)
+        if ytunnus.is_valid(f"{base}-{d}")
+    )
     return {
         **DEFAULT_CREDENTIALS,
         "customer_id": f"SANDBOX-{name.upper()}",
