@@ -13,10 +13,7 @@ rejected, in doubt); 2 the fleet file or a company's config or mappings is broke
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import signal
 import sys
 import threading
 import time
@@ -129,6 +126,7 @@ class _Progress:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from connector.cli.common import stop_on_signals
     from connector.cli.main import refuse_future_as_of
     from connector.core.domain import Period
     from connector.service.fleet_run import (
@@ -144,7 +142,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     _configure_logging(fleet, json_lines=getattr(args, "log_json", False))
     t = _texts(fleet)
     stop = threading.Event()
-    _stop_on_signals(stop, t)
+    stop_on_signals(stop, lambda name: t("fleet.stopping", signal=name))
     period = Period.parse(args.period) if args.period else None
     progress = _Progress(t, len(companies))
     started = time.monotonic()
@@ -189,19 +187,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
     )
     return code
-
-
-def _stop_on_signals(stop: threading.Event, t: Any) -> None:
-    """SIGTERM/SIGINT: every running company finishes its write in flight, then stops."""
-
-    def handler(signum: int, _frame: Any) -> None:
-        with contextlib.suppress(OSError):  # os.write: the handler may interrupt a print
-            text = "\n" + t("fleet.stopping", signal=signal.Signals(signum).name) + "\n"
-            os.write(sys.stderr.fileno(), text.encode())
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 # -- status ----------------------------------------------------------------------------------
