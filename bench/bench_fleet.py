@@ -212,6 +212,10 @@ def idle_daemon(root: Path, info: dict[str, Any], run_now: bool, env: dict[str, 
         text = f"{n} companies, up and idle: {up:.1f} MiB"
         if run_now:
             started = time.perf_counter()
+            while '"company_done"' not in log.read_text():
+                time.sleep(0.05)
+            first = rss_mib(proc.pid)  # the sync stack's modules are loaded by now
+            text += f"; after its first company run: {first:.1f} MiB"
             while log.read_text().count('"company_done"') < n:
                 if proc.poll() is not None:
                     raise SystemExit(f"daemon exited {proc.returncode}")
