@@ -267,9 +267,10 @@ def register(
     def company_arg(q: argparse.ArgumentParser) -> None:
         q.add_argument(
             "--company",
-            action="append",
+            action="extend",
+            nargs="+",
             metavar="NAME",
-            help="only this company (repeatable; default: every company)",
+            help="only these companies (--company a b, or repeated; default: every company)",
         )
 
     q = fleet_parser("check", "every company's config and mappings, offline")

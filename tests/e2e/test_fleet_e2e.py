@@ -217,3 +217,43 @@ def test_fleet_status_and_metrics_name_each_company(make_fleet):
     for name in ("acme", "beta"):
         assert f'connector_last_run_status{{company="{name}",status="ok"}} 1' in metrics
         assert f'connector_in_doubt{{company="{name}"}} 0' in metrics
+
+
+def test_sighup_or_a_changed_fleet_file_adds_and_removes_companies_without_a_restart(
+    make_fleet,
+):
+    import threading
+
+    fleet = make_fleet(["acme", "beta"], log_level="INFO")
+    both = fleet.path.read_text()
+    acme_only = both.split('[[company]]\nname = "beta"')[0]
+    beta_only = both.replace('[[company]]\nname = "acme"\nconfig = "acme/config.toml"\n', "")
+    fleet.path.write_text(acme_only)
+    daemon = fleet.popen("daemon")
+    events: list[dict] = []
+    reader = threading.Thread(
+        target=lambda: [events.extend(read_json_lines(line)) for line in daemon.stderr],
+        daemon=True,
+    )
+    reader.start()
+
+    def loaded(n: int) -> list[dict]:
+        deadline = time.monotonic() + 60
+        while len([e for e in events if e["event"] == "fleet_loaded"]) < n:
+            assert daemon.poll() is None and time.monotonic() < deadline, events[-5:]
+            time.sleep(0.05)
+        return [e for e in events if e["event"] == "fleet_loaded"]
+
+    try:
+        assert loaded(1)[0]["added"] == ["acme"]
+        fleet.path.write_text(both)
+        daemon.send_signal(signal.SIGHUP)
+        assert loaded(2)[1]["added"] == ["beta"]
+        fleet.path.write_text(beta_only)  # no signal: the daemon sees the file change
+        assert loaded(3)[2]["removed"] == ["acme"]
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=60)
+        reader.join(10)
+    assert daemon.returncode == EXIT_OK
+    assert any(e["event"] == "fleet_reload_requested" for e in events)
