@@ -288,8 +288,8 @@ def main() -> None:
         overlaps, writes = box.overlaps(), box.writes()
     finally:
         box.close()
-    found = re.search(r"\(([\d.]+) s\)\s*$", out.strip())
-    fleet_pass = float(found.group(1)) if found else wall
+    found = re.search(r"\(([\d.,]+) s\)\s*$", out.strip())  # English: 1,234.5
+    fleet_pass = float(found.group(1).replace(",", "")) if found else wall
     print(
         f"\n== fleet sync: {companies} companies, max_parallel {parallel} ==\n"
         f"  exit {code}; pass {fleet_pass:.1f} s (process wall {wall:.1f} s); CPU {cpu:.1f} s "

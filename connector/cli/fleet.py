@@ -74,6 +74,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def outcome_line(t: Any, outcome: Any) -> str:
     """One line a person reads when a company's run ends."""
     status = t(f"fleet.status.{outcome.status}")
+    if outcome.status == "not_started":
+        return t("fleet.line_not_started", company=outcome.company, status=status)
     if outcome.error_type and outcome.status not in ("ok", "partial"):
         return t(
             "fleet.line_failed",
@@ -94,8 +96,15 @@ def outcome_line(t: Any, outcome: Any) -> str:
         quarantined=outcome.quarantined,
         unknown=c.get("unknown", 0),
         rejected=c.get("rejected", 0),
-        seconds=f"{outcome.seconds:.1f}",
+        seconds=_seconds(t, outcome.seconds),
     )
+
+
+def _seconds(t: Any, value: float) -> str:
+    """Seconds with one decimal, in the reader's language (``1,5`` in Finnish)."""
+    from decimal import Decimal
+
+    return t.quantity(Decimal(f"{value:.1f}"))
 
 
 class _Progress:
@@ -183,7 +192,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             ok=sum(o.exit_code == 0 for o in outcomes),
             partial=sum(o.exit_code == 1 for o in outcomes),
             failed=sum(o.exit_code not in (0, 1) for o in outcomes),
-            seconds=f"{time.monotonic() - started:.1f}",
+            seconds=_seconds(t, time.monotonic() - started),
         )
     )
     return code

@@ -238,6 +238,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "{company}: {status} ({error_type}): {message}",
         "en": "{company}: {status} ({error_type}): {message}",
     },
+    "fleet.line_not_started": {
+        "fi": "{company}: {status} (pysäytetty ennen kuin sen vuoro tuli)",
+        "en": "{company}: {status} (stopped before its turn came)",
+    },
     "fleet.progress": {
         "fi": "{done}/{total} valmiina, käynnissä {running}: {names}",
         "en": "{done}/{total} done, {running} running: {names}",
