@@ -318,6 +318,9 @@ class FleetDaemon:
             self._status()
             try:
                 outcome = self.run_one(company, scope, self.stop)
+            except Exception as exc:  # run_company never raises; a worker must outlive any
+                log.exception("company_worker_error", company=name, error_type=type(exc).__name__)
+                outcome = CompanyOutcome(name, FAILED, EXIT_ABORTED, error_type=type(exc).__name__)
             finally:
                 with self.cond:
                     self.running -= 1
