@@ -378,3 +378,24 @@ def test_metrics_and_alerts_name_the_company():
     assert text.count("# HELP connector_quarantined ") == 1
     assert payload(7, "partial", [], "acme")["company"] == "acme"
     assert "company" not in payload(7, "partial", [])
+
+
+def test_the_fleet_unit_in_the_operations_guide_reloads_on_sighup_and_stops_gently():
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    block = re.search(
+        r"```ini\n# /etc/systemd/system/connector-fleet.service\n(.*?)```", text, re.S
+    )
+    assert block, "the guide shows the fleet's unit"
+    unit: dict[str, str] = {}
+    for line in block.group(1).splitlines():
+        if line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            assert "#" not in value, f"inline comment in {line!r}"  # systemd would keep it
+            unit[key] = value
+    assert unit["Type"] == "notify" and int(unit["WatchdogSec"]) > 0
+    assert unit["ExecStart"].endswith("connector fleet daemon")
+    assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert set(unit["RestartPreventExitStatus"].split()) == {"2", "64"}
+    assert unit["KillSignal"] == "SIGTERM" and int(unit["TimeoutStopSec"]) >= 60
