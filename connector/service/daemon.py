@@ -193,9 +193,12 @@ def _recorded(exc: BaseException) -> bool:
 
 
 def describe_jobs(scheduler: BackgroundScheduler, config: Config) -> list[dict[str, str | None]]:
-    """Each job's crontab text and next run time (ISO, Helsinki), for the start log."""
+    """Each job's crontab text and next run time (ISO, Helsinki), for the start log, in the
+    order of :data:`JOBS` (not by next run time, which depends on the hour of the start)."""
     out = []
-    for job in scheduler.get_jobs():
+    order = list(JOBS)
+    jobs = sorted(scheduler.get_jobs(), key=lambda j: order.index(j.id) if j.id in JOBS else 99)
+    for job in jobs:
         nxt = getattr(job, "next_run_time", None)
         out.append(
             {
