@@ -168,6 +168,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
 
     metrics = FleetMetrics(fleet.settings.metrics_file)
+    if not args.dry_run:  # the textfile keeps every company, also those not run now
+        chosen = {c.name for c in companies}
+        metrics.update_all(c for c in fleet.companies if c.name not in chosen)
 
     def done(outcome: Any) -> None:
         progress.clear()

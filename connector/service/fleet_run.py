@@ -269,23 +269,40 @@ class FleetMetrics:
         self._lock = threading.Lock()
 
     def update(self, company: Company, outcome: CompanyOutcome | None) -> None:
-        if self.path is None or company.config is None:
-            return
-        from connector.service.metrics import collect, render_many, write_atomically
+        """Re-read ``company``'s figures (with its run's ``outcome``) and rewrite the file."""
+        self._collect(company, outcome)
+        self._write()
 
-        try:
-            figures = collect(company.config.ledger_path, outcome.as_job() if outcome else None)
-            with self._lock:
-                self._rows[company.name] = figures
-                text = render_many(sorted(self._rows.items()))
-                write_atomically(self.path, text)
-        except Exception as exc:  # metrics never stop a run
-            log.error("fleet_metrics_not_written", company=company.name, error=repr(exc))
+    def update_all(self, companies: Iterable[Company]) -> None:
+        """Every company's figures from its ledger, then one write (a daemon's start)."""
+        for company in companies:
+            self._collect(company, None)
+        self._write()
 
     def forget(self, name: str) -> None:
         with self._lock:
             self._rows.pop(name, None)
 
-    def update_all(self, companies: Iterable[Company]) -> None:
-        for company in companies:
-            self.update(company, None)
+    def _collect(self, company: Company, outcome: CompanyOutcome | None) -> None:
+        if self.path is None or company.config is None:
+            return
+        from connector.service.metrics import collect
+
+        try:
+            figures = collect(company.config.ledger_path, outcome.as_job() if outcome else None)
+        except Exception as exc:  # metrics never stop a run
+            log.error("fleet_metrics_not_read", company=company.name, error=repr(exc))
+            return
+        with self._lock:
+            self._rows[company.name] = figures
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        from connector.service.metrics import render_many, write_atomically
+
+        try:
+            with self._lock:
+                write_atomically(self.path, render_many(sorted(self._rows.items())))
+        except Exception as exc:  # metrics never stop a run
+            log.error("fleet_metrics_not_written", path=str(self.path), error=repr(exc))

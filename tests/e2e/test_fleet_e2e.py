@@ -217,6 +217,9 @@ def test_fleet_status_and_metrics_name_each_company(make_fleet):
     for name in ("acme", "beta"):
         assert f'connector_last_run_status{{company="{name}",status="ok"}} 1' in metrics
         assert f'connector_in_doubt{{company="{name}"}} 0' in metrics
+    # a pass over some companies keeps the others in the file
+    assert fleet.cli("sync", "--as-of", AS_OF, "--company", "acme").returncode == EXIT_OK
+    assert 'company="beta"' in (fleet.tmp / "fleet.prom").read_text()
 
 
 def test_sighup_or_a_changed_fleet_file_adds_and_removes_companies_without_a_restart(
