@@ -247,7 +247,7 @@ def reconcile(args: argparse.Namespace) -> int:
 
 def daemon(args: argparse.Namespace) -> int:
     from connector.core.logging import configure
-    from connector.service.daemon import run_daemon
+    from connector.service.daemon import job_outcome, run_daemon
 
     config = _config(args)
     refuse_future_as_of(args, dry_run=False)  # a rehearsal date, never a future one
@@ -267,11 +267,6 @@ def daemon(args: argparse.Namespace) -> int:
         engine = SyncEngine(config, secrets, stop=stop, as_of=args.as_of)
         # a CLI run in progress (e.g. `connector sync` by hand) is waited for, briefly
         report = engine.run(command=f"daemon:{scope}", scope=scope, lock_wait=DAEMON_LOCK_WAIT)
-        return {
-            "status": report.status,
-            "exit_code": report.exit_code,
-            "held_for_review": len(report.held),
-            **report.counts,
-        }
+        return job_outcome(report)
 
     return run_daemon(config, run_job, run_now=tuple(args.run_now or ()))

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported when needed: `connector check` must start fast
@@ -90,15 +90,18 @@ def parse_period(text: str | None) -> Period | None:
     return Period.parse(text)
 
 
-def stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM/SIGINT finish the action under way, then stop the run."""
+def stop_on_signals(stop: threading.Event, say: Callable[[str], str] | None = None) -> None:
+    """SIGTERM/SIGINT finish the action under way, then stop the run (every run sharing
+    ``stop``: a fleet's companies too). ``say(signal name)``: the line printed instead of the
+    default."""
     t = texts_for()  # worded before a signal comes
 
     def handler(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        text = say(name) if say else t("signal.stopping", signal=name)
         # os.write, not print: the handler may interrupt the main thread inside a print
         # (buffered streams are not reentrant)
         with contextlib.suppress(OSError):
-            text = t("signal.stopping", signal=signal.Signals(signum).name)
             os.write(sys.stderr.fileno(), f"\n{text}\n".encode())
         stop.set()
 

@@ -262,6 +262,12 @@ def _add_console(sub: Any, common: argparse.ArgumentParser) -> None:
     register(sub, common)
 
 
+def _add_fleet(sub: Any, common: argparse.ArgumentParser) -> None:
+    from connector.cli.fleet import register as _register_fleet
+
+    _register_fleet(sub, common, _period_arg, _as_of, _wait_lock_arg)
+
+
 def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("mappings", help="mapping files")
     msub = p.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
@@ -329,6 +335,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], Callable[[Any, argparse.ArgumentParser], 
     (("quarantine",), _add_quarantine),
     (("review", "psop"), _add_review_and_psop),
     (("console",), _add_console),
+    (("fleet",), _add_fleet),
     (("mappings",), _add_mappings),
     (("completion",), _add_completion),
     (("demo",), _add_demo),

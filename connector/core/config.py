@@ -426,6 +426,8 @@ class Config:
     schedule: ScheduleSection
     alerts: AlertsSection = field(default_factory=AlertsSection)
     console: ConsoleSection = field(default_factory=ConsoleSection)
+    #: the company's name when a fleet runs it (logs, metrics and alerts say which company)
+    company: str | None = None
 
     @property
     def ledger_path(self) -> Path:

@@ -213,3 +213,18 @@ def get_logger(name: str | None = None, **initial: Any) -> Any:
     if name:
         initial["component"] = name
     return structlog.get_logger(**initial)
+
+
+def carry_log_context() -> Any:
+    """An initializer for a worker thread pool: binds the calling thread's structlog context
+    variables (a fleet's ``company``) in each worker, so their lines say whose run they serve.
+
+    A new thread starts with empty context variables; without this, the lines a run's sender
+    or page-fetching threads log would not name the company."""
+    snapshot = structlog.contextvars.get_contextvars()
+
+    def bind() -> None:
+        if snapshot:
+            structlog.contextvars.bind_contextvars(**snapshot)
+
+    return bind

@@ -79,27 +79,48 @@ class JobHooks:
         self.notifier.status(f"idle; last {job}: FAILED ({error_type}){self.next_runs()}")
 
     def _record_failure(self, scope: str, error_type: str, message: str) -> None:
-        if self.config is None:
-            return
-        from connector.ledger import Ledger
-
-        try:
-            with Ledger(self.config.ledger_path) as ledger:
-                run_id = ledger.start_run(f"daemon:{scope}")
-                ledger.finish_run(run_id, "failed", error_type=error_type, message=message)
-        except Exception as exc:  # recording must not kill the daemon
-            log.error("job_failure_not_recorded", error_type=type(exc).__name__)
+        if self.config is not None:
+            record_failure(self.config, f"daemon:{scope}", error_type, message)
 
     def write_metrics(self, outcome: Mapping[str, Any] | None) -> None:
-        path = self.config.connector.metrics_file if self.config is not None else None
-        if path is None:
-            return
-        from connector.service.metrics import write_metrics
+        if self.config is not None:
+            write_job_metrics(self.config, outcome)
 
-        try:
-            write_metrics(path, self.config.ledger_path, outcome)  # type: ignore[union-attr]
-        except Exception as exc:  # metrics must not stop the job
-            log.error("metrics_not_written", path=str(path), error_type=type(exc).__name__)
+
+def record_failure(config: Config, command: str, error_type: str, message: str) -> None:
+    """A run row with status ``failed`` for a job that failed before its run recorded anything
+    (so ``status`` and ``status --check`` see it). Never raises."""
+    from connector.ledger import Ledger
+
+    try:
+        with Ledger(config.ledger_path) as ledger:
+            run_id = ledger.start_run(command)
+            ledger.finish_run(run_id, "failed", error_type=error_type, message=message)
+    except Exception as exc:  # recording must not kill the daemon
+        log.error("job_failure_not_recorded", error_type=type(exc).__name__)
+
+
+def write_job_metrics(config: Config, outcome: Mapping[str, Any] | None) -> None:
+    """Rewrite the config's Prometheus textfile (if it names one); never raises."""
+    path = config.connector.metrics_file
+    if path is None:
+        return
+    from connector.service.metrics import write_metrics
+
+    try:
+        write_metrics(path, config.ledger_path, outcome, company=config.company)
+    except Exception as exc:  # metrics must not stop the job
+        log.error("metrics_not_written", path=str(path), error_type=type(exc).__name__)
+
+
+def job_outcome(report: Any) -> dict[str, Any]:
+    """What a finished job hands to the hooks (status, exit code, counts) from its RunReport."""
+    return {
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "held_for_review": len(report.held),
+        **report.counts,
+    }
 
 
 def build_scheduler(

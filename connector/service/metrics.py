@@ -81,13 +81,26 @@ def collect(ledger_path: Path, last_job: Mapping[str, Any] | None = None) -> Met
     )
 
 
-def render(m: Metrics) -> str:
-    lines: list[str] = []
+def render(m: Metrics, company: str | None = None) -> str:
+    """The textfile; ``company`` (a fleet's company name) labels every series."""
+    return render_many([(company, m)])
 
+
+def render_many(companies: list[tuple[str | None, Metrics]]) -> str:
+    """One textfile for several companies (a fleet's), each series labelled ``company``."""
+    lines: list[str] = []
+    for company, m in companies:
+        _render_into(lines, m, f'company="{company}"' if company else "")
+    return "\n".join(lines) + "\n"
+
+
+def _render_into(lines: list[str], m: Metrics, company: str) -> None:
     def gauge(name: str, text: str, value: float | int | None, labels: str = "") -> None:
         if not any(ln.startswith(f"# HELP {name} ") for ln in lines):
             lines.append(f"# HELP {name} {text}")
             lines.append(f"# TYPE {name} gauge")
+        if company:
+            labels = f"{{{company},{labels[1:]}" if labels else f"{{{company}}}"
         lines.append(f"{name}{labels} {0 if value is None else value:g}")
 
     gauge(
@@ -122,7 +135,6 @@ def render(m: Metrics) -> str:
         "Invoice edits held for a person (Netvisor shows neither version).",
         m.held_for_person,
     )
-    return "\n".join(lines) + "\n"
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -142,5 +154,11 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_metrics(path: Path, ledger_path: Path, last_job: Mapping[str, Any] | None = None) -> None:
-    write_atomically(path, render(collect(ledger_path, last_job)))
+def write_metrics(
+    path: Path,
+    ledger_path: Path,
+    last_job: Mapping[str, Any] | None = None,
+    *,
+    company: str | None = None,
+) -> None:
+    write_atomically(path, render(collect(ledger_path, last_job), company))

@@ -29,7 +29,7 @@ import httpx
 
 from connector.core.domain import Quarantined
 from connector.core.errors import ConfigError, FatalRunError, TransientError
-from connector.core.logging import get_logger
+from connector.core.logging import carry_log_context, get_logger
 from connector.core.reasons import reason as worded
 from connector.core.secrets import Secret
 from connector.core.tls import verify_for
@@ -268,7 +268,11 @@ class SpotillaClient:
         Returns (as the generator's value) the page after ``last`` if the list grew meanwhile,
         else ``None``.
         """
-        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="spotilla-page")
+        pool = ThreadPoolExecutor(
+            max_workers=self._concurrency,
+            thread_name_prefix="spotilla-page",
+            initializer=carry_log_context(),
+        )
         window: deque[tuple[int, Future[api.Page]]] = deque()
         following = first
         try:

@@ -41,7 +41,7 @@ from connector.core.errors import (
     RecordError,
     TransientError,
 )
-from connector.core.logging import get_logger
+from connector.core.logging import carry_log_context, get_logger
 from connector.core.reasons import reason as worded
 from connector.ledger import IN_DOUBT, ObjectKind
 from connector.netvisor import xml as nvxml
@@ -269,7 +269,9 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
     # writes handed to the sender and not yet settled, oldest first: at most the one in flight
     # and the one queued behind it
     queued: deque[_Queued] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netvisor-sender") as sender:
+    with ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="netvisor-sender", initializer=carry_log_context()
+    ) as sender:
 
         def settle_oldest() -> None:
             action, future, _body = queued.popleft()

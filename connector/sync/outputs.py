@@ -171,5 +171,11 @@ def _alert(config: Config, ledger: Ledger, report: RunReport) -> None:
         rejected=rejected,
     )
     announce(
-        ledger, config.alerts, report.run_id, report.status, problems, run_ok=not report.aborted
+        ledger,
+        config.alerts,
+        report.run_id,
+        report.status,
+        problems,
+        run_ok=not report.aborted,
+        company=config.company,
     )

@@ -108,10 +108,14 @@ def new_problems(ledger: Any, problems: Sequence[Problem], *, run_ok: bool) -> l
     return [p for p in problems if p.fingerprint in fresh]
 
 
-def payload(run_id: int | None, status: str, problems: Sequence[Problem]) -> dict[str, Any]:
+def payload(
+    run_id: int | None, status: str, problems: Sequence[Problem], company: str | None = None
+) -> dict[str, Any]:
+    """The alert's JSON; ``company``: the fleet company whose run it is (absent otherwise)."""
     return {
         "schema_version": ALERT_SCHEMA_VERSION,
         "source": "connector",
+        **({"company": company} if company else {}),
         "run_id": run_id,
         "status": status,
         "new_problems": len(problems),
@@ -171,13 +175,14 @@ def announce(
     problems: Sequence[Problem],
     *,
     run_ok: bool,
+    company: str | None = None,
 ) -> list[Problem]:
     """Send one alert with the run's NEW problems (if alerts are configured and there are any)."""
     if not (alerts.command or alerts.webhook_url):
         return []
     fresh = new_problems(ledger, problems, run_ok=run_ok)
     if fresh:
-        if send(alerts, payload(run_id, status, fresh)):
+        if send(alerts, payload(run_id, status, fresh, company)):
             # not delivered: the next run announces them again
             ledger.unannounce([p.fingerprint for p in fresh])
             return []

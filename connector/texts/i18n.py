@@ -1018,6 +1018,76 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "PÄIVÄ|ASIAKASNUMERO|OSTOVOIMA|TUOTE|MÄÄRÄ|SYY",
         "en": "DATE|PSOP CUSTOMER|VOUCHER|PRODUCT|QUANTITY|WHY",
     },
+    # fleet (connector fleet ...)
+    "fleet.check_ok": {
+        "fi": "{company}: asetukset ja kuvaukset kunnossa ({summary})",
+        "en": "{company}: config and mappings OK ({summary})",
+    },
+    "fleet.check_failed": {
+        "fi": "{company}: {count} virhettä:",
+        "en": "{company}: {count} problems:",
+    },
+    "fleet.check_total": {
+        "fi": "{fleet}: {total} yritystä, {bad} virheellisiä",
+        "en": "{fleet}: {total} companies, {bad} with problems",
+    },
+    "fleet.line": {
+        "fi": "{company}: {status} – luotu {created}, päivitetty {updated}, ennallaan "
+        "{skipped}, tarkastettavana {held}, karanteenissa {quarantined}, epävarma {unknown}, "
+        "hylätty {rejected} ({seconds} s)",
+        "en": "{company}: {status} – created {created}, updated {updated}, unchanged "
+        "{skipped}, held {held}, quarantined {quarantined}, in doubt {unknown}, "
+        "rejected {rejected} ({seconds} s)",
+    },
+    "fleet.line_failed": {
+        "fi": "{company}: {status} ({error_type}): {message}",
+        "en": "{company}: {status} ({error_type}): {message}",
+    },
+    "fleet.line_not_started": {
+        "fi": "{company}: {status} (pysäytetty ennen kuin sen vuoro tuli)",
+        "en": "{company}: {status} (stopped before its turn came)",
+    },
+    "fleet.progress": {
+        "fi": "{done}/{total} valmiina, käynnissä {running}: {names}",
+        "en": "{done}/{total} done, {running} running: {names}",
+    },
+    "fleet.total": {
+        "fi": "{total} yritystä: {ok} valmis, {partial} odottaa ihmistä, {failed} "
+        "epäonnistui tai keskeytyi ({seconds} s)",
+        "en": "{total} companies: {ok} done, {partial} with something waiting, {failed} "
+        "failed or cut short ({seconds} s)",
+    },
+    "fleet.stopping": {
+        "fi": "{signal}: käynnissä olevat kirjoitukset viedään loppuun, sitten lopetetaan…",
+        "en": "{signal}: finishing the writes under way, then stopping…",
+    },
+    "fleet.status.ok": {"fi": "OK", "en": "OK"},
+    "fleet.status.partial": {"fi": "ODOTTAA", "en": "WAITING"},
+    "fleet.status.stopped": {"fi": "KESKEYTETTY", "en": "CUT SHORT"},
+    "fleet.status.aborted": {"fi": "KESKEYTYI", "en": "ABORTED"},
+    "fleet.status.failed": {"fi": "EPÄONNISTUI", "en": "FAILED"},
+    "fleet.status.locked": {"fi": "LUKITTU", "en": "LOCKED"},
+    "fleet.status.not_started": {"fi": "EI ALOITETTU", "en": "NOT STARTED"},
+    "fleet.status.running": {"fi": "KÄYNNISSÄ", "en": "RUNNING"},
+    "fleet.status.never": {"fi": "EI AJETTU", "en": "NEVER RUN"},
+    "fleet.status_head": {
+        "fi": "YRITYS|VIIMEISIN AJO|TULOS|ASIAKIRJAT|TARKASTETTAVANA|KARANTEENISSA|EPÄVARMA|"
+        "HYLÄTTY|SEURAAVA AJO|PERÄKKÄISET VIRHEET",
+        "en": "COMPANY|LAST RUN|RESULT|DOCUMENTS|HELD|QUARANTINED|IN DOUBT|REJECTED|NEXT RUN|"
+        "FAILURES IN A ROW",
+    },
+    "fleet.backoff": {
+        "fi": "{failures} peräkkäistä virhettä: seuraava yritys aikaisintaan {until}",
+        "en": "{failures} failures in a row: next attempt not before {until}",
+    },
+    "fleet.check_line": {
+        "fi": "FLEET {state} - pahin {company}: {line}",
+        "en": "FLEET {state} - worst {company}: {line}",
+    },
+    "fleet.check_all_ok": {
+        "fi": "FLEET OK - {total} yritystä kunnossa",
+        "en": "FLEET OK - {total} companies OK",
+    },
     "check.ok": {"fi": "OK", "en": "OK"},
     "check.warning": {"fi": "VAROITUS", "en": "WARNING"},
     "check.critical": {"fi": "KRIITTINEN", "en": "CRITICAL"},

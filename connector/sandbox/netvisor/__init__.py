@@ -5,6 +5,7 @@ one-request-at-a-time checks, faults, admin endpoints). Faults and admin plumbin
 :mod:`connector.sandbox.kernel`, shared with the Spotilla sandbox."""
 
 from connector.sandbox.netvisor.app import ADMIN_PREFIX, FAULT_KINDS, Fault, NetvisorSandbox
+from connector.sandbox.netvisor.companies import NetvisorCompanies, company_credentials
 from connector.sandbox.netvisor.schema import (
     CUSTOMER_SCHEMA,
     MATCH_CREDIT_NOTE_SCHEMA,
@@ -27,9 +28,11 @@ __all__ = [
     "REPLY_LAYOUTS",
     "SALES_INVOICE_SCHEMA",
     "Fault",
+    "NetvisorCompanies",
     "NetvisorFailure",
     "NetvisorSandbox",
     "NetvisorStore",
     "Node",
+    "company_credentials",
     "validate",
 ]
