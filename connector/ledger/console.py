@@ -24,7 +24,7 @@ class ConsoleMixin(LedgerBase):
         now, cleaned = _now(), (_clean(note) if note else None)
         with self.transaction():
             self.db.executemany(
-                "INSERT INTO console_audit (at, user, action, subject, note) VALUES (?,?,?,?,?)",
+                "INSERT INTO console_audit (at, username, action, subject, note) VALUES (?,?,?,?,?)",
                 [(now, user, action, subject, cleaned) for subject in subjects],
             )
 

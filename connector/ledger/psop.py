@@ -113,7 +113,7 @@ class PsopMixin(LedgerBase):
                 notes = {d[0]: d[3] for d in decisions}
                 now = _now()
                 self.db.executemany(
-                    "INSERT INTO console_audit (at, user, action, subject, note)"
+                    "INSERT INTO console_audit (at, username, action, subject, note)"
                     " VALUES (?,?,?,?,?)",
                     [
                         (now, decided_by, f"review:{d[1]}", d[0], _clean(notes[d[0]] or "") or None)

@@ -189,7 +189,7 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE review_decisions ADD COLUMN decided_by TEXT;
     CREATE TABLE IF NOT EXISTS console_audit (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,
+        at TEXT NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL,
         subject TEXT NOT NULL, note TEXT
     );
     CREATE INDEX IF NOT EXISTS console_audit_subject ON console_audit(subject);
