@@ -33,6 +33,9 @@ _EVENT_COLUMNS = (
     "approved",
     "updated_at",
 )
+#: an event already recorded (under another period) takes the new values: the SQL both engines
+#: run for SQLite's ``INSERT OR REPLACE``
+_EVENT_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS[1:])
 _ROW_COLUMNS = (
     "row",
     "work_date",
@@ -79,8 +82,9 @@ class PsopMixin(LedgerBase):
                 marks = ",".join("?" * len(wanted))
                 self.db.execute(f"DELETE FROM psop_events WHERE period IN ({marks})", wanted)
             self.db.executemany(
-                f"INSERT OR REPLACE INTO psop_events ({','.join(_EVENT_COLUMNS)}) "
-                f"VALUES ({','.join('?' * len(_EVENT_COLUMNS))})",
+                f"INSERT INTO psop_events ({','.join(_EVENT_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(_EVENT_COLUMNS))}) "
+                f"ON CONFLICT (event_id) DO UPDATE SET {_EVENT_UPDATE}",
                 rows,
             )
         return len(rows)
@@ -110,8 +114,9 @@ class PsopMixin(LedgerBase):
         now, fresh = _now(), []
         for item_id, decision, effect, note in decisions:
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO review_decisions "
-                "(item_id, decision, effect, source, note, decided_at) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO review_decisions "
+                "(item_id, decision, effect, source, note, decided_at) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT (item_id) DO NOTHING",
                 [item_id, decision, effect, source, _clean(note) if note else None, now],
             )
             if cursor.rowcount:
@@ -152,10 +157,10 @@ class PsopMixin(LedgerBase):
                 return None
             cursor = self.db.execute(
                 "INSERT INTO psop_reports (sha256, report_date, rows, imported_at) "
-                "VALUES (?,?,?,?)",
+                "VALUES (?,?,?,?) RETURNING id",
                 [sha256, report_date, len(rows), _now()],
             )
-            report_id = int(cursor.lastrowid or 0)
+            report_id = int(cursor.fetchall()[0][0])
             self.db.executemany(
                 f"INSERT INTO psop_report_rows (report_id, {','.join(_ROW_COLUMNS)}) "
                 f"VALUES (?, {','.join('?' * len(_ROW_COLUMNS))})",
