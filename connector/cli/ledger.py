@@ -301,7 +301,14 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     config = run_config(args)
     if not config.ledger_path.exists():
         raise UsageError(f"no ledger at {config.ledger_path}")
+    if args.ledger_command == "migrate":
+        return _migrate(args, config)
     if args.ledger_command == "backup":
+        if config.ledger_on_postgres:
+            raise UsageError(
+                "a PostgreSQL ledger is backed up with the server's tools (pg_dump --schema "
+                f"ledger_{config.connector.company} plus the connector schema)"
+            )
         with Ledger(config.ledger_path) as ledger:
             target = ledger.backup(Path(args.file))
         print(f"backed up {config.ledger_path} to {target}")
@@ -321,4 +328,55 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         if before:
             was = ", ".join(f"{k.removeprefix('netvisor_')} {v}" for k, v in before.items())
             print(f"  (was {was})")
+    return EXIT_OK
+
+
+def _migrate(args: argparse.Namespace, config: Any) -> int:
+    """``connector ledger migrate --to URL``: this config's SQLite ledger into PostgreSQL."""
+    from connector.core.config import COMPANY_KEY, PostgresLedger, check_ledger_url
+    from connector.core.secrets import load_secret
+    from connector.ledger.transfer import migrate_to_postgres
+
+    if config.ledger_on_postgres:
+        raise UsageError(
+            "this config's ledger is already on PostgreSQL; migrate copies a SQLite one"
+        )
+    try:
+        url = check_ledger_url(args.to)
+    except ValueError as exc:
+        raise UsageError(f"--to: {exc}") from None
+    company = args.company or config.connector.company
+    if not company or not COMPANY_KEY.fullmatch(company):
+        raise UsageError(
+            "give the company key (--company KEY, or [connector] company in the config): lower "
+            "case letters, digits and _, starting with a letter"
+        )
+    section = config.connector
+    password = None
+    if section.ledger_password_env or section.ledger_password_file:
+        try:
+            password = load_secret(
+                "connector.ledger_password",
+                env=section.ledger_password_env,
+                file=section.ledger_password_file,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    target = PostgresLedger(
+        url=url,
+        company=company,
+        password=password,
+        lease_seconds=section.lease_seconds,
+        request_timeout=config.netvisor.timeout,
+    )
+    copied = migrate_to_postgres(config.ledger_path, target, progress=lambda t: print(f"  {t}"))
+    rows = sum(c.rows for c in copied)
+    print(
+        f"copied {rows} rows of {len(copied)} tables from {config.ledger_path} to {target}; "
+        "counts and amount sums verified"
+    )
+    print(
+        f'now set [connector] ledger = "{url}" and company = "{company}" in the config (the '
+        "SQLite file stays as it was: keep it as a backup)"
+    )
     return EXIT_OK

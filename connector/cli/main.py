@@ -401,6 +401,18 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
         help="bind the ledger to the Netvisor environment of this config (after a deliberate switch)",
     )
     q.set_defaults(func=_cmd_ledger)
+    q = lsub.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy this config's SQLite ledger into PostgreSQL (verified; refused if the company has rows there)",
+    )
+    q.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://[user@]host[:port]/database"
+    )
+    q.add_argument(
+        "--company", help="the company key there (default: [connector] company of the config)"
+    )
+    q.set_defaults(func=_cmd_ledger)
 
 
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:

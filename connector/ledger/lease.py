@@ -63,6 +63,16 @@ ON CONFLICT (company) DO UPDATE SET
 WHERE l.holder IS NULL OR l.expires_at <= clock_timestamp()
 RETURNING token, in_doubt_until
 """
+#: a holder on this very host whose process has ended: its lease is taken at once, as the
+#: kernel lets go of a dead process's file lock (it can send nothing more)
+_TAKE_FROM_DEAD = f"""
+UPDATE {SHARED}.leases SET token = token + 1, holder = %(holder)s, host = %(host)s,
+    pid = %(pid)s, acquired_at = clock_timestamp(), renewed_at = clock_timestamp(),
+    expires_at = clock_timestamp() + %(ttl)s * interval '1 second'
+WHERE company = %(company)s AND holder = %(dead)s
+RETURNING token, in_doubt_until
+"""
+_HOLDER = f"SELECT holder, pid FROM {SHARED}.leases WHERE company = %s AND holder IS NOT NULL"
 _RENEW = f"""
 UPDATE {SHARED}.leases SET renewed_at = clock_timestamp(),
     expires_at = clock_timestamp() + %(ttl)s * interval '1 second'
@@ -101,28 +111,55 @@ _held: dict[tuple[str, str], Lease] = {}
 _held_lock = threading.Lock()
 
 
-def fence(conn: psycopg.Connection[Any], location: PostgresLedger) -> None:
+def fence(conn: psycopg.Connection[Any], location: PostgresLedger, lease: Lease | None) -> None:
     """Called first in every ledger write transaction on PostgreSQL.
 
     Writers of one company are serialised (a transaction-scoped advisory lock, like SQLite's
-    ``BEGIN IMMEDIATE``). When this process holds — or held — the company's lease, the lease
-    row is read ``FOR SHARE`` and must still carry this process's token, unexpired by the
-    database clock; otherwise :class:`LeaseLostError`.
+    ``BEGIN IMMEDIATE``). When the ledger was opened under the company's ``lease`` (the run
+    lock is taken before the ledger is opened), the lease row is read ``FOR SHARE`` and must
+    still carry that lease's token, unexpired by the database clock; otherwise
+    :class:`LeaseLostError` — also after the lease was released.
     """
-    with _held_lock:
-        lease = _held.get((location.url, location.company))
     if lease is None:
         conn.execute(_SERIALISE, {"company": location.company})
         return
     row = conn.execute(
-        _FENCE, {"company": location.company, "token": lease.token, "holder": lease.holder}
+        _FENCE,
+        {"company": location.company, "token": lease.fenced_token, "holder": lease.holder},
     ).fetchone()
     if row is None or not row[1]:
         lease.lost.set()
         raise LeaseLostError(
             f"this host no longer holds company {location.company}'s lease (token "
-            f"{lease.token}): another host may run it now; nothing more is written"
+            f"{lease.fenced_token}): another host may run it now; nothing more is written"
         )
+
+
+def host_id() -> str:
+    """The name this host goes by in leases: ``$CONNECTOR_HOST_ID`` (set it where hosts share
+    a host name, e.g. containers), else the host name."""
+    return os.environ.get("CONNECTOR_HOST_ID") or socket.gethostname()
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            return f.read().strip()[:8]
+    except OSError:
+        return "-"
+
+
+def _local_and_dead(holder: str, pid: int | None) -> bool:
+    """Whether ``holder`` was a process of this host (same host id and boot) that has ended."""
+    if pid is None or not holder.startswith(f"{host_id()}|{_boot_id()}|{pid}|"):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 class Lease:
@@ -132,7 +169,9 @@ class Lease:
         self.location = location
         self.path = location  # what a RunLock names in messages
         self.token: int | None = None
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.fenced_token = 0  # the last token taken (kept after release: writes refused)
+        self.host = host_id()
+        self.holder = f"{self.host}|{_boot_id()}|{os.getpid()}|{uuid.uuid4().hex[:12]}"
         self.in_doubt_until: datetime | None = None
         self.lost = threading.Event()
         self._cancel: threading.Event | None = None
@@ -157,7 +196,7 @@ class Lease:
         params = {
             "company": self.location.company,
             "holder": self.holder,
-            "host": socket.gethostname(),
+            "host": self.host,
             "pid": os.getpid(),
             "ttl": self.ttl,
             "doubt": self.location.request_timeout + self.ttl,
@@ -166,9 +205,14 @@ class Lease:
             ensure_schema(conn, self.location.company)
             with conn.transaction():
                 row = conn.execute(_ACQUIRE, params).fetchone()
+                if row is None:
+                    found = conn.execute(_HOLDER, [self.location.company]).fetchone()
+                    if found is not None and _local_and_dead(found[0], found[1]):
+                        row = conn.execute(_TAKE_FROM_DEAD, {**params, "dead": found[0]}).fetchone()
         if row is None:
             return False
         self.token, self.in_doubt_until = int(row[0]), row[1]
+        self.fenced_token = self.token
         self.lost.clear()
         with _held_lock:
             _held[(self.location.url, self.location.company)] = self
@@ -205,9 +249,12 @@ class Lease:
             if cancelled:
                 waited = " (stopped while waiting for it)"
             raise RunLockedError(
-                f"company {self.location.company} is being run by {holder or 'another host'}"
-                f" (its lease on {self.location.url}){waited}; it is let go when that run "
-                "ends, or expires by itself if that host died"
+                f"another connector run holds the ledger lock of company "
+                f"{self.location.company} on {self.location.url}"
+                + (f" ({holder})" if holder else "")
+                + waited
+                + "; it is let go when that run ends (or expires by itself if its host died); "
+                "the daemon runs jobs on its schedule, or give --wait-lock SECONDS"
             )
         self._cancel = cancel
 

@@ -147,6 +147,11 @@ class Database:
     def __init__(self, location: PostgresLedger) -> None:
         self.location = location
         self.company = location.company
+        from connector.ledger.lease import held_lease
+
+        # the lease this process holds on the company as the ledger opens (the run lock is
+        # taken first): every write transaction checks it, for as long as the ledger is open
+        self.lease = held_lease(location)
         self._pool = pool(location)
         self.conn: psycopg.Connection[Any] = self._pool.getconn()
         try:
@@ -162,7 +167,7 @@ class Database:
 
     def execute(self, text: str, params: Params = ()) -> psycopg.Cursor[Any]:
         cursor = self.conn.cursor()
-        cursor.execute(translate(text), params if params else None)  # type: ignore[arg-type]
+        cursor.execute(translate(text), params)  # type: ignore[arg-type]
         return cursor
 
     def executemany(self, text: str, rows: Any) -> psycopg.Cursor[Any]:
@@ -174,7 +179,7 @@ class Database:
 
     def query(self, text: str, params: Params = ()) -> Iterator[dict[str, Any]]:
         cursor = self.conn.cursor(row_factory=dict_row)
-        cursor.execute(translate(text), params if params else None)  # type: ignore[arg-type]
+        cursor.execute(translate(text), params)  # type: ignore[arg-type]
         return iter(cursor.fetchall())
 
     def table_names(self) -> list[str]:
@@ -189,8 +194,8 @@ class Database:
     @contextmanager
     def atomic(self) -> Iterator[Database]:
         """One transaction (a savepoint when nested). The outermost one of a process holding
-        the company's lease first checks the lease (``lease.fence``): a host that lost it
-        never commits."""
+        the company's lease when the ledger was opened first checks the lease
+        (``lease.fence``): a host that lost it never commits."""
         if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with self.conn.transaction():
                 yield self
@@ -198,7 +203,7 @@ class Database:
         from connector.ledger import lease
 
         with self.conn.transaction():
-            lease.fence(self.conn, self.location)
+            lease.fence(self.conn, self.location, self.lease)
             yield self
 
     def now(self) -> datetime:
