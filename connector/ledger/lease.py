@@ -204,11 +204,12 @@ class Lease:
         with pool(self.location).connection() as conn:
             ensure_schema(conn, self.location.company)
             with conn.transaction():
-                row = conn.execute(_ACQUIRE, params).fetchone()
+                found = conn.execute(_HOLDER, [self.location.company]).fetchone()
+                row = None
+                if found is not None and _local_and_dead(found[0], found[1]):
+                    row = conn.execute(_TAKE_FROM_DEAD, {**params, "dead": found[0]}).fetchone()
                 if row is None:
-                    found = conn.execute(_HOLDER, [self.location.company]).fetchone()
-                    if found is not None and _local_and_dead(found[0], found[1]):
-                        row = conn.execute(_TAKE_FROM_DEAD, {**params, "dead": found[0]}).fetchone()
+                    row = conn.execute(_ACQUIRE, params).fetchone()
         if row is None:
             return False
         self.token, self.in_doubt_until = int(row[0]), row[1]
