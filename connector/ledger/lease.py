@@ -25,7 +25,6 @@ share a file lock, so the lock is a row in ``connector.leases``:
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import threading
@@ -39,12 +38,13 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from connector.core.errors import RunLockedError
+from connector.core.logging import get_logger
 from connector.ledger.postgres import SHARED, LeaseLostError, ensure_schema, pool
 
 if TYPE_CHECKING:
     from connector.core.config import PostgresLedger
 
-log = logging.getLogger(__name__)
+log = get_logger("ledger.lease")
 
 #: how often a waiting acquire asks again (seconds)
 POLL_SECONDS = 0.25
@@ -222,7 +222,7 @@ class Lease:
             target=self._renew_loop, name=f"lease-{self.location.company}", daemon=True
         )
         self._renewer.start()
-        log.info("lease acquired: company %s token %s", self.location.company, self.token)
+        log.info("lease_acquired", company=self.location.company, token=self.token)
         return True
 
     def acquire(
@@ -281,13 +281,14 @@ class Lease:
                         },
                     ).rowcount
             except psycopg.Error as exc:  # the server is away: try again; fencing guards writes
-                log.warning("lease renewal failed (%s); trying again", type(exc).__name__)
+                log.warning("lease_renewal_failed", error_type=type(exc).__name__)
                 continue
             if renewed != 1:
                 log.error(
-                    "lease lost: company %s (token %s) expired before it was renewed",
-                    self.location.company,
-                    self.token,
+                    "lease_lost",
+                    company=self.location.company,
+                    token=self.token,
+                    reason="expired before it was renewed; another host may run the company",
                 )
                 self.lost.set()
                 if self._cancel is not None:
