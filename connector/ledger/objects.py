@@ -269,6 +269,9 @@ class ObjectsMixin(LedgerBase):
         if documents is None:
             return billed_lines_of(self.db.execute(sql + sql_end, params))
         keys = sorted(set(documents))
+        if self.engine == "postgresql":  # one array parameter: one statement shape, prepared
+            any_key = " AND document_key = ANY(?)"
+            return billed_lines_of(self.db.execute(sql + any_key + sql_end, [*params, keys]))
         rows: list[Any] = []
         for i in range(0, len(keys), 500):  # SQLite caps the parameters of one statement
             chunk = keys[i : i + 500]
