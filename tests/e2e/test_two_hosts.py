@@ -151,3 +151,45 @@ def test_a_stale_holder_can_never_write_after_another_host_took_over(make_env, e
     sync_until_settled(env)
     assert env.netvisor.overlap_count() == 0
     assert env.totals() == expected
+
+
+def test_two_daemons_on_one_company_never_run_it_at_once(make_env, expected):
+    from e2e.test_shutdown import daemon_config, log_events, stop
+
+    env = on_postgres(make_env, "daemons")
+    daemon_config(env)
+    env.netvisor.inject("latency", resource="salesinvoice.nv", method="add", seconds=0.3)
+    logs = [env.tmp / "daemon-a.log", env.tmp / "daemon-b.log"]
+    procs = []
+    for name, log in zip(("host-a", "host-b"), logs, strict=True):
+        args = env.cli_args("daemon", "--run-now", "invoicing", "--as-of", AS_OF)
+        with log.open("w") as out:
+            procs.append(
+                subprocess.Popen(
+                    args,
+                    stdout=subprocess.PIPE,
+                    stderr=out,
+                    text=True,
+                    env=env._env({"CONNECTOR_HOST_ID": name}),
+                    cwd=env.tmp,
+                )
+            )
+
+    def job_over(log) -> bool:
+        names = {e.get("event") for e in log_events(log)}
+        return bool(names & {"job_done", "job_skipped_lock_held", "job_failed"})
+
+    env.wait_for(lambda: all(job_over(log) for log in logs), "both daemons' jobs", timeout=300)
+    for proc in procs:
+        code, _ = stop(proc)
+        assert code == EXIT_OK
+    events = [[e.get("event") for e in log_events(log)] for log in logs]
+    assert all("job_failed" not in names for names in events), events
+    assert env.netvisor.overlap_count() == 0, "two daemons had requests in flight at once"
+    assert env.totals() == expected
+    with env.ledger() as ledger:
+        created = sorted(run["created"] for run in ledger.runs())
+    # one daemon billed the month; the other skipped the company held by the first, or came
+    # after it and found nothing left to do
+    assert created in ([12], [0, 12]), (created, events)
+    assert not any(s in IN_DOUBT for s in states(env).values())
