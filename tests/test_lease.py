@@ -258,3 +258,20 @@ def test_a_company_schema_newer_than_the_code_is_refused(company: str) -> None:
         )
     with pytest.raises(RuntimeError, match="newer than this connector"):
         Ledger(at(company))
+
+
+def test_an_unreachable_server_is_one_clear_error_without_the_password(tmp_path: Path) -> None:
+    from connector.core.secrets import Secret
+    from connector.ledger.postgres import LedgerUnavailableError
+
+    pgserver.require()
+    nowhere = PostgresLedger(
+        url="postgresql://connector@127.0.0.1:9/ledger?connect_timeout=2",
+        company="acme",
+        password=Secret("not-this-one-9"),
+    )
+    with pytest.raises(LedgerUnavailableError) as info:
+        Ledger(nowhere)
+    assert "127.0.0.1:9" in str(info.value) and "not-this-one-9" not in str(info.value)
+    with pytest.raises(LedgerUnavailableError):
+        RunLock(nowhere).try_acquire()

@@ -39,7 +39,7 @@ import psycopg
 
 from connector.core.errors import RunLockedError
 from connector.core.logging import get_logger
-from connector.ledger.postgres import SHARED, LeaseLostError, ensure_schema, pool
+from connector.ledger.postgres import SHARED, LeaseLostError, ensure_schema, pool, reachable
 
 if TYPE_CHECKING:
     from connector.core.config import PostgresLedger
@@ -201,7 +201,7 @@ class Lease:
             "ttl": self.ttl,
             "doubt": self.location.request_timeout + self.ttl,
         }
-        with pool(self.location).connection() as conn:
+        with reachable(self.location), pool(self.location).connection() as conn:
             ensure_schema(conn, self.location.company)
             with conn.transaction():
                 found = conn.execute(_HOLDER, [self.location.company]).fetchone()

@@ -68,6 +68,26 @@ class LeaseLostError(FatalRunError):
     error_type = "LEASE_LOST"
 
 
+class LedgerUnavailableError(FatalRunError):
+    """The PostgreSQL server of the ledger cannot be reached (or refused the login)."""
+
+    error_type = "LEDGER_UNAVAILABLE"
+
+
+@contextmanager
+def reachable(location: PostgresLedger) -> Iterator[None]:
+    """Connection failures as one clear error naming the server (never the password)."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        if isinstance(exc, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise LedgerUnavailableError(
+            f"the ledger's PostgreSQL server {location.url} cannot be used: {first}"
+        ) from None
+
+
 def company_schema(company: str) -> str:
     return f"ledger_{company}"
 
@@ -98,7 +118,7 @@ def pool(location: PostgresLedger) -> ConnectionPool:
                 max_size=8,
                 open=True,
                 name="connector-ledger",
-                timeout=30.0,
+                timeout=15.0,  # seconds to wait for a connection: then LEDGER_UNAVAILABLE
             )
             _pools[key] = found
         return found
@@ -153,9 +173,11 @@ class Database:
         # taken first): every write transaction checks it, for as long as the ledger is open
         self.lease = held_lease(location)
         self._pool = pool(location)
-        self.conn: psycopg.Connection[Any] = self._pool.getconn()
+        with reachable(location):
+            self.conn: psycopg.Connection[Any] = self._pool.getconn()
         try:
-            ensure_schema(self.conn, location.company)
+            with reachable(location):
+                ensure_schema(self.conn, location.company)
             self.conn.execute(
                 sql.SQL("SET search_path TO {}").format(
                     sql.Identifier(company_schema(location.company))
@@ -272,7 +294,7 @@ def _version(conn: psycopg.Connection[Any], company: str) -> int | None:
 
 def company_exists(location: PostgresLedger) -> bool:
     """Whether the server has a ledger for the company (without creating one)."""
-    with pool(location).connection() as conn:
+    with reachable(location), pool(location).connection() as conn:
         return bool(_version(conn, location.company))
 
 
