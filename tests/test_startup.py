@@ -120,6 +120,7 @@ def test_the_check_of_a_postgresql_ledger_config_loads_no_database_driver(tmp_pa
     )
     code, modules, out, err = _run(tmp_path, "check", "--config", str(config))
     assert code == 0, err
+    assert f"config {config}: OK" in out
     loaded = {name: _loaded(modules, name) for name in NOT_ON_THE_CHECK_PATH}
     assert {name: found for name, found in loaded.items() if found} == {}
 

@@ -78,9 +78,7 @@ class LedgerBase:
         on SQLite: the run lock is released only when the process that held it has ended."""
         if self.engine != "postgresql":
             return False
-        from connector.ledger.lease import held_lease
-
-        lease = held_lease(self.path)
+        lease = self.db.lease  # the lease this ledger was opened under
         if lease is None or lease.in_doubt_until is None:
             return False
         return bool(self.db.now() < lease.in_doubt_until)
