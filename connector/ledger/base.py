@@ -88,3 +88,15 @@ class LedgerBase:
         """One short write transaction."""
         with self.db.atomic() as db:
             yield db
+
+    @contextmanager
+    def outcome_transaction(self) -> Iterator[Database]:
+        """The transaction that records a write's outcome. On PostgreSQL its commit does not
+        wait for the disk (``synchronous_commit = off`` for this transaction only): the intent
+        before the request was durable, and an outcome a server crash loses leaves the row in
+        doubt, which reconcile resolves from Netvisor — while the next intent's durable commit
+        flushes this one anyway (the server's log is written in order). SQLite: as any other."""
+        with self.db.atomic() as db:
+            if self.engine == "postgresql":
+                db.execute("SET LOCAL synchronous_commit = off")
+            yield db

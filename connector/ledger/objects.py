@@ -158,7 +158,7 @@ class ObjectsMixin(LedgerBase):
 
     def mark_sent(self, key: str, netvisor_key: str | None) -> None:
         """Netvisor answered OK: the pending version is now what Netvisor holds."""
-        with self.transaction():
+        with self.outcome_transaction():
             self._settle(key, LedgerState.SENT, netvisor_key)
 
     def mark_confirmed(
