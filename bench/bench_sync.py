@@ -150,6 +150,12 @@ def _child(spec_path: str) -> None:
             mappings=example_mappings(),
             start_period="2026-10",  # the month AS_OF bills first
         )
+        if spec.get("ledger_url"):  # the same run on a PostgreSQL ledger (a company of its own)
+            text = config_path.read_text(encoding="utf-8").replace(
+                'ledger = "ledger.sqlite"',
+                f'ledger = "{spec["ledger_url"]}"\ncompany = "{spec["company"]}"',
+            )
+            config_path.write_text(text, encoding="utf-8")
     config = load_config(config_path)
     secrets = config.load_secrets()
     configure(level="WARNING")  # the figures, not thousands of log lines
@@ -171,6 +177,11 @@ def _child(spec_path: str) -> None:
 
         def close(self) -> None:
             inner.close()
+
+    if spec.get("ledger_url"):
+        # the PostgreSQL driver loads before the clock starts, as sqlite3 does with the sync
+        # engine's import above: the figures compare the engines' work, not their imports
+        import connector.ledger.lease  # noqa: F401
 
     cpu0 = time.process_time()
     t0 = time.perf_counter()
@@ -207,14 +218,43 @@ class ChildRun:
     median_gap: float | None
 
 
-def run_connector(box: Sandboxes, workdir: Path, record: Path | None = None) -> ChildRun:
-    """One sync in a fresh child process (ledger in ``workdir``); its figures and ru_maxrss."""
+def _company(workdir: Path) -> str:
+    return "bench_" + "".join(c if c.isalnum() else "_" for c in workdir.name.lower())
+
+
+def drop_company(url: str, company: str) -> None:
+    """A fresh start for a PostgreSQL bench company (its schema and rows removed)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS ledger_{company} CASCADE")
+        if conn.execute("SELECT to_regclass('connector.companies')").fetchone()[0]:
+            conn.execute("DELETE FROM connector.companies WHERE company = %s", [company])
+            conn.execute("DELETE FROM connector.leases WHERE company = %s", [company])
+
+
+def run_connector(
+    box: Sandboxes, workdir: Path, record: Path | None = None, ledger_url: str | None = None
+) -> ChildRun:
+    """One sync in a fresh child process (ledger in ``workdir``, or on PostgreSQL at
+    ``ledger_url`` in a company named after ``workdir``); its figures and ru_maxrss."""
+    fresh = not workdir.exists()
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "figures.json"
     spec = workdir / "spec.json"
+    company = _company(workdir)
+    if ledger_url and fresh:
+        drop_company(ledger_url, company)
     spec.write_text(
         json.dumps(
-            {**box.info, "workdir": str(workdir), "out": str(out), "record": str(record or "")}
+            {
+                **box.info,
+                "workdir": str(workdir),
+                "out": str(out),
+                "record": str(record or ""),
+                "ledger_url": ledger_url or "",
+                "company": company,
+            }
         )
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -333,6 +373,12 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3, help="connector/replay pairs (>= 3)")
     parser.add_argument("--rss-tasks", type=int, nargs="*", help="task counts for peak RSS")
     parser.add_argument("--check-runs", type=int, default=7)
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="also run every connector figure on a PostgreSQL ledger at URL (a local server; "
+        "the password from PGPASSWORD/PGPASSFILE), side by side with SQLite",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -348,7 +394,9 @@ def main() -> None:
     ratio_work = Workload(customers, customers, 3, args.latency)
     record = tmp / "requests.pickle"
     ratios: list[float] = []
+    pg_ratios: list[float] = []
     rerun: tuple[ChildRun, int, int] | None = None
+    pg_rerun: ChildRun | None = None
     print(f"\n== full sync vs bare replay, Netvisor latency {args.latency * 1000:.0f} ms ==")
     for i in range(pairs):
         order = ("connector", "replay") if i % 2 == 0 else ("replay", "connector")
@@ -375,8 +423,23 @@ def main() -> None:
                     before = box.writes()
                     again = run_connector(box, tmp / f"pair{i}")
                     rerun = (again, box.writes() - before, tasks)
+            if who == "connector" and args.postgresql:
+                with Sandboxes(ratio_work) as box:
+                    run = run_connector(box, tmp / f"pgpair{i}", ledger_url=args.postgresql)
+                    walls["postgresql"] = run.wall
+                    print(
+                        f"  pair {i + 1}: PostgreSQL  {run.wall:7.2f} s, {run.requests} "
+                        f"requests; median gap {run.median_gap * 1000:.2f} ms; exit {run.exit}"
+                    )
+                    if pg_rerun is None:
+                        pg_rerun = run_connector(
+                            box, tmp / f"pgpair{i}", ledger_url=args.postgresql
+                        )
         ratios.append(walls["connector"] / walls["replay"])
         print(f"  pair {i + 1}: ratio {ratios[-1]:.3f} ({' first, '.join(order)} second)")
+        if args.postgresql:
+            pg_ratios.append(walls["postgresql"] / walls["replay"])
+            print(f"  pair {i + 1}: PostgreSQL ratio {pg_ratios[-1]:.3f}")
     assert rerun is not None
     again, rerun_writes, ratio_tasks = rerun
     print(
@@ -387,6 +450,7 @@ def main() -> None:
     # 3. peak RSS, first sync and re-run, each in its own process
     print("\n== peak RSS (ru_maxrss of the connector's child process), Netvisor latency 0 ==")
     rss: list[tuple[int, ChildRun, ChildRun, int]] = []
+    pg_rss: list[tuple[int, ChildRun, ChildRun]] = []
     for n in rss_tasks:
         with Sandboxes(_workload_for_tasks(n)) as box:
             first = run_connector(box, tmp / f"rss{n}")
@@ -400,6 +464,16 @@ def main() -> None:
             f"{first.requests} requests); re-run {second.maxrss_mib:6.1f} MiB "
             f"({second.wall:.2f} s wall, {second.cpu:.2f} s CPU, {writes} writes)"
         )
+        if args.postgresql:
+            with Sandboxes(_workload_for_tasks(n)) as box:
+                pg_first = run_connector(box, tmp / f"pgrss{n}", ledger_url=args.postgresql)
+                pg_second = run_connector(box, tmp / f"pgrss{n}", ledger_url=args.postgresql)
+            pg_rss.append((served, pg_first, pg_second))
+            print(
+                f"  {served:6d} tasks, PostgreSQL ledger: first sync {pg_first.maxrss_mib:6.1f}"
+                f" MiB ({pg_first.wall:.1f} s); re-run {pg_second.maxrss_mib:6.1f} MiB "
+                f"({pg_second.wall:.2f} s wall, {pg_second.cpu:.2f} s CPU)"
+            )
 
     # 4. connector check start-up
     check, bare = check_startup(args.check_runs)
@@ -435,6 +509,27 @@ def main() -> None:
             "< 0.2 s",
         ),
     ]
+    if args.postgresql and pg_rerun is not None:
+        rows.insert(
+            1,
+            (
+                "PostgreSQL ledger: full sync / bare replay",
+                f"min {min(pg_ratios):.3f}, median {statistics.median(pg_ratios):.3f}; "
+                f"median {statistics.median(pg_ratios) / statistics.median(ratios):.3f} x SQLite's",
+                "<= 1.03 x SQLite's",
+            ),
+        )
+        for served, first, second in pg_rss:
+            sqlite_second = next(r[2] for r in rss if r[0] == served)
+            rows.append(
+                (
+                    f"re-run at {served} tasks, SQLite / PostgreSQL: CPU; peak RSS",
+                    f"{sqlite_second.cpu:.2f} / {second.cpu:.2f} s; "
+                    f"{sqlite_second.maxrss_mib:.0f} / {second.maxrss_mib:.0f} MiB "
+                    f"(first sync {first.maxrss_mib:.0f} MiB)",
+                    "side by side",
+                )
+            )
     print(f"\nload average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores\n")
     print("| figure | measured | target |\n|---|---|---|")
     for row in rows:

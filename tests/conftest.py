@@ -1,11 +1,17 @@
-"""Shared fixtures of the whole suite."""
+"""Shared fixtures of the whole suite: logging restored after each test, and a ledger location
+on either engine."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import pgserver
 import pytest
 import structlog
+
+ENGINES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +21,17 @@ def _logging_restored() -> Iterator[None]:
     saved = structlog.get_config()
     yield
     structlog.configure(**saved)
+
+
+@pytest.fixture(params=ENGINES)
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Where a ledger lives: a SQLite file, or a fresh company on the test PostgreSQL server
+    (skipped, saying why, when there is none)."""
+    if request.param == "sqlite":
+        yield tmp_path / "ledger" / "connector-ledger.sqlite"
+        return
+    location = pgserver.location()
+    try:
+        yield location
+    finally:
+        pgserver.drop(location.company)

@@ -1,5 +1,6 @@
 """What the operator's tools keep in the ledger: its Netvisor environment, each run's report,
-the problems already announced, and backups (online, and before every schema migration)."""
+the problems already announced (on both engines), and backups (online, and before every schema
+migration; SQLite's file)."""
 
 from __future__ import annotations
 
@@ -24,16 +25,16 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.sqlite"
 
 
-def test_a_new_ledger_is_bound_to_no_environment_until_told(path: Path) -> None:
-    with Ledger(path) as ledger:
+def test_a_new_ledger_is_bound_to_no_environment_until_told(ledger_location: object) -> None:
+    with Ledger(ledger_location) as ledger:
         assert ledger.binding() is None
         ledger.bind(ENV)
-    with Ledger(path) as ledger:
+    with Ledger(ledger_location) as ledger:
         assert ledger.binding() == ENV
 
 
-def test_a_run_report_is_kept_per_run_and_the_latest_is_found(path: Path) -> None:
-    with Ledger(path) as ledger:
+def test_a_run_report_is_kept_per_run_and_the_latest_is_found(ledger_location: object) -> None:
+    with Ledger(ledger_location) as ledger:
         ledger.save_report(1, '{"run_id": 1}')
         ledger.save_report(2, '{"run_id": 2}')
         assert ledger.report(1) == (1, '{"run_id": 1}')
@@ -41,8 +42,10 @@ def test_a_run_report_is_kept_per_run_and_the_latest_is_found(path: Path) -> Non
         assert ledger.report(9) is None
 
 
-def test_a_problem_is_announced_once_and_again_only_after_it_went_away(path: Path) -> None:
-    with Ledger(path) as ledger:
+def test_a_problem_is_announced_once_and_again_only_after_it_went_away(
+    ledger_location: object,
+) -> None:
+    with Ledger(ledger_location) as ledger:
         assert ledger.unannounced([("q:a", "quarantine"), ("q:b", "quarantine")]) == ["q:a", "q:b"]
         assert ledger.unannounced([("q:a", "quarantine"), ("q:c", "quarantine")]) == ["q:c"]
         ledger.forget_alerts("quarantine", keep=["q:c"])

@@ -51,6 +51,8 @@ NOT_ON_THE_CHECK_PATH = (
     "lxml",
     "sqlite3",
     "sqlite_utils",
+    "psycopg",
+    "psycopg_pool",
     "openpyxl",
     "numpy",
     "structlog",
@@ -110,6 +112,21 @@ def test_the_offline_check_imports_neither_the_sync_engine_nor_the_logging_stack
     assert {name: found for name, found in loaded.items() if found} == {}
     # what it does use: the validated config and mappings
     assert "connector.core.config" in modules and "connector.mapping.loader" in modules
+
+
+def test_the_check_of_a_postgresql_ledger_config_loads_no_database_driver(tmp_path):
+    config = _config(tmp_path)
+    config.write_text(
+        config.read_text().replace(
+            'ledger = "ledger.sqlite"',
+            'ledger = "postgresql://connector@db.invalid/ledger"\ncompany = "acme"',
+        )
+    )
+    code, modules, out, err = _run(tmp_path, "check", "--config", str(config))
+    assert code == 0, err
+    assert f"asetukset {config}: OK" in out  # Finnish, the default
+    loaded = {name: _loaded(modules, name) for name in NOT_ON_THE_CHECK_PATH}
+    assert {name: found for name, found in loaded.items() if found} == {}
 
 
 def test_a_bad_config_is_reported_by_the_check_without_the_logging_stack_either(tmp_path):

@@ -31,7 +31,9 @@ FORMATS = ("csv", "json")
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
     config = run_config(args)
-    if not config.ledger_path.exists():
+    from connector.ledger import ledger_exists
+
+    if not ledger_exists(config.ledger_path):
         raise UsageError(f"no ledger at {config.ledger_path}")
     written = export_ledger(config.ledger_path, Path(args.out), args.format, args.table or ())
     for table, path, count in written:

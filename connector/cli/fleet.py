@@ -135,8 +135,7 @@ class _Progress:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from connector.cli.common import stop_on_signals
-    from connector.cli.common import refuse_future_as_of
+    from connector.cli.common import refuse_future_as_of, stop_on_signals
     from connector.core.domain import Period
     from connector.service.fleet_run import (
         FleetMetrics,

@@ -51,7 +51,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     config = run_config(args)
     if getattr(args, "check", False):
         return _status_check(args, config)
-    if not config.ledger_path.exists():
+    from connector.ledger import ledger_exists
+
+    if not ledger_exists(config.ledger_path):
         if args.json:
             print_json({"ledger": str(config.ledger_path), "runs": [], "objects": {}})
             return EXIT_OK
@@ -179,10 +181,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _status_check(args: argparse.Namespace, config: Any) -> int:
     """One line and 0/1/2 for Nagios/Icinga; never writes (a missing ledger is CRITICAL)."""
-    from connector.ledger import Ledger
+    from connector.ledger import Ledger, ledger_exists
     from connector.service.monitoring import CRITICAL, evaluate, facts_from_ledger
 
-    if not config.ledger_path.exists():
+    if not ledger_exists(config.ledger_path):
         print(f"CONNECTOR CRITICAL - no ledger at {config.ledger_path}: nothing has run")
         return CRITICAL
     with Ledger(config.ledger_path) as ledger:
@@ -337,7 +339,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     config = run_config(args)
     t = texts(config.connector.language)
-    if not config.ledger_path.exists():
+    from connector.ledger import ledger_exists
+
+    if not ledger_exists(config.ledger_path):
         raise UsageError(t("report.no_ledger", path=config.ledger_path))
     with Ledger(config.ledger_path) as ledger:
         found = ledger.report(args.run)
@@ -399,9 +403,18 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
     config = run_config(args)
     t = texts(config.connector.language)
-    if not config.ledger_path.exists():
+    from connector.ledger import ledger_exists
+
+    if not ledger_exists(config.ledger_path):
         raise UsageError(t("ledger.none", path=config.ledger_path))
+    if args.ledger_command == "migrate":
+        return _migrate(args, config)
     if args.ledger_command == "backup":
+        if config.ledger_on_postgres:
+            raise UsageError(
+                "a PostgreSQL ledger is backed up with the server's tools (pg_dump --schema "
+                f"ledger_{config.connector.company} plus the connector schema)"
+            )
         target = Path(args.file)
         if not target.parent.is_dir():
             from connector.texts.i18n import texts
@@ -429,4 +442,55 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         if before:
             was = ", ".join(f"{k.removeprefix('netvisor_')} {v}" for k, v in before.items())
             print(t("ledger.was", was=was))
+    return EXIT_OK
+
+
+def _migrate(args: argparse.Namespace, config: Any) -> int:
+    """``connector ledger migrate --to URL``: this config's SQLite ledger into PostgreSQL."""
+    from connector.core.config import COMPANY_KEY, PostgresLedger, check_ledger_url
+    from connector.core.secrets import load_secret
+    from connector.ledger.transfer import migrate_to_postgres
+
+    if config.ledger_on_postgres:
+        raise UsageError(
+            "this config's ledger is already on PostgreSQL; migrate copies a SQLite one"
+        )
+    try:
+        url = check_ledger_url(args.to)
+    except ValueError as exc:
+        raise UsageError(f"--to: {exc}") from None
+    company = args.company or config.connector.company
+    if not company or not COMPANY_KEY.fullmatch(company):
+        raise UsageError(
+            "give the company key (--company KEY, or [connector] company in the config): lower "
+            "case letters, digits and _, starting with a letter"
+        )
+    section = config.connector
+    password = None
+    if section.ledger_password_env or section.ledger_password_file:
+        try:
+            password = load_secret(
+                "connector.ledger_password",
+                env=section.ledger_password_env,
+                file=section.ledger_password_file,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    target = PostgresLedger(
+        url=url,
+        company=company,
+        password=password,
+        lease_seconds=section.lease_seconds,
+        request_timeout=config.netvisor.timeout,
+    )
+    copied = migrate_to_postgres(config.ledger_path, target, progress=lambda t: print(f"  {t}"))
+    rows = sum(c.rows for c in copied)
+    print(
+        f"copied {rows} rows of {len(copied)} tables from {config.ledger_path} to {target}; "
+        "counts and amount sums verified"
+    )
+    print(
+        f'now set [connector] ledger = "{url}" and company = "{company}" in the config (the '
+        "SQLite file stays as it was: keep it as a backup)"
+    )
     return EXIT_OK

@@ -218,6 +218,19 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("--table", action="append", metavar="NAME", help="only this table (repeatable)")
     q.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
     q.set_defaults(func=commands.ledger_export)
+    q = lsub.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy this config's SQLite ledger into PostgreSQL (verified; refused if the company "
+        "has rows there)",
+    )
+    q.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://[user@]host[:port]/database"
+    )
+    q.add_argument(
+        "--company", help="the company key there (default: [connector] company of the config)"
+    )
+    q.set_defaults(func=commands.ledger)
 
 
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -358,6 +371,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ledger": ("connector ledger backup /var/backups/connector/ledger-2026-05-02.sqlite",),
     "ledger backup": ("connector ledger backup /var/backups/connector/ledger-2026-05-02.sqlite",),
     "ledger rebind": ("connector ledger rebind",),
+    "ledger migrate": (
+        "connector ledger migrate --to postgresql://connector@db.example.fi/connector",
+    ),
     "ledger export": (
         "connector ledger export --out tilintarkastus-2026",
         "connector ledger export --format json --table objects --table billed_lines --out vienti",
@@ -390,6 +406,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "connector psop report --period 2026-04",
         "connector psop report --period 2026-04 --json",
     ),
+    "fleet": ("connector fleet check --fleet /etc/connector/fleet.toml", "connector fleet status"),
+    "fleet check": ("connector fleet check", "connector fleet check --company acme beta"),
+    "fleet sync": (
+        "connector fleet sync",
+        "connector fleet sync --company acme --period 2026-04 --dry-run",
+    ),
+    "fleet status": ("connector fleet status", "connector fleet status --check"),
+    "fleet daemon": ("connector fleet daemon --fleet /etc/connector/fleet.toml",),
     "mappings": ("connector mappings schema --out schemas",),
     "mappings schema": ("connector mappings schema", "connector mappings schema --out schemas"),
     "completion": ("connector completion bash > /etc/bash_completion.d/connector",),

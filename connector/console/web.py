@@ -485,7 +485,9 @@ class Console:
         rows = []
         for company in self.companies.values():
             try:
-                if not company.config.ledger_path.exists():
+                from connector.ledger import ledger_exists
+
+                if not ledger_exists(company.config.ledger_path):
                     rows.append(views.FleetRow(company.name, None, "no_ledger"))
                     continue
                 with Ledger(company.config.ledger_path) as ledger:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 # Keys that would hold a secret value; only their *_env / *_file forms are allowed.
 SECRET_KEYS = {
+    "connector": ("ledger_password",),
     "spotilla": ("token", "password"),
     "netvisor": ("customer_key", "partner_key"),
 }
@@ -76,8 +77,60 @@ def check_base_url(value: str) -> str:
     raise ValueError(f"expected an https:// URL with a host, got {value!r}")
 
 
+#: what a PostgreSQL ledger URL starts with (anything else is a SQLite file path)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+#: a company key: a PostgreSQL schema name part, lower case, stable for the company's lifetime
+COMPANY_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@dataclass(frozen=True)
+class PostgresLedger:
+    """Where a PostgreSQL ledger lives: the server (a libpq URL without a password), the
+    company whose rows this config reads and writes, and how its lease behaves.
+
+    The password comes from ``password`` (read from ``ledger_password_env``/``_file``) or from
+    libpq's own ``PGPASSWORD``/``PGPASSFILE``; ``str()`` never shows it.
+    """
+
+    url: str
+    company: str
+    password: Secret | None = None
+    lease_seconds: float = 60.0
+    # a write in doubt left by another host may still be in flight this long after a takeover
+    request_timeout: float = 120.0
+
+    def __str__(self) -> str:
+        return f"{self.url} (company {self.company})"
+
+
+def is_postgres_url(value: str | Path) -> bool:
+    return isinstance(value, str) and value.startswith(POSTGRES_SCHEMES)
+
+
+def check_ledger_url(value: str) -> str:
+    """A ``postgresql://`` URL that carries no password (secrets never stand in the TOML)."""
+    parts = urlsplit(value)
+    if parts.password is not None or re.search(r"(^|&)password=", parts.query):
+        raise ValueError(
+            "the ledger URL carries a password: remove it and set ledger_password_env "
+            "(an environment variable name) or ledger_password_file (a file path), or use "
+            "libpq's PGPASSWORD/PGPASSFILE"
+        )
+    if not (parts.hostname or "host=" in parts.query) or not parts.path.strip("/"):
+        raise ValueError(f"expected postgresql://[user@]host[:port]/database, got {value!r}")
+    return value
+
+
 class ConnectorSection(_Section):
-    ledger: Path = Path("connector-ledger.sqlite")
+    # a SQLite file path, or a postgresql:// URL (then ``company`` is required)
+    ledger: str | Path = Path("connector-ledger.sqlite")
+    # the company key of a PostgreSQL ledger: every row of this config's company is kept under
+    # it, apart from every other company's (lower case letters, digits, _; at most 40)
+    company: str | None = None
+    ledger_password_env: str | None = None
+    ledger_password_file: Path | None = None
+    # how long a host's hold on a company lasts without renewal (a PostgreSQL ledger's lease)
+    lease_seconds: float = Field(60.0, ge=2, le=3600)
     outbox: Path = Path("outbox")
     # the daemon writes a Prometheus textfile here after every job (None: no metrics file)
     metrics_file: Path | None = None
@@ -124,6 +177,32 @@ class ConnectorSection(_Section):
         from connector.core.domain import Period  # not on `connector check`'s import path
 
         return Period.parse(self.start_period) if self.start_period else None
+
+    @field_validator("ledger")
+    @classmethod
+    def _ledger(cls, value: str | Path) -> str | Path:
+        if isinstance(value, str) and is_postgres_url(value):
+            return check_ledger_url(value)
+        return Path(value)
+
+    @field_validator("company")
+    @classmethod
+    def _company(cls, value: str | None) -> str | None:
+        if value is not None and not COMPANY_KEY.fullmatch(value):
+            raise ValueError(
+                f"invalid company key {value!r}: lower case letters, digits and _, starting "
+                "with a letter, at most 40 characters"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _company_with_postgres(self) -> ConnectorSection:
+        if is_postgres_url(self.ledger) and self.company is None:
+            raise ValueError(
+                'a PostgreSQL ledger is shared by companies: set company = "..." (a key '
+                'unique to this Netvisor company, e.g. "acme")'
+            )
+        return self
 
     @field_validator("time_zone")
     @classmethod
@@ -430,8 +509,13 @@ class Config:
     company: str | None = None
 
     @property
-    def ledger_path(self) -> Path:
-        return self.connector.ledger
+    def ledger_path(self) -> Path | PostgresLedger:
+        """The SQLite file, or the PostgreSQL ledger (server URL and company key)."""
+        return self.connector.ledger  # type: ignore[return-value]
+
+    @property
+    def ledger_on_postgres(self) -> bool:
+        return isinstance(self.connector.ledger, PostgresLedger)
 
     @property
     def mappings_folder(self) -> Path:
@@ -444,6 +528,7 @@ class Config:
             "spotilla.password_file": self.spotilla.password_file,
             "netvisor.customer_key_file": self.netvisor.customer_key_file,
             "netvisor.partner_key_file": self.netvisor.partner_key_file,
+            "connector.ledger_password_file": self.connector.ledger_password_file,
         }
         warnings = []
         for key, file in files.items():
@@ -524,6 +609,41 @@ def _problems_from_validation(path: Path, text: str, exc: ValidationError) -> li
     return problems
 
 
+def _ledger_location(model: _ConfigModel, path: Path, text: str) -> Path | PostgresLedger:
+    """The SQLite file (absolute), or the PostgreSQL ledger with its password resolved."""
+    section = model.connector
+    if not isinstance(section.ledger, str):
+        p = section.ledger.expanduser()
+        return p if p.is_absolute() else (path.parent / p).resolve()
+    password = None
+    env, file = section.ledger_password_env, section.ledger_password_file
+    if env or file:
+        if file is not None and not file.is_absolute():
+            file = (path.parent / file.expanduser()).resolve()
+        try:
+            password = load_secret("connector.ledger_password", env=env, file=file, required=True)
+        except ValueError as exc:
+            raise ConfigError(
+                ConfigProblem(
+                    str(path),
+                    find_line(
+                        text,
+                        ["connector", "ledger_password_env" if env else "ledger_password_file"],
+                    ),
+                    "connector.ledger_password",
+                    str(exc),
+                )
+            ) from None
+    assert section.company is not None  # the model requires it with a PostgreSQL ledger
+    return PostgresLedger(
+        url=section.ledger,
+        company=section.company,
+        password=password,
+        lease_seconds=section.lease_seconds,
+        request_timeout=model.netvisor.timeout,
+    )
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate the TOML config at ``path``; raises ConfigError with every problem."""
     path = Path(path).expanduser().resolve()
@@ -576,7 +696,8 @@ def load_config(path: str | Path) -> Config:
 
     connector = model.connector.model_copy(
         update={
-            "ledger": absolute(model.connector.ledger),
+            "ledger": _ledger_location(model, path, text),
+            "ledger_password_file": absolute(model.connector.ledger_password_file),
             "outbox": absolute(model.connector.outbox),
             "metrics_file": (
                 absolute(model.connector.metrics_file) if model.connector.metrics_file else None

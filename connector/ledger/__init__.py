@@ -1,4 +1,6 @@
-"""The sync ledger: a SQLite file that makes every run safe to repeat and every crash safe to resume.
+"""The sync ledger: a SQLite file (or one company's schema on a PostgreSQL server shared by hosts:
+``postgres.py``, with the company's lease as the run lock: ``lease.py``) that makes every run
+safe to repeat and every crash safe to resume.
 
 What it holds (ids, keys, hashes, amounts, states, error types — never names, identity codes or
 addresses):
@@ -55,4 +57,17 @@ __all__ = [
     "OwnedObject",
     "QuarantineEntry",
     "RunLock",
+    "ledger_exists",
 ]
+
+
+def ledger_exists(location: object) -> bool:
+    """Whether a ledger is at ``location``: a SQLite file, or the company's ledger on a
+    PostgreSQL server (``core.config.PostgresLedger``; looked up without creating one)."""
+    from pathlib import Path
+
+    if isinstance(location, Path | str):
+        return Path(location).exists()
+    from connector.ledger.postgres import company_exists
+
+    return company_exists(location)  # type: ignore[arg-type]

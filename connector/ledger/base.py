@@ -1,4 +1,5 @@
-"""The ledger's connection: one SQLite file, WAL, a busy timeout, short transactions."""
+"""The ledger's connection: one SQLite file (WAL, a busy timeout, short transactions), or one
+company's schema on a PostgreSQL server (``postgres.py``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from connector.core.logging import redact_text
 from connector.ledger import schema
 from connector.ledger.sqlite import Database
+
+if TYPE_CHECKING:
+    from connector.core.config import PostgresLedger
 
 
 def _clean(text: str) -> str:
@@ -24,9 +28,24 @@ def _now() -> str:
 
 
 class LedgerBase:
-    """Opening, migrating and closing the file; the transaction every write runs in."""
+    """Opening, migrating and closing the file; the transaction every write runs in.
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 30_000) -> None:
+    ``path`` is a SQLite file, or a :class:`PostgresLedger` (a server URL and a company key).
+    """
+
+    db: Any  # connector.ledger.sqlite.Database or connector.ledger.postgres.Database
+
+    def __init__(self, path: str | Path | PostgresLedger, *, busy_timeout_ms: int = 30_000) -> None:
+        if not isinstance(path, str | Path):
+            from connector.ledger import postgres  # psycopg is loaded only for PostgreSQL
+
+            self.path: Any = path
+            self.engine = "postgresql"
+            from connector.ledger import lease
+
+            self.db = postgres.Database(path, lease.held_lease(path), lease.fence)
+            return
+        self.engine = "sqlite"
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path, timeout=busy_timeout_ms / 1000)
@@ -48,10 +67,38 @@ class LedgerBase:
 
     @property
     def schema_version(self) -> int:
+        if self.engine == "postgresql":
+            from connector.ledger import postgres
+
+            return postgres._version(self.db.conn, self.db.company) or 0
         return schema.schema_version(self.db)
+
+    def writes_possibly_in_flight(self) -> bool:
+        """Whether a write another host left in doubt may still be in flight in Netvisor: on a
+        PostgreSQL ledger, until the request timeout plus the lease time has passed since this
+        host took the company over from a holder that did not let it go (``lease.py``). Never
+        on SQLite: the run lock is released only when the process that held it has ended."""
+        if self.engine != "postgresql":
+            return False
+        lease = self.db.lease  # the lease this ledger was opened under
+        if lease is None or lease.in_doubt_until is None:
+            return False
+        return bool(self.db.now() < lease.in_doubt_until)
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         """One short write transaction."""
         with self.db.atomic() as db:
+            yield db
+
+    @contextmanager
+    def outcome_transaction(self) -> Iterator[Database]:
+        """The transaction that records a write's outcome. On PostgreSQL its commit does not
+        wait for the disk (``synchronous_commit = off`` for this transaction only): the intent
+        before the request was durable, and an outcome a server crash loses leaves the row in
+        doubt, which reconcile resolves from Netvisor — while the next intent's durable commit
+        flushes this one anyway (the server's log is written in order). SQLite: as any other."""
+        with self.db.atomic() as db:
+            if self.engine == "postgresql":
+                db.execute("SET LOCAL synchronous_commit = off")
             yield db

@@ -24,7 +24,7 @@ class ConsoleMixin(LedgerBase):
         now, cleaned = _now(), (_clean(note) if note else None)
         with self.transaction():
             self.db.executemany(
-                "INSERT INTO console_audit (at, username, action, subject, note) VALUES (?,?,?,?,?)",
+                "INSERT INTO console_audit (at, actor, action, subject, note) VALUES (?,?,?,?,?)",
                 [(now, user, action, subject, cleaned) for subject in subjects],
             )
 
@@ -65,8 +65,12 @@ class ConsoleMixin(LedgerBase):
             return 0
         with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO invoice_balances (key, netvisor_key, invoice_number,"
-                " invoice_date, status, gross, open_sum, seen_at) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO invoice_balances (key, netvisor_key, invoice_number, invoice_date,"
+                " status, gross, open_sum, seen_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (key)"
+                " DO UPDATE SET netvisor_key = excluded.netvisor_key,"
+                " invoice_number = excluded.invoice_number, invoice_date = excluded.invoice_date,"
+                " status = excluded.status, gross = excluded.gross,"
+                " open_sum = excluded.open_sum, seen_at = excluded.seen_at",
                 values,
             )
         return len(values)

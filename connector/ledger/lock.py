@@ -1,5 +1,6 @@
 """One writer per ledger — and one process talking to a Netvisor company: an OS file lock beside
-the ledger file.
+the ledger file; on a PostgreSQL ledger, the company's lease (``lease.py``), taken through the
+same class so the sync, the daemon and the fleet all get it through one code path.
 
 Every command that calls Netvisor (``sync``, ``reconcile``, ``check --online``, ``quarantine
 retry``, the daemon's jobs) holds it for as long as it may send a request, so two processes never
@@ -15,9 +16,13 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from connector.core.errors import RunLockedError
 from connector.core.reasons import reason as worded
+
+if TYPE_CHECKING:
+    from connector.core.config import PostgresLedger
 
 #: how often a waiting acquire tries the lock again (seconds)
 POLL_SECONDS = 0.1
@@ -28,12 +33,31 @@ class RunLock:
 
     ``acquire(wait=...)`` waits up to ``wait`` seconds for a holder to finish (0: fail at once);
     ``on_wait(holder_pid)`` is called once when it has to wait, so a command can say so;
-    ``cancel`` (a stop request) ends the wait early.
+    ``cancel`` (a stop request) ends the wait early. ``try_acquire()`` never waits and says
+    whether it got the lock.
+
+    ``RunLock(ledger)`` of a PostgreSQL ledger (a :class:`PostgresLedger`) is that company's
+    :class:`connector.ledger.lease.Lease`, with the same methods.
     """
 
-    def __init__(self, ledger_path: str | Path) -> None:
+    def __new__(cls, ledger_path: str | Path | PostgresLedger) -> Any:
+        if cls is RunLock and not isinstance(ledger_path, str | Path):
+            from connector.ledger.lease import Lease
+
+            return Lease(ledger_path)
+        return super().__new__(cls)
+
+    def __init__(self, ledger_path: str | Path | PostgresLedger) -> None:
         self.path = Path(str(ledger_path) + ".lock")
         self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if free; False (at once) when another process holds it."""
+        try:
+            self.acquire(0.0)
+        except RunLockedError:
+            return False
+        return True
 
     @property
     def held(self) -> bool:

@@ -210,7 +210,7 @@ class ObjectsMixin(LedgerBase):
 
     def mark_sent(self, key: str, netvisor_key: str | None) -> None:
         """Netvisor answered OK: the pending version is now what Netvisor holds."""
-        with self.transaction():
+        with self.outcome_transaction():
             self._settle(key, LedgerState.SENT, netvisor_key)
 
     def mark_confirmed(
@@ -388,6 +388,9 @@ class ObjectsMixin(LedgerBase):
         if documents is None:
             return billed_lines_of(self.db.execute(sql + sql_end, params))
         keys = sorted(set(documents))
+        if self.engine == "postgresql":  # one array parameter: one statement shape, prepared
+            any_key = " AND document_key = ANY(?)"
+            return billed_lines_of(self.db.execute(sql + any_key + sql_end, [*params, keys]))
         rows: list[Any] = []
         for i in range(0, len(keys), 500):  # SQLite caps the parameters of one statement
             chunk = keys[i : i + 500]

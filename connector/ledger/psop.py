@@ -33,6 +33,9 @@ _EVENT_COLUMNS = (
     "approved",
     "updated_at",
 )
+#: an event already recorded (under another period) takes the new values: the SQL both engines
+#: run for SQLite's ``INSERT OR REPLACE``
+_EVENT_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS[1:])
 _ROW_COLUMNS = (
     "row",
     "work_date",
@@ -79,8 +82,9 @@ class PsopMixin(LedgerBase):
                 marks = ",".join("?" * len(wanted))
                 self.db.execute(f"DELETE FROM psop_events WHERE period IN ({marks})", wanted)
             self.db.executemany(
-                f"INSERT OR REPLACE INTO psop_events ({','.join(_EVENT_COLUMNS)}) "
-                f"VALUES ({','.join('?' * len(_EVENT_COLUMNS))})",
+                f"INSERT INTO psop_events ({','.join(_EVENT_COLUMNS)}) "
+                f"VALUES ({','.join('?' * len(_EVENT_COLUMNS))}) "
+                f"ON CONFLICT (event_id) DO UPDATE SET {_EVENT_UPDATE}",
                 rows,
             )
         return len(rows)
@@ -113,7 +117,7 @@ class PsopMixin(LedgerBase):
                 notes = {d[0]: d[3] for d in decisions}
                 now = _now()
                 self.db.executemany(
-                    "INSERT INTO console_audit (at, username, action, subject, note)"
+                    "INSERT INTO console_audit (at, actor, action, subject, note)"
                     " VALUES (?,?,?,?,?)",
                     [
                         (now, decided_by, f"review:{d[1]}", d[0], _clean(notes[d[0]] or "") or None)
@@ -132,8 +136,8 @@ class PsopMixin(LedgerBase):
         now, fresh = _now(), []
         for item_id, decision, effect, note in decisions:
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO review_decisions (item_id, decision, effect, source, note,"
-                " decided_at, decided_by) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO review_decisions (item_id, decision, effect, source, note,"
+                " decided_at, decided_by) VALUES (?,?,?,?,?,?,?) ON CONFLICT (item_id) DO NOTHING",
                 [
                     item_id,
                     decision,
@@ -183,10 +187,10 @@ class PsopMixin(LedgerBase):
                 return None
             cursor = self.db.execute(
                 "INSERT INTO psop_reports (sha256, report_date, rows, imported_at) "
-                "VALUES (?,?,?,?)",
+                "VALUES (?,?,?,?) RETURNING id",
                 [sha256, report_date, len(rows), _now()],
             )
-            report_id = int(cursor.lastrowid or 0)
+            report_id = int(cursor.fetchall()[0][0])
             self.db.executemany(
                 f"INSERT INTO psop_report_rows (report_id, {','.join(_ROW_COLUMNS)}) "
                 f"VALUES (?, {','.join('?' * len(_ROW_COLUMNS))})",

@@ -19,10 +19,11 @@ class RunsMixin(LedgerBase):
     ) -> int:
         with self.transaction():
             cur = self.db.execute(
-                "INSERT INTO runs (command, period, as_of, dry_run, started_at) VALUES (?,?,?,?,?)",
+                "INSERT INTO runs (command, period, as_of, dry_run, started_at)"
+                " VALUES (?,?,?,?,?) RETURNING id",
                 [command, period, as_of, int(dry_run), _now()],
             )
-        return int(cur.lastrowid)
+            return int(cur.fetchall()[0][0])
 
     def finish_run(
         self,

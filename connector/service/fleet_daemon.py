@@ -178,7 +178,9 @@ class FleetDaemon:
     def _seed_failures(self, state: _Company, fleet: Fleet) -> None:
         """A restarted daemon keeps backing off a company that kept failing (ledger facts)."""
         config = state.company.config
-        if config is None or not config.ledger_path.exists():
+        from connector.ledger import ledger_exists
+
+        if config is None or not ledger_exists(config.ledger_path):
             return
         try:
             from connector.ledger import Ledger

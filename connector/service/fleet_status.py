@@ -94,7 +94,9 @@ def company_row(
             **nxt,
         )
     config = company.config
-    if not config.ledger_path.exists():
+    from connector.ledger import ledger_exists
+
+    if not ledger_exists(config.ledger_path):
         return CompanyRow(
             company.name,
             check_code=CRITICAL,

@@ -55,7 +55,9 @@ def collect(ledger_path: Path, last_job: Mapping[str, Any] | None = None) -> Met
     runs: list[Any] = []
     doubt: list[Any] = []
     rejected = quarantined = 0
-    if ledger_path.exists():
+    from connector.ledger import ledger_exists
+
+    if ledger_exists(ledger_path):
         with Ledger(ledger_path) as ledger:
             runs = [r for r in ledger.runs(200) if r["status"] != "running"]
             doubt = ledger.objects(states=IN_DOUBT)

@@ -168,10 +168,24 @@ def _resolve(ctx: RunContext, row: OwnedObject, netvisor_key: str | None) -> Non
         ctx.ledger.mark_confirmed(row.key, netvisor_key)
         ctx.report.counts["reconciled"] += 1
         log.info("reconciled_found", key=row.key, netvisor_key=netvisor_key)
+    elif _maybe_in_flight(ctx, row):
+        return
     else:
         ctx.ledger.back_to_planned(row.key, "reconcile: not found in Netvisor")
         ctx.report.counts["replanned"] += 1
         log.info("reconciled_not_found", key=row.key)
+
+
+def _maybe_in_flight(ctx: RunContext, row: OwnedObject) -> bool:
+    """Not found, but another host that ran this company until it died may have the write in
+    flight still (a PostgreSQL ledger, within the request timeout plus the lease time of the
+    takeover): the row stays in doubt, nothing is resent, the next run looks again."""
+    if not ctx.ledger.writes_possibly_in_flight():
+        return False
+    log.warning(
+        "reconcile_not_found_yet", key=row.key, reason="another host's write may be in flight"
+    )
+    return True
 
 
 def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> None:
@@ -206,6 +220,8 @@ def _resolve_edit(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
                 ctx.report.problems.append(problem)
             log.error("reconciled_edit_unclear", key=row.key, netvisor_key=row.netvisor_key)
             return
+    if _maybe_in_flight(ctx, row):
+        return
     ctx.ledger.restore_settled(row.key, "reconcile: the edit did not apply")
     failpoints.hit("reconcile_settled", str(row.kind))
     ctx.report.counts["restored"] += 1

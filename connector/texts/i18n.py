@@ -910,6 +910,30 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "Vie kirjanpidon taulut tilintarkastajalle, yksi tiedosto taulua kohden (CSV tai JSON). Kirjanpidossa ei ole nimiä.",
         "en": "Exports the ledger's tables for an auditor, one file per table (CSV or JSON). The ledger holds no names.",
     },
+    "cmd.ledger.migrate": {
+        "fi": "Kopioi tämän asetustiedoston SQLite-kirjanpidon PostgreSQLiin ja tarkistaa rivimäärät ja summat; kieltäytyy, jos yrityksellä on siellä jo rivejä.",
+        "en": "Copies this config's SQLite ledger into PostgreSQL and verifies row counts and sums; refused if the company already has rows there.",
+    },
+    "cmd.fleet": {
+        "fi": "Tilitoimiston yritykset yhdestä fleet-tiedostosta: jokainen yritys omilla asetuksillaan, kirjanpidollaan ja tunnuksillaan.",
+        "en": "An accounting firm's companies from one fleet file: each company with its own config, ledger and credentials.",
+    },
+    "cmd.fleet.check": {
+        "fi": "Tarkistaa jokaisen yrityksen asetukset ja mappaukset kirjoittamatta mitään; kieltäytyy, jos kaksi yritystä jakaa Netvisor-yrityksen tai kirjanpidon.",
+        "en": "Checks every company's config and mappings without writing anything; refuses two companies on one Netvisor company or one ledger.",
+    },
+    "cmd.fleet.sync": {
+        "fi": "Ajaa jokaisen yrityksen kerran, enintään max_parallel kerrallaan; yhden yrityksen virhe ei pysäytä muita.",
+        "en": "Runs every company once, at most max_parallel at a time; one company's failure never stops the others.",
+    },
+    "cmd.fleet.status": {
+        "fi": "Rivi yritystä kohden: viimeisin ajo, tulos, asiakirjat, pidätetyt, karanteeni, epävarmat, seuraava ajo; --check valvontaa varten.",
+        "en": "One row per company: last run, result, documents, held, quarantined, in doubt, next run; --check for monitoring.",
+    },
+    "cmd.fleet.daemon": {
+        "fi": "Ajaa jokaisen yrityksen sen ajastuksen mukaan reilussa jonossa, enintään max_parallel kerrallaan, kunnes SIGTERM pysäyttää.",
+        "en": "Runs every company on its schedule through a fair queue, at most max_parallel at a time, until SIGTERM stops it.",
+    },
     "cmd.ledger.resolve": {
         "fi": "Kirjaa, kumpi versio epävarmasta laskun muutoksesta (EDIT_UNCLEAR) Netvisorissa on; seuraava sync lähettää sitä odottaneet asiakirjat.",
         "en": "Records which version of an undecided invoice edit (EDIT_UNCLEAR) Netvisor holds; the next sync sends the documents that waited for it.",

@@ -1,1 +1,1 @@
-from e2e.harness import make_env  # noqa: F401  (the fixture)
+from e2e.harness import ledger_engine, make_env  # noqa: F401  (the fixtures)

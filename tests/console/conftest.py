@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from e2e.harness import Env, task
+from e2e.harness import ledger_engine as ledger_engine
 from e2e.harness import make_env as make_env
 
 TODAY = date(2026, 5, 20)

@@ -360,7 +360,7 @@ def test_approving_one_item_is_the_clis_decision_with_who_and_the_note(console):
     assert (row["decision"], row["effect"], row["source"]) == ("approve", "approve", "review")
     assert row["decided_by"] == "maija"
     assert row["note"] == "organiser agreed by phone"
-    assert [(a["username"], a["action"], a["subject"]) for a in audit] == [
+    assert [(a["actor"], a["action"], a["subject"]) for a in audit] == [
         ("maija", "review:approve", "T5:h0")
     ]
     # the review page and the document page show who decided
@@ -429,7 +429,7 @@ def test_check_again_marks_a_quarantined_record_and_audits_it(console):
     assert "maija asked for a check" in answer.text
     with console.env.ledger() as ledger:
         (row,) = ledger.audit()
-    assert (row["username"], row["action"], row["subject"]) == (
+    assert (row["actor"], row["action"], row["subject"]) == (
         "maija",
         "quarantine:check",
         f"quarantine:{entry.id}",
@@ -488,7 +488,7 @@ def test_uploading_psops_report_imports_it_and_the_states_show_on_the_document(c
     assert "Maksettu" in task
     with console.env.ledger() as ledger:
         (row,) = ledger.audit()
-        assert (row["username"], row["action"]) == ("maija", "psop:import")
+        assert (row["actor"], row["action"]) == ("maija", "psop:import")
     # the same file again changes nothing
     again = console.client.post(
         "/psop/import",

@@ -496,3 +496,82 @@ def test_start_period_is_a_month(tmp_path: Path) -> None:
     assert config.connector.start_period == "2026-11"
     assert str(config.connector.first_period) == "2026-11"
     assert load_config(write(tmp_path, MINIMAL)).connector.first_period is None
+
+
+# -- a PostgreSQL ledger -----------------------------------------------------------------------
+
+PG_URL = "postgresql://connector@db.internal:5432/ledgers"
+
+
+def on_postgres(extra: str = 'company = "acme"') -> str:
+    return MINIMAL.replace('ledger = "data/ledger.sqlite"', f'ledger = "{PG_URL}"\n{extra}')
+
+
+def test_a_postgresql_ledger_names_the_server_and_the_company(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connector.core.config import PostgresLedger
+
+    monkeypatch.setenv("LEDGER_DB_PASSWORD", "s3cret-pw")
+    text = on_postgres('company = "acme"\nledger_password_env = "LEDGER_DB_PASSWORD"')
+    config = load_config(write(tmp_path, text))
+    ledger = config.ledger_path
+    assert isinstance(ledger, PostgresLedger) and config.ledger_on_postgres
+    assert (ledger.url, ledger.company, ledger.lease_seconds) == (PG_URL, "acme", 60.0)
+    assert ledger.password is not None and ledger.password.reveal() == "s3cret-pw"
+    assert "s3cret-pw" not in f"{ledger} {ledger!r}"  # the password never prints
+
+
+def test_the_ledger_password_file_is_read_and_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("from-a-file\n", encoding="utf-8")
+    (tmp_path / "pw").chmod(0o600)
+    text = on_postgres('company = "acme"\nledger_password_file = "pw"')
+    ledger = load_config(write(tmp_path, text)).ledger_path
+    assert ledger.password.reveal() == "from-a-file"  # type: ignore[union-attr]
+
+
+def test_without_a_password_setting_libpq_finds_its_own(tmp_path: Path) -> None:
+    ledger = load_config(write(tmp_path, on_postgres())).ledger_path
+    assert ledger.password is None  # type: ignore[union-attr]  # PGPASSWORD / PGPASSFILE
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "says"),
+    [
+        (on_postgres(""), "connector", "set company"),
+        (on_postgres('company = "Acme Oy"'), "connector.company", "invalid company key"),
+        (
+            MINIMAL.replace(
+                'ledger = "data/ledger.sqlite"',
+                'ledger = "postgresql://connector:hunter2@db.internal/ledgers"\ncompany = "a"',
+            ),
+            "connector.ledger",
+            "carries a password",
+        ),
+        (
+            on_postgres('company = "acme"\nledger_password = "x"'),
+            "connector.ledger_password",
+            "never go in the config",
+        ),
+        (
+            on_postgres('company = "acme"\nlease_seconds = 1'),
+            "connector.lease_seconds",
+            "greater than or equal",
+        ),
+        (
+            on_postgres('company = "acme"\nledger_password_env = "NO_SUCH_VARIABLE_HERE"'),
+            "connector.ledger_password",
+            "NO_SUCH_VARIABLE_HERE",
+        ),
+    ],
+)
+def test_a_bad_postgresql_setting_is_named_by_file_line_and_key(
+    tmp_path: Path, text: str, key: str, says: str
+) -> None:
+    path = write(tmp_path, text)
+    problems = problems_of(path)
+    found = [p for p in problems if p.key == key]
+    assert found, problems
+    assert says in found[0].message
+    assert found[0].line is not None and found[0].file == str(path)
+    assert "hunter2" not in str(problems)

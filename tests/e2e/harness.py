@@ -1,6 +1,10 @@
 """End-to-end harness: both sandboxes served on real loopback HTTP, a real ledger file, the real
 CLI in a separate process where a test needs to kill it.
 
+The ledger is a SQLite file, or — where a test module asks for both engines with
+``ledger_engine`` (the exactly-once tests do), or ``CONNECTOR_TEST_LEDGER=postgresql`` is set —
+a fresh company on the test PostgreSQL server (tests/pgserver.py), with a short lease.
+
 The Spotilla data here is invented and small, so each test can state exactly what it expects.
 Leaf L0001 is a PSOP client in the example mappings (region VANTAA-KERAVA, PSOP customer number
 100001, voucher VK-2026-0001: KOTIHOITO 15,00 EUR/h, 20 h a month); L0100 is a private client with
@@ -20,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pgserver
 import pytest
 from stdnum.fi import ytunnus
 
@@ -200,8 +205,10 @@ class Env:
         extra: str = "",
         language: str = "en",
         start_period: str | None = "2026-04",
+        ledger_engine: str = "sqlite",
     ):
         self.tmp = tmp
+        self.company: str | None = None
         self.netvisor = NetvisorSandbox()
         fixture = tmp / "spotilla.json"
         fixture.write_text(json.dumps(data), encoding="utf-8")
@@ -221,11 +228,28 @@ class Env:
             language=language,  # the e2e tests read English; test_ops_e2e pins Finnish
             start_period=start_period,  # the month most tests bill first (as of 2.5.2026)
         )
+        if ledger_engine == "postgresql":
+            self.use_postgres(pgserver.new_company())
         self.config = load_config(self.config_path)
+
+    def use_postgres(self, company: str, lease_seconds: float = 3) -> None:
+        """Point the config at ``company`` on the test PostgreSQL server (the password comes
+        from libpq's PGPASSWORD/PGPASSFILE, as the subprocesses inherit the environment)."""
+        url = pgserver.require()
+        text = self.config_path.read_text(encoding="utf-8")
+        text = text.replace(
+            'ledger = "ledger.sqlite"',
+            f'ledger = "{url}"\ncompany = "{company}"\nlease_seconds = {lease_seconds}',
+        )
+        self.config_path.write_text(text, encoding="utf-8")
+        self.config = load_config(self.config_path)
+        self.company = company
 
     def close(self) -> None:
         for server in self.servers:
             server.stop()
+        if self.company is not None:
+            pgserver.drop(self.company)
 
     # -- running the job ------------------------------------------------------------------
 
@@ -298,12 +322,26 @@ class Env:
 
 
 @pytest.fixture
-def make_env(tmp_path: Path) -> Iterator[Any]:
+def ledger_engine() -> str:
+    """The engine of the envs' ledgers: SQLite unless ``CONNECTOR_TEST_LEDGER=postgresql``. A
+    test module that must hold on both overrides it with ``both_engines``."""
+    return os.environ.get("CONNECTOR_TEST_LEDGER", "sqlite")
+
+
+#: ``ledger_engine = both_engines`` in a test module runs each of its tests on both engines
+both_engines = pytest.fixture(params=["sqlite", "postgresql"], name="ledger_engine")(
+    lambda request: request.param
+)
+
+
+@pytest.fixture
+def make_env(tmp_path: Path, ledger_engine: str) -> Iterator[Any]:
     envs: list[Env] = []
 
     def make(data: dict[str, Any] | None = None, name: str = "env", **kw: Any) -> Env:
         folder = tmp_path / name
         folder.mkdir()
+        kw.setdefault("ledger_engine", ledger_engine)
         env = Env(folder, data if data is not None else base_data(), **kw)
         envs.append(env)
         return env

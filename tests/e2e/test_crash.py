@@ -11,12 +11,15 @@ import re
 import signal
 
 import pytest
-from e2e.harness import base_data, task
+from e2e.harness import base_data, both_engines, task
 
 from connector.core.errors import EXIT_OK
 from connector.ledger import LedgerState
 
 pytestmark = pytest.mark.slow
+
+# every test here runs on a SQLite ledger and on a PostgreSQL one (a fresh company each)
+ledger_engine = both_engines
 
 AS_OF = "2026-05-02"
 

@@ -31,13 +31,16 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e.harness import Env, base_data, task
+from e2e.harness import Env, base_data, both_engines, task
 
 from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL
 from connector.ledger import IN_DOUBT, LedgerState
 from connector.sync import SyncEngine
 
 pytestmark = pytest.mark.slow
+
+# every test here runs on a SQLite ledger and on a PostgreSQL one (a fresh company each)
+ledger_engine = both_engines
 
 APRIL, EDIT_DAY, LOCKED = "2026-05-02", "2026-05-03", "2026-06-02"
 LAYOUTS = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ APRIL = Period(2026, 4)
 
 
 @pytest.fixture
-def ledger(tmp_path: Path):
-    with Ledger(tmp_path / "ledger.sqlite") as opened:
+def ledger(ledger_location):  # a SQLite file and a PostgreSQL company (tests/conftest.py)
+    with Ledger(ledger_location) as opened:
         yield opened
 
 

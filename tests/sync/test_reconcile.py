@@ -315,3 +315,43 @@ def test_an_edit_a_reply_without_free_texts_cannot_tell_apart_is_held_and_says_w
     assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, EDIT_UNCLEAR)
     (problem,) = ctx.report.problems  # said once, though both passes found it
     assert "no line free texts" in problem and "differ only in them" in problem
+
+
+def test_after_a_takeover_not_found_is_not_yet_proof_another_hosts_write_did_not_happen(
+    tmp_path: Path,
+) -> None:
+    """PostgreSQL ledger: host B took the company over from host A, whose lease expired while A
+    may still have had a request in flight. Until the request timeout plus the lease time has
+    passed, reconcile confirms what it finds but leaves what it does not find in doubt."""
+    import pgserver
+    import psycopg
+
+    from connector.ledger import RunLock
+
+    location = pgserver.location(lease_seconds=30, request_timeout=120)
+    try:
+        host_a = RunLock(location)
+        host_a.acquire()
+        with Ledger(location) as ledger_a:
+            sending(ledger_a, "cust:C1", ObjectKind.CUSTOMER)
+            sending(ledger_a, "prod:KOTIHOITO", ObjectKind.PRODUCT)
+        with psycopg.connect(pgserver.server_url(), autocommit=True) as conn:  # A froze
+            conn.execute(
+                "UPDATE connector.leases SET expires_at = clock_timestamp() WHERE company = %s",
+                [location.company],
+            )
+        host_b = RunLock(location)
+        assert host_b.try_acquire()
+        with Ledger(location) as ledger:
+            assert ledger.writes_possibly_in_flight()
+            netvisor = FakeNetvisor()
+            netvisor.customers["C1"] = "NV-5"
+            ctx = run_context(ledger)
+            reconcile(ctx, netvisor)  # type: ignore[arg-type]
+            assert ledger.get("cust:C1").state is LedgerState.CONFIRMED
+            assert ledger.get("prod:KOTIHOITO").state is LedgerState.SENDING  # not resent yet
+            assert ctx.report.counts["replanned"] == 0
+        host_b.release()
+        host_a.release()
+    finally:
+        pgserver.drop(location.company)
