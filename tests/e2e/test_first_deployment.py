@@ -141,7 +141,7 @@ def test_withheld_money_shows_with_its_amount_in_the_summary_the_run_report_and_
     result = env.cli("sync", "--period", "2026-04", "--as-of", "2026-05-20")
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     withheld = [ln for ln in result.stdout.splitlines() if "PIDÄTETTY, ei laskutettu" in ln]
-    assert withheld and "korjausriviä kaudelta 2026-04" in withheld[0]
+    assert withheld and "1 korjausrivi kaudelta 2026-04" in withheld[0]  # singular: one line
     assert "20,00\u00a0€" in withheld[0]
     run = max(int(p.stem) for p in (env.tmp / "reports").glob("*.html"))
     html = (env.tmp / "reports" / f"{run}.html").read_text(encoding="utf-8")
