@@ -275,3 +275,20 @@ def test_an_unreachable_server_is_one_clear_error_without_the_password(tmp_path:
     assert "127.0.0.1:9" in str(info.value) and "not-this-one-9" not in str(info.value)
     with pytest.raises(LedgerUnavailableError):
         RunLock(nowhere).try_acquire()
+
+
+def test_fleet_status_names_the_host_that_holds_a_company(company: str) -> None:
+    """Issue 22: on a shared PostgreSQL ledger `fleet status` shows which host holds which
+    company (none once released; SQLite ledgers have no such column)."""
+    from connector.service.fleet_status import lease_holder
+
+    location = at(company)
+    lock = RunLock(location)
+    assert lock.try_acquire()
+    try:
+        holder = lease_holder(location)
+        assert holder is not None and f"(pid {os.getpid()})" in holder
+    finally:
+        lock.release()
+    assert lease_holder(location) is None
+    assert lease_holder(Path("ledger.sqlite")) is None

@@ -31,6 +31,7 @@ class CompanyRow:
     failures: int = 0
     backoff_until: datetime | None = None
     running: bool = False
+    held_by: str | None = None  # on a PostgreSQL ledger: the host holding the company's lease
     check_code: int = OK
     check_line: str = ""
 
@@ -40,6 +41,7 @@ class CompanyRow:
             "last_run_at": self.last_run_at,
             "result": self.result,
             "running": self.running,
+            "held_by": self.held_by,
             "documents": self.documents,
             "held": self.held,
             "quarantined": self.quarantined,
@@ -65,12 +67,26 @@ class CompanyRow:
             self.rejected,
             t.datetime(self.next_run) if self.next_run else "",
             self.failures,
+            self.held_by or "",
         ]
 
 
 _RESULTS = frozenset(
     {"ok", "partial", "stopped", "aborted", "failed", "locked", "not_started", "running", "never"}
 )
+
+
+def lease_holder(location: Any) -> str | None:
+    """Which host holds the company's lease now (``host (pid N)``), on a PostgreSQL ledger;
+    None on SQLite, or when no host holds it."""
+    from connector.core.config import PostgresLedger
+
+    if not isinstance(location, PostgresLedger):
+        return None
+    from connector.ledger.lease import lease_holders
+
+    info = lease_holders(location, [location.company]).get(location.company)
+    return f"{info.host} (pid {info.pid})" if info is not None and info.held else None
 
 
 def company_row(
@@ -136,6 +152,7 @@ def company_row(
             now,
         ),
         running=bool(runs) and runs[0]["status"] == "running",
+        held_by=lease_holder(config.ledger_path),
         check_code=code,
         check_line=line,
         **nxt,

@@ -1096,9 +1096,9 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "fleet.status.never": {"fi": "EI AJETTU", "en": "NEVER RUN"},
     "fleet.status_head": {
         "fi": "YRITYS|VIIMEISIN AJO|TULOS|ASIAKIRJAT|TARKASTETTAVANA|KARANTEENISSA|EPÄVARMA|"
-        "HYLÄTTY|SEURAAVA AJO|PERÄKKÄISET VIRHEET",
+        "HYLÄTTY|SEURAAVA AJO|PERÄKKÄISET VIRHEET|AJAVA PALVELIN",
         "en": "COMPANY|LAST RUN|RESULT|DOCUMENTS|HELD|QUARANTINED|IN DOUBT|REJECTED|NEXT RUN|"
-        "FAILURES IN A ROW",
+        "FAILURES IN A ROW|HELD BY",
     },
     "fleet.backoff": {
         "fi": "{failures} peräkkäistä virhettä: seuraava yritys aikaisintaan {until}",
