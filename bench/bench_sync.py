@@ -391,7 +391,9 @@ class SteadyRun:
     writes: dict[str, int]  # Netvisor writes of this run, by resource
 
 
-def steady_state(customers: int, tasks_per_customer: int, workdir: Path) -> list[SteadyRun]:
+def steady_state(
+    customers: int, tasks_per_customer: int, workdir: Path, leaves_per_customer: int = 1
+) -> list[SteadyRun]:
     """A first sync and the re-runs of the steady state at ``customers`` company customers.
 
     One leaf folder a customer, ``tasks_per_customer`` tasks in it (about one invoice a
@@ -399,7 +401,8 @@ def steady_state(customers: int, tasks_per_customer: int, workdir: Path) -> list
     first sync; an unchanged re-run; a re-run after one task changed (one invoice edit); and,
     once every invoice is ``open`` in Netvisor (sent to its customer), a re-run after the lock
     day, which computes corrections against what was billed."""
-    work = Workload(customers, customers, tasks_per_customer, latency=0)
+    leaves = customers * leaves_per_customer
+    work = Workload(customers, leaves, max(1, tasks_per_customer // leaves_per_customer), 0)
     runs: list[SteadyRun] = []
     with Sandboxes(work) as box:
 
@@ -418,6 +421,7 @@ def steady_state(customers: int, tasks_per_customer: int, workdir: Path) -> list
 
         print(
             f"\n== steady state: {customers} customers x {tasks_per_customer} tasks "
+            f"in {leaves_per_customer} leaf folder(s) each "
             f"({box.info['tasks']} tasks), Netvisor latency 0 =="
         )
         one("first sync")
@@ -482,6 +486,9 @@ def main() -> None:
     parser.add_argument(
         "--steady-tasks", type=int, default=50, help="tasks a customer in the steady state"
     )
+    parser.add_argument(
+        "--steady-leaves", type=int, default=1, help="leaf folders a customer in the steady state"
+    )
     parser.add_argument("--latency", type=float, default=0.020, help="Netvisor latency, s")
     parser.add_argument("--pairs", type=int, default=3, help="connector/replay pairs (>= 3)")
     parser.add_argument("--rss-tasks", type=int, nargs="*", help="task counts for peak RSS")
@@ -495,7 +502,7 @@ def main() -> None:
     if args.steady:
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {_load()}")
         steady_customers = args.customers or 1000
-        runs = steady_state(steady_customers, args.steady_tasks, tmp / "steady")
+        runs = steady_state(steady_customers, args.steady_tasks, tmp / "steady", args.steady_leaves)
         print(f"\nload average now {_load()} on {os.cpu_count()} cores\n")
         _table(steady_rows(runs, steady_customers, args.steady_tasks))
         return
