@@ -582,7 +582,7 @@ def main() -> None:
         (
             f"full sync / bare replay of the same requests, {args.latency * 1000:.0f} ms",
             f"min {min(ratios):.3f}, median {statistics.median(ratios):.3f} ({pairs} pairs)",
-            "<= 1.05",
+            "<= 1.01",
         ),
         ("unchanged re-run: writes", f"{rerun_writes} / {big_writes}", "0"),
         (
