@@ -313,3 +313,41 @@ def test_a_large_run_packs_its_invoices_and_sends_and_records_the_same(make_env,
     assert may.exit_code == EXIT_OK, may.problems
     assert packed.netvisor.write_count() > writes
     assert packed.totals()["inv:2026-05:SP-P0100"] == Decimal("-20.00")
+
+
+def test_a_rerun_reads_the_invoice_list_once_and_no_invoice_one_by_one(make_env):
+    """The steady state (bench/bench_sync.py --steady): a re-run's Netvisor reads do not follow
+    the number of documents. Unchanged it reads the invoice list once (which invoices a person
+    sent); one task changed adds exactly one invoice edit; after the lock day, with every invoice
+    sent (``open``), the corrections are computed against the ledger's billed lines, not by
+    reading the invoices back."""
+    data = base_data()
+    data["tasks"] = [
+        task("T10", "L0001", "2026-04-15", hours="2"),
+        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
+        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
+    ]
+    env = make_env(data)
+    assert env.sync("2026-05-02").exit_code == EXIT_OK
+
+    def requests_of(as_of: str) -> dict[str, int]:
+        before = env.netvisor.stats()["requests"]
+        report = env.sync(as_of)
+        assert report.exit_code == EXIT_OK, report.problems
+        after = env.netvisor.stats()["requests"]
+        return {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+
+    assert requests_of("2026-05-02") == {"salesinvoicelist.nv": 1}
+    env.spotilla.update_task("T11", {"rows": [{"product_code": "ATERIA", "quantity": "4"}]})
+    assert requests_of("2026-05-02") == {
+        "salesinvoicelist.nv": 1,
+        "salesinvoice.nv?method=edit": 1,
+    }
+    for invoice in env.invoices():
+        env.netvisor.set_invoice_status(invoice["key"], "open")
+    # June 2nd: May is built (no work), April locked and observed: its invoices are frozen by
+    # date, so nothing needs reading; an unchanged April makes no correction
+    writes = env.netvisor.write_count()
+    assert requests_of("2026-06-02") == {}
+    assert requests_of("2026-06-02") == {}
+    assert env.netvisor.write_count() == writes
