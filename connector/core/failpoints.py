@@ -8,6 +8,10 @@ Inactive unless the environment variable ``CONNECTOR_FAILPOINTS`` is set, e.g.::
 Each entry is ``name[:kind][@n]`` (comma-separated); ``n`` counts matching hits from 1. The
 process kills itself with SIGKILL — no cleanup, no flush — exactly like a power cut of the
 process. Production code calls :func:`hit` at the points; it costs one dict lookup when unset.
+
+A point is hit where its instant is, so a kill there leaves the same ledger and the same
+Netvisor every time: ``after_answer`` on the thread that sends the writes, the moment an
+answer is read and before the write queued behind it may leave (``connector/sync/apply.py``).
 """
 
 from __future__ import annotations

@@ -191,13 +191,18 @@ def _send_through(
         raise _Held
     wire.sending = action.obj.key
     try:
-        return send(client, action, body)
+        netvisor_key = send(client, action, body)
     except (FatalRunError, TransientError):
         gate.open = False  # the run stops: the write queued behind this one never leaves
         raise
     except AmbiguousWriteError:
         gate.held = True  # the write queued behind this one waits for the read-back
         raise
+    # Here, on the sending thread, the moment the answer is read: the write queued behind this
+    # one leaves only after this returns, so a crash test killing the process at this point
+    # always finds that one not sent (hit on the run's thread, the kill raced its request).
+    failpoints.hit("after_answer", str(action.obj.kind))
+    return netvisor_key
 
 
 class _Wire:
@@ -421,6 +426,7 @@ def _settle(
             report.problems.append(f"{obj.key}: {exc.error_type}: {exc.message}")
             blocked.add(obj.key)
             return False
+        failpoints.hit("after_answer", str(obj.kind))  # adopted: the edit of it was answered
     except RecordError as exc:
         run.unknown_in_a_row = 0  # a clear answer
         ledger.mark_rejected(obj.key, exc.error_type, exc.message)
@@ -456,7 +462,6 @@ def _settle(
         ledger.mark_unknown(obj.key, type(exc).__name__, "interrupted mid-request")
         blocked.add(obj.key)
         raise
-    failpoints.hit("after_answer", str(obj.kind))
     run.unknown_in_a_row = 0
     ledger.mark_sent(obj.key, netvisor_key)
     if action.kind is ActionKind.CREATE:

@@ -207,6 +207,7 @@ def one_day_later(env: Env) -> None:
 
 
 APRIL_DOC, MAY_DOC = "inv:2026-04:SP-P0001", "inv:2026-05:SP-P0001"
+ORG_APRIL = "org:2026-04:VANTAA-KERAVA"
 
 
 def lose_the_answer_to_the_edit(env: Env, fault: str) -> None:
@@ -308,8 +309,13 @@ def test_an_undecided_added_hour_is_never_billed_again_as_a_correction_in_may(ma
     env = make_env(work(), name="faulty")
     env.netvisor.set_reply_layout(wrapper="per_line", free_text=False)
     assert env.sync(APRIL).exit_code == EXIT_OK
+    april = env.totals()
     one_hour_more(env)
     lose_the_answer_to_the_edit(env, "kill_after_answer")
+    # killed on the client's answer: the organiser's April edit queued behind it never left
+    # (its intent may or may not be committed yet), so May carries the organiser's
+    # correction too, computed from the coverage of the client's April in doubt
+    assert env.totals()[ORG_APRIL] == april[ORG_APRIL]
     with env.ledger() as ledger:  # as an older connector stored them
         (row,) = ledger.db.query(
             "SELECT pending_check, content_check FROM objects WHERE key = ?", [APRIL_DOC]
