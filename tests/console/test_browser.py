@@ -88,7 +88,16 @@ def browser() -> Iterator[Any]:
         "--lang=fi-FI",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    # The browser keeps the machine's own clock: CI's calendar runs fake the test processes'
+    # clock with libfaketime (LD_PRELOAD), which Chromium's processes do not survive. Nothing
+    # here depends on the browser's clock (the console's cookies carry Max-Age, not a date).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "DONT_FAKE"))
+    }
+    service = Service(executable_path=str(CHROMEDRIVER), env=env)
+    driver = webdriver.Chrome(service=service, options=options)
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
