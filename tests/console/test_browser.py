@@ -224,6 +224,10 @@ def test_a_viewer_in_the_browser_has_no_decide_buttons(served, browser):
     b.find_element(By.ID, "name").send_keys("ville")
     b.find_element(By.ID, "password").send_keys(PASSWORD)
     b.find_element(By.ID, "login").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the login's answer (its session cookie) must arrive before the next page is asked for
+    WebDriverWait(b, 15).until(lambda d: "/login" not in d.current_url)
     b.get(f"{base}/review")
     assert "T5:h0" in b.find_element(By.ID, "held").text
     assert not b.find_elements(By.CSS_SELECTOR, 'button[value^="approve"]')
