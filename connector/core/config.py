@@ -595,14 +595,21 @@ class Config:
         return Secrets(token, password, ck, pk)
 
 
-def _problems_from_validation(path: Path, text: str, exc: ValidationError) -> list[ConfigProblem]:
+def problems_from_validation(
+    path: Path,
+    text: str,
+    exc: ValidationError,
+    unknown: str = "unknown key (typo? see config.example.toml)",
+) -> list[ConfigProblem]:
+    """pydantic's errors of a TOML file as file:line:key problems (``unknown``: what an
+    unknown key is called)."""
     problems = []
     for err in exc.errors():
         loc = [p for p in err["loc"] if isinstance(p, str | int)]
         key = ".".join(str(p) for p in loc)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (typo? see config.example.toml)"
+            msg = unknown
         elif err["type"] == "missing":
             msg = "required key is missing"
         problems.append(ConfigProblem(str(path), find_line(text, loc), key, msg))
@@ -681,7 +688,7 @@ def load_config(path: str | Path) -> Config:
     try:
         model = _ConfigModel.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_problems_from_validation(path, text, exc))
+        problems.extend(problems_from_validation(path, text, exc))
         model = None
     if problems or model is None:
         raise ConfigError(problems)

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from connector.core.config import Config, ScheduleSection, load_config
+from connector.core.config import Config, ScheduleSection, load_config, problems_from_validation
 from connector.core.errors import ConfigError, ConfigProblem
 from connector.core.tomlsource import find_line
 
@@ -201,7 +201,9 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     try:
         model = _FleetModel.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_validation_problems(path, text, exc)) from None
+        raise ConfigError(
+            problems_from_validation(path, text, exc, unknown="unknown key")
+        ) from None
     settings = model.fleet
     if settings.metrics_file is not None and not settings.metrics_file.is_absolute():
         settings = settings.model_copy(
@@ -292,20 +294,6 @@ def _shared(
                     f"{company.config.ledger_path}: every company needs its own",
                 )
             )
-    return problems
-
-
-def _validation_problems(path: Path, text: str, exc: ValidationError) -> list[ConfigProblem]:
-    problems = []
-    for err in exc.errors():
-        loc = [p for p in err["loc"] if isinstance(p, str | int)]
-        key = ".".join(str(p) for p in loc)
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        problems.append(ConfigProblem(str(path), find_line(text, loc), key, msg))
     return problems
 
 
