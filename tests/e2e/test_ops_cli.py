@@ -13,25 +13,12 @@ import subprocess
 
 import pytest
 from e2e.harness import PERSON_NAMES, base_data, task
+from e2e.test_ops_e2e import unmapped, work  # the same month of work
 
 from connector.core.errors import EXIT_ABORTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 
 pytestmark = pytest.mark.e2e
 AS_OF = "2026-05-02"
-
-
-def work(*extra: dict) -> dict:
-    data = base_data()
-    data["tasks"] = [
-        task("T1", "L0100", "2026-04-10", quantity="1", unit_price="20.00"),
-        task("T2", "L0001", "2026-04-11", hours="2"),
-        *extra,
-    ]
-    return data
-
-
-def unmapped() -> dict:
-    return task("T9", "L0100", "2026-04-12", quantity="1", unit_price="5.00", code="EI-MAPATTU")
 
 
 def run_with_reader_gone(env, *args: str) -> subprocess.CompletedProcess[str]:
