@@ -14,16 +14,17 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.billing.documents import organiser_document_key
 from connector.core.domain import Period
 from connector.core.money import ZERO
 from connector.core.reasons import reason as worded
 from connector.ledger import Ledger
-from connector.mapping import Mappings
-from connector.mapping.psop_report import ReportMapping
+from connector.mapping import Mappings, load_mappings
+from connector.mapping.psop_report import ReportMapping, load_report_mapping
 from connector.psop.reconcile import (
     APPROVE,
     REJECT,
@@ -35,6 +36,9 @@ from connector.psop.reconcile import (
 )
 from connector.psop.records import BilledOrganiserLine, EventRow, HeldItem, PsopState, ReportRow
 from connector.psop.report import ReportError, ReportProblem, read_report
+
+if TYPE_CHECKING:
+    from connector.core.config import Config
 
 #: PSOP states that count as approved, settled (tilitetty) and paid
 APPROVED_STATES = frozenset({PsopState.HYVAKSYTTY, PsopState.TILITETTY, PsopState.MAKSETTU})
@@ -406,6 +410,22 @@ def import_report(
         pending_review=[i for i in result.pending_review if i not in earlier],
         differences=list(after.differences),
         conflicts=conflicts,
+    )
+
+
+def company_import(config: Config) -> partial[ImportOutcome]:
+    """``import_report`` bound to one company's report mapping, mappings and ``rejected_review``:
+    call it with ``(ledger, path, report_date=...)``.
+
+    Both mapping files are read here, before any ledger is opened, so a broken one raises
+    ``ConfigError`` before anything is written; the CLI's ``psop import`` and the console's
+    upload both start this way.
+    """
+    return partial(
+        import_report,
+        mapping=load_report_mapping(config.mappings_folder),
+        mappings=load_mappings(config.mappings_folder),
+        rejected_review=config.connector.rejected_review,
     )
 
 
