@@ -229,33 +229,28 @@ def price_lines(
         for row in task.rows:
             mapping = mappings.products.get(row.product_code)
             if mapping is None:
-                stopped.append(
-                    Quarantined(
-                        "line",
-                        row.line_id,
-                        "unmapped_product",
-                        reason("unmapped_product", product=row.product_code, task=task.id),
-                        (task.id,),
-                    )
-                )
+                stopped.append(_unpriced(task, row, "unmapped_product"))
                 continue
             price = row.unit_price
             if price is None:
                 register = products.get(row.product_code)
                 price = getattr(register, "price", None)
             if price is None:
-                stopped.append(
-                    Quarantined(
-                        "line",
-                        row.line_id,
-                        "missing_price",
-                        reason("missing_price", product=row.product_code, task=task.id),
-                        (task.id,),
-                    )
-                )
+                stopped.append(_unpriced(task, row, "missing_price"))
                 continue
             priced.append(PricedLine(task, row, mapping, price, line_amount(row.quantity, price)))
     return priced, stopped
+
+
+def _unpriced(task: BillableTask, row: WorkRow, code: str) -> Quarantined:
+    """The quarantine of a row that cannot be priced (``code``: why), naming product and task."""
+    return Quarantined(
+        "line",
+        row.line_id,
+        code,
+        reason(code, product=row.product_code, task=task.id),
+        (task.id,),
+    )
 
 
 def _line_order(line: PricedLine) -> tuple[object, str]:

@@ -45,6 +45,19 @@ def _last_withheld(stored: tuple[int, str] | None) -> tuple[int | None, list[Any
         return run_id, []
 
 
+def _for_person_json(rejected: list[Any], held: list[Any]) -> dict[str, Any]:
+    """The rejected objects and the undecided edits held for a person, as status and quarantine
+    print them in JSON."""
+    return {
+        "rejected": [
+            {"key": o.key, "error_type": o.last_error_type, "error": o.last_error} for o in rejected
+        ],
+        "held_for_person": [
+            {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error} for o in held
+        ],
+    }
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, Ledger
 
@@ -82,14 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "objects": counts,
                 "quarantined": len(quarantine),
                 "pending_reconciliation": [o.key for o in in_doubt],
-                "rejected": [
-                    {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
-                    for o in rejected
-                ],
-                "held_for_person": [
-                    {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
-                    for o in held
-                ],
+                **_for_person_json(rejected, held),
                 "held_for_doubt": [
                     {
                         "key": q.record_id,
@@ -222,14 +228,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
                     }
                     for q in entries
                 ],
-                "rejected": [
-                    {"key": o.key, "error_type": o.last_error_type, "error": o.last_error}
-                    for o in rejected
-                ],
-                "held_for_person": [
-                    {"key": o.key, "netvisor_key": o.netvisor_key, "error": o.last_error}
-                    for o in held
-                ],
+                **_for_person_json(rejected, held),
             }
         )
         return EXIT_OK

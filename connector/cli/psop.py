@@ -213,6 +213,18 @@ def _by_event(items: Any) -> list[Any]:
     )
 
 
+def _event_cells(t: Any, item: Any) -> tuple[Any, ...]:
+    """The columns every event table starts with: date, customer number, voucher, product,
+    quantity."""
+    return (
+        t.date(item.work_date),
+        item.psop_customer_number,
+        item.voucher_id,
+        item.psop_product,
+        t.quantity(item.quantity),
+    )
+
+
 def _held_json(item: Any) -> dict[str, str]:
     return {
         "psop_customer_number": item.psop_customer_number,
@@ -237,11 +249,7 @@ def print_event_states(result: Any, t: Any, out: Any = None) -> None:
         print_table(
             [
                 (
-                    t.date(s.work_date),
-                    s.psop_customer_number,
-                    s.voucher_id,
-                    s.psop_product,
-                    t.quantity(s.quantity),
+                    *_event_cells(t, s),
                     s.state.value,
                     t.date(s.report_date),
                     t.money(s.psop_amount),
@@ -262,11 +270,7 @@ def print_event_states(result: Any, t: Any, out: Any = None) -> None:
         print_table(
             [
                 (
-                    t.date(i.work_date),
-                    i.psop_customer_number,
-                    i.voucher_id,
-                    i.psop_product,
-                    t.quantity(i.quantity),
+                    *_event_cells(t, i),
                     i.reason,
                 )
                 for i in pending

@@ -1,6 +1,7 @@
 """The sync ledger: a SQLite file (or one company's schema on a PostgreSQL server shared by hosts:
-``postgres.py``, with the company's lease as the run lock: ``lease.py``) that makes every run
-safe to repeat and every crash safe to resume.
+``postgres.py``, with the company's lease as the run lock: ``lease.py``; the file lock of a SQLite
+ledger: ``lock.py``; what the two share: ``holding.py``) that makes every run safe to repeat and
+every crash safe to resume.
 
 What it holds (ids, keys, hashes, amounts, states, error types — never names, identity codes or
 addresses):

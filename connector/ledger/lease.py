@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ import psycopg
 
 from connector.core.errors import RunLockedError
 from connector.core.logging import get_logger
+from connector.ledger.holding import HeldInWith, wait_turn
 from connector.ledger.postgres import SHARED, LeaseLostError, ensure_schema, pool, reachable
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def _local_and_dead(holder: str, pid: int | None) -> bool:
     return False
 
 
-class Lease:
+class Lease(HeldInWith):
     """The run lock of a PostgreSQL ledger (the interface of :class:`RunLock`)."""
 
     def __init__(self, location: PostgresLedger) -> None:
@@ -235,17 +235,16 @@ class Lease:
         to expire); ``on_wait(holder)`` once when it has to wait; ``cancel`` ends the wait.
         Raises :class:`RunLockedError` naming the holder. A lost lease sets ``cancel`` (the
         run stops between writes)."""
-        deadline = time.monotonic() + max(wait, 0.0)
-        announced = False
-        while not self.try_acquire():
-            holder = self.holder_text()
-            cancelled = cancel is not None and cancel.is_set()
-            if time.monotonic() < deadline and not cancelled:
-                if not announced and on_wait is not None:
-                    on_wait(holder)
-                announced = True
-                (cancel or threading.Event()).wait(POLL_SECONDS)
-                continue
+        refused = wait_turn(
+            self.try_acquire,
+            self.holder_text,
+            wait=wait,
+            poll=POLL_SECONDS,
+            on_wait=on_wait,
+            cancel=cancel,
+        )
+        if refused is not None:
+            holder, cancelled = refused
             waited = f" after waiting {wait:g} s" if wait > 0 else ""
             if cancelled:
                 waited = " (stopped while waiting for it)"
@@ -317,13 +316,6 @@ class Lease:
                     del _held[(self.location.url, self.location.company)]
             self.token = None
             self._cancel = None
-
-    def __enter__(self) -> Lease:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def held_lease(location: PostgresLedger) -> Lease | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.core.errors import RunLockedError
 from connector.core.reasons import reason as worded
+from connector.ledger.holding import HeldInWith, wait_turn
 
 if TYPE_CHECKING:
     from connector.core.config import PostgresLedger
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.1
 
 
-class RunLock:
+class RunLock(HeldInWith):
     """One writer per ledger: an OS file lock next to the ledger (``<ledger>.lock``).
 
     ``acquire(wait=...)`` waits up to ``wait`` seconds for a holder to finish (0: fail at once);
@@ -73,35 +73,35 @@ class RunLock:
             raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + max(wait, 0.0)
-        announced = False
-        while True:
+
+        def take() -> bool:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                holder = ""
-                with suppress(OSError):
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-                cancelled = cancel is not None and cancel.is_set()
-                if time.monotonic() < deadline and not cancelled:
-                    if not announced and on_wait is not None:
-                        on_wait(holder)
-                    announced = True
-                    # a file lock has no event to wait on: look again shortly (or stop)
-                    (cancel or threading.Event()).wait(POLL_SECONDS)
-                    continue
-                os.close(fd)
-                notes = [worded("lock_holder", pid=holder)] if holder else []
-                if cancelled:
-                    notes.append(worded("lock_stopped"))
-                elif wait > 0:
-                    notes.append(worded("lock_waited", seconds=f"{wait:g}"))
-                raise RunLockedError(
-                    worded("run_locked_notes", path=self.path, notes="; ".join(notes))
-                    if notes
-                    else worded("run_locked", path=self.path)
-                ) from None
+                return False
+            return True
+
+        def holder() -> str:
+            with suppress(OSError):
+                return os.pread(fd, 64, 0).decode(errors="replace").strip()
+            return ""
+
+        refused = wait_turn(
+            take, holder, wait=wait, poll=POLL_SECONDS, on_wait=on_wait, cancel=cancel
+        )
+        if refused is not None:
+            pid, cancelled = refused
+            os.close(fd)
+            notes = [worded("lock_holder", pid=pid)] if pid else []
+            if cancelled:
+                notes.append(worded("lock_stopped"))
+            elif wait > 0:
+                notes.append(worded("lock_waited", seconds=f"{wait:g}"))
+            raise RunLockedError(
+                worded("run_locked_notes", path=self.path, notes="; ".join(notes))
+                if notes
+                else worded("run_locked", path=self.path)
+            )
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
@@ -114,10 +114,3 @@ class RunLock:
             finally:
                 os.close(self._fd)
                 self._fd = None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()

@@ -54,6 +54,12 @@ class ObjectsMixin(LedgerBase):
         if cur.rowcount != 1:
             raise KeyError(f"no ledger object {key!r}")
 
+    def _drop_pending_lines(self, key: str) -> None:
+        """Forget the lines of the version in flight (``pending``) of ``key``."""
+        self.db.execute(
+            "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
+        )
+
     def mark_sending(
         self,
         key: str,
@@ -108,9 +114,7 @@ class ObjectsMixin(LedgerBase):
                     billed_on,
                 ],
             )
-            self.db.execute(
-                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
-            )
+            self._drop_pending_lines(key)
             self._insert_lines(key, "pending", lines)
 
     def adopt_invoice(
@@ -234,32 +238,21 @@ class ObjectsMixin(LedgerBase):
     def mark_unknown(self, key: str, error_type: str, message: str = "") -> None:
         """The write's outcome is unknown: reconcile decides later. Pending lines are kept."""
         with self.transaction():
-            self._update(
-                key,
-                state=LedgerState.UNKNOWN,
-                last_error_type=error_type,
-                last_error=_clean(message),
-            )
+            self._failed(key, LedgerState.UNKNOWN, error_type, message)
 
     def mark_rejected(self, key: str, error_type: str, message: str = "") -> None:
         """Definitive business error: a person must act; no automatic retry of this version."""
         with self.transaction():
-            self.db.execute(
-                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
-            )
-            self._update(
-                key,
-                state=LedgerState.REJECTED,
-                last_error_type=error_type,
-                last_error=_clean(message),
-            )
+            self._drop_pending_lines(key)
+            self._failed(key, LedgerState.REJECTED, error_type, message)
+
+    def _failed(self, key: str, state: LedgerState, error_type: str, message: str) -> None:
+        self._update(key, state=state, last_error_type=error_type, last_error=_clean(message))
 
     def back_to_planned(self, key: str, reason: str = "") -> None:
         """Reconcile found the write did not happen: it may be sent again."""
         with self.transaction():
-            self.db.execute(
-                "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
-            )
+            self._drop_pending_lines(key)
             self._update(key, state=LedgerState.PLANNED, last_error=_clean(reason) or None)
 
     def restore_settled(self, key: str, reason: str = "") -> None:
@@ -270,9 +263,7 @@ class ObjectsMixin(LedgerBase):
             self._restore(key, reason)
 
     def _restore(self, key: str, reason: str, **fields: Any) -> None:
-        self.db.execute(
-            "DELETE FROM billed_lines WHERE document_key = ? AND version = 'pending'", [key]
-        )
+        self._drop_pending_lines(key)
         self._update(
             key,
             state=LedgerState.SENT,

@@ -215,18 +215,20 @@ def _say_on_stdout(line: str) -> None:
     print(line, flush=True)
 
 
+def next_fires(triggers: Mapping[str, Any], zone: ZoneInfo) -> list[tuple[str, datetime]]:
+    """(job, when it next runs) of each job that runs again, from its trigger alone."""
+    now = datetime.now(zone)
+    fires = [(job, trigger.get_next_fire_time(None, now)) for job, trigger in triggers.items()]
+    return [(job, at) for job, at in fires if at is not None]
+
+
 def started_line(config: Config, triggers: Mapping[str, Any], zone: ZoneInfo) -> str:
     """The start line for a person: version, pid, log level and each job's next run."""
     import os
 
     from connector import __version__
 
-    now = datetime.now(zone)
-    runs = []
-    for job_id, trigger in triggers.items():
-        nxt = trigger.get_next_fire_time(None, now)
-        if nxt is not None:
-            runs.append(f"{job_id} {nxt.isoformat(timespec='minutes')}")
+    runs = [f"{job} {at.isoformat(timespec='minutes')}" for job, at in next_fires(triggers, zone)]
     t = texts(config.connector.language)
     return t(
         "daemon.started",
@@ -275,12 +277,7 @@ def run_daemon(
         def next_runs() -> str:
             # From the triggers alone: a job thread must never take the scheduler's locks
             # (shutdown holds them while it waits for the running job).
-            now = datetime.now(zone)
-            times = []
-            for job_id, trigger in triggers.items():
-                nxt = trigger.get_next_fire_time(None, now)
-                if nxt is not None:
-                    times.append(f"{job_id} {nxt:%Y-%m-%d %H:%M}")
+            times = [f"{job} {at:%Y-%m-%d %H:%M}" for job, at in next_fires(triggers, zone)]
             return f"; next: {', '.join(times)}" if times else ""
 
         hooks.next_runs = next_runs

@@ -271,29 +271,21 @@ def _shared(
         key = f"company[{index[company.name]}].config"
         env = environment(company.config)
         nv = (env["netvisor_host"], env["netvisor_customer_id"], env["netvisor_organisation_id"])
+        clashes = []
         other = by_netvisor.setdefault(nv, company.name)
         if other != company.name:
-            problems.append(
-                ConfigProblem(
-                    str(path),
-                    where,
-                    key,
-                    f"{company.name!r} and {other!r} are the same Netvisor company (host "
-                    f"{nv[0]}, customer id {nv[1]}, organisation id {nv[2]}): Netvisor takes one "
-                    "request at a time per company; list it once",
-                )
+            clashes.append(
+                f"{company.name!r} and {other!r} are the same Netvisor company (host "
+                f"{nv[0]}, customer id {nv[1]}, organisation id {nv[2]}): Netvisor takes one "
+                "request at a time per company; list it once"
             )
         other = by_ledger.setdefault(company.config.ledger_path, company.name)
         if other != company.name:
-            problems.append(
-                ConfigProblem(
-                    str(path),
-                    where,
-                    key,
-                    f"{company.name!r} and {other!r} share the ledger "
-                    f"{company.config.ledger_path}: every company needs its own",
-                )
+            clashes.append(
+                f"{company.name!r} and {other!r} share the ledger "
+                f"{company.config.ledger_path}: every company needs its own"
             )
+        problems.extend(ConfigProblem(str(path), where, key, clash) for clash in clashes)
     return problems
 
 

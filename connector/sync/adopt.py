@@ -31,7 +31,7 @@ from datetime import timedelta
 
 from connector.core import failpoints
 from connector.core.domain import Period
-from connector.core.errors import ConnectorError, TransientError
+from connector.core.errors import ConnectorError
 from connector.core.logging import get_logger
 from connector.ledger import ObjectKind, OwnedObject
 from connector.netvisor import documents as nv
@@ -39,6 +39,7 @@ from connector.netvisor.client import NetvisorClient
 from connector.netvisor.fingerprint import invoice_fingerprint
 from connector.sync.context import RunAborted, RunContext
 from connector.sync.desired import DesiredObject, PackedInvoice
+from connector.sync.observe import read_every_invoice
 from connector.sync.plan import Action, ActionKind, Plan
 from connector.sync.scope import still_editable
 from connector.texts.i18n import texts
@@ -118,13 +119,15 @@ def _look_up(
     summaries = [s for s in listed if s.customer_code is None or s.customer_code in codes]
     if not summaries:
         return {}
-    details = client.sales_invoices_by_keys([s.netvisor_key for s in summaries])
-    if {d.netvisor_key for d in details} != {s.netvisor_key for s in summaries}:
-        raise TransientError(
-            f"{len(summaries) - len(details)} of the invoices in Netvisor that may already "
-            "hold documents this run would create could not be read; nothing was sent",
-            error_type="ADOPT_LOOKUP_INCOMPLETE",
-        )
+    details = read_every_invoice(
+        client,
+        summaries,
+        unread=lambda n: (
+            f"{n} of the invoices in Netvisor that may already hold documents this run would "
+            "create could not be read; nothing was sent"
+        ),
+        error_type="ADOPT_LOOKUP_INCOMPLETE",
+    )
     found: dict[str, list[nv.InvoiceDetail]] = {}
     for detail in details:
         key = (detail.private_comment or "").strip()

@@ -4,7 +4,9 @@
   from the invoice list of the rows' months (one light request gives every status), and only
   invoices the list does not show with a status (a person moved the date, a truncated list) are
   read one by one in full;
-- the statuses of credit notes and invoices a match needs (both must be ``open``).
+- the statuses of credit notes and invoices a match needs (both must be ``open``);
+- every invoice of a list read in full, failing closed (:func:`read_every_invoice`: adopt and
+  reconcile search Netvisor with it).
 
 What the invoice list shows of every invoice the ledger owns (number, date, status, gross, open
 sum) comes back too, for the console's "paid / open" (``Ledger.record_invoice_balances``).
@@ -14,12 +16,14 @@ The ledger writes these reads lead to (``confirm_seen``) are made by the engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connector.core.domain import Period
+from connector.core.errors import TransientError
 from connector.ledger import LedgerState, OwnedObject
+from connector.netvisor import documents as nv
 from connector.netvisor.client import NetvisorClient
 from connector.sync.scope import still_editable
 
@@ -89,3 +93,18 @@ def invoice_statuses(client: NetvisorClient, netvisor_keys: Iterable[str]) -> di
     if not keys:
         return {}
     return {d.netvisor_key: d.status for d in client.sales_invoices_by_keys(keys)}
+
+
+def read_every_invoice(
+    client: NetvisorClient,
+    summaries: Sequence[nv.InvoiceSummary],
+    *,
+    unread: Callable[[int], str],
+    error_type: str,
+) -> list[nv.InvoiceDetail]:
+    """Every invoice of ``summaries`` read in full. Fails closed: when any of them could not be
+    read, a :class:`TransientError` (``unread(how many)`` its message), never a shorter list."""
+    details = client.sales_invoices_by_keys([s.netvisor_key for s in summaries])
+    if {d.netvisor_key for d in details} != {s.netvisor_key for s in summaries}:
+        raise TransientError(unread(len(summaries) - len(details)), error_type=error_type)
+    return details

@@ -32,7 +32,7 @@ from enum import Enum
 
 from connector.core import failpoints
 from connector.core.domain import Period
-from connector.core.errors import ConnectorError, TransientError
+from connector.core.errors import ConnectorError
 from connector.core.logging import get_logger
 from connector.core.reasons import reason as worded
 from connector.ledger import EDIT_UNCLEAR, IN_DOUBT, LedgerState, ObjectKind, OwnedObject
@@ -41,6 +41,7 @@ from connector.netvisor.client import NetvisorClient
 from connector.netvisor.fingerprint import decide_version
 from connector.netvisor.fingerprint import invoice_check as _invoice_check
 from connector.sync.context import RunAborted, RunContext, helsinki_today
+from connector.sync.observe import read_every_invoice
 
 log = get_logger("sync")
 
@@ -259,13 +260,14 @@ def _find_invoice(ctx: RunContext, client: NetvisorClient, row: OwnedObject) -> 
     )
     if not summaries:
         return None
-    details = client.sales_invoices_by_keys([s.netvisor_key for s in summaries])
-    if {d.netvisor_key for d in details} != {s.netvisor_key for s in summaries}:
-        raise TransientError(
-            f"reconcile of {row.key}: {len(summaries) - len(details)} candidate invoices "
-            "could not be read; left in doubt",
-            error_type="RECONCILE_INCOMPLETE",
-        )
+    details = read_every_invoice(
+        client,
+        summaries,
+        unread=lambda n: (
+            f"reconcile of {row.key}: {n} candidate invoices could not be read; left in doubt"
+        ),
+        error_type="RECONCILE_INCOMPLETE",
+    )
     found = [d for d in details if (d.private_comment or "").strip() == row.key]
     if len(found) > 1:
         log.error(

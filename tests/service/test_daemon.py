@@ -435,3 +435,26 @@ def test_the_daemon_refuses_a_rehearsal_date_in_the_future(tmp_path: Path) -> No
 
     config = make_config(tmp_path)
     assert main(["daemon", "--as-of", "2099-01-01", "--config", str(config.path)]) == EXIT_USAGE
+
+
+class _FixedTrigger:
+    """A trigger that next fires at ``at`` (None: never again); records the `now` it was asked."""
+
+    def __init__(self, at: datetime | None) -> None:
+        self.at = at
+        self.asked: list[datetime] = []
+
+    def get_next_fire_time(self, previous: datetime | None, now: datetime) -> datetime | None:
+        assert previous is None
+        self.asked.append(now)
+        return self.at
+
+
+def test_next_fires_lists_each_job_that_runs_again_in_order():
+    at = datetime(2026, 5, 4, 6, 0, tzinfo=HELSINKI)
+    sync, done, report = _FixedTrigger(at), _FixedTrigger(None), _FixedTrigger(at)
+    fires = daemon.next_fires({"sync": sync, "done": done, "report": report}, HELSINKI)
+    assert fires == [("sync", at), ("report", at)]  # a job that never runs again is left out
+    # every trigger is asked from one instant, in the daemon's zone
+    assert len({*sync.asked, *done.asked, *report.asked}) == 1
+    assert sync.asked[0].tzinfo == HELSINKI

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sync.helpers import owned
 
+from connector.core.errors import TransientError
 from connector.ledger import LedgerState
 from connector.netvisor.documents import InvoiceDetail, InvoiceSummary
-from connector.sync.observe import check_editable
+from connector.sync.observe import check_editable, read_every_invoice
 
 
 class ListingClient:
@@ -92,3 +94,32 @@ def test_the_lists_money_figures_come_back_for_every_invoice_the_ledger_owns():
         "inv:2026-03:C1": "paid",
     }
     assert check_editable(client, rows).balances == ()  # type: ignore[arg-type]
+
+
+def _summaries(*keys: str) -> list[InvoiceSummary]:
+    return [InvoiceSummary(k, None, date(2026, 4, 30), "open", "C1", None, None) for k in keys]
+
+
+def test_read_every_invoice_reads_the_whole_list_in_one_batch():
+    client = ListingClient({}, {"NV-1": "open", "NV-2": "unsent"})
+    details = read_every_invoice(
+        client,  # type: ignore[arg-type]
+        _summaries("NV-1", "NV-2"),
+        unread=lambda n: f"{n} unread",
+        error_type="TEST_INCOMPLETE",
+    )
+    assert [(d.netvisor_key, d.status) for d in details] == [("NV-1", "open"), ("NV-2", "unsent")]
+    assert client.detail_keys == [["NV-1", "NV-2"]]
+
+
+def test_read_every_invoice_fails_closed_when_one_could_not_be_read():
+    client = ListingClient({}, {"NV-1": "open"})  # NV-2 and NV-3 do not come back
+    with pytest.raises(TransientError) as raised:
+        read_every_invoice(
+            client,  # type: ignore[arg-type]
+            _summaries("NV-1", "NV-2", "NV-3"),
+            unread=lambda n: f"{n} of them unread",
+            error_type="TEST_INCOMPLETE",
+        )
+    assert raised.value.error_type == "TEST_INCOMPLETE"
+    assert "2 of them unread" in str(raised.value)
