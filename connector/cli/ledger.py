@@ -447,7 +447,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace, config: Any) -> int:
     """``connector ledger migrate --to URL``: this config's SQLite ledger into PostgreSQL."""
-    from connector.core.config import COMPANY_KEY, PostgresLedger, check_ledger_url
+    from connector.core.endpoints import COMPANY_KEY, PostgresLedger, check_ledger_url
     from connector.core.secrets import load_secret
     from connector.ledger.transfer import migrate_to_postgres
 
