@@ -34,7 +34,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 def _last_withheld(stored: tuple[int, str] | None) -> tuple[int | None, list[Any]]:
     """(run id, withheld rows) of the latest run report the ledger keeps (none: (None, []))."""
-    from connector.texts.run_report import ReportData
+    from connector.texts.report_data import ReportData
 
     if stored is None:
         return None, []
@@ -335,7 +335,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     one with names) is never overwritten."""
     from connector.ledger import Ledger
     from connector.texts.i18n import texts
-    from connector.texts.run_report import RERENDERED_SUFFIX, ReportData, write_report
+    from connector.texts.report_data import ReportData
+    from connector.texts.run_report import RERENDERED_SUFFIX, write_report
 
     config = run_config(args)
     t = texts(config.connector.language)

@@ -613,7 +613,8 @@ class Console:
         return self.render(request, "runs.html", session, company, data=data)
 
     async def run_report(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.texts.run_report import ReportData, render_html
+        from connector.texts.report_data import ReportData
+        from connector.texts.run_report import render_html
 
         run_id = request.path_params["run_id"]
         found = await self.read(company, lambda ledger: ledger.report(run_id))

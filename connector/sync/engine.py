@@ -39,7 +39,7 @@ from connector.sync.plan import ActionKind, Plan, Planner
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
 from connector.texts.i18n import texts
-from connector.texts.run_report import summarise
+from connector.texts.report_data import summarise
 
 log = get_logger("sync")
 
