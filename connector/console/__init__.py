@@ -10,8 +10,8 @@ sheet and script it serves (``templates/``, ``static/``: no CDN, nothing externa
 May import: everything below it (core to sync); never service or cli. The `connector console`
 command lives in connector/cli/console.py. It reads and writes the ledger only through
 the ledger interface (``connector.ledger``) and the PSOP loop's functions the CLI uses
-(``connector.psop.loop``: a review decision or a report import here is exactly
-``connector review approve/reject`` or ``connector psop import``). It never talks to Netvisor
+(``connector.psop.loop``, ``connector.psop.report_import``: a review decision or a report
+import here is exactly ``connector review approve/reject`` or ``connector psop import``). It never talks to Netvisor
 or Spotilla: what it decides reaches Netvisor through the next sync.
 
 Starlette, Jinja2 and uvicorn are imported only when the console runs (``connector check``

@@ -638,7 +638,8 @@ class Console:
         return self.render(request, "task.html", session, company, view=view)
 
     async def psop(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.psop.loop import organiser_months, reconciliation
+        from connector.psop.loop import reconciliation
+        from connector.psop.organiser_status import organiser_months
 
         def load(ledger: Any) -> dict[str, Any]:
             periods = views.known_periods(ledger)
@@ -740,7 +741,7 @@ class Console:
         from connector.core.errors import ConfigError
         from connector.mapping import load_mappings
         from connector.psop import ReportError, load_report_mapping
-        from connector.psop.loop import file_sha256, import_report
+        from connector.psop.report_import import file_sha256, import_report
 
         config = company.config
         try:
