@@ -126,28 +126,19 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from connector.mapping import load_mappings
-    from connector.psop import ReportError, load_report_mapping
-    from connector.psop.report_import import import_report
+    from connector.psop import ReportError
+    from connector.psop.report_import import company_import
 
     config = run_config(args)
     t = _texts(config)
-    mapping = load_report_mapping(config.mappings_folder)
-    mappings = load_mappings(config.mappings_folder)
+    import_report = company_import(config)
     path = Path(args.file)
     if not path.is_file():
         print("connector: " + t("psop.no_file", path=path), file=sys.stderr)
         return EXIT_CONFIG
     with _ledger(config) as ledger:
         try:
-            outcome = import_report(
-                ledger,
-                path,
-                mapping=mapping,
-                mappings=mappings,
-                report_date=args.report_date or _today(),
-                rejected_review=config.connector.rejected_review,
-            )
+            outcome = import_report(ledger, path, report_date=args.report_date or _today())
         except ReportError as exc:
             print("connector: " + t("psop.refused", count=len(exc.problems)), file=sys.stderr)
             for p in exc.problems[:50]:

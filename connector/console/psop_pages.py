@@ -131,14 +131,11 @@ class PsopRoutes:
         self, company: Company, data: bytes, suffix: str, report_date: date, user: str
     ) -> tuple[Any, list[str]]:
         from connector.core.errors import ConfigError
-        from connector.mapping import load_mappings
-        from connector.psop import ReportError, load_report_mapping
-        from connector.psop.report_import import file_sha256, import_report
+        from connector.psop import ReportError
+        from connector.psop.report_import import company_import, file_sha256
 
-        config = company.config
         try:
-            mapping = load_report_mapping(config.mappings_folder)
-            mappings = load_mappings(config.mappings_folder)
+            import_report = company_import(company.config)
         except ConfigError as exc:
             return None, [str(p) for p in exc.problems]
         with tempfile.TemporaryDirectory(prefix="connector-console-") as folder:
@@ -146,14 +143,7 @@ class PsopRoutes:
             path.write_bytes(data)
             with self._ledger(company) as ledger:
                 try:
-                    outcome = import_report(
-                        ledger,
-                        path,
-                        mapping=mapping,
-                        mappings=mappings,
-                        report_date=report_date,
-                        rejected_review=config.connector.rejected_review,
-                    )
+                    outcome = import_report(ledger, path, report_date=report_date)
                 except ReportError as exc:
                     log.info("console_import_refused", problems=len(exc.problems))
                     return None, [str(p) for p in exc.problems] or [exc.message]

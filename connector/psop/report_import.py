@@ -5,7 +5,9 @@ Owns one report file's way in: read and validated whole (``report.read_report``)
 it names a voucher or PSOP customer number no mapping knows (:func:`check_vouchers`), recorded
 once by its sha256 (the same file again changes nothing), PSOP's approvals and rejections of
 held work recorded as decisions unless a person decided first (a differing word is reported as
-a conflict), and the month's reconciliation recomputed (:class:`ImportOutcome`).
+a conflict), and the month's reconciliation recomputed (:class:`ImportOutcome`); and
+:func:`company_import`, the import bound to one company's mappings, as the CLI and the console
+start it.
 """
 
 from __future__ import annotations
@@ -14,16 +16,21 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connector.core.reasons import reason as worded
 from connector.ledger import Ledger
-from connector.mapping import Mappings
-from connector.mapping.psop_report import ReportMapping
+from connector.mapping import Mappings, load_mappings
+from connector.mapping.psop_report import ReportMapping, load_report_mapping
 from connector.psop.loop import billed_lines, effect_of, held_items, imported_reports, in_netvisor
 from connector.psop.reconcile import APPROVE, REJECT, Difference, ImportedReport, reconcile
 from connector.psop.records import ReportRow
 from connector.psop.report import ReportError, ReportProblem, read_report
+
+if TYPE_CHECKING:
+    from connector.core.config import Config
 
 
 @dataclass
@@ -170,4 +177,20 @@ def import_report(
         pending_review=[i for i in result.pending_review if i not in earlier],
         differences=list(after.differences),
         conflicts=conflicts,
+    )
+
+
+def company_import(config: Config) -> partial[ImportOutcome]:
+    """``import_report`` bound to one company's report mapping, mappings and ``rejected_review``:
+    call it with ``(ledger, path, report_date=...)``.
+
+    Both mapping files are read here, before any ledger is opened, so a broken one raises
+    ``ConfigError`` before anything is written; the CLI's ``psop import`` and the console's
+    upload both start this way.
+    """
+    return partial(
+        import_report,
+        mapping=load_report_mapping(config.mappings_folder),
+        mappings=load_mappings(config.mappings_folder),
+        rejected_review=config.connector.rejected_review,
     )
