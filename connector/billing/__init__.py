@@ -2,7 +2,8 @@
 
 Owns the PSOP money rules: what a line costs, what a voucher covers and the client pays
 (``vouchers``), which documents a month produces and which corrections a change after a lock
-calls for (``engine``, ``documents``, ``lines``).
+calls for (``engine`` the run, ``pricing`` each line's value, ``placement`` values onto documents
+or as corrections, ``documents``, ``lines``).
 
 May import: core and mapping; never the ledger, sync, Netvisor or Spotilla."""
 

@@ -13,7 +13,8 @@ capitation fee), then compares with what stands on documents that can no longer 
   task; a reversal names the client and voucher as the billed line stored them.
 
 The run is one object in several modules: ``pricing.py`` (every line's value now, capitation
-fees), this module (placing values on documents or as corrections: ``place``/``reversal``),
+fees), ``placement.py`` (placing values on documents or as corrections: ``place``/``reversal``),
+this module (the run's state, which documents can still change, the owner-by-owner feed),
 ``lines.py`` (a document's lines and the self-pay specification), ``events.py`` (PSOP's voucher
 events), ``values.py`` (the value records) and ``texts.py`` (Finnish texts).
 """
@@ -27,11 +28,6 @@ from datetime import date
 from decimal import Decimal
 
 from connector.billing.documents import (
-    APPROVED_IN_REVIEW,
-    CHANGED,
-    CORRECTION_PREFIX,
-    DELETED,
-    MISSING,
     VOUCHER_DEDUCTION,
     BilledLine,
     InvoiceDocument,
@@ -39,7 +35,6 @@ from connector.billing.documents import (
     base_role,
     document_owner,
     document_period,
-    priced,
 )
 from connector.billing.lines import DocumentWriter
 from connector.billing.periods import (
@@ -50,23 +45,12 @@ from connector.billing.periods import (
     document_late,
     period_state,
 )
+from connector.billing.placement import Placement
 from connector.billing.pricing import Pricing
-from connector.billing.texts import (
-    CORRECTION_WHAT,
-    CORRECTION_WORD,
-    REASON_CODE_FI,
-    VOUCHER_DEDUCTION_NAME,
-    date_fi,
-    month_fi,
-    subject_fi,
-    task_of_line,
-)
 from connector.billing.values import (
     CUSTOMER_OWNER,
     ORGANISER_OWNER,
-    Correction,
     LineValue,
-    Slot,
     owner_key,
 )
 from connector.billing.vat import gross_of
@@ -79,7 +63,7 @@ from connector.core.domain import (
     Quarantined,
     Target,
 )
-from connector.core.money import ZERO, format_eur, line_amount
+from connector.core.money import ZERO
 from connector.core.reasons import reason as worded
 from connector.mapping.models import Mappings
 
@@ -122,7 +106,7 @@ class BillingResult:
     events: tuple[VoucherEvent, ...] = ()
 
 
-class _Run(Pricing, DocumentWriter):
+class _Run(Pricing, Placement, DocumentWriter):
     def __init__(
         self, inp: BillingInput, today: date, history_keys: Iterable[str] | None = None
     ) -> None:
@@ -232,205 +216,6 @@ class _Run(Pricing, DocumentWriter):
                 euros[line.voucher_id] -= gross_of(line.amount, line.vat_percent or ZERO)
                 units[line.voucher_id] -= line.quantity
         return euros, units
-
-    def place(self, values: list[LineValue]) -> tuple[dict[str, Slot], list[BilledLine]]:
-        expected: dict[tuple[str, str, str], LineValue] = {}
-        for value in values:
-            expected[(value.owner, value.line_id, value.role)] = value
-        standing: dict[tuple[str, str, str], list[BilledLine]] = defaultdict(list)
-        for line in self.history:
-            if not self.rebuildable(line.document_key):
-                owner = document_owner(line.document_key)
-                standing[(owner, line.line_id, base_role(line.role))].append(line)
-        slots: dict[str, Slot] = defaultdict(Slot)
-        deferred: list[BilledLine] = []
-        for key in sorted(set(expected) | set(standing)):
-            owner, line_id, role = key
-            now = expected.get(key)
-            billed = standing.get(key, [])
-            period = now.period if now else billed[0].period
-            if now is None and (period not in self.observed or line_id in self.unknown_lines):
-                continue  # not re-read (or cannot be valued now): what was billed stands
-            billed_qty = sum((b.quantity for b in billed), Decimal(0))
-            billed_amount = sum((b.amount for b in billed), ZERO)
-            own = owner_key(owner, period)
-            if self.rebuildable(own):
-                if now is not None:
-                    slots[own].values.append(now)
-                if billed_qty or billed_amount:
-                    reversal = self.reversal(owner, line_id, role, period, billed, now, CHANGED)
-                    if reversal:
-                        slots[own].corrections.append(reversal)
-                continue
-            if now is not None and now.amount == billed_amount and now.quantity == billed_qty:
-                continue
-            if now is None and not billed_qty and not billed_amount:
-                continue
-            target = self.next_document(owner, period)
-            if target is None:
-                delta = (now.amount if now else ZERO) - billed_amount
-                deferred.append(
-                    BilledLine(
-                        own,
-                        line_id,
-                        CORRECTION_PREFIX + role,
-                        period,
-                        now.voucher_id if now else billed[0].voucher_id,
-                        (now.quantity if now else ZERO) - billed_qty,
-                        delta,
-                        psop_customer_number=next(
-                            (b.psop_customer_number for b in billed if b.psop_customer_number),
-                            now.psop_customer_number if now else None,
-                        ),
-                    )
-                )
-                continue
-            if now is None:
-                reversal = self.reversal(owner, line_id, role, period, billed, None, DELETED)
-                if reversal:
-                    slots[target].corrections.append(reversal)
-            elif not billed:
-                slots[target].corrections.append(
-                    self.billed_now(now, MISSING, line_id, period, ZERO)
-                )
-            else:
-                reversal = self.reversal(owner, line_id, role, period, billed, now, CHANGED)
-                if reversal:
-                    slots[target].corrections.append(reversal)
-                slots[target].corrections.append(
-                    self.billed_now(now, CHANGED, line_id, period, billed_amount)
-                )
-        for owner, c in self.review:
-            own = owner_key(owner, c.line.task.period)
-            if self.rebuildable(own):
-                slots[own].review.append(c)
-        return slots, deferred
-
-    def billed_now(
-        self, now: LineValue, reason: str, line_id: str, period: Period, billed: Decimal
-    ) -> Correction:
-        """The correction that bills `now` on the next document: `reason` (missing, changed), or
-        approved in review when a person approved the line (naming its work date)."""
-        day = None
-        if line_id in self.approved:
-            reason, day = APPROVED_IN_REVIEW, now.work_date
-        return Correction(
-            now,
-            reason,
-            self.explain(reason, line_id, now.voucher_id, period, now.amount, billed, day),
-        )
-
-    def explain(
-        self,
-        reason: str,
-        line_id: str,
-        voucher_id: str | None,
-        period: Period,
-        now: Decimal,
-        billed: Decimal,
-        work_date: date | None = None,
-    ) -> str:
-        """The correction's explanation in Finnish, naming the task, with its reason code.
-
-        Work approved in review also names its original work date.
-        """
-        day = f", työpäivä {date_fi(work_date)}" if work_date else ""
-        return (
-            f"{CORRECTION_WORD[reason]}: {subject_fi(line_id, voucher_id)} ({month_fi(period)}"
-            f"{day}) {CORRECTION_WHAT[reason]} (laskutettu {format_eur(billed)}, nyt "
-            f"{format_eur(now)}; syykoodi {REASON_CODE_FI[reason]})"
-        )
-
-    def reversal(
-        self,
-        owner: str,
-        line_id: str,
-        role: str,
-        period: Period,
-        billed: list[BilledLine],
-        now: LineValue | None,
-        reason: str,
-    ) -> Correction | None:
-        """A row taking back what stands billed for this line in this role."""
-        qty = -sum((b.quantity for b in billed), Decimal(0))
-        amount = -sum((b.amount for b in billed), ZERO)
-        if not qty and not amount:
-            return None
-        info = next((b for b in reversed(billed) if b.product_code and b.vat_code), None)
-        voucher_id = next((b.voucher_id for b in billed if b.voucher_id), None)
-        product_code = info.product_code if info else None
-        vat_percent = info.vat_percent if info else None
-        vat_code = info.vat_code if info else None
-        if product_code is None and now is not None:
-            product_code, vat_percent, vat_code = now.product_code, now.vat_percent, now.vat_code
-        if product_code is None or vat_percent is None or vat_code is None:
-            self.held.append(
-                Quarantined(
-                    "line",
-                    line_id,
-                    "correction_product_unknown",
-                    worded(
-                        "correction_product_unknown",
-                        role=role,
-                        amount=format_eur(amount),
-                        line=line_id,
-                        period=period,
-                    ),
-                    (task_of_line(line_id),),
-                )
-            )
-            return None
-        if role == VOUCHER_DEDUCTION:
-            name = VOUCHER_DEDUCTION_NAME
-        else:
-            product = self.inp.mappings.product_by_netvisor_code(product_code)
-            name = product.name if product else product_code
-        unit_price = info.unit_price if info and info.unit_price is not None else None
-        if unit_price is None or line_amount(qty, unit_price) != amount:
-            qty, unit_price = priced(qty, amount)
-        # the client as the billed line named it: the STORED number, never today's mapping
-        psop = next((b.psop_customer_number for b in billed if b.psop_customer_number), None)
-        if psop is None and now is not None:
-            psop = now.psop_customer_number
-        if psop is None and owner.startswith(ORGANISER_OWNER + ":"):
-            self.held.append(
-                Quarantined(
-                    "line",
-                    line_id,
-                    "correction_client_unknown",
-                    worded(
-                        "correction_client_unknown",
-                        role=role,
-                        amount=format_eur(amount),
-                        line=line_id,
-                        period=period,
-                    ),
-                    (task_of_line(line_id),),
-                )
-            )
-            return None
-        value = LineValue(
-            owner=owner,
-            line_id=line_id,
-            role=role,
-            period=period,
-            voucher_id=voucher_id,
-            quantity=qty,
-            unit_price=unit_price,
-            amount=amount,
-            product_code=product_code,
-            name=name,
-            unit="",
-            vat_percent=vat_percent,
-            vat_code=vat_code,
-            task_id=task_of_line(line_id),
-            psop_customer_number=psop,
-        )
-        return Correction(
-            value,
-            reason,
-            self.explain(reason, line_id, voucher_id, period, now.amount if now else ZERO, -amount),
-        )
 
     def documents(self, values: list[LineValue]) -> list[InvoiceDocument]:
         """Place one owner's values against its billed lines; its documents."""

@@ -34,7 +34,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 def _last_withheld(stored: tuple[int, str] | None) -> tuple[int | None, list[Any]]:
     """(run id, withheld rows) of the latest run report the ledger keeps (none: (None, []))."""
-    from connector.texts.run_report import ReportData
+    from connector.texts.report_data import ReportData
 
     if stored is None:
         return None, []
@@ -334,7 +334,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     one with names) is never overwritten."""
     from connector.ledger import Ledger
     from connector.texts.i18n import texts
-    from connector.texts.run_report import RERENDERED_SUFFIX, ReportData, write_report
+    from connector.texts.report_data import ReportData
+    from connector.texts.run_report import RERENDERED_SUFFIX, write_report
 
     config = run_config(args)
     t = texts(config.connector.language)
@@ -446,7 +447,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace, config: Any) -> int:
     """``connector ledger migrate --to URL``: this config's SQLite ledger into PostgreSQL."""
-    from connector.core.config import COMPANY_KEY, PostgresLedger, check_ledger_url
+    from connector.core.endpoints import COMPANY_KEY, PostgresLedger, check_ledger_url
     from connector.core.secrets import load_secret
     from connector.ledger.transfer import migrate_to_postgres
 

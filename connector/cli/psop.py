@@ -127,7 +127,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from connector.psop import ReportError
-    from connector.psop.loop import company_import
+    from connector.psop.report_import import company_import
 
     config = run_config(args)
     t = _texts(config)
@@ -170,7 +170,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from connector.psop.loop import imported_reports, organiser_months, reconciliation
+    from connector.psop.loop import imported_reports, reconciliation
+    from connector.psop.organiser_status import organiser_months
 
     config = run_config(args)
     with _ledger(config) as ledger:
@@ -377,7 +378,8 @@ def print_organiser_months(months: list[Any], out: Any = None, t: Any = None) ->
 
 def status_block(ledger: Any) -> dict[str, Any]:
     """What ``status`` shows of the PSOP loop: held items, decisions, organiser months."""
-    from connector.psop.loop import organiser_months, review_entries
+    from connector.psop.loop import review_entries
+    from connector.psop.organiser_status import organiser_months
 
     entries = review_entries(ledger, include_decided=True)
     return {

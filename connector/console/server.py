@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from connector.core.config import Config, is_loopback, split_listen
+from connector.core.config import Config
+from connector.core.endpoints import is_loopback, split_listen
 from connector.core.errors import EXIT_OK, UsageError
 from connector.core.logging import get_logger
 

@@ -16,13 +16,17 @@ Security, in the order a request meets it:
 Every response carries a strict Content-Security-Policy (only this package's style sheet and
 script), ``X-Frame-Options: DENY``, ``nosniff``, ``no-store``. Logs carry no user or client
 names: the audit in the ledger says who decided what.
+
+This module holds the application (:class:`Console`: its route table, the session, CSRF and
+role checks every page and action passes, the month close, runs, document and task pages); the
+other route groups are mixed in from ``login.py``, ``decisions.py`` (review, quarantine) and
+``psop_pages.py``, over what they share in ``common.py``.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import tempfile
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -35,7 +39,6 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -46,15 +49,16 @@ from connector.console import (
     messages,  # noqa: F401  (joins the i18n catalogue)
     views,
 )
+from connector.console.common import SESSION_COOKIE, Company, PageMissing, Session, period_param
+from connector.console.decisions import DecisionRoutes
+from connector.console.login import LoginRoutes
+from connector.console.psop_pages import PsopRoutes
 from connector.console.users import User, UsersFile
-from connector.core.config import Config
 from connector.core.logging import get_logger
 from connector.texts.i18n import Texts, texts
 
 log = get_logger("console")
 HERE = Path(__file__).resolve().parent
-SESSION_COOKIE = "connector_console"
-LOGIN_COOKIE = "connector_console_login"
 MAX_UPLOAD = 20 * 1024 * 1024
 LOGIN_WINDOW = 15 * 60.0
 LOGIN_FAILURES = 5
@@ -64,14 +68,6 @@ CSP = (
 )
 # a run's report is one self-contained file with its own inline style and no script
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
-
-
-@dataclass(frozen=True)
-class Company:
-    """One company the console shows: its name (the fleet's, or the config file's) and config."""
-
-    name: str
-    config: Config
 
 
 @dataclass
@@ -104,14 +100,6 @@ def accepted_hosts(host: str, port: int, extra: list[str] | tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ sessions, limits
-
-
-@dataclass
-class Session:
-    user: User
-    csrf: str
-    last_seen: float
-    flash: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
 
 
 class Sessions:
@@ -209,11 +197,7 @@ class Guard:
 # ------------------------------------------------------------------ the application
 
 
-class PageMissing(LookupError):
-    """What a page names is not in the ledger: 404."""
-
-
-class Console:
+class Console(LoginRoutes, DecisionRoutes, PsopRoutes):
     """The routes over a list of companies; ``app`` is the ASGI application."""
 
     def __init__(self, companies: list[Company], settings: Settings) -> None:
@@ -379,93 +363,6 @@ class Console:
 
         return await run_in_threadpool(work)
 
-    # -- login -------------------------------------------------------------------------------
-
-    async def login_page(
-        self,
-        request: Request,
-        *,
-        error: str | None = None,
-        status: int = 200,
-        next_path: Any = None,
-    ) -> Response:
-        token = secrets.token_urlsafe(32)
-        response = self.render(
-            request,
-            "login.html",
-            None,
-            status=status,
-            login_token=token,
-            next=_local(next_path or request.query_params.get("next")),
-            error=error,
-        )
-        self._cookie(response, LOGIN_COOKIE, token, max_age=3600)
-        return response
-
-    async def login(self, request: Request) -> Response:
-        form = await request.form(max_part_size=16_384)
-        token, cookie = form.get("csrf"), request.cookies.get(LOGIN_COOKIE)
-        if not isinstance(token, str) or not cookie or not hmac.compare_digest(token, cookie):
-            log.warning("console_refused", reason="login_csrf")
-            return PlainTextResponse(self.t("console.refused.csrf"), status_code=403)
-        name = str(form.get("name") or "").strip().lower()[:64]
-        password = str(form.get("password") or "")[:1024]
-        address = request.client.host if request.client else "?"
-        keys = (f"ip:{address}", f"user:{name}")
-        if self.limiter.blocked(*keys):
-            log.warning("console_login_limited")
-            return await self.login_page(
-                request,
-                error=self.t("console.login.limited"),
-                status=429,
-                next_path=form.get("next"),
-            )
-        user = await run_in_threadpool(self.settings.users.authenticate, name, password)
-        if user is None:
-            self.limiter.failed(*keys)
-            log.info("console_login_failed")
-            return await self.login_page(
-                request,
-                error=self.t("console.login.failed"),
-                status=401,
-                next_path=form.get("next"),
-            )
-        self.limiter.succeeded(f"user:{name}")
-        log.info("console_login", role=user.role)
-        target = _local(form.get("next")) or "/"
-        response = RedirectResponse(target, status_code=303)
-        self._cookie(response, SESSION_COOKIE, self.sessions.create(user))
-        response.delete_cookie(LOGIN_COOKIE, path="/")
-        return response
-
-    async def logout(self, request: Request) -> Response:
-        session = self.session(request)
-        form = await request.form(max_part_size=16_384)
-        token = form.get("csrf")
-        if (
-            session is None
-            or not isinstance(token, str)
-            or not hmac.compare_digest(token, session.csrf)
-        ):
-            return PlainTextResponse(self.t("console.refused.csrf"), status_code=403)
-        self.sessions.end(request.cookies.get(SESSION_COOKIE))
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
-
-    def _cookie(
-        self, response: Response, name: str, value: str, max_age: int | None = None
-    ) -> None:
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=self.settings.secure_cookies,
-        )
-
     # -- pages -------------------------------------------------------------------------------
 
     async def month_close(
@@ -475,7 +372,7 @@ class Console:
         if company is None:  # a fleet: one row per company, worst first
             rows = await run_in_threadpool(self._fleet_rows, today)
             return self.render(request, "fleet.html", session, None, rows=rows)
-        period = _period(request.query_params.get("period"))
+        period = period_param(request.query_params.get("period"))
         close = await self.read(company, views.month_close, company.config, today, period)
         return self.render(request, "month.html", session, company, close=close, today=today)
 
@@ -498,122 +395,13 @@ class Console:
                 rows.append(views.FleetRow(company.name, None, type(exc).__name__))
         return sorted(rows, key=lambda r: (-r.severity, r.name))
 
-    async def review(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.psop.loop import review_entries
-
-        period = _period(request.query_params.get("period"))
-
-        def load(ledger: Any) -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
-            held = review_entries(ledger, period)
-            done = views.decided(ledger, period)
-            subjects = {e.item.item_id for e in held} | {d.item_id for d in done}
-            return held, done, ledger.audit(subjects=subjects)
-
-        held, done, audit = await self.read(company, load)
-        return self.render(
-            request,
-            "review.html",
-            session,
-            company,
-            held=held,
-            decided=done,
-            audit=audit,
-            period=period,
-        )
-
-    async def decide(
-        self, request: Request, session: Session, company: Company, form: Any
-    ) -> Response:
-        """``connector review approve/reject`` from a form: the same ``decide``, with the user."""
-        from connector.psop.loop import decide
-        from connector.psop.reconcile import APPROVE, REJECT
-
-        act = str(form.get("act") or "")
-        decision, _, one = act.partition(":")
-        ids = [one] if one else [str(i) for i in form.getlist("ids")]
-        note = str(form.get("note") or "").strip()[:500] or None
-        back = self.url(company, "/review", period=_period(form.get("period")))
-        if decision not in (APPROVE, REJECT) or not ids:
-            session.flash.append(("error", self.t("console.review.nothing")))
-            return RedirectResponse(back, status_code=303)
-        outcome = await self.read(
-            company,
-            lambda ledger: decide(
-                ledger,
-                ids,
-                decision,
-                note=note,
-                rejected_review=company.config.connector.rejected_review,
-                decided_by=session.user.name,
-            ),
-        )
-        log.info("console_decision", decision=decision, decided=len(outcome.decided))
-        for item in outcome.decided:
-            session.flash.append(
-                ("ok", self.t(f"console.review.{decision.rstrip('e')}ed", item=item))
-            )
-        for item in outcome.already:
-            session.flash.append(("warn", self.t("console.review.already", item=item)))
-        for item in outcome.unknown:
-            session.flash.append(("error", self.t("console.review.unknown", item=item)))
-        if outcome.decided:
-            session.flash.append(("ok", self.t("console.review.next_sync")))
-        return RedirectResponse(back, status_code=303)
-
-    async def quarantine(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.ledger import EDIT_UNCLEAR
-
-        def load(ledger: Any) -> dict[str, Any]:
-            entries = ledger.quarantine()
-            rejected = ledger.objects(states=["rejected"])
-            held = [
-                o for o in ledger.objects(states=["unknown"]) if o.last_error_type == EDIT_UNCLEAR
-            ]
-            subjects = {f"quarantine:{q.id}" for q in entries} | {o.key for o in rejected}
-            return {
-                "entries": entries,
-                "rejected": rejected,
-                "held": held,
-                "audit": ledger.audit(subjects=subjects),
-            }
-
-        data = await self.read(company, load)
-        checks = {}
-        for row in data["audit"]:
-            checks.setdefault(row["subject"], row)
-        return self.render(request, "quarantine.html", session, company, checks=checks, **data)
-
-    async def retry(
-        self, request: Request, session: Session, company: Company, form: Any
-    ) -> Response:
-        """ "Check again": a rejected object is planned again (``quarantine retry KEY``'s own
-        ledger change); a quarantined record is marked, and the next sync re-checks it."""
-        target = str(form.get("target") or "")
-        note = str(form.get("note") or "").strip()[:500] or None
-
-        def work(ledger: Any) -> str:
-            if target.startswith("quarantine:") and target.removeprefix("quarantine:").isdigit():
-                if not ledger.quarantine(ids=[int(target.removeprefix("quarantine:"))]):
-                    return "unknown"
-                ledger.record_audit(session.user.name, "quarantine:check", [target], note)
-                return "marked"
-            if target and ledger.replan_rejected([target]):
-                ledger.record_audit(session.user.name, "quarantine:retry", [target], note)
-                return "replanned"
-            return "unknown"
-
-        result = await self.read(company, work)
-        log.info("console_retry", result=result)
-        level = "error" if result == "unknown" else "ok"
-        session.flash.append((level, self.t(f"console.quarantine.{result}", target=target)))
-        return RedirectResponse(self.url(company, "/quarantine"), status_code=303)
-
     async def runs(self, request: Request, session: Session, company: Company) -> Response:
         data = await self.read(company, views.runs_view)
         return self.render(request, "runs.html", session, company, data=data)
 
     async def run_report(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.texts.run_report import ReportData, render_html
+        from connector.texts.report_data import ReportData
+        from connector.texts.run_report import render_html
 
         run_id = request.path_params["run_id"]
         found = await self.read(company, lambda ledger: ledger.report(run_id))
@@ -635,149 +423,6 @@ class Console:
         if not view.lines and not view.events:
             raise PageMissing(view.task)
         return self.render(request, "task.html", session, company, view=view)
-
-    async def psop(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.psop.loop import organiser_months, reconciliation
-
-        def load(ledger: Any) -> dict[str, Any]:
-            periods = views.known_periods(ledger)
-            period = _period(request.query_params.get("period")) or (
-                periods[0] if periods else None
-            )
-            months = organiser_months(ledger, {period}) if period else []
-            result = reconciliation(ledger, period) if period else None
-            counts: dict[str, int] = {}
-            for s in result.states if result else ():
-                counts[s.state.value] = counts.get(s.state.value, 0) + 1
-            return {
-                "periods": periods,
-                "period": period,
-                "months": months,
-                "differences": list(result.differences) if result else [],
-                "state_counts": counts,
-                "pending": list(result.pending_review) if result else [],
-                "reports": [
-                    {k: v for k, v in r.items() if k != "rows"} | {"row_count": len(r["rows"])}
-                    for r in ledger.psop_reports()
-                ],
-                "events": len(ledger.psop_events(period)) if period else 0,
-            }
-
-        data = await self.read(company, load)
-        return self.render(request, "psop.html", session, company, **data)
-
-    async def psop_export(self, request: Request, session: Session, company: Company) -> Response:
-        from connector.psop import events_csv, events_xlsx
-        from connector.psop.loop import export_rows
-
-        period = _period(request.query_params.get("period"))
-        fmt = request.query_params.get("format", "csv")
-        if period is None or fmt not in ("csv", "xlsx"):
-            return PlainTextResponse(self.t("console.psop.bad_export"), status_code=400)
-        rows = await self.read(company, export_rows, period)
-        data = events_xlsx(rows) if fmt == "xlsx" else events_csv(rows)
-        media = (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            if fmt == "xlsx"
-            else "text/csv; charset=utf-8"
-        )
-        name = f"psop-tapahtumat-{period}.{fmt}"
-        return Response(
-            data,
-            media_type=media,
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
-
-    async def psop_import(
-        self, request: Request, session: Session, company: Company, form: Any
-    ) -> Response:
-        """``connector psop import`` from an upload: the same import, its refusals shown."""
-        upload = form.get("report")
-        back = self.url(company, "/psop", period=_period(form.get("period")))
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            session.flash.append(("error", self.t("console.psop.no_file")))
-            return RedirectResponse(back, status_code=303)
-        suffix = Path(upload.filename).suffix.lower()
-        if suffix not in (".csv", ".xlsx"):
-            session.flash.append(("error", self.t("console.psop.bad_suffix")))
-            return RedirectResponse(back, status_code=303)
-        data = await upload.read()
-        try:
-            report_date = (
-                date.fromisoformat(str(form.get("report_date") or ""))
-                if form.get("report_date")
-                else self.settings.today()
-            )
-        except ValueError:
-            session.flash.append(("error", self.t("console.psop.bad_date")))
-            return RedirectResponse(back, status_code=303)
-        outcome, problems = await run_in_threadpool(
-            self._import, company, data, suffix, report_date, session.user.name
-        )
-        if problems:
-            session.flash.append(("error", self.t("console.psop.refused")))
-            session.flash.extend(("error", p) for p in problems)
-        elif outcome.already_imported:
-            session.flash.append(("warn", self.t("console.psop.already")))
-        else:
-            session.flash.append(
-                ("ok", self.t("console.psop.imported", rows=outcome.rows, states=outcome.states))
-            )
-            for item in outcome.approved:
-                session.flash.append(("ok", self.t("console.psop.approved", item=item)))
-            for item in outcome.rejected:
-                session.flash.append(("warn", self.t("console.psop.rejected", item=item)))
-            for conflict in outcome.conflicts:
-                session.flash.append(("warn", conflict))
-            if outcome.approved or outcome.rejected:
-                session.flash.append(("ok", self.t("console.review.next_sync")))
-        return RedirectResponse(back, status_code=303)
-
-    def _import(
-        self, company: Company, data: bytes, suffix: str, report_date: date, user: str
-    ) -> tuple[Any, list[str]]:
-        from connector.core.errors import ConfigError
-        from connector.psop import ReportError
-        from connector.psop.loop import company_import, file_sha256
-
-        try:
-            import_report = company_import(company.config)
-        except ConfigError as exc:
-            return None, [str(p) for p in exc.problems]
-        with tempfile.TemporaryDirectory(prefix="connector-console-") as folder:
-            path = Path(folder) / f"psop-report{suffix}"
-            path.write_bytes(data)
-            with self._ledger(company) as ledger:
-                try:
-                    outcome = import_report(ledger, path, report_date=report_date)
-                except ReportError as exc:
-                    log.info("console_import_refused", problems=len(exc.problems))
-                    return None, [str(p) for p in exc.problems] or [exc.message]
-                if not outcome.already_imported:
-                    subject = f"psop-report:{file_sha256(path)[:16]}"
-                    ledger.record_audit(user, "psop:import", [subject])
-        log.info("console_import", rows=outcome.rows, already=outcome.already_imported)
-        return outcome, []
-
-
-def _local(target: Any) -> str | None:
-    """A same-site path to go to after login; anything else (another site, ``//x``) is None."""
-    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    return target
-
-
-def _period(value: Any) -> str | None:
-    from connector.core.domain import Period
-
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return str(Period.parse(value))
-    except ValueError:
-        return None
 
 
 def create_app(companies: list[Company], settings: Settings) -> ASGIApp:

@@ -1,4 +1,7 @@
-"""Find the line of a key or table in a TOML file's text (tomllib gives no line numbers).
+"""Read a TOML file, and find the line of a key or table in its text (tomllib gives none).
+
+:func:`read_toml` reads and parses a file, a failure as a file:line problem; it is the one
+reader of the config file and the fleet file.
 
 A path is a sequence of table names, array-of-tables indexes and a final key, e.g.
 ``("target", 3, "voucher", 1, "unit_value")`` is the ``unit_value`` key of the second
@@ -9,8 +12,13 @@ tables, dotted keys) the line of the closest enclosing table header is returned 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connector.core.errors import ConfigError, ConfigProblem
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = r"""^\s*(?:"{k}"|'{k}'|{k})\s*="""
@@ -99,3 +107,22 @@ class TomlLocator:
 def find_line(text: str, path: Sequence[str | int]) -> int | None:
     """1-based line of ``path`` in TOML ``text`` (see :meth:`TomlLocator.line_of`)."""
     return TomlLocator(text).line_of(path)
+
+
+def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text of the TOML file at ``path`` and what it holds; :class:`ConfigError` naming the
+    file (and the line of a syntax error) when it cannot be read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            ConfigProblem(str(path), None, "", f"cannot read: {exc.strerror}")
+        ) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        if line is None:
+            m = re.search(r"line (\d+)", str(exc))
+            line = int(m.group(1)) if m else None
+        raise ConfigError(ConfigProblem(str(path), line, "", f"not valid TOML: {exc}")) from None

@@ -3,7 +3,8 @@
 PSOP has no public provider API; providers enter or import events and download event and
 settlement reports as files. ``export`` writes the month's events, ``report`` reads a report
 (validated whole, untrusted), ``reconcile`` matches it to what was billed (pure), ``loop`` does
-the commands' work over the ledger. ``mappings/psop_report.toml`` is read by
+the commands' work over the ledger (``report_import`` a report's import, ``organiser_status``
+each organiser's month). ``mappings/psop_report.toml`` is read by
 ``connector.mapping.psop_report``.
 
 May import: core, mapping, billing and the ledger; never sync or anything above.

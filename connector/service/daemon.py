@@ -31,7 +31,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from connector.core.config import Config, cron_trigger
+from connector.core.config import Config
+from connector.core.cron import cron_trigger
 from connector.core.errors import EXIT_ABORTED, EXIT_OK, ConnectorError, RunLockedError
 from connector.core.logging import get_logger
 from connector.service.notify import Notifier

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connector.core.config import Config, ScheduleSection, load_config, problems_from_validation
 from connector.core.errors import ConfigError, ConfigProblem
-from connector.core.tomlsource import find_line
+from connector.core.tomlsource import find_line, read_toml
 
 #: the environment variable naming the fleet file when ``--fleet`` is not given
 FLEET_ENV = "CONNECTOR_FLEET"
@@ -185,19 +185,7 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     returned with ``config=None`` and its problems, so the other companies still run.
     """
     path = Path(path).expanduser().resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            ConfigProblem(str(path), None, "", f"cannot read: {exc.strerror}")
-        ) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(
-            ConfigProblem(str(path), int(m.group(1)) if m else None, "", f"not valid TOML: {exc}")
-        ) from None
+    text, raw = read_toml(path)
     try:
         model = _FleetModel.model_validate(raw)
     except ValidationError as exc:

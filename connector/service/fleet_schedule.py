@@ -12,7 +12,7 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 
-from connector.core.config import cron_trigger
+from connector.core.cron import cron_trigger
 from connector.service.daemon import JOBS
 from connector.service.fleet import Company, Fleet
 

@@ -25,8 +25,7 @@ from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
 from connector.mapping import Mappings, load_mappings
 from connector.netvisor.client import NetvisorClient
 from connector.spotilla.client import SpotillaClient
-from connector.sync import desired as want
-from connector.sync import observe, scope
+from connector.sync import desired_build, desired_ledger, observe, scope
 from connector.sync.adopt import adopt_existing
 from connector.sync.apply import apply_plan
 from connector.sync.clients import netvisor_client, spotilla_client
@@ -39,7 +38,7 @@ from connector.sync.plan import ActionKind, Plan, Planner
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
 from connector.texts.i18n import texts
-from connector.texts.run_report import summarise
+from connector.texts.report_data import summarise
 
 log = get_logger("sync")
 
@@ -304,7 +303,7 @@ class SyncEngine:
         holds = DoubtHolds(rows.values(), texts(self.config.connector.language))
         planner = Planner(rows, holds=holds)
         netvisor = self.config.netvisor
-        builder = want.DesiredBuilder(
+        builder = desired_build.DesiredBuilder(
             master,
             frozen,
             mappings=ctx.mappings,
@@ -340,7 +339,7 @@ class SyncEngine:
         # the rest of the desired state: master data, cancelled invoices, credit-note matches
         planner.add_all(builder.master_objects())
         planner.add_all(
-            want.voided_invoices(
+            desired_ledger.voided_invoices(
                 withdrawn,
                 rows,
                 ledger,
@@ -349,10 +348,10 @@ class SyncEngine:
                 invoice_status=netvisor.invoice_status,
             )
         )
-        pairs = want.match_candidates(rows, ledger.billed_lines)
+        pairs = desired_ledger.match_candidates(rows, ledger.billed_lines)
         if pairs:
             keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
-            planner.add_all(want.matches(pairs, observe.invoice_statuses(client, keys)))
+            planner.add_all(desired_ledger.matches(pairs, observe.invoice_statuses(client, keys)))
         # a fresh, copied or restored ledger: what Netvisor already holds is adopted, not sent
         plan = report.plan = adopt_existing(
             ctx, client, planner.plan(), rows, adopt_unmatched=adopt

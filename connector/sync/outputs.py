@@ -124,7 +124,7 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
 
 def build_run_report(ledger: Ledger, report: RunReport) -> Any:
     from connector.sync.report import withheld_rows
-    from connector.texts.run_report import build_report
+    from connector.texts.report_data import build_report
 
     docs = report.document_rows
     keys = {d.key for d in docs}

@@ -78,14 +78,14 @@ class RunReport:
 
 
 def withheld_rows(report: RunReport) -> list[Any]:
-    """What a run holds back, with amounts (``run_report.WithheldRow``): correction lines that
+    """What a run holds back, with amounts (``report_data.WithheldRow``): correction lines that
     wait for a later document (per period, net), documents not sent (held: rejected, frozen,
     already in Netvisor with other content; gross), writes in doubt (gross), records held for
     a person's review or correction, documents waiting for one in doubt. None of it is billed."""
     from collections import defaultdict
 
     from connector.sync.plan import ActionKind
-    from connector.texts.run_report import WithheldRow
+    from connector.texts.report_data import WithheldRow
 
     out: list[Any] = []
     by_period: dict[str, list[Any]] = defaultdict(list)

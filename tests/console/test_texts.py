@@ -13,7 +13,8 @@ from connector.psop.reconcile import DifferenceKind
 from connector.texts.i18n import MESSAGES
 
 HERE = Path(messages.__file__).resolve().parent
-SOURCES = [*sorted((HERE / "templates").glob("*.html")), HERE / "web.py", HERE / "views.py"]
+ROUTES = ("web.py", "login.py", "decisions.py", "psop_pages.py", "common.py", "views.py")
+SOURCES = [*sorted((HERE / "templates").glob("*.html")), *(HERE / name for name in ROUTES)]
 
 
 def test_every_console_text_has_finnish_and_english():

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.core.config import ScheduleSection, cron_trigger, plainly_valid_crontab
+from connector.core.config import ScheduleSection
+from connector.core.cron import cron_trigger, plainly_valid_crontab
 
 REPO = Path(__file__).resolve().parents[2]
 

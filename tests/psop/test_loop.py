@@ -14,7 +14,9 @@ from connector.core.domain import Period
 from connector.ledger import Ledger, ObjectKind
 from connector.mapping import Mappings, Region, TargetMapping, Voucher
 from connector.psop import ReportMapping
-from connector.psop.loop import decide, import_report, organiser_months, review_entries
+from connector.psop.loop import decide, review_entries
+from connector.psop.organiser_status import organiser_months
+from connector.psop.report_import import import_report
 
 APRIL = Period(2026, 4)
 HEADER = "Tapahtumapäivä;Asiakasnumero;Ostovoima;Tuote;Määrä;Yksikköhinta;Summa;Tila"

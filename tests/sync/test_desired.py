@@ -13,7 +13,8 @@ from connector.billing.documents import BilledLine, DocumentKind, DocumentLine
 from connector.core.domain import Period
 from connector.ledger import LedgerState
 from connector.netvisor import documents as nv
-from connector.sync.desired import invoice_payload, match_candidates, matches
+from connector.sync.desired_build import invoice_payload
+from connector.sync.desired_ledger import match_candidates, matches
 
 D = Decimal
 

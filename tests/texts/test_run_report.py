@@ -21,13 +21,8 @@ from connector.billing.documents import (
 )
 from connector.core.domain import Period, Quarantined
 from connector.texts.i18n import Texts
-from connector.texts.run_report import (
-    ReportData,
-    build_report,
-    render_csv,
-    render_html,
-    write_report,
-)
+from connector.texts.report_data import ReportData, build_report
+from connector.texts.run_report import render_csv, render_html, write_report
 
 P = Period.parse("2026-01")
 HOSTILE = "<script>alert('x')</script> Oy"
@@ -180,7 +175,7 @@ def test_the_report_files_are_written_atomically_side_by_side(tmp_path) -> None:
 
 
 def test_withheld_money_is_a_section_of_its_own_with_amounts_and_round_trips() -> None:
-    from connector.texts.run_report import WithheldRow
+    from connector.texts.report_data import WithheldRow
 
     data = build_report(
         run_id=7,
