@@ -48,8 +48,11 @@ def _is_sensitive_key(key: str) -> bool:
 
 def redact_text(text: str, secrets: frozenset[str] | None = None) -> str:
     """Mask every known secret value, any personal identity code and any e-mail address in
-    ``text``: by pattern, whoever wrote the text (Netvisor's error texts echo what they like)."""
-    for value in secrets if secrets is not None else known_secret_values():
+    ``text``: by pattern, whoever wrote the text (Netvisor's error texts echo what they like).
+    The longest secret goes first: one secret inside another must not leave the rest of the
+    longer one readable around a mask."""
+    known = secrets if secrets is not None else known_secret_values()
+    for value in sorted(known, key=len, reverse=True):
         if value and value in text:
             text = text.replace(value, MASK)
     return _EMAIL.sub(MASK, _HETU.sub(MASK, text))

@@ -77,6 +77,15 @@ def test_a_secret_object_is_masked_even_when_its_value_is_short() -> None:
     assert redact([Secret("xy")]) == [MASK]
 
 
+def test_a_secret_that_contains_another_is_masked_whole_whatever_the_order() -> None:
+    # another company's (or an earlier test's) secret may be a part of this one
+    inner, outer = "customer-key", "netvisor-customer-key-77c1"
+    for order in ((inner, outer), (outer, inner)):
+        secrets = frozenset(order)
+        assert redact_text(f"401 for key {outer}", secrets) == f"401 for key {MASK}"
+        assert redact_text(f"{inner} and {outer}", secrets) == f"{MASK} and {MASK}"
+
+
 def test_a_secret_inside_an_exception_text_is_masked(secrets: frozenset[str]) -> None:
     exc = RuntimeError(f"401 for key {CUSTOMER_KEY}")
     event = process(error=exc)
