@@ -254,9 +254,10 @@ def daemon(args: argparse.Namespace) -> int:
     configure(json=True, level=config.connector.log_level)
     secrets = config.load_secrets()  # fail fast (exit 2) before scheduling anything
     from connector.mapping import load_mappings
-    from connector.sync import SyncEngine
+    from connector.sync import SyncEngine, prepare_threads
 
     load_mappings(config.mappings_folder)
+    prepare_threads()  # before the console's and the scheduler's threads start
     if config.console.listen:  # the console in a thread of the daemon
         from connector.console.server import start_in_thread
 

@@ -63,6 +63,10 @@ def _listen(companies: list[tuple[str, Config]], listen: str | None) -> tuple[st
 def _server(app: Any, host: str, port: int) -> Any:
     import uvicorn
 
+    from connector.sync import prepare_threads
+
+    prepare_threads()  # the routes run in worker threads: no two may build a model at once
+
     return uvicorn.Server(
         uvicorn.Config(
             app,

@@ -449,6 +449,9 @@ def run_fleet_daemon(
     # below takes them (no handler ever interrupts a thread holding a lock)
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched) if install_signals else None
     try:
+        from connector.sync import prepare_threads
+
+        prepare_threads()  # before the first worker: no two threads build a model at once
         daemon = FleetDaemon(path, run_one or default_run, stop=stop, notifier=notifier)
         if not daemon.load():
             raise ConfigError(f"{path}: the fleet file does not read (see the log)")

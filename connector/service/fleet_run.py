@@ -239,6 +239,9 @@ def run_fleet(
             with guard:
                 running.discard(company.name)
 
+    from connector.sync import prepare_threads
+
+    prepare_threads()  # before the first worker: no two threads build a model at once
     outcomes: list[CompanyOutcome] = []
     with ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="fleet") as pool:
         pending: set[Future[CompanyOutcome]] = {pool.submit(work, c) for c in companies}

@@ -8,7 +8,22 @@ May import: every package below it (core, mapping, netvisor, spotilla, billing, 
 psop, texts); never service, console or cli.
 """
 
+from connector.core.models import build_deferred_models
 from connector.sync.engine import SyncEngine
 from connector.sync.report import RunReport, print_summary, summary_json, terminal_progress
 
-__all__ = ["RunReport", "SyncEngine", "print_summary", "summary_json", "terminal_progress"]
+__all__ = [
+    "RunReport",
+    "SyncEngine",
+    "prepare_threads",
+    "print_summary",
+    "summary_json",
+    "terminal_progress",
+]
+
+
+def prepare_threads() -> None:
+    """Builds, in the calling thread, every deferred model a run uses (the mapping records, the
+    config sections): call it before starting threads that run companies or serve the console,
+    so no two threads ever build a model at once (see connector/core/models.py)."""
+    build_deferred_models()

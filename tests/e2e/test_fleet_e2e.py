@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from datetime import datetime
 
 import pytest
@@ -181,16 +180,9 @@ def test_daemon_runs_two_companies_due_together_side_by_side_and_stops_on_sigter
         why = [
             {k: r[k] for k in ("id", "status", "started_at", "error_type", "message")} for r in rows
         ] + problems
-        assert [r["status"] for r in rows].count("ok") == 1, f"{name} ran once to the end: {why}"
-        # A first attempt that failed is recorded, and the daemon's back-off tries it again a
-        # minute later: the daemon at work, but a failure nothing here should cause, so it is
-        # reported loudly (the warnings summary) instead of passing silently.
-        retried = [r for r in rows if r["status"] != "ok"]
-        assert all(r["status"] == "failed" and r["error_type"] for r in retried), why
-        if retried:
-            warnings.warn(
-                f"{name}: a first attempt failed and was tried again: {why}", stacklevel=1
-            )
+        # exactly one run, and it ended well: a first attempt that failed (and the daemon's
+        # back-off then retried) was, once, pydantic building a model in two workers at once
+        assert [r["status"] for r in rows] == ["ok"], f"{name} ran once, to the end: {why}"
     # side by side: each company's first attempt began before the other's ended
     starts, ends = first["start"], first["end"]
     assert sorted(starts) == sorted(ends) == ["acme", "beta"], first
