@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -41,15 +41,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=_clean_env())
     python = venv / "bin" / "python"
-    site = subprocess.run(
+    venv_site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    # the dependencies: this interpreter's (a path line in a .pth is appended to sys.path; the
-    # installed connector in the venv's own site-packages comes first)
-    Path(site, "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # the dependencies: this interpreter's, every site-packages folder it reads (a venv made
+    # with --system-site-packages reads its base's too); a path line in a .pth is appended to
+    # sys.path, so the installed connector in the venv's own site-packages comes first
+    borrowed = "".join(f"{folder}\n" for folder in site.getsitepackages())
+    Path(venv_site, "_test_dependencies.pth").write_text(borrowed)
     result = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(source)],
         capture_output=True,
