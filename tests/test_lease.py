@@ -8,6 +8,7 @@ that refuses the writes of a holder that lost it. Skipped (saying why) without a
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -194,6 +195,69 @@ def test_a_holder_that_lost_its_lease_can_never_commit(company: str) -> None:
         assert ledger.get("cust:S-2") is None
     holders = lease_holders(at(company))
     assert holders[company].held and holders[company].token == 2
+
+
+FREEZE_INSIDE_A_WRITE = """
+import signal, sys
+from connector.core.config import PostgresLedger
+from connector.ledger import Ledger, ObjectKind, RunLock
+from connector.ledger.postgres import LeaseLostError
+at = PostgresLedger(url=sys.argv[1], company=sys.argv[2], lease_seconds=3)
+lock = RunLock(at)
+lock.acquire()
+with Ledger(at) as ledger:
+    try:
+        with ledger.db.atomic():
+            ledger.mark_sending("cust:S-1", ObjectKind.CUSTOMER, pending_hash="c1", action="create")
+            print("inside", flush=True)
+            sys.stdin.readline()  # frozen here (SIGSTOP), then told to go on
+            ledger.mark_sent("cust:S-1", "NV-1")
+        print("committed", flush=True)
+    except LeaseLostError as exc:
+        print(f"refused: {exc.message}", flush=True)
+"""
+
+
+def test_a_holder_frozen_inside_a_write_transaction_never_blocks_the_takeover(
+    company: str,
+) -> None:
+    """A host frozen in the middle of a write transaction (a paused VM) holds the company's
+    advisory lock and its lease row: the server ends its session after the idle limit, the
+    lease expires, another host takes over; the frozen one, woken, commits nothing."""
+    location = at(company, lease_seconds=3)
+    frozen = subprocess.Popen(
+        [sys.executable, "-c", FREEZE_INSIDE_A_WRITE, location.url, company],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "CONNECTOR_HOST_ID": "the-other-host"},
+    )
+    try:
+        assert frozen.stdout is not None
+        while (line := frozen.stdout.readline()) and line.strip() != "inside":
+            pass  # the log lines before it
+        assert line.strip() == "inside", frozen.communicate(timeout=60)
+        frozen.send_signal(signal.SIGSTOP)  # its lease renewer is frozen too
+        taker = RunLock(location)
+        # waits for the lease to expire and for the server to end the frozen session (its row
+        # lock and advisory lock go with it); without the idle limit this waited forever
+        wait_until(taker.try_acquire, "the frozen holder's lease and session to end")
+        assert taker.token == 2
+        with Ledger(location) as ledger:  # and the company can be written at once
+            ledger.mark_sending("cust:S-2", ObjectKind.CUSTOMER, pending_hash="c", action="create")
+            assert ledger.get("cust:S-1") is None  # the frozen transaction committed nothing
+        frozen.send_signal(signal.SIGCONT)
+        out, err = frozen.communicate("go\n", timeout=120)
+    finally:
+        frozen.kill()
+    assert frozen.returncode == 0, err
+    assert "refused: this host no longer holds" in out, out + err
+    assert "committed" not in out
+    with Ledger(location) as ledger:
+        assert ledger.get("cust:S-1") is None
+    taker.release()
 
 
 def expire(company: str) -> None:

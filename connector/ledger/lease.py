@@ -49,6 +49,9 @@ log = get_logger("ledger.lease")
 #: how often a waiting acquire asks again (seconds)
 POLL_SECONDS = 0.25
 
+# The times are read again in DO UPDATE: the VALUES row is made before the statement waits for
+# the lease row (a holder's write transaction has it FOR SHARE), and a lease dated from before
+# that wait could be born expired.
 _ACQUIRE = f"""
 INSERT INTO {SHARED}.leases AS l
     (company, token, holder, host, pid, acquired_at, renewed_at, expires_at)
@@ -56,8 +59,8 @@ VALUES (%(company)s, 1, %(holder)s, %(host)s, %(pid)s, clock_timestamp(), clock_
         clock_timestamp() + %(ttl)s * interval '1 second')
 ON CONFLICT (company) DO UPDATE SET
     token = l.token + 1, holder = excluded.holder, host = excluded.host, pid = excluded.pid,
-    acquired_at = excluded.acquired_at, renewed_at = excluded.renewed_at,
-    expires_at = excluded.expires_at,
+    acquired_at = clock_timestamp(), renewed_at = clock_timestamp(),
+    expires_at = clock_timestamp() + %(ttl)s * interval '1 second',
     in_doubt_until = CASE WHEN l.holder IS NULL THEN l.in_doubt_until
         ELSE GREATEST(l.in_doubt_until, clock_timestamp() + %(doubt)s * interval '1 second') END
 WHERE l.holder IS NULL OR l.expires_at <= clock_timestamp()
@@ -83,12 +86,17 @@ _RELEASE = f"""
 UPDATE {SHARED}.leases SET holder = NULL, expires_at = clock_timestamp()
 WHERE company = %(company)s AND token = %(token)s AND holder = %(holder)s
 """
+# set_config(..., true) is SET LOCAL: for this transaction only (see idle_limit_ms)
 _FENCE = f"""
 SELECT pg_advisory_xact_lock(hashtext('connector:' || company)),
-       token = %(token)s AND holder = %(holder)s AND expires_at > clock_timestamp()
+       token = %(token)s AND holder = %(holder)s AND expires_at > clock_timestamp(),
+       set_config('idle_in_transaction_session_timeout', %(idle)s, true)
 FROM {SHARED}.leases WHERE company = %(company)s FOR SHARE
 """
-_SERIALISE = "SELECT pg_advisory_xact_lock(hashtext('connector:' || %(company)s))"
+_SERIALISE = """
+SELECT pg_advisory_xact_lock(hashtext('connector:' || %(company)s)),
+       set_config('idle_in_transaction_session_timeout', %(idle)s, true)
+"""
 
 
 @dataclass(frozen=True)
@@ -111,21 +119,40 @@ _held: dict[tuple[str, str], Lease] = {}
 _held_lock = threading.Lock()
 
 
+def idle_limit_ms(location: PostgresLedger) -> int:
+    """How long the server lets a write transaction of ``location`` sit idle before it ends the
+    session (``idle_in_transaction_session_timeout``, set for that transaction only).
+
+    A write transaction holds the company's advisory lock and its lease row ``FOR SHARE``; its
+    statements follow each other within milliseconds. A host frozen inside one (a paused VM, a
+    SIGSTOP, a partition) would otherwise hold both for as long as it stays frozen, and no other
+    host could take the company over or write, lease expired or not. A third of the lease (at
+    least 5 s): the frozen host's session ends before its lease does."""
+    return int(max(5.0, float(location.lease_seconds) / 3) * 1000)
+
+
 def fence(conn: psycopg.Connection[Any], location: PostgresLedger, lease: Lease | None) -> None:
     """Called first in every ledger write transaction on PostgreSQL.
 
     Writers of one company are serialised (a transaction-scoped advisory lock, like SQLite's
-    ``BEGIN IMMEDIATE``). When the ledger was opened under the company's ``lease`` (the run
+    ``BEGIN IMMEDIATE``), and the transaction may not sit idle longer than
+    :func:`idle_limit_ms`. When the ledger was opened under the company's ``lease`` (the run
     lock is taken before the ledger is opened), the lease row is read ``FOR SHARE`` and must
     still carry that lease's token, unexpired by the database clock; otherwise
     :class:`LeaseLostError` — also after the lease was released.
     """
+    idle = str(idle_limit_ms(location))
     if lease is None:
-        conn.execute(_SERIALISE, {"company": location.company})
+        conn.execute(_SERIALISE, {"company": location.company, "idle": idle})
         return
     row = conn.execute(
         _FENCE,
-        {"company": location.company, "token": lease.fenced_token, "holder": lease.holder},
+        {
+            "company": location.company,
+            "token": lease.fenced_token,
+            "holder": lease.holder,
+            "idle": idle,
+        },
     ).fetchone()
     if row is None or not row[1]:
         lease.lost.set()

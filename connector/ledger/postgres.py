@@ -62,6 +62,9 @@ CREATE TABLE IF NOT EXISTS {SHARED}.leases (
 _MIGRATION_LOCK = 0x636F6E6E  # "conn"
 
 
+_SESSION_ENDED = (psycopg.errors.IdleInTransactionSessionTimeout, psycopg.errors.AdminShutdown)
+
+
 class LeaseLostError(FatalRunError):
     """This host no longer holds the company's lease: its ledger writes are refused."""
 
@@ -219,13 +222,42 @@ class Database:
         """One transaction (a savepoint when nested). The outermost one of a process holding
         the company's lease when the ledger was opened first checks the lease
         (``lease.fence``): a host that lost it never commits."""
-        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        try:
+            if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                with self.conn.transaction():
+                    yield self
+                return
             with self.conn.transaction():
+                self._fence(self.conn, self.location, self.lease)
                 yield self
-            return
-        with self.conn.transaction():
-            self._fence(self.conn, self.location, self.lease)
-            yield self
+        except psycopg.Error as exc:
+            # the server ended the session (restarted; or the idle limit: then the error comes
+            # as the answer to our next command, IdleInTransactionSessionTimeout, SQLSTATE 25P03)
+            if not (self.conn.broken or isinstance(exc, _SESSION_ENDED)):
+                raise
+            raise self._connection_lost(exc) from None
+
+    def _connection_lost(self, exc: psycopg.Error) -> Exception:
+        """The error for a transaction whose connection ended under it (the server restarted,
+        or ended a session left idle in its transaction: ``lease.idle_limit_ms``). A host that
+        also lost the company's lease meanwhile — it was frozen, and another host took over —
+        gets :class:`LeaseLostError`, checked on a fresh connection; otherwise the server is
+        unavailable. Nothing of the transaction was committed either way."""
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if self.lease is not None:
+            try:
+                with (
+                    reachable(self.location),
+                    self._pool.connection() as conn,
+                    conn.transaction(),
+                ):
+                    self._fence(conn, self.location, self.lease)  # LeaseLostError if lost
+            except (LeaseLostError, LedgerUnavailableError) as lost:
+                return lost
+        return LedgerUnavailableError(
+            f"the ledger's PostgreSQL server {self.location.url} ended this run's connection: "
+            f"{first}"
+        )
 
     def now(self) -> datetime:
         """The database's clock."""
