@@ -242,7 +242,8 @@ class Database:
         or ended a session left idle in its transaction: ``lease.idle_limit_ms``). A host that
         also lost the company's lease meanwhile — it was frozen, and another host took over —
         gets :class:`LeaseLostError`, checked on a fresh connection; otherwise the server is
-        unavailable. Nothing of the transaction was committed either way."""
+        unavailable. The transaction's commit was not confirmed: an intent not confirmed is
+        never followed by its write (the run ends here), and the next run reconciles it."""
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if self.lease is not None:
             try:
