@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -20,11 +21,24 @@ from connector.core.errors import EXIT_OK, EXIT_USAGE
 DEFAULT_CONFIG = "config.toml"
 
 
+def _localised(text: str) -> str:
+    """A help line or argparse message in the language help is shown in: the default, Finnish
+    (help is shown before any config is read); the table is read only when help or an error
+    is shown."""
+    from connector.texts.cli_help import finnish
+
+    return finnish(text)
+
+
+def _type_error(template: str, **values: object) -> argparse.ArgumentTypeError:
+    return argparse.ArgumentTypeError(_localised(template).format(**values))
+
+
 def _as_of(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
+        raise _type_error("expected YYYY-MM-DD, got {got!r}", got=text) from None
 
 
 def _period_arg(text: str) -> str:
@@ -41,9 +55,9 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+        raise _type_error("expected seconds, got {got!r}", got=text) from None
     if not 0 <= value <= 86400:
-        raise argparse.ArgumentTypeError("expected 0..86400 seconds")
+        raise _type_error("expected 0..86400 seconds")
     return value
 
 
@@ -57,18 +71,66 @@ def _wait_lock_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+@contextmanager
+def _argparse_words() -> Iterator[None]:
+    """argparse words its messages through gettext (``argparse._``): in the help's language
+    while one of our parsers parses (a subcommand's parser nests inside and restores the same).
+    """
+    saved = argparse._  # type: ignore[attr-defined]
+    argparse._ = _localised  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = saved  # type: ignore[attr-defined]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help in the default language: each option's line, the usage prefix (see
+    connector/texts/cli_help.py); descriptions and examples keep their own line breaks."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        # a subcommand's prog is made with prefix "" (no prefix at all)
+        super().add_usage(
+            usage, actions, groups, _localised("usage: ") if prefix is None else prefix
+        )
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return _localised(action.help) if action.help else action.help
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file.
 
-    A command's help carries its description and examples (see :data:`EXAMPLES`)."""
+    A command's help carries its description and examples (see :data:`EXAMPLES`). Help and
+    argparse's own messages are in the default language, Finnish (connector/texts/cli_help.py).
+    """
 
     command_path: str | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        with _argparse_words():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        with _argparse_words():
+            return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> Any:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: {_localised('error')}: {message}\n")
 
     def format_help(self) -> str:
+        for group in self._action_groups:
+            if group.title:
+                group.title = _localised(group.title)
+        if self.command_path is None and self.description:  # the top level
+            self.description = textwrap.fill(_localised(self.description), width=78)
+            if self.epilog:
+                self.epilog = textwrap.fill(_localised(self.epilog), width=78)
         if self.command_path is not None and self.description is None:
             from connector.texts.i18n import MESSAGES, texts
 
@@ -436,7 +498,6 @@ def _describe(parser: argparse.ArgumentParser, path: str = "") -> None:
         for name, child in action.choices.items():
             child_path = f"{path} {name}".strip()
             child.command_path = child_path  # type: ignore[attr-defined]
-            child.formatter_class = argparse.RawDescriptionHelpFormatter
             _describe(child, child_path)
 
 

@@ -77,6 +77,9 @@ def test_a_wrong_command_line_is_judged_by_the_whole_tree(argv, capsys):
         build_parser(command_of(argv)).parse_args(argv)
     assert raised.value.code == 64
     err = capsys.readouterr().err
-    assert "usage: connector [-h] [--version] [--debug] [--config CONFIG] COMMAND" in err
+    # in Finnish, the default language (connector/texts/cli_help.py)
+    assert "käyttö: connector [-h] [--version] [--debug] [--config CONFIG] COMMAND" in err
     if argv == ["chek"]:
-        assert "invalid choice: 'chek'" in err and "'sandbox'" in err  # every command listed
+        assert "virheellinen valinta: 'chek'" in err and "'sandbox'" in err  # every command
+    else:
+        assert "connector: virhe: tuntemattomat argumentit: --verbose" in err
