@@ -126,9 +126,10 @@ def idle_limit_ms(location: PostgresLedger) -> int:
     A write transaction holds the company's advisory lock and its lease row ``FOR SHARE``; its
     statements follow each other within milliseconds. A host frozen inside one (a paused VM, a
     SIGSTOP, a partition) would otherwise hold both for as long as it stays frozen, and no other
-    host could take the company over or write, lease expired or not. A third of the lease (at
-    least 5 s): the frozen host's session ends before its lease does."""
-    return int(max(5.0, float(location.lease_seconds) / 3) * 1000)
+    host could take the company over or write, lease expired or not. The lease time, at least
+    10 s: the frozen host's locks go about when its lease does, and a slow but live transaction
+    (`ledger migrate` copies and checks a whole ledger in one) is never cut short."""
+    return int(max(10.0, float(location.lease_seconds)) * 1000)
 
 
 def fence(conn: psycopg.Connection[Any], location: PostgresLedger, lease: Lease | None) -> None:

@@ -124,11 +124,14 @@ def migrate_to_postgres(
                 f"{', '.join(occupied)}): nothing was copied; migrate into a new company"
             )
         copied: list[TableCopy] = []
+        # measured before the transaction (the source is under its run lock and cannot change):
+        # the PostgreSQL transaction does not sit idle while SQLite is read for the sums
+        wanted = {table: _measure(source, table, columns) for table, columns in tables}
         with dest.transaction():
             for table, columns in tables:
                 _copy_table(source, dest, table, columns)
                 _restart_identity(dest, table, columns)
-                want = _measure(source, table, columns)
+                want = wanted[table]
                 got = _measure(dest, table, columns)
                 if (want.rows, want.sums) != (got.rows, got.sums):
                     raise MigrationRefused(
