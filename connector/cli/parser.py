@@ -7,141 +7,20 @@ runs the entry function in :mod:`connector.cli.commands` that it registers.
 from __future__ import annotations
 
 import argparse
-import sys
-import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from connector import __version__
 from connector.cli import commands
-from connector.core.errors import EXIT_OK, EXIT_USAGE
+from connector.cli.argparsing import (
+    Parser,
+    as_of_arg,
+    period_arg,
+    wait_lock_arg,
+)
+from connector.core.errors import EXIT_OK
 
 DEFAULT_CONFIG = "config.toml"
-
-
-def _localised(text: str) -> str:
-    """A help line or argparse message in the language help is shown in: the default, Finnish
-    (help is shown before any config is read); the table is read only when help or an error
-    is shown."""
-    from connector.texts.cli_help import finnish
-
-    return finnish(text)
-
-
-def _type_error(template: str, **values: object) -> argparse.ArgumentTypeError:
-    return argparse.ArgumentTypeError(_localised(template).format(**values))
-
-
-def _as_of(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise _type_error("expected YYYY-MM-DD, got {got!r}", got=text) from None
-
-
-def _period_arg(text: str) -> str:
-    from connector.core.domain import Period
-
-    try:
-        Period.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise _type_error("expected seconds, got {got!r}", got=text) from None
-    if not 0 <= value <= 86400:
-        raise _type_error("expected 0..86400 seconds")
-    return value
-
-
-def _wait_lock_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--wait-lock",
-        type=_seconds,
-        default=0.0,
-        metavar="SECONDS",
-        help="wait this long for another connector run to finish (default: exit 3 at once)",
-    )
-
-
-@contextmanager
-def _argparse_words() -> Iterator[None]:
-    """argparse words its messages through gettext (``argparse._``): in the help's language
-    while one of our parsers parses (a subcommand's parser nests inside and restores the same).
-    """
-    saved = argparse._  # type: ignore[attr-defined]
-    argparse._ = _localised  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        argparse._ = saved  # type: ignore[attr-defined]
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Help in the default language: each option's line, the usage prefix (see
-    connector/texts/cli_help.py); descriptions and examples keep their own line breaks."""
-
-    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        # a subcommand's prog is made with prefix "" (no prefix at all)
-        super().add_usage(
-            usage, actions, groups, _localised("usage: ") if prefix is None else prefix
-        )
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        return _localised(action.help) if action.help else action.help
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with EX_USAGE (64) for a wrong command line: exit 2 means a bad config file.
-
-    A command's help carries its description and examples (see :data:`EXAMPLES`). Help and
-    argparse's own messages are in the default language, Finnish (connector/texts/cli_help.py).
-    """
-
-    command_path: str | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
-        with _argparse_words():
-            return super().parse_args(args, namespace)
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
-        with _argparse_words():
-            return super().parse_known_args(args, namespace)
-
-    def error(self, message: str) -> Any:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: {_localised('error')}: {message}\n")
-
-    def format_help(self) -> str:
-        for group in self._action_groups:
-            if group.title:
-                group.title = _localised(group.title)
-        if self.command_path is None and self.description:  # the top level
-            self.description = textwrap.fill(_localised(self.description), width=78)
-            if self.epilog:
-                self.epilog = textwrap.fill(_localised(self.epilog), width=78)
-        if self.command_path is not None and self.description is None:
-            from connector.texts.i18n import MESSAGES, texts
-
-            t = texts(None)  # the default language: help is shown before any config is read
-            key = "cmd." + self.command_path.replace(" ", ".")
-            if key in MESSAGES:
-                self.description = textwrap.fill(t(key), width=78)
-            examples = EXAMPLES.get(self.command_path, ())
-            if examples and self.epilog is None:
-                self.epilog = t("cmd.examples") + "\n" + "\n".join(f"  {e}" for e in examples)
-        return super().format_help()
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -166,26 +45,26 @@ def _add_check(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="treat warnings (e.g. a voucher's unit value) as errors",
     )
-    _wait_lock_arg(p)
+    wait_lock_arg(p)
     p.set_defaults(func=commands.check)
 
 
 def _add_plan(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("plan", parents=[common], help="what a sync would do; changes nothing")
-    p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
-    p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.add_argument("--period", type=period_arg, help="YYYY-MM (default: every closed period)")
+    p.add_argument("--as-of", type=as_of_arg, help="evaluate period rules as on YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    _wait_lock_arg(p)
+    wait_lock_arg(p)
     p.set_defaults(func=commands.plan)
 
 
 def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sync", parents=[common], help="run the job once now")
-    p.add_argument("--period", type=_period_arg, help="YYYY-MM (default: every closed period)")
+    p.add_argument("--period", type=period_arg, help="YYYY-MM (default: every closed period)")
     p.add_argument(
         "--dry-run", action="store_true", help="render XML into the outbox, send nothing"
     )
-    p.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
+    p.add_argument("--as-of", type=as_of_arg, help="evaluate period rules as on YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="the run summary as JSON")
     p.add_argument(
         "--adopt",
@@ -193,7 +72,7 @@ def _add_sync(sub: Any, common: argparse.ArgumentParser) -> None:
         help="an unsent invoice Netvisor already holds under a document key the ledger does "
         "not know, with other content: adopt it and edit it to what billing produces",
     )
-    _wait_lock_arg(p)
+    wait_lock_arg(p)
     p.set_defaults(func=commands.sync)
 
 
@@ -207,7 +86,7 @@ def _add_daemon(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--as-of",
-        type=_as_of,
+        type=as_of_arg,
         help="rehearsals only: every job evaluates period rules as on YYYY-MM-DD",
     )
     p.set_defaults(func=commands.daemon)
@@ -269,7 +148,7 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
         help="new: the version sent; old: the version before it",
     )
     q.add_argument("--by", metavar="NAME", help="who decided (default: the OS user)")
-    _wait_lock_arg(q)
+    wait_lock_arg(q)
     q.set_defaults(func=commands.ledger)
     what = (
         "every table (or the named ones) as files for an auditor, one per table; the "
@@ -298,7 +177,7 @@ def _add_ledger(sub: Any, common: argparse.ArgumentParser) -> None:
 def _add_reconcile(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("reconcile", parents=[common], help="run only the reconcile phase")
     p.add_argument("--json", action="store_true", help="the run summary as JSON")
-    _wait_lock_arg(p)
+    wait_lock_arg(p)
     p.set_defaults(func=commands.reconcile)
 
 
@@ -320,15 +199,15 @@ def _add_quarantine(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="ID|KEY",
         help="quarantine ids, or ledger keys of objects Netvisor rejected (default: all)",
     )
-    q.add_argument("--as-of", type=_as_of, help="evaluate period rules as on YYYY-MM-DD")
-    _wait_lock_arg(q)
+    q.add_argument("--as-of", type=as_of_arg, help="evaluate period rules as on YYYY-MM-DD")
+    wait_lock_arg(q)
     q.set_defaults(func=commands.quarantine)
 
 
 def _add_review_and_psop(sub: Any, common: argparse.ArgumentParser) -> None:
     from connector.cli.psop import register as _register_psop
 
-    _register_psop(sub, common, _period_arg, _as_of)
+    _register_psop(sub, common, period_arg, as_of_arg)
 
 
 def _add_console(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -340,7 +219,7 @@ def _add_console(sub: Any, common: argparse.ArgumentParser) -> None:
 def _add_fleet(sub: Any, common: argparse.ArgumentParser) -> None:
     from connector.cli.fleet import register as _register_fleet
 
-    _register_fleet(sub, common, _period_arg, _as_of, _wait_lock_arg)
+    _register_fleet(sub, common, period_arg, as_of_arg, wait_lock_arg)
 
 
 def _add_mappings(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -367,7 +246,7 @@ def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     p.add_argument(
         "--today",
-        type=_as_of,
+        type=as_of_arg,
         help="the demo's today, YYYY-MM-DD (default: today in Helsinki): its data and dates",
     )
     p.add_argument(
@@ -490,7 +369,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 def _describe(parser: argparse.ArgumentParser, path: str = "") -> None:
     """Mark every command's parser with its path: its help then shows a description and
-    examples (:meth:`_Parser.format_help`; texts in i18n under ``cmd.``, read only when help is
+    examples (:meth:`connector.cli.argparsing.Parser.format_help`; texts in i18n under ``cmd.``, read only when help is
     shown — the catalogue's import is no cost a command pays)."""
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
@@ -498,6 +377,7 @@ def _describe(parser: argparse.ArgumentParser, path: str = "") -> None:
         for name, child in action.choices.items():
             child_path = f"{path} {name}".strip()
             child.command_path = child_path  # type: ignore[attr-defined]
+            child.examples = EXAMPLES.get(child_path, ())  # type: ignore[attr-defined]
             _describe(child, child_path)
 
 
@@ -507,12 +387,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     A parser with one command parses that command's arguments exactly as the whole tree does
     (see :func:`command_of`); ``main`` uses it so a command does not pay for building the others.
     """
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False)
     _config_option(common)
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
-    parser = _Parser(
+    parser = Parser(
         prog="connector",
         description="Spotilla -> PSOP -> Netvisor invoicing connector.",
         epilog="Exit codes: 0 ok; 1 finished with quarantined or rejected records; "
@@ -524,7 +404,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--debug", action="store_true", help="print the details (traceback) of an unexpected error"
     )
     _config_option(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for names, add in COMMANDS:
         if command is None or command in names:
             add(sub, common)
