@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from stdnum.fi import hetu, ytunnus
+
+from connector.core.business_id import business_id
 
 if TYPE_CHECKING:
     from connector.core.domain import BillingCustomer
@@ -38,8 +39,10 @@ _HETU_SHAPE = re.compile(r"^\d{6}[-+A-FYXWVU]\d{3}[0-9A-Y]$", re.IGNORECASE)
 
 def looks_like_identity_code(value: str) -> bool:
     """Whether ``value`` is (or is shaped like) a Finnish personal identity code."""
-    text = value.strip()
-    return bool(_HETU_SHAPE.match(text)) or hetu.is_valid(text)
+    # The shape is wider than a valid code (any digits, any check character): every code that
+    # python-stdnum's ``hetu.is_valid`` accepts matches it (a test holds it so), and a mistyped
+    # one is refused too.
+    return bool(_HETU_SHAPE.match(value.strip()))
 
 
 def _check_psop_number(value: str) -> str:
@@ -52,9 +55,12 @@ def _check_psop_number(value: str) -> str:
 
 
 def _check_business_id(value: str | None) -> str | None:
-    if value is not None and not ytunnus.is_valid(value):
+    if value is None:
+        return None
+    written = business_id(value)
+    if written is None:
         raise ValueError(f"{value!r} is not a valid Y-tunnus (1234567-8 with its check digit)")
-    return None if value is None else ytunnus.format(value)
+    return written
 
 
 class Voucher(_Record):

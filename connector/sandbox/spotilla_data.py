@@ -12,7 +12,7 @@ Fixed id scheme (the example mapping files are written against it):
   ``T9001``.. (unknown product, non-numeric quantity, completed without ``completed_at``, work on
   the bad leaves); person ``P0002`` carries a fake henkilötunnus field.
 
-Company names are invented Finnish-sounding names with valid Y-tunnus (check digit by stdnum);
+Company names are invented Finnish-sounding names with valid Y-tunnus (with their check digits);
 persons are only ever "Testi Asiakas 001" and the like.
 """
 
@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from stdnum.fi import ytunnus
-
+from connector.core.business_id import is_valid
 from connector.core.domain import HELSINKI, Period
 
 PRODUCTS: list[tuple[str, str, str, str, str]] = [
@@ -88,11 +87,11 @@ _CITIES = [("01300", "Vantaa"), ("04200", "Kerava"), ("04400", "Järvenpää"), 
 
 
 def valid_ytunnus(rng: random.Random) -> str:
-    """A random Y-tunnus whose check digit python-stdnum accepts (``1234567-8``)."""
+    """A random Y-tunnus with its check digit (``1234567-8``)."""
     while True:
         base = f"{rng.randint(1, 3)}{rng.randint(0, 999999):06d}"
         for check in range(10):
-            if ytunnus.is_valid(f"{base}-{check}"):
+            if is_valid(f"{base}-{check}"):
                 return f"{base}-{check}"
 
 

@@ -3,7 +3,7 @@
 Rules (docs/domain.md, targets and billable work; docs/spotilla.md):
 - a target is a leaf folder (nobody's parent); its billing customer is the one linked to the leaf
   or else to its nearest ancestor; its path is the folder names root -> leaf;
-- a company customer needs a valid Y-tunnus (python-stdnum); a private person needs none;
+- a company customer needs a valid Y-tunnus (`connector.core.business_id`); a person needs none;
 - whatever a rule stops is quarantined with the rule's name and a reason naming ids and rules
   only (never names), together with the work that would bill through it; the rest flows on.
 """
@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from stdnum.fi import ytunnus
-
+from connector.core.business_id import business_id
 from connector.core.domain import (
     HELSINKI,
     BillableTask,
@@ -94,12 +93,7 @@ class MasterData:
 # --- customers -------------------------------------------------------------------------------
 def _valid_business_id(value: str | None) -> str | None:
     """The Y-tunnus in its ``1234567-8`` form, or ``None`` if missing or invalid."""
-    if not value:
-        return None
-    try:
-        return ytunnus.format(ytunnus.validate(value))
-    except Exception:  # stdnum's ValidationError family (format, length, check digit)
-        return None
+    return business_id(value) if value else None
 
 
 def to_billing_customer(customer: api.Customer) -> BillingCustomer | Quarantined:

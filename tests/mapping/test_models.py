@@ -132,6 +132,25 @@ def test_a_henkilotunnus_in_targets_toml_is_named_by_file_line_and_key(folder):
     assert "131052" not in p.message  # the message never repeats an identity code
 
 
+def test_every_code_python_stdnum_accepts_is_refused_by_its_shape():
+    """The shape check stands in for ``stdnum.fi.hetu.is_valid`` (kept out of start-up): every
+    century sign, upper and lower case, surrounding spaces, temporary numbers too."""
+    from stdnum.fi import hetu
+
+    checks = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+    seen = 0
+    for day, month, year in [(1, 1, 0), (29, 2, 96), (31, 12, 99), (15, 6, 52)]:
+        for sign in "+-ABCDEFYXWVU":
+            for individual in (2, 308, 899, 950, 999):
+                stem = f"{day:02d}{month:02d}{year:02d}{sign}{individual:03d}"
+                code = stem + checks[int(f"{day:02d}{month:02d}{year:02d}{individual:03d}") % 31]
+                for written in (code, code.lower(), f" {code} "):
+                    if hetu.is_valid(written, allow_temporary=True):
+                        seen += 1
+                        assert looks_like_identity_code(written), written
+    assert seen > 500  # the loop did exercise stdnum's accepted codes
+
+
 @pytest.mark.parametrize("number", ["100001", "SP-1001", "1234567", "0102031234"])
 def test_ordinary_customer_numbers_are_accepted(number):
     assert not looks_like_identity_code(number)

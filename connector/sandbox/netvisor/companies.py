@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from connector.core.business_id import is_valid
 from connector.sandbox.kernel import admin_parts, json_answer, status_line
 from connector.sandbox.netvisor.app import ADMIN_PREFIX, NetvisorSandbox, _SandboxTransport
 from connector.sandbox.netvisor.wire import DEFAULT_CREDENTIALS, HTTP_STATUS, envelope
@@ -33,15 +34,13 @@ from connector.sandbox.netvisor.wire import DEFAULT_CREDENTIALS, HTTP_STATUS, en
 def company_credentials(name: str) -> dict[str, str]:
     """Credentials of a sandbox company called ``name``: its own customer id, key and
     organisation id (a valid-looking Finnish business id), the shared partner's id and key."""
-    from stdnum.fi import ytunnus
-
     digest = int(hashlib.sha256(name.encode()).hexdigest()[:12], 16)
     # one base in eleven has no valid check digit: take the next base that has one
     organisation = next(
         f"{base}-{d}"
         for base in range(digest % 8_000_000 + 1_000_000, 9_999_999)
         for d in range(10)
-        if ytunnus.is_valid(f"{base}-{d}")
+        if is_valid(f"{base}-{d}")
     )
     return {
         **DEFAULT_CREDENTIALS,
