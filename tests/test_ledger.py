@@ -239,6 +239,36 @@ def test_sent_is_one_commit_lines_and_state_together(
     assert current_lines(ledger) == []
 
 
+def test_on_sqlite_the_intent_waits_for_the_disk_and_the_outcome_does_not(path: Path) -> None:
+    """Intent before every write is durable (``synchronous=FULL``: the WAL is fsynced at its
+    commit); the outcome's commit is not (``NORMAL``), and the next intent's fsync carries it.
+    The setting is back to FULL after the outcome, whatever came before."""
+    ledger = Ledger(path)
+    seen: list[str] = []
+    ledger.db.conn.set_trace_callback(seen.append)
+
+    def syncs_at_commits() -> list[int]:
+        """``PRAGMA synchronous`` in effect at each COMMIT seen (2 FULL, 1 NORMAL)."""
+        level, out = 2, []
+        for sql in seen:
+            text = sql.strip().upper()
+            if text.startswith("PRAGMA SYNCHRONOUS="):
+                level = {"FULL": 2, "NORMAL": 1}[text.split("=")[1]]
+            elif text == "COMMIT":
+                out.append(level)
+        return out
+
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-1001")
+    send(ledger, "h2", [line("T1:h0", "30.00")], action="edit")
+    assert syncs_at_commits() == [2, 1, 2]
+    ledger.db.conn.set_trace_callback(None)
+    assert ledger.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    obj = ledger.get(INV)
+    assert obj is not None and obj.state is LedgerState.SENDING and obj.netvisor_key == "NV-1001"
+    ledger.close()
+
+
 def test_unknown_keeps_the_pending_lines_for_reconcile(ledger: Ledger) -> None:
     send(ledger, "h1", [line("T1:h0", "25.00")])
     ledger.mark_unknown(INV, "AMBIGUOUS_WRITE", "read timeout after the body left")

@@ -126,8 +126,10 @@ class NetvisorClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._on_request = on_request
-        #: called on the sending thread the moment a request goes on the wire (after signing
-        #: and building): a caller may hold back its own work until then (``sync/apply.py``)
+        #: called on the sending thread once per request, the moment its last byte has left
+        #: (httpcore's ``send_request_body.complete`` trace event; with a transport that does
+        #: not trace, when the answer is in): a caller may hold back its own work until then
+        #: (``sync/apply.py``), so it never takes the interpreter from a half-sent request
         self.on_wire: Callable[[], None] | None = None
         self._lock = company_lock(
             self.base_url, credentials.customer_id, credentials.organisation_id
@@ -137,16 +139,10 @@ class NetvisorClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
             follow_redirects=False,
             verify=verify_for(self.base_url),
-            event_hooks={"request": [self._going_out]},
         )
 
     def __repr__(self) -> str:
         return f"NetvisorClient({self.base_url!r}, customer_id={self.credentials.customer_id!r})"
-
-    def _going_out(self, _request: httpx.Request) -> None:
-        on_wire = self.on_wire
-        if on_wire is not None:
-            on_wire()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -414,6 +410,14 @@ class NetvisorClient:
             )
             return _Retry(err, retry_after) if retry_ok else err
 
+        on_wire, fired = self.on_wire, False
+
+        def left(event: str = _BODY_SENT, _info: object = None) -> None:
+            nonlocal fired
+            if event in _BODY_SENT_EVENTS and not fired and on_wire is not None:
+                fired = True
+                on_wire()
+
         try:
             with self._lock:
                 # Sign once the company is ours: waiting for the lock must not age the timestamp.
@@ -423,7 +427,9 @@ class NetvisorClient:
                 if body is not None:
                     headers["Content-Type"] = "text/xml; charset=utf-8"
                 try:
-                    response = self._http.request(http_method, url, content=body, headers=headers)
+                    response = self._http.request(
+                        http_method, url, content=body, headers=headers, extensions={"trace": left}
+                    )
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                     outcome = "connect_error"
                     raise fail("CONNECT_ERROR", _short(exc), retry_ok=True) from None
@@ -466,6 +472,7 @@ class NetvisorClient:
                 retry_after=retry_after,
             )
         finally:
+            left()  # a transport that does not trace: the request has surely left by now
             record = RequestRecord(
                 transaction_id=txn,
                 method=http_method,
@@ -477,6 +484,10 @@ class NetvisorClient:
             )
             if self._on_request is not None:
                 self._on_request(record)
+
+
+_BODY_SENT = "http11.send_request_body.complete"
+_BODY_SENT_EVENTS = frozenset({_BODY_SENT, "http2.send_request_body.complete"})
 
 
 def _resource(path: str, params: dict[str, str]) -> str:

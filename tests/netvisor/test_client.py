@@ -358,15 +358,65 @@ def test_unknown_invoice_key_reads_as_none(client) -> None:
     assert client.sales_invoices_by_keys(["999999"]) == []
 
 
-def test_the_wire_hook_fires_once_per_request_after_it_is_signed(samples, sandbox) -> None:
+def test_the_wire_hook_fires_once_the_request_has_left_while_its_answer_is_awaited(
+    samples, sandbox
+) -> None:
+    """Over a real socket the hook fires after the last byte of the body left and before the
+    answer: the server below answers only once the hook has fired (it would time out if the
+    hook waited for the answer), and it has read the whole body by then."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    fired = threading.Event()
+    bodies: list[int] = []
+    released: list[bool] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(len(self.rfile.read(int(self.headers["Content-Length"]))))
+            released.append(fired.wait(10))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(OK_ADD)))
+            self.end_headers()
+            self.wfile.write(OK_ADD)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    calls: list[str] = []
+    try:
+        with NetvisorClient(
+            f"http://127.0.0.1:{server.server_address[1]}", samples.credentials_for(sandbox)
+        ) as client:
+
+            def hook() -> None:
+                calls.append("wire")
+                fired.set()
+
+            client.on_wire = hook
+            for _ in range(2):
+                fired.clear()
+                assert client.add_customer(samples.company_customer()) == "4242"
+                calls.append("answered")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert released == [True, True]  # answered because the hook fired, never by the timeout
+    assert calls == ["wire", "answered", "wire", "answered"]
+    assert all(n > 0 for n in bodies)
+
+
+def test_with_a_transport_that_does_not_trace_the_wire_hook_fires_once_after_the_answer(
+    samples, sandbox
+) -> None:
     script = Script(httpx.Response(200, content=OK_ADD))
     seen: list[int] = []
     with make_client(samples, sandbox, script) as client:
         client.on_wire = lambda: seen.append(len(script.requests))
         client.add_customer(samples.company_customer())
         client.add_customer(samples.company_customer())
-    # each time before the transport had the request: signed and built, not yet sent
-    assert seen == [0, 1]
+    assert seen == [1, 2]
 
 
 def test_a_pre_rendered_body_is_sent_as_it_is(samples, sandbox) -> None:
