@@ -1,8 +1,10 @@
 """The sync job, one module per phase of the data flow (see docs/architecture.md):
 
-``engine`` (phase order) -> ``reconcile`` -> ``scope`` -> ``extract`` (Spotilla, then billing)
--> ``observe`` (Netvisor reads) -> ``desired`` (``desired_build``, ``desired_ledger``) -> ``plan``
--> ``apply`` or ``outbox`` -> ``report``. Per-run state travels in ``context.RunContext``.
+``engine`` (phase order) -> ``reconcile`` -> ``scope`` -> ``extract`` (Spotilla) -> one stream,
+``planning``: billing owner by owner (``extract.bill_documents``), ``observe`` (Netvisor reads),
+``desired`` (``desired_build``, ``desired_ledger``), ``plan``, ``adopt`` -> ``apply`` (sending
+while the next owners are billed) or ``outbox`` -> ``report``. Per-run state travels in
+``context.RunContext``.
 
 May import: every package below it (core, mapping, netvisor, spotilla, billing, ledger,
 psop, texts); never service, console or cli.

@@ -19,13 +19,15 @@ into the invoice's private comment (as reconcile does for a create in doubt):
 
 One list request (``salesinvoicelist.nv``) covers the months of the invoices to create (one
 per customer when that list is long enough to have been cut short); only the invoices of
-their customers are read in full (by NetvisorKey, ≤ 500 a request). A
-look-up that cannot read a candidate fails closed: the run stops before writing anything.
+their customers whose NetvisorKey the ledger does not know are read in full (by NetvisorKey,
+≤ 500 a request). The look-up is made when the first such invoice is about to be decided
+(:class:`Adopter`; a sync decides and sends as billing goes). A look-up that cannot read a
+candidate fails closed: the run stops before that invoice, and anything after it, is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -72,68 +74,134 @@ def adopt_existing(
     adopt_unmatched: bool = False,
 ) -> Plan:
     """``plan`` with each invoice create the ledger knows nothing about checked in Netvisor
-    first (see the module text). Read-only runs record nothing; they show what a sync would do.
-    Raises RunAborted when the look-up fails (nothing has been written)."""
-    creates = [
-        a
-        for a in plan.actions
-        if a.kind is ActionKind.CREATE
-        and a.obj.kind is ObjectKind.INVOICE
-        and a.obj.key not in rows
-        and a.obj.period
-    ]
+    first (see the module text), all looked up before the first is decided. Read-only runs
+    record nothing; they show what a sync would do. Raises RunAborted when the look-up fails
+    (nothing has been written)."""
+    creates = [a for a in plan.actions if wanted(a, rows)]
     if not creates:
         return plan
-    try:
-        found = _look_up(ctx, client, creates)
-    except ConnectorError as exc:
-        raise RunAborted(exc) from exc
-    if not found:
-        return plan
-    decided = {
-        a.obj.key: _decide(ctx, a, found[a.obj.key], adopt_unmatched)
-        for a in creates
-        if a.obj.key in found
-    }
+    adopter = Adopter(
+        ctx,
+        client,
+        rows,
+        periods=[Period.parse(a.obj.period) for a in creates if a.obj.period],
+        codes={a.obj.customer_code for a in creates},
+        adopt_unmatched=adopt_unmatched,
+    )
+    adopter.look_up(creates)
+    decided = {a.obj.key: adopter.decide(a) for a in creates}
     return Plan(
         [decided.get(a.obj.key, a) if a.kind is ActionKind.CREATE else a for a in plan.actions]
     )
 
 
-def _look_up(
-    ctx: RunContext, client: NetvisorClient, creates: list[Action]
-) -> dict[str, list[nv.InvoiceDetail]]:
-    """Document key -> the invoices in Netvisor whose private comment is that key."""
-    periods = [Period.parse(a.obj.period) for a in creates if a.obj.period]
-    wanted = {a.obj.key for a in creates}
-    codes = {a.obj.customer_code for a in creates}
-    begin = min(periods).first_day - timedelta(days=31)
-    end = max(ctx.today, max(periods).next().last_day) + timedelta(days=62)
-    listed = client.sales_invoices(begin=begin, end=end)
-    if len(listed) >= LIST_MAY_BE_CUT:  # a list this long may be cut short: ask per customer
-        listed = [
-            s
-            for code in sorted(c for c in codes if c)
-            for s in client.sales_invoices(begin=begin, end=end, customer_code=code)
-        ]
-    summaries = [s for s in listed if s.customer_code is None or s.customer_code in codes]
-    if not summaries:
-        return {}
-    details = read_every_invoice(
-        client,
-        summaries,
-        unread=lambda n: (
-            f"{n} of the invoices in Netvisor that may already hold documents this run would "
-            "create could not be read; nothing was sent"
-        ),
-        error_type="ADOPT_LOOKUP_INCOMPLETE",
+def wanted(action: Action, rows: Mapping[str, OwnedObject]) -> bool:
+    """Whether ``action`` creates an invoice the ledger has no row of (it is looked up first)."""
+    return (
+        action.kind is ActionKind.CREATE
+        and action.obj.kind is ObjectKind.INVOICE
+        and action.obj.key not in rows
+        and bool(action.obj.period)
     )
-    found: dict[str, list[nv.InvoiceDetail]] = {}
-    for detail in details:
-        key = (detail.private_comment or "").strip()
-        if key in wanted:
-            found.setdefault(key, []).append(detail)
-    return found
+
+
+class Adopter:
+    """Decides, invoice by invoice, whether a create the ledger knows nothing about is already
+    in Netvisor (the module text), reading Netvisor only as far as the invoices asked about need:
+    the first one lists the months ``periods`` span (one request); when that list is long
+    enough to have been cut short, each customer's invoices are listed when the first of that
+    customer's invoices is asked about. Only invoices whose NetvisorKey the ledger does not know
+    are read in full: one the ledger knows carries its own document's key.
+
+    ``codes``: the customers whose invoices may be asked about (None: any), to read no more of
+    a short list than those customers' invoices. A streamed plan asks as billing goes, so the
+    first write can leave before the last owner is billed.
+    """
+
+    def __init__(
+        self,
+        ctx: RunContext,
+        client: NetvisorClient,
+        rows: Mapping[str, OwnedObject],
+        *,
+        periods: Iterable[Period],
+        codes: Iterable[str | None] | None = None,
+        adopt_unmatched: bool = False,
+    ) -> None:
+        self._ctx = ctx
+        self._client = client
+        self._rows = rows
+        self._known = {r.netvisor_key for r in rows.values() if r.netvisor_key}
+        self._periods = sorted(set(periods))
+        self._codes = set(codes) if codes is not None else None
+        self._adopt_unmatched = adopt_unmatched
+        self._found: dict[str, list[nv.InvoiceDetail]] = {}
+        self._listed = False
+        self._per_customer = False
+        self._customers: set[str] = set()  # listed one by one
+
+    def decide(self, action: Action) -> Action:
+        """``action`` as it stands, or adopted/held when Netvisor already has its invoice.
+        Raises RunAborted when the look-up fails (this invoice is not sent)."""
+        if not wanted(action, self._rows):
+            return action
+        self.look_up([action])
+        hits = self._found.get(action.obj.key)
+        return _decide(self._ctx, action, hits, self._adopt_unmatched) if hits else action
+
+    def look_up(self, creates: Sequence[Action]) -> None:
+        """Reads what deciding ``creates`` needs and has not been read yet."""
+        span = {Period.parse(a.obj.period) for a in creates if a.obj.period}
+        periods = self._periods
+        if span and (not periods or min(span) < periods[0] or max(span) > periods[-1]):
+            # months beyond those listed (none expected: billing makes documents of the months
+            # it was given): list again over all of them
+            self._periods = sorted(set(periods) | span)
+            self._listed, self._per_customer, self._customers = False, False, set()
+        try:
+            if not self._listed:
+                self._listed = True
+                listed = self._list(None)
+                if len(listed) >= LIST_MAY_BE_CUT:  # may be cut short: ask per customer
+                    self._per_customer = True
+                else:
+                    codes = self._codes
+                    self._read(
+                        [s for s in listed if codes is None or s.customer_code in codes | {None}]
+                    )
+            if self._per_customer:
+                codes = sorted(
+                    {a.obj.customer_code for a in creates if a.obj.customer_code} - self._customers
+                )
+                self._customers.update(codes)
+                self._read([s for code in codes for s in self._list(code)])
+        except ConnectorError as exc:
+            raise RunAborted(exc) from exc
+
+    def _list(self, customer_code: str | None) -> list[nv.InvoiceSummary]:
+        periods = self._periods
+        begin = periods[0].first_day - timedelta(days=31)
+        end = max(self._ctx.today, periods[-1].next().last_day) + timedelta(days=62)
+        return self._client.sales_invoices(begin=begin, end=end, customer_code=customer_code)
+
+    def _read(self, summaries: Sequence[nv.InvoiceSummary]) -> None:
+        unknown = [s for s in summaries if s.netvisor_key not in self._known]
+        self._known.update(s.netvisor_key for s in unknown)  # read once, however often listed
+        if not unknown:
+            return
+        details = read_every_invoice(
+            self._client,
+            unknown,
+            unread=lambda n: (
+                f"{n} of the invoices in Netvisor that may already hold documents this run would "
+                "create could not be read; nothing more was sent"
+            ),
+            error_type="ADOPT_LOOKUP_INCOMPLETE",
+        )
+        for detail in details:
+            key = (detail.private_comment or "").strip()
+            if key and key not in self._rows:
+                self._found.setdefault(key, []).append(detail)
 
 
 def _decide(

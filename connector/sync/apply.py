@@ -8,7 +8,8 @@ Exactly-once rests on three rules kept here and in ``reconcile.py``:
 2. Never resend blindly: a row left ``sending`` or ``unknown`` is looked up in Netvisor by the
    connector's own key before anything new is sent (``reconcile.py``) — a write whose answer
    was lost at once, before the write queued behind it leaves (``read_back``; the sender holds
-   the queue meanwhile); after ``max_unknown_in_a_row`` unclear answers in a row the run stops
+   the queue meanwhile); after ``max_unknown_in_a_row`` unclear answers in a row (to writes of one
+   kind: customers, products, invoices) the run stops
    writing.
 3. A stop request is honoured between actions, never between ``sending`` and ``sent``.
 
@@ -19,8 +20,12 @@ then the run's thread commits N's outcome. Still one request at a time (one send
 client's company lock), and still intent before every write: a write is queued only after its
 ``sending`` row is committed. When a write fails in a way that stops the run (refused before
 processing, never left), the sender closes a gate and the write queued behind it never leaves;
-the run's thread records that one as not sent. Each object kind has one :class:`Writer` that
-knows how to create, edit, render and adopt it.
+the run's thread records that one as not sent. When a write fails in any other way (rejected,
+answer lost, a duplicate to adopt), the sender holds the queue: the write behind it leaves only
+after the run's thread has settled the failed one and decided again (not sent if it depended
+on it). So an invoice is queued behind its customer still in flight, as a streamed run does for
+each owner. Each object kind has one :class:`Writer` that knows how to create, edit, render and
+adopt it.
 """
 
 from __future__ import annotations
@@ -28,9 +33,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.core import failpoints
@@ -195,8 +200,11 @@ def _send_through(
     except (FatalRunError, TransientError):
         gate.open = False  # the run stops: the write queued behind this one never leaves
         raise
-    except AmbiguousWriteError:
-        gate.held = True  # the write queued behind this one waits for the read-back
+    except BaseException:
+        # The write queued behind this one waits until the run's thread has settled this one:
+        # it may depend on it (an invoice queued behind its customer), or, after an unclear
+        # answer, on its read-back.
+        gate.held = True
         raise
     # Here, on the sending thread, the moment the answer is read: the write queued behind this
     # one leaves only after this returns, so a crash test killing the process at this point
@@ -206,11 +214,12 @@ def _send_through(
 
 
 class _Wire:
-    """Which writes went on the wire (noted on the sending thread by the client's ``on_wire``
-    hook). The run's thread waits for the write queued behind the one just answered to be on
-    its way before it does its own work (settle, render, commit), so the two threads do not
-    compete for the interpreter while the sender signs and sends. Only timing depends on it:
-    the order of intents, sends and outcomes is the same either way."""
+    """Which writes have left (noted on the sending thread by the client's ``on_wire`` hook,
+    once a request's last byte is sent). The run's thread waits for the write queued behind
+    the one just answered to have left before it does its own work (settle, render, commit),
+    so it never takes the interpreter from the sender while the sender signs and sends: a
+    request held up half-sent would reach Netvisor later. Only timing depends on it: the order
+    of intents, sends and outcomes is the same either way."""
 
     def __init__(self, client: NetvisorClient) -> None:
         self._changed = threading.Condition()
@@ -242,31 +251,36 @@ class _Wire:
 @dataclass
 class _Progress:
     """What the apply phase tracks across writes: the keys that may not be depended on (not
-    sent, rejected, in doubt) and how many writes in a row got no clear answer."""
+    sent, rejected, in doubt) and, per kind of object, how many of its writes in a row got no
+    clear answer. Per kind: a streamed run interleaves each owner's customer and invoices, and
+    invoices answered unclearly one after another are a streak whatever customers went between
+    (Netvisor may fail one resource and not another)."""
 
     blocked: set[str]
-    unknown_in_a_row: int = 0
+    unknown_in_a_row: dict[ObjectKind, int] = field(default_factory=dict)
 
 
 _Queued = tuple[Action, "Future[str | None]", bytes | None]
 
 
-def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
-    """Send the plan's writes, strictly one Netvisor request at a time (see the module text).
+def apply_plan(ctx: RunContext, client: NetvisorClient, actions: Iterable[Action]) -> None:
+    """Send the writes among ``actions``, strictly one Netvisor request at a time (see the
+    module text). ``actions``: a :class:`Plan`, or a stream (``planning.Planning``) whose
+    actions are decided as billing goes — taken one at a time, each while the write before
+    it is in flight. Whatever the source, a write comes after the actions it depends on: a
+    held or in-doubt one among them blocks it.
 
     A write whose answer was lost is read back (reconciled) before the next write leaves, so a
     lost answer does not push its dependants to the next run. After
-    ``ctx.max_unknown_in_a_row`` writes in a row without a clear answer the run stops writing.
+    ``ctx.max_unknown_in_a_row`` writes of one kind in a row without a clear answer the run stops
+    writing.
 
     Raises RunAborted when Netvisor refuses a request before processing it (authentication,
     service, maintenance) or keeps answering writes unclearly: the write under way is
     recorded, nothing more is sent.
     """
     report = ctx.report
-    writes = plan.writes()
-    run = _Progress(
-        {a.obj.key for a in plan.actions if a.kind in (ActionKind.HOLD, ActionKind.RECONCILE)}
-    )
+    run = _Progress(set())
     gate = _Gate()
     wire = _Wire(client)
     if wire.watched:
@@ -281,10 +295,11 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
         def settle_oldest() -> None:
             action, future, _body = queued.popleft()
             _settle_and_read_back(ctx, client, action, future, run)
-            if not isinstance(future.exception(), AmbiguousWriteError):
+            if not _held_the_queue(future):
                 return
-            # Its answer was lost and it has been read back: the write queued behind it was
-            # held by the sender (it never left); let the sender go on, sending that one first.
+            # It failed and is settled (its answer lost and read back, rejected, or found as a
+            # duplicate and adopted): the write queued behind it was held by the sender (it
+            # never left). Decide that one again now, then let the sender go on.
             held = queued.popleft() if queued else None
             if held is not None:
                 wait([held[1]])
@@ -299,15 +314,21 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
                 queued.appendleft((held_action, retry, held_body))
 
         try:
-            for i, action in enumerate(writes, start=1):
+            done = 0
+            for action in actions:
+                if not action.writes:
+                    if action.kind in (ActionKind.HOLD, ActionKind.RECONCILE):
+                        run.blocked.add(action.obj.key)  # what depends on it is not sent
+                    continue
                 if ctx.stop.is_set():
                     report.stopped = True
-                    log.info("stop_requested", done=i - 1, remaining=len(writes) - i + 1)
+                    log.info("stop_requested", done=done)
                     break
+                done += 1
                 if ctx.progress:
-                    ctx.progress("apply", i, len(writes))
-                while queued and any(q[0].obj.key in action.obj.depends_on for q in queued):
-                    settle_oldest()  # it decides this one
+                    ctx.progress("apply", done, _total(actions, done))
+                # A write that depends on the one in flight is queued behind it all the same: if
+                # that one fails, the sender holds this one until it is decided again.
                 if _blocked_by(ctx, action, run):
                     continue
                 body = render(action.obj)
@@ -335,6 +356,27 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, plan: Plan) -> None:
         finally:
             if wire.watched:
                 client.on_wire = None
+
+
+def _held_the_queue(future: Future[str | None]) -> bool:
+    """Whether the sender held the queue after this write (``_send_through``): it failed in a
+    way that does not stop the run, so the write queued behind it did not leave."""
+    if future.cancelled():
+        return False
+    error = future.exception()
+    return error is not None and not isinstance(
+        error, _NotSent | _Held | FatalRunError | TransientError
+    )
+
+
+def _total(actions: Iterable[Action], done: int) -> int:
+    """How many writes ``actions`` holds, for the progress line. A stream still being billed
+    counts the writes decided so far, plus one while more may come (so its line is not ended
+    while owners are still to be billed)."""
+    if isinstance(actions, Plan):
+        return len(actions.writes())
+    decided = getattr(actions, "writes_decided", done)
+    return max(decided, done) + (0 if getattr(actions, "plan", None) is not None else 1)
 
 
 def _blocked_by(ctx: RunContext, action: Action, run: _Progress, *, begun: bool = False) -> bool:
@@ -428,7 +470,7 @@ def _settle(
             return False
         failpoints.hit("after_answer", str(obj.kind))  # adopted: the edit of it was answered
     except RecordError as exc:
-        run.unknown_in_a_row = 0  # a clear answer
+        run.unknown_in_a_row[obj.kind] = 0  # a clear answer
         ledger.mark_rejected(obj.key, exc.error_type, exc.message)
         report.counts["rejected"] += 1
         report.problems.append(
@@ -442,11 +484,11 @@ def _settle(
         report.counts["unknown"] += 1
         log.warning("write_unknown", key=obj.key, error_type=exc.error_type, error=exc.message)
         blocked.add(obj.key)
-        run.unknown_in_a_row += 1
-        if run.unknown_in_a_row >= ctx.max_unknown_in_a_row:
+        streak = run.unknown_in_a_row[obj.kind] = run.unknown_in_a_row.get(obj.kind, 0) + 1
+        if streak >= ctx.max_unknown_in_a_row:
             raise RunAborted(
                 FatalRunError(
-                    worded("unknown_in_a_row", count=run.unknown_in_a_row, error=exc.error_type),
+                    worded("unknown_in_a_row", count=streak, error=exc.error_type),
                     error_type="UNKNOWN_IN_A_ROW",
                 )
             ) from exc
@@ -462,7 +504,7 @@ def _settle(
         ledger.mark_unknown(obj.key, type(exc).__name__, "interrupted mid-request")
         blocked.add(obj.key)
         raise
-    run.unknown_in_a_row = 0
+    run.unknown_in_a_row[obj.kind] = 0
     ledger.mark_sent(obj.key, netvisor_key)
     if action.kind is ActionKind.CREATE:
         report.counts["created"] += 1

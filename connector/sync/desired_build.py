@@ -151,6 +151,7 @@ class DesiredBuilder:
         # names, such as a region's voucher-deduction product)
         self.needed_products: dict[str, tuple[str, Decimal] | None] = {}
         self._organisers = {r.organiser_customer_code: r for r in mappings.regions.values()}
+        self._given: set[str] = set()  # keys new_master_objects returned
 
     def invoices(self, documents: Iterable[InvoiceDocument]) -> list[DesiredObject]:
         """The invoices of ``documents``; what they need is remembered for the master data."""
@@ -199,7 +200,6 @@ class DesiredBuilder:
     def master_objects(self) -> list[DesiredObject]:
         """The customers and products the documents so far need (all of them: scope master)."""
         mappings = self.mappings
-        desired: dict[str, DesiredObject] = {}
         codes_to_customer = dict(self.codes_to_customer)
         needed_products = dict(self.needed_products)
         if self.scope == "master":
@@ -207,6 +207,28 @@ class DesiredBuilder:
                 codes_to_customer.setdefault(mappings.netvisor_customer_code(customer), customer)
             for mapped in mappings.products.values():
                 needed_products.setdefault(mapped.netvisor_code, None)
+        return self._objects(codes_to_customer, self.organiser_codes, needed_products)
+
+    def new_master_objects(self) -> list[DesiredObject]:
+        """The customers and products the documents handed over since the last call need and
+        no earlier call returned (a streamed plan sends them before those documents)."""
+        given = self._given
+        objects = self._objects(
+            {c: v for c, v in self.codes_to_customer.items() if customer_key(c) not in given},
+            {c for c in self.organiser_codes if customer_key(c) not in given},
+            {c: v for c, v in self.needed_products.items() if product_key(c) not in given},
+        )
+        given.update(obj.key for obj in objects)
+        return objects
+
+    def _objects(
+        self,
+        codes_to_customer: dict[str, BillingCustomer],
+        organiser_codes: Iterable[str],
+        needed_products: dict[str, tuple[str, Decimal] | None],
+    ) -> list[DesiredObject]:
+        mappings = self.mappings
+        desired: dict[str, DesiredObject] = {}
         # customers
         for code, customer in sorted(codes_to_customer.items()):
             override = mappings.customer_override(customer)
@@ -229,9 +251,9 @@ class DesiredBuilder:
                 worded(kind, code=code),
                 customer_code=code,
             )
-        for code in sorted(self.organiser_codes):
+        for code in sorted(organiser_codes):
             region = self._organisers[code]
-            if customer_key(code) in desired:
+            if customer_key(code) in desired or customer_key(code) in self._given:
                 continue
             record = nv.CustomerRecord(
                 code=region.organiser_customer_code,

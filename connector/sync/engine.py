@@ -13,32 +13,26 @@ from datetime import date
 
 import httpx
 
-from connector.billing import BillingRules, InvoiceDocument
-from connector.billing.engine import BillingRun
-from connector.billing.periods import document_key_locked
+from connector.billing import BillingRules
 from connector.core.config import Config, Secrets
 from connector.core.domain import Period
 from connector.core.errors import ConfigError, ConfigProblem, ConnectorError, FatalRunError
 from connector.core.logging import get_logger
-from connector.core.reasons import reason as worded
-from connector.ledger import SETTLED, Ledger, LedgerState, ObjectKind, RunLock
+from connector.ledger import Ledger, ObjectKind, RunLock
 from connector.mapping import Mappings, load_mappings
 from connector.netvisor.client import NetvisorClient
 from connector.spotilla.client import SpotillaClient
-from connector.sync import desired_build, desired_ledger, observe, scope
-from connector.sync.adopt import adopt_existing
+from connector.sync import scope
 from connector.sync.apply import apply_plan
 from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
-from connector.sync.doubt import DoubtHolds
-from connector.sync.extract import Extracted, bill_documents, extract
+from connector.sync.extract import extract
 from connector.sync.outbox import render_outbox
-from connector.sync.outputs import after_run, check_binding, rechecked_by
-from connector.sync.plan import ActionKind, Plan, Planner
+from connector.sync.outputs import after_run, check_binding
+from connector.sync.planning import Planning, Scope
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
 from connector.texts.i18n import texts
-from connector.texts.report_data import summarise
 
 log = get_logger("sync")
 
@@ -250,142 +244,29 @@ class SyncEngine:
         with self.spotilla_client() as spotilla:
             extracted = extract(ctx, spotilla, observed)
         with extracted.tasks:
-            plan = self._bill_and_plan(
-                ctx, client, extracted, built, observed, scope, dry_run, adopt=adopt
-            )
-        if plan_only:
-            return
-        if dry_run:
-            report.outbox = render_outbox(self.config.connector.outbox, plan)
-            return
-        # apply
-        if ctx.stop.is_set() and plan.writes():  # asked to stop while reading: send nothing
-            report.stopped = True
-            log.info("stop_requested", done=0, remaining=len(plan.writes()))
-            return
-        apply_plan(ctx, client, plan)
+            planning = Planning(ctx, client, extracted, Scope(built, observed, scope, adopt=adopt))
+            if plan_only or dry_run:
+                plan = planning.finish()
+                if dry_run:
+                    report.outbox = render_outbox(self.config.connector.outbox, plan)
+                return
+            if ctx.stop.is_set():  # asked to stop while reading: send nothing
+                plan = planning.finish(offline=True)
+                report.stopped = bool(plan.writes())
+                log.info("stop_requested", done=0, remaining=len(plan.writes()))
+                return
+            # bill, plan and apply as one stream: each owner's writes leave while the next
+            # owners are billed (connector/sync/planning.py)
+            try:
+                apply_plan(ctx, client, planning)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    planning.finish(offline=True)
+                raise
+            planning.finish(offline=True)  # after a stop: the rest is decided, not sent
         if report.counts["unknown"]:
             # One more look now: a lost answer is usually settled a moment later.
             reconcile(ctx, client, final=True)
-
-    def _bill_and_plan(
-        self,
-        ctx: RunContext,
-        client: NetvisorClient,
-        extracted: Extracted,
-        built: list[Period],
-        observed: list[Period],
-        scope: str,
-        dry_run: bool,
-        *,
-        adopt: bool = False,
-    ) -> Plan:
-        """Bill owner by owner; each owner's documents become desired invoices and are decided
-        at once, so only what will be written keeps its payload (see ``plan.Planner``)."""
-        ledger, report = ctx.ledger, ctx.report
-        report.quarantined.extend(extracted.quarantined)
-        master = extracted.master
-        report.counts["extracted"] += (
-            len(master.customers) + len(master.products) + len(extracted.tasks)
-        )
-        log.info(
-            "extracted",
-            customers=len(master.customers),
-            targets=len(master.targets),
-            products=len(master.products),
-            tasks=len(extracted.tasks),
-            quarantined=len(report.quarantined),
-            built=report.built,
-            observed=report.observed,
-        )
-        frozen = self._frozen(ctx, client, observed) if built else frozenset()
-        rows = {row.key: row for row in ledger.objects()}
-        holds = DoubtHolds(rows.values(), texts(self.config.connector.language))
-        planner = Planner(rows, holds=holds)
-        netvisor = self.config.netvisor
-        builder = desired_build.DesiredBuilder(
-            master,
-            frozen,
-            mappings=ctx.mappings,
-            payment_term_days=netvisor.payment_term_days,
-            invoice_status=netvisor.invoice_status,
-            scope=scope,
-        )
-        names = {cid: c.name for cid, c in master.customers.items()}
-        held_seen = 0
-
-        def take(documents: list[InvoiceDocument], run: BillingRun) -> None:
-            nonlocal held_seen
-            held = run.held[held_seen:]
-            held_seen = len(run.held)
-            for doc in documents:
-                report.documents += 1
-                report.document_total += doc.total
-                report.document_rows.append(summarise(doc, held=held, names=names))
-            for obj in builder.invoices(documents):
-                planner.add(obj)
-
-        withdrawn: tuple[str, ...] = ()
-        if built:
-            result = bill_documents(ctx, extracted, built, observed, frozen, take, holds)
-            report.quarantined.extend(result.quarantined)
-            report.held.extend(result.held)
-            if not ctx.read_only and not dry_run:  # the events `psop export` and `import` read
-                ledger.record_psop_events([str(p) for p in observed], result.events)
-            withdrawn = result.withdrawn
-            report.deferred = tuple(result.deferred)
-            if result.deferred:
-                log.info("corrections_deferred", lines=len(result.deferred))
-        # the rest of the desired state: master data, cancelled invoices, credit-note matches
-        planner.add_all(builder.master_objects())
-        planner.add_all(
-            desired_ledger.voided_invoices(
-                withdrawn,
-                rows,
-                ledger,
-                rules=ctx.rules,
-                payment_term_days=netvisor.payment_term_days,
-                invoice_status=netvisor.invoice_status,
-            )
-        )
-        pairs = desired_ledger.match_candidates(rows, ledger.billed_lines)
-        if pairs:
-            keys = [r.netvisor_key for pair in pairs for r in pair if r.netvisor_key]
-            planner.add_all(desired_ledger.matches(pairs, observe.invoice_statuses(client, keys)))
-        # a fresh, copied or restored ledger: what Netvisor already holds is adopted, not sent
-        plan = report.plan = adopt_existing(
-            ctx, client, planner.plan(), rows, adopt_unmatched=adopt
-        )
-        report.held.extend(holds.quarantined())  # documents waiting for a document in doubt
-        if report.counts["adopted"]:
-            report.notices.append(
-                texts(ctx.config.connector.language)("adopt.count", count=report.counts["adopted"])
-            )
-        for action in plan.actions:
-            if action.kind is ActionKind.SKIP:
-                report.counts["skipped"] += 1
-            elif action.kind in (ActionKind.HOLD, ActionKind.RECONCILE):
-                report.counts["held"] += 1
-                row = rows.get(action.obj.key)
-                if row is not None and row.state is LedgerState.REJECTED:
-                    report.counts["awaiting_person"] += 1
-                    report.problems.append(
-                        worded(
-                            "rejected_earlier",
-                            key=action.obj.key,
-                            error=row.last_error_type,
-                            retry=action.obj.key,
-                        )
-                    )
-        if not ctx.read_only:
-            ledger.record_quarantine(
-                ctx.run_id,
-                [*report.quarantined, *report.held],
-                rechecked=rechecked_by(
-                    extracted.tasks.period_of, built, extracted.quarantined, read_master=True
-                ),
-            )
-        return plan
 
     def _scope(self, ctx: RunContext, period: Period | None) -> tuple[list[Period], list[Period]]:
         """(periods built, periods observed). A fresh ledger (no invoice yet) starts from
@@ -444,22 +325,3 @@ class SyncEngine:
             )
             built = sorted(set(built) | set(late))
         return built, scope.periods_to_observe(built, ctx.today, lookback, first)
-
-    def _frozen(
-        self, ctx: RunContext, client: NetvisorClient, observed: list[Period]
-    ) -> frozenset[str]:
-        """Documents that can no longer be edited: period locked, or no longer ``unsent``."""
-        rows = ctx.ledger.objects(kind=ObjectKind.INVOICE, states=SETTLED)
-        frozen, to_check = scope.frozen_by_ledger(
-            rows,
-            observed,
-            lambda key: document_key_locked(
-                key, today=ctx.today, rules=ctx.rules, mappings=ctx.mappings
-            ),
-        )
-        owned = {r.netvisor_key: r.key for r in rows if r.netvisor_key}
-        checked = observe.check_editable(client, to_check, owned)
-        if not ctx.read_only:
-            ctx.ledger.confirm_seen(checked.seen)
-            ctx.ledger.record_invoice_balances(checked.balances)
-        return frozen | checked.frozen

@@ -9,7 +9,7 @@ memory does not grow with the number of tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from connector.billing import BillingInput, BillingResult, InvoiceDocument
@@ -72,14 +72,14 @@ def bill_documents(
     built: Sequence[Period],
     observed: Sequence[Period],
     frozen: frozenset[str],
-    on_documents: Callable[[list[InvoiceDocument], BillingRun], None],
     holds: DoubtHolds | None = None,
-) -> BillingResult:
+) -> Generator[tuple[list[InvoiceDocument], BillingRun], None, BillingResult]:
     """Bill the built periods against the ledger's history of billed lines, owner by owner.
 
-    ``on_documents`` gets each owner's documents as soon as they are built (the organisers'
-    last); the result carries everything else (quarantined, held, withdrawn, deferred,
-    events), with no documents in it.
+    Yields each owner's documents as soon as they are built (the organisers' last), with the
+    billing run; returns the result, which carries everything else (quarantined, held,
+    withdrawn, deferred, events) and no documents. Between two owners the caller may send what
+    it has (the ledger reads here are per owner, of documents not yet billed in this run).
 
     A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
     billed late, as its own documents, with a notice (not as correction rows elsewhere).
@@ -117,7 +117,7 @@ def bill_documents(
     )
     t = texts(ctx.config.connector.language)
 
-    def with_notices(documents: list[InvoiceDocument], run: BillingRun) -> None:
+    def with_notices(documents: list[InvoiceDocument]) -> list[InvoiceDocument]:
         for doc in documents:  # a document made after its own lock date: billed late
             if doc.key in known or doc.period in late:
                 continue
@@ -127,7 +127,7 @@ def bill_documents(
                     t("late.document", key=doc.key, date=t.date(when), period=doc.period)
                 )
                 log.warning("document_billed_late", key=doc.key)
-        on_documents(documents, run)
+        return documents
 
     history_keys = ledger.billed_document_keys()
     run = BillingRun(inp, ctx.today, history_keys)
@@ -149,7 +149,7 @@ def bill_documents(
         if waits and holds is not None:
             for region in run.last_organisers:
                 holds.block(region, waits)
-        with_notices(documents, run)
+        yield with_notices(documents), run
         if ctx.progress:
             ctx.progress("bill", i, len(owners))
     if holds is not None:
@@ -157,5 +157,5 @@ def bill_documents(
     keys = [k for o in billed if o.startswith(organiser) for k in keys_of[o]]
     wanted = [k for k in keys if run.needs_lines(k)]
     lines = ledger.billed_lines(documents=wanted) if wanted else []
-    with_notices(run.organisers(lines, keys), run)
+    yield with_notices(run.organisers(lines, keys)), run
     return run.result()

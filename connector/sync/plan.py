@@ -6,7 +6,7 @@ Each desired object (``desired.py``) carries the exact wire payload and its cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -56,6 +56,9 @@ class Plan:
 
     def writes(self) -> list[Action]:
         return [a for a in self.actions if a.writes]
+
+    def __iter__(self) -> Iterator[Action]:
+        return iter(self.actions)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

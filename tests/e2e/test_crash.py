@@ -102,8 +102,9 @@ def test_a_kill_after_netvisor_committed_but_before_the_answer_arrived(make_env,
     env.netvisor.clear_faults()
     with env.ledger() as ledger:
         in_doubt = ledger.objects(states=[LedgerState.SENDING])
-        # the held invoice, and perhaps the next one whose intent was committed meanwhile
-        assert 1 <= len(in_doubt) <= 2 and {o.kind for o in in_doubt} == {"invoice"}
+        # the held invoice, and perhaps the write queued behind it, whose intent was committed
+        # meanwhile (billing and sending are one stream: the next owner's customer, say)
+        assert 1 <= len(in_doubt) <= 2 and "invoice" in {o.kind for o in in_doubt}
 
     rerun = env.cli("sync", "--as-of", AS_OF)
     assert rerun.returncode == EXIT_OK, rerun.stdout + rerun.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from e2e.harness import PERSON_NAMES, base_data, task
@@ -351,3 +352,86 @@ def test_a_rerun_reads_the_invoice_list_once_and_no_invoice_one_by_one(make_env)
     assert requests_of("2026-06-02") == {}
     assert requests_of("2026-06-02") == {}
     assert env.netvisor.write_count() == writes
+
+
+def _three_owners() -> dict:
+    data = base_data()
+    data["tasks"] = [
+        task("T10", "L0001", "2026-04-15", hours="2"),
+        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
+        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
+    ]
+    return data
+
+
+def test_writes_leave_while_later_owners_are_still_being_billed(make_env):
+    """Issue 24: billing, planning and sending are one stream (connector/sync/planning.py).
+    The Netvisor sandbox has writes before the last owner is billed — the first owner's
+    customer, products and invoice — and the run's outcome is the one a plan shows."""
+    from datetime import date
+
+    from connector.sync import SyncEngine
+
+    env = make_env(_three_owners())
+    planned = env.cli("plan", "--as-of", "2026-05-02", "--json")
+    assert planned.returncode == EXIT_OK, planned.stderr
+    billed: list[tuple[int, int, int]] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "bill":
+            billed.append((done, total, env.netvisor.write_count()))
+
+    engine = SyncEngine(
+        env.config, env.config.load_secrets(), as_of=date(2026, 5, 2), progress=progress
+    )
+    report = engine.run()
+    assert report.exit_code == EXIT_OK, report.problems
+    done, total, writes_by_then = billed[-1]
+    assert done == total >= 3
+    assert writes_by_then > 0, billed  # in Netvisor before the last owner was billed
+    assert env.netvisor.write_count() > writes_by_then  # and the rest after
+    # the whole plan in the report, as the plan showed it and in the order people read it
+    shown = json.loads(planned.stdout)["actions"]
+    assert [(a["action"], a["key"]) for a in shown] == [
+        (str(a.kind), a.obj.key) for a in report.plan.actions
+    ]
+    assert report.counts["created"] == len(report.plan.writes()) == env.netvisor.write_count()
+    rerun = env.sync("2026-05-02")
+    assert rerun.exit_code == EXIT_OK and rerun.plan.writes() == []
+
+
+def test_a_stop_while_the_stream_is_billed_sends_no_more_and_still_bills_every_owner(make_env):
+    """Asked to stop after the first owner is billed: what is in flight settles, nothing more
+    is sent, and billing still completes without Netvisor (the plan, the report's documents
+    and the quarantine cover every owner); the next run sends the rest, once."""
+    from datetime import date
+
+    from connector.sync import SyncEngine
+
+    env = make_env(_three_owners())
+    engine: SyncEngine | None = None
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "bill" and done == 1 and engine is not None:
+            engine.stop.set()
+
+    engine = SyncEngine(
+        env.config, env.config.load_secrets(), as_of=date(2026, 5, 2), progress=progress
+    )
+    requests = env.netvisor.stats()["requests"]
+    stopped = engine.run()
+    assert stopped.stopped
+    sent = env.netvisor.write_count()
+    assert 0 < sent < len(stopped.plan.writes())
+    assert stopped.documents == len(
+        [a for a in stopped.plan.actions if a.obj.kind.value == "invoice"]
+    )
+    after = env.netvisor.stats()["requests"]
+    assert after.get("salesinvoice.nv?method=add", 0) - requests.get(
+        "salesinvoice.nv?method=add", 0
+    ) < len([a for a in stopped.plan.writes() if a.obj.kind.value == "invoice"])
+    rest = env.sync("2026-05-02")
+    assert rest.exit_code == EXIT_OK, rest.problems
+    assert env.netvisor.write_count() == len(stopped.plan.writes())  # each write once
+    with env.ledger() as ledger:
+        assert all(o.state in (LedgerState.SENT, LedgerState.CONFIRMED) for o in ledger.objects())

@@ -172,3 +172,48 @@ def test_only_creates_the_ledger_does_not_know_are_looked_up(ledger):
     client = FakeNetvisor([])
     plan = adopt_existing(context(ledger), client, plan_of(), {})
     assert client.lists == [] and plan.actions == []
+
+
+class CountingNetvisor(FakeNetvisor):
+    """Counts which invoices are read in full."""
+
+    def __init__(self, details, **kw):
+        super().__init__(details, **kw)
+        self.read: list[str] = []
+
+    def sales_invoices_by_keys(self, keys):
+        keys = list(keys)
+        self.read.extend(keys)
+        return super().sales_invoices_by_keys(keys)
+
+
+def test_a_streamed_run_looks_up_when_the_first_unknown_invoice_is_decided_and_once(ledger):
+    """The Adopter of a streamed sync: nothing is read until an invoice the ledger does not know
+    is about to be created; then one list covers the months in play, and the invoices after it
+    are decided from what that list found."""
+    from connector.core.domain import Period
+    from connector.sync.adopt import Adopter
+
+    a, b = invoice("C1"), invoice("C2")
+    client = CountingNetvisor([shown(a, key="77")])
+    adopter = Adopter(context(ledger), client, {}, periods=[Period(2026, 4)])
+    assert client.lists == [] and client.read == []
+    first, second = (adopter.decide(x) for x in plan_of(a, b).actions)
+    assert (first.kind, second.kind) == (ActionKind.SKIP, ActionKind.CREATE)
+    assert client.lists == [None] and client.read == ["77"]
+
+
+def test_an_invoice_whose_netvisor_key_the_ledger_knows_is_not_read_in_full(ledger):
+    """Its private comment is its own document's key: only unknown invoices can be adopted."""
+    from connector.core.domain import Period
+    from connector.sync.adopt import Adopter
+
+    known, new = invoice("C1"), invoice("C2")
+    ledger.mark_sending(known.key, known.kind, pending_hash="h", action="create")
+    ledger.mark_sent(known.key, "77")
+    rows = {r.key: r for r in ledger.objects()}
+    client = CountingNetvisor([shown(known, key="77"), shown(new, key="78")])
+    adopter = Adopter(context(ledger), client, rows, periods=[Period(2026, 4)])
+    (action,) = plan_of(new).actions
+    assert adopter.decide(action).kind is ActionKind.SKIP
+    assert client.read == ["78"]

@@ -184,8 +184,10 @@ def test_a_lost_answer_that_did_not_apply_is_read_back_at_once_and_its_dependant
     row = ledger.get("prod:KOTIHOITO")
     assert row.state is LedgerState.PLANNED
     assert ctx.report.counts["unknown"] == 0 and ctx.report.counts["replanned"] == 1
-    # the invoice needs that product: it is not sent, and says why
-    assert state(ledger, "inv:2026-04:C1") is None
+    # the invoice needs that product: queued behind it, it was held and never sent (its intent
+    # is withdrawn: planned), and says why
+    assert state(ledger, "inv:2026-04:C1") is LedgerState.PLANNED
+    assert "inv:2026-04:C1" not in [key for _, key in netvisor.calls]
     assert ctx.report.counts["failed"] == 2  # the product and the invoice: the next run
     assert any("depends on prod:KOTIHOITO" in p for p in ctx.report.problems)
 
@@ -221,7 +223,8 @@ def test_a_lost_answer_whose_look_up_fails_stays_in_doubt_for_reconcile(
     row = ledger.get("prod:KOTIHOITO")
     assert (row.state, row.last_error_type) == (LedgerState.UNKNOWN, "AMBIGUOUS_WRITE")
     assert ctx.report.counts["unknown"] == 1
-    assert state(ledger, "inv:2026-04:C1") is None
+    assert state(ledger, "inv:2026-04:C1") is LedgerState.PLANNED  # held behind it, never sent
+    assert "inv:2026-04:C1" not in [key for _, key in netvisor.calls]
     assert ctx.report.counts["failed"] == 1
 
 
@@ -426,3 +429,66 @@ def test_the_write_after_a_lost_answer_leaves_only_after_the_read_back(
     assert ledger.get("cust:C1").state is LedgerState.CONFIRMED
     assert ledger.objects(states=[LedgerState.SENDING, LedgerState.UNKNOWN]) == []
     assert ctx.report.counts["created"] == 2 and ctx.report.counts["reconciled"] == 1
+
+
+def test_an_invoice_is_queued_behind_its_customer_in_flight(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    """A streamed run sends each owner's customer and then its invoice: the invoice's intent is
+    committed and queued while the customer's request is still in flight (no wait for its
+    answer), and it leaves right after that answer."""
+    seen: dict[str, Any] = {}
+    watcher = sqlite3.connect(ledger.path, check_same_thread=False)
+
+    def on_send(key: str) -> None:
+        if key != "cust:C1":
+            return
+        for _ in range(1000):  # up to 10 s: the run's thread commits the invoice's intent
+            row = watcher.execute(
+                "SELECT state FROM objects WHERE key = 'inv:2026-04:C1'"
+            ).fetchone()
+            if row is not None:
+                seen["invoice"] = row[0]
+                return
+            threading.Event().wait(0.01)
+
+    netvisor.on_send = on_send
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), invoice()))  # type: ignore[arg-type]
+    watcher.close()
+    assert seen == {"invoice": "sending"}  # committed while its customer was in flight
+    assert [key for _, key in netvisor.calls] == ["cust:C1", "inv:2026-04:C1"]
+    assert state(ledger, "inv:2026-04:C1") is LedgerState.SENT
+
+
+def test_an_invoice_queued_behind_its_rejected_customer_never_leaves(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    netvisor.fail["cust:C1"] = NetvisorInvalidData("INVALID_DATA", "bad business id")
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), invoice()))  # type: ignore[arg-type]
+    assert [key for _, key in netvisor.calls] == ["cust:C1"]
+    assert state(ledger, "cust:C1") is LedgerState.REJECTED
+    assert state(ledger, "inv:2026-04:C1") is LedgerState.PLANNED  # its intent withdrawn
+    assert ctx.report.counts["rejected"] == 1 and ctx.report.counts["failed"] == 1
+    assert any("depends on cust:C1" in p for p in ctx.report.problems)
+
+
+def test_an_invoice_queued_behind_a_customer_adopted_as_a_duplicate_is_sent(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    """DUPLICATE_DATA on the customer: the run's thread adopts it (the sender held the queue
+    meanwhile), then the invoice behind it leaves."""
+    netvisor.fail["cust:C1"] = NetvisorDuplicateData("DUPLICATE_DATA", "customer code in use")
+    netvisor.existing_customers["C1"] = "NV-7"
+    ctx = run_context(ledger)
+    apply_plan(ctx, netvisor, plan_of(ledger, customer(), invoice()))  # type: ignore[arg-type]
+    assert state(ledger, "cust:C1") is LedgerState.SENT
+    assert ledger.get("cust:C1").netvisor_key == "NV-7"
+    assert state(ledger, "inv:2026-04:C1") is LedgerState.SENT
+    assert [m for m, _ in netvisor.calls] == [
+        "add_customer",
+        "customers_by_code",
+        "edit_customer",
+        "add_sales_invoice",
+    ]
