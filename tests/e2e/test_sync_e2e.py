@@ -11,6 +11,16 @@ from connector.core.errors import EXIT_OK, EXIT_PARTIAL
 from connector.ledger import LedgerState
 
 
+def _three_owners() -> dict:
+    data = base_data()
+    data["tasks"] = [
+        task("T10", "L0001", "2026-04-15", hours="2"),
+        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
+        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
+    ]
+    return data
+
+
 def test_domain_correction_example_april_may_june_60_20_40(make_env):
     """A correction: entry 3 of April is wrong and deleted after April locked; May nets it."""
     data = base_data()
@@ -82,13 +92,7 @@ def test_voucher_covers_15_of_a_25_hour_and_the_client_pays_10(make_env):
 
 
 def test_an_unchanged_rerun_makes_zero_netvisor_writes(make_env):
-    data = base_data()
-    data["tasks"] = [
-        task("T10", "L0001", "2026-04-15", hours="2"),
-        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
-        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
-    ]
-    env = make_env(data)
+    env = make_env(_three_owners())
     first = env.sync("2026-05-02")
     assert first.exit_code == EXIT_OK, first.problems
     assert first.counts["created"] > 0
@@ -257,13 +261,7 @@ def test_a_stop_request_is_honoured_between_actions_and_the_next_run_goes_on(mak
     from connector.ledger import IN_DOUBT
     from connector.sync import SyncEngine
 
-    data = base_data()
-    data["tasks"] = [
-        task("T10", "L0001", "2026-04-15", hours="2"),
-        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
-        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
-    ]
-    env = make_env(data)
+    env = make_env(_three_owners())
     stop = threading.Event()
 
     def progress(phase: str, done: int, _total: int) -> None:
@@ -322,13 +320,7 @@ def test_a_rerun_reads_the_invoice_list_once_and_no_invoice_one_by_one(make_env)
     sent); one task changed adds exactly one invoice edit; after the lock day, with every invoice
     sent (``open``), the corrections are computed against the ledger's billed lines, not by
     reading the invoices back."""
-    data = base_data()
-    data["tasks"] = [
-        task("T10", "L0001", "2026-04-15", hours="2"),
-        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
-        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
-    ]
-    env = make_env(data)
+    env = make_env(_three_owners())
     assert env.sync("2026-05-02").exit_code == EXIT_OK
 
     def requests_of(as_of: str) -> dict[str, int]:
@@ -352,16 +344,6 @@ def test_a_rerun_reads_the_invoice_list_once_and_no_invoice_one_by_one(make_env)
     assert requests_of("2026-06-02") == {}
     assert requests_of("2026-06-02") == {}
     assert env.netvisor.write_count() == writes
-
-
-def _three_owners() -> dict:
-    data = base_data()
-    data["tasks"] = [
-        task("T10", "L0001", "2026-04-15", hours="2"),
-        task("T11", "L0100", "2026-04-16", quantity="3", code="ATERIA"),
-        task("T12", "L0009", "2026-04-17", hours="1.5", code="SIIVOUS-H"),
-    ]
-    return data
 
 
 def test_writes_leave_while_later_owners_are_still_being_billed(make_env):
