@@ -42,7 +42,7 @@ from connector.netvisor.fingerprint import invoice_fingerprint
 from connector.sync.context import RunAborted, RunContext
 from connector.sync.desired import DesiredObject, PackedInvoice
 from connector.sync.observe import read_every_invoice
-from connector.sync.plan import Action, ActionKind, Plan
+from connector.sync.plan import Action, ActionKind
 from connector.sync.scope import still_editable
 from connector.texts.i18n import texts
 
@@ -63,36 +63,6 @@ def desired_check(obj: DesiredObject) -> str | None:
     if isinstance(obj.payload, nv.SalesInvoice):
         return invoice_fingerprint(obj.payload)
     return None
-
-
-def adopt_existing(
-    ctx: RunContext,
-    client: NetvisorClient,
-    plan: Plan,
-    rows: Mapping[str, OwnedObject],
-    *,
-    adopt_unmatched: bool = False,
-) -> Plan:
-    """``plan`` with each invoice create the ledger knows nothing about checked in Netvisor
-    first (see the module text), all looked up before the first is decided. Read-only runs
-    record nothing; they show what a sync would do. Raises RunAborted when the look-up fails
-    (nothing has been written)."""
-    creates = [a for a in plan.actions if wanted(a, rows)]
-    if not creates:
-        return plan
-    adopter = Adopter(
-        ctx,
-        client,
-        rows,
-        periods=[Period.parse(a.obj.period) for a in creates if a.obj.period],
-        codes={a.obj.customer_code for a in creates},
-        adopt_unmatched=adopt_unmatched,
-    )
-    adopter.look_up(creates)
-    decided = {a.obj.key: adopter.decide(a) for a in creates}
-    return Plan(
-        [decided.get(a.obj.key, a) if a.kind is ActionKind.CREATE else a for a in plan.actions]
-    )
 
 
 def wanted(action: Action, rows: Mapping[str, OwnedObject]) -> bool:
@@ -145,11 +115,11 @@ class Adopter:
         Raises RunAborted when the look-up fails (this invoice is not sent)."""
         if not wanted(action, self._rows):
             return action
-        self.look_up([action])
+        self._look_up([action])
         hits = self._found.get(action.obj.key)
         return _decide(self._ctx, action, hits, self._adopt_unmatched) if hits else action
 
-    def look_up(self, creates: Sequence[Action]) -> None:
+    def _look_up(self, creates: Sequence[Action]) -> None:
         """Reads what deciding ``creates`` needs and has not been read yet."""
         span = {Period.parse(a.obj.period) for a in creates if a.obj.period}
         periods = self._periods

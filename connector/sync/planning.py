@@ -61,7 +61,6 @@ class Planning:
         self.client = client
         self.extracted = extracted
         self.scope = scope
-        self.billed = False  # every owner billed: what is left needs no more billing
         self.plan: Plan | None = None  # the whole plan, once the stream has ended
         self._offline = False  # nothing more is sent: no Netvisor read is worth making
         self.writes_decided = 0  # for the progress line
@@ -157,7 +156,6 @@ class Planning:
             report.deferred = tuple(result.deferred)
             if result.deferred:
                 log.info("corrections_deferred", lines=len(result.deferred))
-        self.billed = True
         # the rest of the desired state: master data, cancelled invoices, credit-note matches
         given = {a.obj.key for a in decided}
         for obj in builder.master_objects():

@@ -13,11 +13,12 @@ from types import SimpleNamespace
 import pytest
 from sync.helpers import invoice, run_context
 
+from connector.core.domain import Period
 from connector.ledger import Ledger, LedgerState
 from connector.netvisor import documents as nv
-from connector.sync.adopt import LIST_MAY_BE_CUT, adopt_existing
+from connector.sync.adopt import LIST_MAY_BE_CUT, Adopter, wanted
 from connector.sync.context import RunAborted
-from connector.sync.plan import ActionKind, Planner
+from connector.sync.plan import ActionKind, Plan, Planner
 
 
 def shown(obj, *, key: str, status: str = "unsent", quantity: str = "2") -> nv.InvoiceDetail:
@@ -89,6 +90,21 @@ def context(ledger: Ledger, *, read_only: bool = False):
 
 def plan_of(*objs):
     return Planner({}).add_all(objs).plan()
+
+
+def adopt_existing(ctx, client, plan, rows, *, adopt_unmatched=False):
+    """``plan`` as a streamed run decides it: each invoice create the ledger does not know
+    goes through one Adopter over the months of the plan's creates."""
+    creates = [a for a in plan.actions if wanted(a, rows)]
+    adopter = Adopter(
+        ctx,
+        client,
+        rows,
+        periods=[Period.parse(a.obj.period) for a in creates],
+        codes={a.obj.customer_code for a in creates},
+        adopt_unmatched=adopt_unmatched,
+    )
+    return Plan([adopter.decide(a) for a in plan.actions])
 
 
 def test_the_same_content_is_adopted_into_the_ledger_and_nothing_is_sent(ledger):
@@ -191,8 +207,6 @@ def test_a_streamed_run_looks_up_when_the_first_unknown_invoice_is_decided_and_o
     """The Adopter of a streamed sync: nothing is read until an invoice the ledger does not know
     is about to be created; then one list covers the months in play, and the invoices after it
     are decided from what that list found."""
-    from connector.core.domain import Period
-    from connector.sync.adopt import Adopter
 
     a, b = invoice("C1"), invoice("C2")
     client = CountingNetvisor([shown(a, key="77")])
@@ -205,8 +219,6 @@ def test_a_streamed_run_looks_up_when_the_first_unknown_invoice_is_decided_and_o
 
 def test_an_invoice_whose_netvisor_key_the_ledger_knows_is_not_read_in_full(ledger):
     """Its private comment is its own document's key: only unknown invoices can be adopted."""
-    from connector.core.domain import Period
-    from connector.sync.adopt import Adopter
 
     known, new = invoice("C1"), invoice("C2")
     ledger.mark_sending(known.key, known.kind, pending_hash="h", action="create")
