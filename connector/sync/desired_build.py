@@ -152,6 +152,9 @@ class DesiredBuilder:
         self.needed_products: dict[str, tuple[str, Decimal] | None] = {}
         self._organisers = {r.organiser_customer_code: r for r in mappings.regions.values()}
         self._given: set[str] = set()  # keys new_master_objects returned
+        # customer and product codes first needed since new_master_objects was last called
+        self._new_customers: set[str] = set()
+        self._new_products: set[str] = set()
 
     def invoices(self, documents: Iterable[InvoiceDocument]) -> list[DesiredObject]:
         """The invoices of ``documents``; what they need is remembered for the master data."""
@@ -160,14 +163,17 @@ class DesiredBuilder:
         for doc in documents:
             if doc.billing_customer_id and doc.billing_customer_id in customer_by_id:
                 self.codes_to_customer[doc.customer_code] = customer_by_id[doc.billing_customer_id]
+                self._new_customers.add(doc.customer_code)
             if doc.customer_code in self._organisers:
                 self.organiser_codes.add(doc.customer_code)
+                self._new_customers.add(doc.customer_code)
             for line in doc.lines:
                 if (
                     not isinstance(line, DocComment)
                     and line.product_code not in self.needed_products
                 ):
                     self.needed_products[line.product_code] = (line.name, line.vat_percent)
+                    self._new_products.add(line.product_code)
             out.append(self._invoice(doc))
         return out
 
@@ -199,6 +205,37 @@ class DesiredBuilder:
 
     def master_objects(self) -> list[DesiredObject]:
         """The customers and products the documents so far need (all of them: scope master)."""
+        return self._objects(*self._needed())
+
+    def new_master_objects(self, *, rest: bool = False) -> list[DesiredObject]:
+        """The customers and products the documents handed over since the last call need and
+        no earlier call returned (a streamed plan sends them before those documents); with
+        ``rest``, also every other one :meth:`master_objects` has (scope "master")."""
+        given = self._given
+        if rest:
+            customers, organisers, products = self._needed()
+        else:  # only what is new: a streamed run calls this once per owner
+            customers = {
+                c: self.codes_to_customer[c]
+                for c in self._new_customers
+                if c in self.codes_to_customer
+            }
+            organisers = self._new_customers & self.organiser_codes
+            products = {c: self.needed_products[c] for c in self._new_products}
+        objects = self._objects(
+            {c: v for c, v in customers.items() if customer_key(c) not in given},
+            {c for c in organisers if customer_key(c) not in given},
+            {c: v for c, v in products.items() if product_key(c) not in given},
+        )
+        given.update(obj.key for obj in objects)
+        self._new_customers.clear()
+        self._new_products.clear()
+        return objects
+
+    def _needed(
+        self,
+    ) -> tuple[dict[str, BillingCustomer], set[str], dict[str, tuple[str, Decimal] | None]]:
+        """Customers by code, organiser codes and products by code that master data covers."""
         mappings = self.mappings
         codes_to_customer = dict(self.codes_to_customer)
         needed_products = dict(self.needed_products)
@@ -207,19 +244,7 @@ class DesiredBuilder:
                 codes_to_customer.setdefault(mappings.netvisor_customer_code(customer), customer)
             for mapped in mappings.products.values():
                 needed_products.setdefault(mapped.netvisor_code, None)
-        return self._objects(codes_to_customer, self.organiser_codes, needed_products)
-
-    def new_master_objects(self) -> list[DesiredObject]:
-        """The customers and products the documents handed over since the last call need and
-        no earlier call returned (a streamed plan sends them before those documents)."""
-        given = self._given
-        objects = self._objects(
-            {c: v for c, v in self.codes_to_customer.items() if customer_key(c) not in given},
-            {c for c in self.organiser_codes if customer_key(c) not in given},
-            {c: v for c, v in self.needed_products.items() if product_key(c) not in given},
-        )
-        given.update(obj.key for obj in objects)
-        return objects
+        return codes_to_customer, self.organiser_codes, needed_products
 
     def _objects(
         self,

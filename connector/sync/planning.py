@@ -157,10 +157,8 @@ class Planning:
             if result.deferred:
                 log.info("corrections_deferred", lines=len(result.deferred))
         # the rest of the desired state: master data, cancelled invoices, credit-note matches
-        given = {a.obj.key for a in decided}
-        for obj in builder.master_objects():
-            if obj.key not in given:
-                yield decide(obj)
+        for obj in builder.new_master_objects(rest=True):
+            yield decide(obj)
         for obj in desired_ledger.voided_invoices(
             withdrawn,
             rows,
