@@ -18,8 +18,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from connector.cli.common import texts_for
 from connector.console.server import DEFAULT_LISTEN, company_name
 from connector.core.errors import EXIT_OK, ConfigError, ConfigProblem, UsageError
+from connector.texts.i18n import Texts
 
 FLEET_USERS_FILE = "console-users.json"
 
@@ -85,30 +87,29 @@ def cmd_console(args: argparse.Namespace) -> int:
 def _adduser(args: argparse.Namespace, users_path: Path) -> int:
     from connector.console.users import UsersFile, UsersFileError
 
-    password = read_password()
+    t = texts_for(args)
+    password = read_password(t)
     try:
         fresh = UsersFile(users_path).add(args.name, password, args.role)
     except UsersFileError as exc:
         raise UsageError(str(exc)) from None
-    what = "added" if fresh else "updated (new password and role)"
-    print(
-        f"console user {args.name.strip().lower()} {what}: role {args.role}; users file {users_path}"
-    )
+    done = "console.user_added" if fresh else "console.user_updated"
+    print(t(done, name=args.name.strip().lower(), role=args.role, path=users_path))
     return EXIT_OK
 
 
-def read_password() -> str:
+def read_password(t: Texts) -> str:
     """From a prompt (twice) on a terminal; else the first line of stdin."""
     if sys.stdin is not None and sys.stdin.isatty():
         import getpass
 
-        first = getpass.getpass("password: ")
-        if getpass.getpass("again: ") != first:
-            raise UsageError("the two passwords differ; nothing was changed")
+        first = getpass.getpass(t("console.password_prompt"))
+        if getpass.getpass(t("console.password_again")) != first:
+            raise UsageError(t("console.password_mismatch"))
         return first
     line = sys.stdin.readline() if sys.stdin is not None else ""
     if not line:
-        raise UsageError("no password on stdin (one line expected); nothing was changed")
+        raise UsageError(t("console.password_missing"))
     return line.rstrip("\r\n")
 
 

@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from connector.cli.common import run_config
+from connector.cli.common import run_config, texts_for
 from connector.core.errors import EXIT_OK, UsageError
+from connector.core.reasons import reason
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -31,14 +32,15 @@ FORMATS = ("csv", "json")
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
     config = run_config(args)
+    t = texts_for(args)
     from connector.ledger import ledger_exists
 
     if not ledger_exists(config.ledger_path):
-        raise UsageError(f"no ledger at {config.ledger_path}")
+        raise UsageError(t("ledger.none", path=config.ledger_path))
     written = export_ledger(config.ledger_path, Path(args.out), args.format, args.table or ())
     for table, path, count in written:
-        print(f"{table}: {count} rows -> {path}")
-    print(f"exported {len(written)} tables of {config.ledger_path} to {args.out}")
+        print(t("export.table", table=table, count=count, path=path))
+    print(t("export.done", count=len(written), ledger=config.ledger_path, out=args.out))
     return EXIT_OK
 
 
@@ -52,17 +54,21 @@ def export_ledger(
     for each table written. The folder is made private (0700) and each file 0600, as the ledger
     itself is."""
     if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}: choose {' or '.join(FORMATS)}")
+        raise UsageError(
+            reason("export_format_unknown", format=repr(fmt), formats="/".join(FORMATS))
+        )
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file: give a new or empty folder")
+        raise UsageError(reason("export_out_is_file", path=out))
     if out.is_dir() and any(out.iterdir()):
-        raise UsageError(f"{out} is not empty: give a new or empty folder")
+        raise UsageError(reason("export_out_not_empty", path=out))
     with _read_only(ledger_path) as db:
         present = [t for t in db.table_names() if not t.startswith("sqlite_")]
         unknown = [t for t in tables if t not in present]
         if unknown:
             raise UsageError(
-                f"the ledger has no table {', '.join(unknown)}; it has: {', '.join(present)}"
+                reason(
+                    "export_table_unknown", tables=", ".join(unknown), present=", ".join(present)
+                )
             )
         chosen = list(dict.fromkeys(tables)) or present
         out.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -411,10 +411,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         return _migrate(args, config)
     if args.ledger_command == "backup":
         if config.ledger_on_postgres:
-            raise UsageError(
-                "a PostgreSQL ledger is backed up with the server's tools (pg_dump --schema "
-                f"ledger_{config.connector.company} plus the connector schema)"
-            )
+            raise UsageError(t("ledger.backup_postgres", company=config.connector.company))
         target = Path(args.file)
         if not target.parent.is_dir():
             from connector.texts.i18n import texts
@@ -450,21 +447,18 @@ def _migrate(args: argparse.Namespace, config: Any) -> int:
     from connector.core.endpoints import COMPANY_KEY, PostgresLedger, check_ledger_url
     from connector.core.secrets import load_secret
     from connector.ledger.transfer import migrate_to_postgres
+    from connector.texts.i18n import texts
 
+    t = texts(config.connector.language)
     if config.ledger_on_postgres:
-        raise UsageError(
-            "this config's ledger is already on PostgreSQL; migrate copies a SQLite one"
-        )
+        raise UsageError(t("ledger.migrate_on_postgres"))
     try:
         url = check_ledger_url(args.to)
     except ValueError as exc:
         raise UsageError(f"--to: {exc}") from None
     company = args.company or config.connector.company
     if not company or not COMPANY_KEY.fullmatch(company):
-        raise UsageError(
-            "give the company key (--company KEY, or [connector] company in the config): lower "
-            "case letters, digits and _, starting with a letter"
-        )
+        raise UsageError(t("ledger.migrate_company"))
     section = config.connector
     password = None
     if section.ledger_password_env or section.ledger_password_file:
@@ -483,14 +477,22 @@ def _migrate(args: argparse.Namespace, config: Any) -> int:
         lease_seconds=section.lease_seconds,
         request_timeout=config.netvisor.timeout,
     )
-    copied = migrate_to_postgres(config.ledger_path, target, progress=lambda t: print(f"  {t}"))
+    copied = migrate_to_postgres(
+        config.ledger_path,
+        target,
+        progress=lambda table, rows: print(
+            "  " + t("export.table", table=table, count=rows, path=target)
+        ),
+    )
     rows = sum(c.rows for c in copied)
     print(
-        f"copied {rows} rows of {len(copied)} tables from {config.ledger_path} to {target}; "
-        "counts and amount sums verified"
+        t(
+            "ledger.migrate_copied",
+            rows=rows,
+            tables=len(copied),
+            source=config.ledger_path,
+            target=target,
+        )
     )
-    print(
-        f'now set [connector] ledger = "{url}" and company = "{company}" in the config (the '
-        "SQLite file stays as it was: keep it as a backup)"
-    )
+    print(t("ledger.migrate_next", url=url, company=company))
     return EXIT_OK

@@ -13,6 +13,7 @@ from connector.core.config import Config
 from connector.core.endpoints import is_loopback, split_listen
 from connector.core.errors import EXIT_OK, UsageError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason
 
 log = get_logger("console")
 
@@ -89,10 +90,7 @@ def _require_users(users_path: Path) -> None:
     except UsersFileError as exc:
         raise UsageError(str(exc)) from None
     if not users:
-        raise UsageError(
-            f"no console users in {users_path}: add one first with "
-            "`connector console adduser NAME --role decider`"
-        )
+        raise UsageError(reason("console_no_users", path=users_path))
 
 
 def serve_console(

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from connector.core.reasons import reason
+
 Role = Literal["viewer", "decider"]
 ROLES: tuple[Role, ...] = ("viewer", "decider")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
@@ -82,18 +84,15 @@ def check_name(name: str) -> str:
     """A user name in its stored form (lower case), or UsersFileError saying what is allowed."""
     name = name.strip().lower()
     if not NAME.match(name):
-        raise UsersFileError(
-            "a user name is 1-32 characters: lower-case letters a-z, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
+        raise UsersFileError(reason("user_name_rule"))
     return name
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UsersFileError(f"the password must be at least {MIN_PASSWORD} characters long")
+        raise UsersFileError(reason("password_too_short", length=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
-        raise UsersFileError(f"the password must be at most {MAX_PASSWORD} characters long")
+        raise UsersFileError(reason("password_too_long", length=MAX_PASSWORD))
 
 
 class UsersFile:
@@ -114,7 +113,7 @@ class UsersFile:
                 if row.get("role") in ROLES
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise UsersFileError(f"{self.path}: not a console users file ({exc})") from None
+            raise UsersFileError(reason("users_file_broken", path=self.path, error=exc)) from None
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when ``name`` and ``password`` match; None otherwise (in about equal time)."""
@@ -132,7 +131,7 @@ class UsersFile:
         name = check_name(name)
         check_password(password)
         if role not in ROLES:
-            raise UsersFileError(f"a role is one of {', '.join(ROLES)}")
+            raise UsersFileError(reason("console_role_unknown", roles=", ".join(ROLES)))
         users = self.load()
         fresh = name not in users
         users[name] = User(

@@ -467,6 +467,52 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "en": "voucher '{voucher}' belongs to another PSOP customer number in the mapping files",
         "fi": "palveluseteli '{voucher}' kuuluu mappauksissa toiselle PSOP-asiakasnumerolle",
     },
+    # -- the console's users file (connector/console/users.py)
+    "reason.user_name_rule": {
+        "en": "a user name is 1-32 characters: lower-case letters a-z, digits, '.', '_' or '-', "
+        "starting with a letter or digit",
+        "fi": "käyttäjänimessä on 1–32 merkkiä: pieniä kirjaimia a–z, numeroita, '.', '_' tai "
+        "'-', ja se alkaa kirjaimella tai numerolla",
+    },
+    "reason.password_too_short": {
+        "en": "the password must be at least {length} characters long",
+        "fi": "salasanassa on oltava vähintään {length} merkkiä",
+    },
+    "reason.password_too_long": {
+        "en": "the password must be at most {length} characters long",
+        "fi": "salasanassa saa olla enintään {length} merkkiä",
+    },
+    "reason.console_role_unknown": {
+        "en": "a role is one of {roles}",
+        "fi": "rooli on jokin näistä: {roles}",
+    },
+    "reason.users_file_broken": {
+        "en": "{path}: not a console users file ({error})",
+        "fi": "{path}: ei ole konsolin käyttäjätiedosto ({error})",
+    },
+    "reason.console_no_users": {
+        "en": "no console users in {path}: add one first with "
+        "`connector console adduser NAME --role decider`",
+        "fi": "tiedostossa {path} ei ole konsolin käyttäjiä: lisää ensin käyttäjä komennolla "
+        "`connector console adduser NIMI --role decider`",
+    },
+    # -- ledger export (connector/cli/export.py)
+    "reason.export_format_unknown": {
+        "en": "unknown format {format}: choose {formats}",
+        "fi": "tuntematon muoto {format}: valitse {formats}",
+    },
+    "reason.export_out_is_file": {
+        "en": "{path} is a file: give a new or empty folder",
+        "fi": "{path} on tiedosto: anna uusi tai tyhjä kansio",
+    },
+    "reason.export_out_not_empty": {
+        "en": "{path} is not empty: give a new or empty folder",
+        "fi": "{path} ei ole tyhjä: anna uusi tai tyhjä kansio",
+    },
+    "reason.export_table_unknown": {
+        "en": "the ledger has no table {tables}; it has: {present}",
+        "fi": "kirjanpidossa ei ole taulua {tables}; siinä on: {present}",
+    },
     "reason.report_not_written": {
         "en": "the run report could not be written: {error}",
         "fi": "ajoraporttia ei voitu kirjoittaa: {error}",

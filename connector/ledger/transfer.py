@@ -90,7 +90,7 @@ def migrate_to_postgres(
     sqlite_path: Path,
     target: PostgresLedger,
     *,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str, int], None] = lambda _table, _rows: None,
 ) -> list[TableCopy]:
     """Copy the SQLite ledger at ``sqlite_path`` into ``target``'s company; returns what was
     copied and verified. Raises :class:`MigrationRefused` (nothing written) when the company
@@ -140,7 +140,7 @@ def migrate_to_postgres(
                         "copied"
                     )
                 copied.append(got)
-                progress(f"{table}: {got.rows} rows")
+                progress(table, got.rows)
     # read back once more over a fresh connection, after the commit
     with Ledger(sqlite_path) as source, Ledger(target) as dest:
         for copy in copied:

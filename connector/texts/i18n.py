@@ -837,6 +837,70 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "organisers wait to be compared. Import PSOP's report: `connector psop import FILE`. "
         "Approved, settled, paid and the open difference are known only after that.\n",
     },
+    "ledger.backup_postgres": {
+        "fi": "PostgreSQL-kirjanpito varmuuskopioidaan palvelimen omilla työkaluilla (pg_dump "
+        "--schema ledger_{company} sekä connector-skeema)",
+        "en": "a PostgreSQL ledger is backed up with the server's tools (pg_dump --schema "
+        "ledger_{company} plus the connector schema)",
+    },
+    "ledger.migrate_on_postgres": {
+        "fi": "tämän konfiguraation kirjanpito on jo PostgreSQL:ssä; migrate kopioi "
+        "SQLite-kirjanpidon",
+        "en": "this config's ledger is already on PostgreSQL; migrate copies a SQLite one",
+    },
+    "ledger.migrate_company": {
+        "fi": "anna yrityksen tunnus (--company TUNNUS tai [connector] company konfiguraatiossa): "
+        "pieniä kirjaimia, numeroita ja _, alkaen kirjaimella",
+        "en": "give the company key (--company KEY, or [connector] company in the config): "
+        "lower case letters, digits and _, starting with a letter",
+    },
+    "ledger.migrate_copied": {
+        "fi": "kopioitiin {rows} riviä {tables} taulusta: {source} -> {target}; rivimäärät ja "
+        "summat tarkistettiin",
+        "en": "copied {rows} rows of {tables} tables from {source} to {target}; counts and "
+        "amount sums verified",
+    },
+    "ledger.migrate_next": {
+        "fi": 'aseta nyt konfiguraatioon [connector] ledger = "{url}" ja company = "{company}" '
+        "(SQLite-tiedosto jää ennalleen: säilytä se varmuuskopiona)",
+        "en": 'now set [connector] ledger = "{url}" and company = "{company}" in the config '
+        "(the SQLite file stays as it was: keep it as a backup)",
+    },
+    "export.table": {
+        "fi": "{table}: {count} riviä -> {path}",
+        "en": "{table}: {count} rows -> {path}",
+    },
+    "export.table#one": {
+        "fi": "{table}: {count} rivi -> {path}",
+        "en": "{table}: {count} row -> {path}",
+    },
+    "export.done#one": {
+        "fi": "kirjanpidon {ledger} {count} taulu vietiin kansioon {out}",
+        "en": "exported {count} table of {ledger} to {out}",
+    },
+    "export.done": {
+        "fi": "kirjanpidon {ledger} {count} taulua vietiin kansioon {out}",
+        "en": "exported {count} tables of {ledger} to {out}",
+    },
+    "console.password_mismatch": {
+        "fi": "salasanat eroavat toisistaan; mitään ei muutettu",
+        "en": "the two passwords differ; nothing was changed",
+    },
+    "console.password_missing": {
+        "fi": "syötteessä ei ole salasanaa (odotetaan yhtä riviä); mitään ei muutettu",
+        "en": "no password on stdin (one line expected); nothing was changed",
+    },
+    "console.password_prompt": {"fi": "salasana: ", "en": "password: "},
+    "console.password_again": {"fi": "uudelleen: ", "en": "again: "},
+    "console.user_added": {
+        "fi": "konsolin käyttäjä {name} lisättiin: rooli {role}; käyttäjätiedosto {path}",
+        "en": "console user {name} added: role {role}; users file {path}",
+    },
+    "console.user_updated": {
+        "fi": "konsolin käyttäjä {name} päivitettiin (uusi salasana ja rooli): rooli {role}; "
+        "käyttäjätiedosto {path}",
+        "en": "console user {name} updated (new password and role): role {role}; users file {path}",
+    },
     "ledger.backup_no_folder": {
         "fi": "kansiota {folder} ei ole; varmuuskopio ei luo kansioita (kirjoitusvirhe "
         "polussa kätkisi kopion). Luo kansio ensin tai korjaa polku",

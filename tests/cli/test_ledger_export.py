@@ -69,7 +69,8 @@ def test_csv_export_holds_every_table_exactly_as_the_ledger(synced: Env, tmp_pat
             read = list(csv.reader(f))
         assert read[0] == columns, name
         assert read[1:] == [["" if v is None else str(v) for v in row] for row in rows], name
-        assert f"{name}: {len(rows)} rows" in result.stdout
+        noun = "row" if len(rows) == 1 else "rows"
+        assert f"{name}: {len(rows)} {noun} -> " in result.stdout
     assert (out.stat().st_mode & 0o777) == 0o700
     assert all((p.stat().st_mode & 0o777) == 0o600 for p in out.iterdir())
     text = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())

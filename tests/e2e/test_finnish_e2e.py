@@ -86,6 +86,11 @@ def _clean(text: str, env) -> str:
     after the test), the sandboxes' addresses and file names (targets.toml)."""
     text = text.replace(str(env.tmp), "<tmp>").replace(str(env.tmp.parent), "<tmp>")
     text = re.sub(r"\w+\.toml", "<file>", text)
+    # ledger export: the tables' own names (identifiers, as in the ledger and its files)
+    text = re.sub(r"(siinä on: )[a-z_, ]+", r"\1<tables>", text)
+    text = re.sub(
+        r"(?m)^(\s*)[a-z_]+(: \d+ rivi\w* -> <tmp>/\w+/)[a-z_]+", r"\1<table>\2<table>", text
+    )
     return re.sub(r"http://127\.0\.0\.1:\d+(/api)?", "<url>", text)
 
 
@@ -93,10 +98,20 @@ def month_in_cli(env) -> dict[str, str]:
     """Every command a person runs in a month, with what each printed (stdout and stderr)."""
     shown: dict[str, str] = {}
 
-    def run(*args: str) -> None:
-        result = env.cli(*args)
+    def run(*args: str, stdin: str = "") -> None:  # stdin a pipe, never a terminal
+        result = subprocess.run(
+            env.cli_args(*args),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env._env(None),
+            cwd=env.tmp,
+        )
         assert result.returncode in (0, 1, 2, 64), (args, result.stdout, result.stderr)
-        shown[" ".join(args)] = _clean(result.stdout + result.stderr, env)
+        key = _clean(" ".join(args), env)
+        key += f" #{sum(k.startswith(key) for k in shown) + 1}" if key in shown else ""
+        shown[key] = _clean(result.stdout + result.stderr, env)
 
     def demo() -> None:  # no --config: the demo writes its own, Finnish as every config
         command = [sys.executable, "-m", "connector", "demo"]
@@ -126,6 +141,17 @@ def month_in_cli(env) -> dict[str, str]:
     run("status")
     run("report")
     run("plan", "--as-of", "2026-06-02")
+    # the ledger's and the console's own commands, and what they refuse
+    run("ledger", "backup", str(env.tmp / "backup.sqlite"))
+    run("ledger", "export", "--out", str(env.tmp / "export"))
+    run("ledger", "export", "--out", str(env.tmp / "export"))  # not empty now: refused
+    run("ledger", "export", "--table", "people", "--out", str(env.tmp / "other"))
+    run("console", "--listen", "127.0.0.1:9")  # no users yet: refused before it listens
+    run("console", "adduser", "maija", "--role", "decider", stdin="")
+    run("console", "adduser", "maija", "--role", "decider", stdin="short\n")
+    run("console", "adduser", "Maija M", "--role", "decider", stdin="pitkä salasana 123\n")
+    run("console", "adduser", "maija", "--role", "decider", stdin="pitkä salasana 123\n")
+    run("console", "adduser", "maija", "--role", "viewer", stdin="toinen salasana 456\n")
     demo()
     return shown
 
@@ -159,6 +185,23 @@ def test_a_month_in_the_default_language_prints_no_english_sentence(make_env):
     assert "karanteenissa olevan tietueen" in shown["quarantine retry 1 --as-of 2026-06-02"]
     assert "ei avointa karanteenimerkintää" in shown["quarantine retry 999"]
     assert "Netvisor-kirjoituksia toisessa ajossa: 0" in shown["demo"]
+    assert (
+        "varmuuskopioitiin tiedostoon <tmp>/backup.sqlite"
+        in shown["ledger backup <tmp>/backup.sqlite"]
+    )
+    exported = shown["ledger export --out <tmp>/export"]
+    assert re.search(r"<table>: \d+ riviä", exported) and "taulua vietiin kansioon" in exported
+    refused = shown["ledger export --out <tmp>/export #2"]
+    assert "<tmp>/export ei ole tyhjä: anna uusi tai tyhjä kansio" in refused
+    no_table = shown["ledger export --table people --out <tmp>/other"]
+    assert "kirjanpidossa ei ole taulua people" in no_table
+    assert "ei ole konsolin käyttäjiä" in shown["console --listen 127.0.0.1:9"]
+    adduser = "console adduser maija --role decider"
+    assert "syötteessä ei ole salasanaa" in shown[adduser]
+    assert "vähintään 10 merkkiä" in shown[f"{adduser} #2"]
+    assert "käyttäjänimessä on 1–32 merkkiä" in shown["console adduser Maija M --role decider"]
+    assert "konsolin käyttäjä maija lisättiin: rooli decider" in shown[f"{adduser} #3"]
+    assert "päivitettiin (uusi salasana ja rooli)" in shown["console adduser maija --role viewer"]
 
     # the run report: Finnish states and reasons
     html = (env.tmp / "reports" / "1.html").read_text(encoding="utf-8")
