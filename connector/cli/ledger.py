@@ -26,6 +26,7 @@ from connector.cli.common import (
 )
 from connector.cli.psop import print_status_block, status_block, status_json
 from connector.core.errors import EXIT_OK, UsageError
+from connector.core.reasons import reason
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -455,7 +456,7 @@ def _migrate(args: argparse.Namespace, config: Any) -> int:
     try:
         url = check_ledger_url(args.to)
     except ValueError as exc:
-        raise UsageError(f"--to: {exc}") from None
+        raise UsageError(reason("option_invalid", option="--to", why=exc)) from None
     company = args.company or config.connector.company
     if not company or not COMPANY_KEY.fullmatch(company):
         raise UsageError(t("ledger.migrate_company"))

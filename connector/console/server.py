@@ -49,14 +49,12 @@ def _listen(companies: list[tuple[str, Config]], listen: str | None) -> tuple[st
     try:
         host, port = split_listen(listen or section.listen or DEFAULT_LISTEN)
     except ValueError as exc:
-        raise UsageError(f"--listen: {exc}") from None
+        raise UsageError(reason("option_invalid", option="--listen", why=exc)) from None
     if not is_loopback(host) and not section.behind_tls_proxy:
-        warning = (
-            f"warning: the console listens on {host}, not on loopback, and no TLS is in front "
-            "([console] behind_tls_proxy = false): passwords and session cookies would cross "
-            "the network in clear text. Put a TLS reverse proxy in front (docs/operations.md)."
-        )
-        print(warning, file=sys.stderr)
+        from connector.texts.i18n import texts
+
+        t = texts(companies[0][1].connector.language)
+        print(t("console.not_loopback", host=host), file=sys.stderr)
         log.warning("console_not_loopback_without_tls")
     return host, port
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from connector.core.reasons import reason
 from connector.core.secrets import Secret
 
 
@@ -41,11 +42,8 @@ def check_base_url(value: str) -> str:
     if parts.scheme == "http" and host:
         if is_loopback(host):
             return value
-        raise ValueError(
-            f"http:// is refused for {host!r}: credentials would travel unencrypted; use https:// "
-            "(plain http is allowed only to 127.0.0.0/8, ::1 or localhost)"
-        )
-    raise ValueError(f"expected an https:// URL with a host, got {value!r}")
+        raise ValueError(reason("http_refused", host=repr(host)))
+    raise ValueError(reason("https_expected", value=repr(value)))
 
 
 def split_listen(value: str) -> tuple[str, int]:
@@ -53,7 +51,7 @@ def split_listen(value: str) -> tuple[str, int]:
     host, sep, port = value.strip().rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8765, got {value!r}")
+        raise ValueError(reason("listen_expected", value=repr(value)))
     return host, int(port)
 
 
@@ -91,11 +89,7 @@ def check_ledger_url(value: str) -> str:
     """A ``postgresql://`` URL that carries no password (secrets never stand in the TOML)."""
     parts = urlsplit(value)
     if parts.password is not None or re.search(r"(^|&)password=", parts.query):
-        raise ValueError(
-            "the ledger URL carries a password: remove it and set ledger_password_env "
-            "(an environment variable name) or ledger_password_file (a file path), or use "
-            "libpq's PGPASSWORD/PGPASSFILE"
-        )
+        raise ValueError(reason("ledger_url_password"))
     if not (parts.hostname or "host=" in parts.query) or not parts.path.strip("/"):
-        raise ValueError(f"expected postgresql://[user@]host[:port]/database, got {value!r}")
+        raise ValueError(reason("ledger_url_expected", value=repr(value)))
     return value

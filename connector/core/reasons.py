@@ -496,6 +496,68 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "fi": "tiedostossa {path} ei ole konsolin käyttäjiä: lisää ensin käyttäjä komennolla "
         "`connector console adduser NIMI --role decider`",
     },
+    # -- addresses and options (connector/core/endpoints.py, the CLI)
+    "reason.option_invalid": {
+        "en": "option {option}: {why}",
+        "fi": "valitsin {option}: {why}",
+    },
+    "reason.http_refused": {
+        "en": "http:// is refused for {host}: credentials would travel unencrypted; use "
+        "https:// (plain http is allowed only to 127.0.0.0/8, ::1 or localhost)",
+        "fi": "http:// ei käy osoitteelle {host}: tunnukset kulkisivat salaamattomina; käytä "
+        "https://-osoitetta (pelkkä http sallitaan vain osoitteisiin 127.0.0.0/8, ::1 tai "
+        "localhost)",
+    },
+    "reason.https_expected": {
+        "en": "expected an https:// URL with a host, got {value}",
+        "fi": "odotettiin https://-osoitetta palvelimen nimen kanssa, saatiin {value}",
+    },
+    "reason.listen_expected": {
+        "en": "expected HOST:PORT such as 127.0.0.1:8765, got {value}",
+        "fi": "odotettiin muotoa PALVELIN:PORTTI, esimerkiksi 127.0.0.1:8765, saatiin {value}",
+    },
+    "reason.ledger_url_password": {
+        "en": "the ledger URL carries a password: remove it and set ledger_password_env "
+        "(an environment variable name) or ledger_password_file (a file path), or use "
+        "libpq's PGPASSWORD/PGPASSFILE",
+        "fi": "kirjanpidon osoitteessa on salasana: poista se ja aseta ledger_password_env "
+        "(ympäristömuuttujan nimi) tai ledger_password_file (tiedostopolku), tai käytä "
+        "libpq:n PGPASSWORD/PGPASSFILE-asetuksia",
+    },
+    "reason.ledger_url_expected": {
+        "en": "expected postgresql://[user@]host[:port]/database, got {value}",
+        "fi": "odotettiin muotoa postgresql://[käyttäjä@]palvelin[:portti]/tietokanta, "
+        "saatiin {value}",
+    },
+    # -- ledger migrate (connector/ledger/transfer.py)
+    "reason.migrate_not_amount": {
+        "en": "a value {value} is not an amount",
+        "fi": "arvo {value} ei ole rahamäärä",
+    },
+    "reason.migrate_schema_differs": {
+        "en": "schema versions differ: SQLite {sqlite}, PostgreSQL {postgresql}",
+        "fi": "skeemaversiot eroavat: SQLite {sqlite}, PostgreSQL {postgresql}",
+    },
+    "reason.migrate_columns_missing": {
+        "en": "PostgreSQL table {table} lacks {columns}",
+        "fi": "PostgreSQL-taulusta {table} puuttuu {columns}",
+    },
+    "reason.migrate_company_has_rows": {
+        "en": "company {company} already has rows on {url} (in {tables}): nothing was copied; "
+        "migrate into a new company",
+        "fi": "yrityksellä {company} on jo rivejä palvelimella {url} (tauluissa {tables}): mitään "
+        "ei kopioitu; siirrä uuteen yritykseen",
+    },
+    "reason.migrate_verification_failed": {
+        "en": "verification failed for {table}: SQLite {sqlite} rows, PostgreSQL {postgresql} "
+        "rows; nothing was copied",
+        "fi": "taulun {table} tarkistus epäonnistui: SQLite {sqlite} riviä, PostgreSQL "
+        "{postgresql} riviä; mitään ei kopioitu",
+    },
+    "reason.migrate_differs_after_commit": {
+        "en": "{table} differs after the commit",
+        "fi": "taulu {table} eroaa tallennuksen jälkeen",
+    },
     # -- ledger export (connector/cli/export.py)
     "reason.export_format_unknown": {
         "en": "unknown format {format}: choose {formats}",

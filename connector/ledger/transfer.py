@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connector.core.errors import FatalRunError
+from connector.core.reasons import reason
 from connector.ledger.lock import RunLock
 from connector.ledger.store import Ledger
 
@@ -49,7 +50,7 @@ def _sum(values: Any) -> Decimal:
         try:
             total += Decimal(str(value))
         except InvalidOperation:
-            raise MigrationRefused(f"a value {value!r} is not an amount") from None
+            raise MigrationRefused(reason("migrate_not_amount", value=repr(value))) from None
     return total
 
 
@@ -104,8 +105,11 @@ def migrate_to_postgres(
     ):
         if source.schema_version != dest.schema_version:
             raise MigrationRefused(
-                f"schema versions differ: SQLite {source.schema_version}, PostgreSQL "
-                f"{dest.schema_version}"
+                reason(
+                    "migrate_schema_differs",
+                    sqlite=source.schema_version,
+                    postgresql=dest.schema_version,
+                )
             )
         tables = _sqlite_tables(source)
         pg_columns = _postgres_columns(dest)
@@ -113,15 +117,21 @@ def migrate_to_postgres(
             missing = set(columns) - set(pg_columns.get(table, ()))
             if missing:
                 raise MigrationRefused(
-                    f"PostgreSQL table {table} lacks {', '.join(sorted(missing))}"
+                    reason(
+                        "migrate_columns_missing", table=table, columns=", ".join(sorted(missing))
+                    )
                 )
         occupied = [
             t for t, _ in tables if dest.db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
         ]
         if occupied:
             raise MigrationRefused(
-                f"company {target.company} already has rows on {target.url} (in "
-                f"{', '.join(occupied)}): nothing was copied; migrate into a new company"
+                reason(
+                    "migrate_company_has_rows",
+                    company=target.company,
+                    url=target.url,
+                    tables=", ".join(occupied),
+                )
             )
         copied: list[TableCopy] = []
         # measured before the transaction (the source is under its run lock and cannot change):
@@ -135,9 +145,12 @@ def migrate_to_postgres(
                 got = _measure(dest, table, columns)
                 if (want.rows, want.sums) != (got.rows, got.sums):
                     raise MigrationRefused(
-                        f"verification failed for {table}: SQLite {want.rows} rows "
-                        f"{want.sums}, PostgreSQL {got.rows} rows {got.sums}; nothing was "
-                        "copied"
+                        reason(
+                            "migrate_verification_failed",
+                            table=table,
+                            sqlite=f"{want.rows} {want.sums}",
+                            postgresql=f"{got.rows} {got.sums}",
+                        )
                     )
                 copied.append(got)
                 progress(table, got.rows)
@@ -147,7 +160,7 @@ def migrate_to_postgres(
             columns = [c for t, cs in _sqlite_tables(source) if t == copy.table for c in cs]
             again = _measure(dest, copy.table, columns)
             if (again.rows, again.sums) != (copy.rows, copy.sums):
-                raise MigrationRefused(f"{copy.table} differs after the commit")
+                raise MigrationRefused(reason("migrate_differs_after_commit", table=copy.table))
     return copied
 
 

@@ -882,6 +882,15 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "kirjanpidon {ledger} {count} taulua vietiin kansioon {out}",
         "en": "exported {count} tables of {ledger} to {out}",
     },
+    "console.not_loopback": {
+        "fi": "varoitus: konsoli kuuntelee osoitteessa {host}, ei loopback-osoitteessa, eikä "
+        "sen edessä ole TLS:ää ([console] behind_tls_proxy = false): salasanat ja "
+        "istuntoevästeet kulkisivat verkossa salaamattomina. Laita eteen TLS-käänteisvälityspalvelin "
+        "(docs/operations.md).",
+        "en": "warning: the console listens on {host}, not on loopback, and no TLS is in front "
+        "([console] behind_tls_proxy = false): passwords and session cookies would cross "
+        "the network in clear text. Put a TLS reverse proxy in front (docs/operations.md).",
+    },
     "console.password_mismatch": {
         "fi": "salasanat eroavat toisistaan; mitään ei muutettu",
         "en": "the two passwords differ; nothing was changed",

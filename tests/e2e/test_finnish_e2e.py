@@ -152,6 +152,7 @@ def month_in_cli(env) -> dict[str, str]:
     run("console", "adduser", "Maija M", "--role", "decider", stdin="pitkä salasana 123\n")
     run("console", "adduser", "maija", "--role", "decider", stdin="pitkä salasana 123\n")
     run("console", "adduser", "maija", "--role", "viewer", stdin="toinen salasana 456\n")
+    run("console", "--listen", "ei-osoite")  # refused before it listens
     demo()
     return shown
 
@@ -202,6 +203,10 @@ def test_a_month_in_the_default_language_prints_no_english_sentence(make_env):
     assert "käyttäjänimessä on 1–32 merkkiä" in shown["console adduser Maija M --role decider"]
     assert "konsolin käyttäjä maija lisättiin: rooli decider" in shown[f"{adduser} #3"]
     assert "päivitettiin (uusi salasana ja rooli)" in shown["console adduser maija --role viewer"]
+    assert (
+        "valitsin --listen: odotettiin muotoa PALVELIN:PORTTI"
+        in shown["console --listen ei-osoite"]
+    )
 
     # the run report: Finnish states and reasons
     html = (env.tmp / "reports" / "1.html").read_text(encoding="utf-8")
