@@ -99,10 +99,10 @@ def serve_console(
     host, port = _listen(companies, listen)
     server = _server(build_app(companies, users_path, host, port), host, port)
     shown = f"[{host}]" if ":" in host else host
-    print(
-        f"console: http://{shown}:{port}/ ({len(companies)} compan{'y' if len(companies) == 1 else 'ies'}; Ctrl-C stops)",
-        flush=True,
-    )
+    from connector.texts.i18n import texts
+
+    t = texts(companies[0][1].connector.language)
+    print(t("console.serving", url=f"http://{shown}:{port}/", count=len(companies)), flush=True)
     server.run()
     return EXIT_OK
 

@@ -882,6 +882,14 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
         "fi": "kirjanpidon {ledger} {count} taulua vietiin kansioon {out}",
         "en": "exported {count} tables of {ledger} to {out}",
     },
+    "console.serving": {
+        "fi": "konsoli: {url} ({count} yritystä; Ctrl-C pysäyttää)",
+        "en": "console: {url} ({count} companies; Ctrl-C stops)",
+    },
+    "console.serving#one": {
+        "fi": "konsoli: {url} ({count} yritys; Ctrl-C pysäyttää)",
+        "en": "console: {url} ({count} company; Ctrl-C stops)",
+    },
     "console.not_loopback": {
         "fi": "varoitus: konsoli kuuntelee osoitteessa {host}, ei loopback-osoitteessa, eikä "
         "sen edessä ole TLS:ää ([console] behind_tls_proxy = false): salasanat ja "
