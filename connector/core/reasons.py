@@ -345,7 +345,36 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "fi": "toinen connector-ajo pitää kirjanpidon lukkoa {path} ({notes}); odota sen "
         "valmistumista (palvelu ajaa työt aikataulussaan) tai anna --wait-lock SEKUNTIA",
     },
+    "reason.lease_locked": {
+        "en": "another connector run holds the ledger lock of company {company} on {url} "
+        "({notes}); it is let go when that run ends (or expires by itself if its host died); "
+        "the daemon runs jobs on its schedule, or give --wait-lock SECONDS",
+        "fi": "toinen connector-ajo pitää yrityksen {company} kirjanpidon lukkoa palvelimella "
+        "{url} ({notes}); lukko vapautuu, kun ajo päättyy (tai vanhenee itsestään, jos sen "
+        "kone kaatui); palvelu ajaa työt aikataulussaan, tai anna --wait-lock SEKUNTIA",
+    },
+    "reason.lease_lost": {
+        "en": "this host no longer holds company {company}'s lease (token {token}): another "
+        "host may run it now; nothing more is written",
+        "fi": "tällä koneella ei ole enää yrityksen {company} vuoroa (tunniste {token}): toinen "
+        "kone voi ajaa sitä nyt; mitään ei kirjoiteta enempää",
+    },
+    "reason.ledger_server_unusable": {
+        "en": "the ledger's PostgreSQL server {url} cannot be used: {error}",
+        "fi": "kirjanpidon PostgreSQL-palvelinta {url} ei voi käyttää: {error}",
+    },
+    "reason.ledger_server_ended": {
+        "en": "the ledger's PostgreSQL server {url} ended this run's connection: {error}",
+        "fi": "kirjanpidon PostgreSQL-palvelin {url} katkaisi tämän ajon yhteyden: {error}",
+    },
+    "reason.ledger_too_new": {
+        "en": "ledger {where} has schema {found}, newer than this connector understands "
+        "({understood}); upgrade the connector",
+        "fi": "kirjanpidon {where} skeema on {found}, uudempi kuin tämä connector ymmärtää "
+        "({understood}); päivitä connector",
+    },
     "reason.lock_holder": {"en": "pid {pid}", "fi": "pid {pid}"},
+    "reason.lock_holder_unknown": {"en": "holder unknown", "fi": "haltija ei tiedossa"},
     "reason.lock_waited": {"en": "after waiting {seconds} s", "fi": "odotettiin {seconds} s"},
     "reason.lock_stopped": {
         "en": "stopped while waiting for it",

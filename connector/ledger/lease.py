@@ -38,6 +38,7 @@ import psycopg
 
 from connector.core.errors import RunLockedError
 from connector.core.logging import get_logger
+from connector.core.reasons import reason
 from connector.ledger.holding import HeldInWith, wait_turn
 from connector.ledger.postgres import SHARED, LeaseLostError, ensure_schema, pool, reachable
 
@@ -158,8 +159,7 @@ def fence(conn: psycopg.Connection[Any], location: PostgresLedger, lease: Lease 
     if row is None or not row[1]:
         lease.lost.set()
         raise LeaseLostError(
-            f"this host no longer holds company {location.company}'s lease (token "
-            f"{lease.fenced_token}): another host may run it now; nothing more is written"
+            reason("lease_lost", company=location.company, token=lease.fenced_token)
         )
 
 
@@ -273,16 +273,18 @@ class Lease(HeldInWith):
         )
         if refused is not None:
             holder, cancelled = refused
-            waited = f" after waiting {wait:g} s" if wait > 0 else ""
+            notes = [holder] if holder else []
             if cancelled:
-                waited = " (stopped while waiting for it)"
+                notes.append(reason("lock_stopped"))
+            elif wait > 0:
+                notes.append(reason("lock_waited", seconds=f"{wait:g}"))
             raise RunLockedError(
-                f"another connector run holds the ledger lock of company "
-                f"{self.location.company} on {self.location.url}"
-                + (f" ({holder})" if holder else "")
-                + waited
-                + "; it is let go when that run ends (or expires by itself if its host died); "
-                "the daemon runs jobs on its schedule, or give --wait-lock SECONDS"
+                reason(
+                    "lease_locked",
+                    company=self.location.company,
+                    url=self.location.url,
+                    notes="; ".join(notes) or reason("lock_holder_unknown"),
+                )
             )
         self._cancel = cancel
 

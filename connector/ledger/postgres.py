@@ -32,6 +32,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from connector.core.errors import FatalRunError
+from connector.core.reasons import reason
 from connector.ledger import schema
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def reachable(location: PostgresLedger) -> Iterator[None]:
             raise
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise LedgerUnavailableError(
-            f"the ledger's PostgreSQL server {location.url} cannot be used: {first}"
+            reason("ledger_server_unusable", url=location.url, error=first)
         ) from None
 
 
@@ -256,8 +257,7 @@ class Database:
             except (LeaseLostError, LedgerUnavailableError) as lost:
                 return lost
         return LedgerUnavailableError(
-            f"the ledger's PostgreSQL server {self.location.url} ended this run's connection: "
-            f"{first}"
+            reason("ledger_server_ended", url=self.location.url, error=first)
         )
 
     def now(self) -> datetime:
@@ -284,7 +284,7 @@ def ensure_schema(conn: psycopg.Connection[Any], company: str) -> None:
     if version == schema.SCHEMA_VERSION:
         return
     if version is not None and version > schema.SCHEMA_VERSION:
-        raise schema.too_new(f"company {company}", version)
+        raise schema.too_new(company, version)
     name = sql.Identifier(company_schema(company))
     for step in sorted(schema._MIGRATIONS):
         with conn.transaction():
@@ -309,7 +309,7 @@ def ensure_schema(conn: psycopg.Connection[Any], company: str) -> None:
             )
     found = _version(conn, company) or 0
     if found > schema.SCHEMA_VERSION:
-        raise schema.too_new(f"company {company}", found)
+        raise schema.too_new(company, found)
 
 
 def _version(conn: psycopg.Connection[Any], company: str) -> int | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from connector.core.reasons import reason
 from connector.ledger.sqlite import Database
 
 Engine = Literal["sqlite", "postgresql"]
@@ -257,8 +258,7 @@ def statements(version: int, engine: Engine) -> list[str]:
 
 def too_new(where: object, found: int) -> RuntimeError:
     return RuntimeError(
-        f"ledger {where} has schema {found}, newer than this connector understands "
-        f"({SCHEMA_VERSION}); upgrade the connector"
+        reason("ledger_too_new", where=where, found=found, understood=SCHEMA_VERSION)
     )
 
 
