@@ -17,10 +17,12 @@ into the invoice's private comment (as reconcile does for a create in doubt):
   the key on more than one invoice): **held for a person**, with what they found and the
   command to run; never guessed, never created again.
 
-One list request (``salesinvoicelist.nv``) covers the months of the invoices to create (one
-per customer when that list is long enough to have been cut short); only the invoices of
-their customers whose NetvisorKey the ledger does not know are read in full (by NetvisorKey,
-≤ 500 a request). The look-up is made when the first such invoice is about to be decided
+One list request (``salesinvoicelist.nv``) covers the months of the invoices to create. A list
+long enough to have been cut short is asked again in two halves of its dates, and so on, so a
+company with a few hundred invoices a month still needs only a few lists; only a single day
+whose list is that long (a big company's invoices share their date) is asked per customer.
+Only the invoices of their customers whose NetvisorKey the ledger does not know are read in
+full (by NetvisorKey, ≤ 500 a request). The look-up is made when the first such invoice is about to be decided
 (:class:`Adopter`; a sync decides and sends as billing goes). A look-up that cannot read a
 candidate fails closed: the run stops before that invoice, and anything after it, is sent.
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from connector.core import failpoints
 from connector.core.domain import Period
@@ -52,7 +54,8 @@ log = get_logger("sync")
 ADOPT_MISMATCH = "ADOPT_MISMATCH"
 ADOPT_DUPLICATE = "ADOPT_DUPLICATE"
 #: an invoice list at least this long may have been cut short by Netvisor (its documentation
-#: states no limit): the look-up then lists the customers' invoices one customer at a time
+#: states no limit): the look-up then lists each half of its dates, down to single days, and a
+#: single day that long one customer at a time
 LIST_MAY_BE_CUT = 500
 
 
@@ -78,10 +81,11 @@ def wanted(action: Action, rows: Mapping[str, OwnedObject]) -> bool:
 class Adopter:
     """Decides, invoice by invoice, whether a create the ledger knows nothing about is already
     in Netvisor (the module text), reading Netvisor only as far as the invoices asked about need:
-    the first one lists the months ``periods`` span (one request); when that list is long
-    enough to have been cut short, each customer's invoices are listed when the first of that
-    customer's invoices is asked about. Only invoices whose NetvisorKey the ledger does not know
-    are read in full: one the ledger knows carries its own document's key.
+    the first one lists the months ``periods`` span (one request; a list long enough to have
+    been cut short is asked again in halves of its dates). A single day whose list is still
+    that long is asked per customer: each customer's invoices of that day are listed when the
+    first of that customer's invoices is asked about. Only invoices whose NetvisorKey the ledger
+    does not know are read in full: one the ledger knows carries its own document's key.
 
     ``codes``: the customers whose invoices may be asked about (None: any), to read no more of
     a short list than those customers' invoices. A streamed plan asks as billing goes, so the
@@ -107,7 +111,7 @@ class Adopter:
         self._adopt_unmatched = adopt_unmatched
         self._found: dict[str, list[nv.InvoiceDetail]] = {}
         self._listed = False
-        self._per_customer = False
+        self._cut_days: list[date] = []  # days whose list may be cut short: listed per customer
         self._customers: set[str] = set()  # listed one by one
 
     def decide(self, action: Action) -> Action:
@@ -127,32 +131,57 @@ class Adopter:
             # months beyond those listed (none expected: billing makes documents of the months
             # it was given): list again over all of them
             self._periods = sorted(set(periods) | span)
-            self._listed, self._per_customer, self._customers = False, False, set()
+            self._listed, self._cut_days, self._customers = False, [], set()
         try:
             if not self._listed:
                 self._listed = True
-                listed = self._list(None)
-                if len(listed) >= LIST_MAY_BE_CUT:  # may be cut short: ask per customer
-                    self._per_customer = True
-                else:
-                    codes = self._codes
-                    self._read(
-                        [s for s in listed if codes is None or s.customer_code in codes | {None}]
-                    )
-            if self._per_customer:
+                listed, self._cut_days = self._list_whole(*self._window())
+                codes = self._codes
+                self._read(
+                    [s for s in listed if codes is None or s.customer_code in codes | {None}]
+                )
+            if self._cut_days:
                 codes = sorted(
                     {a.obj.customer_code for a in creates if a.obj.customer_code} - self._customers
                 )
                 self._customers.update(codes)
-                self._read([s for code in codes for s in self._list(code)])
+                self._read(
+                    [
+                        s
+                        for code in codes
+                        for day in self._cut_days
+                        for s in self._client.sales_invoices(begin=day, end=day, customer_code=code)
+                    ]
+                )
         except ConnectorError as exc:
             raise RunAborted(exc) from exc
 
-    def _list(self, customer_code: str | None) -> list[nv.InvoiceSummary]:
+    def _window(self) -> tuple[date, date]:
+        """The invoice dates looked through: the months in play, a month before them and two
+        after (a person may have moved an invoice's date)."""
         periods = self._periods
         begin = periods[0].first_day - timedelta(days=31)
         end = max(self._ctx.today, periods[-1].next().last_day) + timedelta(days=62)
-        return self._client.sales_invoices(begin=begin, end=end, customer_code=customer_code)
+        return begin, end
+
+    def _list_whole(self, begin: date, end: date) -> tuple[list[nv.InvoiceSummary], list[date]]:
+        """Every invoice dated ``begin``..``end`` that lists short enough to be whole, and the
+        single days whose list may still have been cut short. A list that may have been cut
+        is dropped and its dates asked again in two halves (never trusted in part)."""
+        whole: list[nv.InvoiceSummary] = []
+        cut: list[date] = []
+        ranges = [(begin, end)]
+        while ranges:
+            first, last = ranges.pop()
+            listed = self._client.sales_invoices(begin=first, end=last)
+            if len(listed) < LIST_MAY_BE_CUT:
+                whole.extend(listed)
+            elif first >= last:
+                cut.append(first)
+            else:
+                middle = first + (last - first) // 2
+                ranges += [(middle + timedelta(days=1), last), (first, middle)]
+        return whole, sorted(cut)
 
     def _read(self, summaries: Sequence[nv.InvoiceSummary]) -> None:
         unknown = [s for s in summaries if s.netvisor_key not in self._known]

@@ -5,7 +5,8 @@ first (unit level, a fake client and a real ledger file; the e2e tests are tests
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+import itertools
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,15 +42,41 @@ def shown(obj, *, key: str, status: str = "unsent", quantity: str = "2") -> nv.I
     )
 
 
+#: the day a busy company's other invoices are dated (the month before's invoice day)
+BUSY_DAY = date(2026, 4, 1)
+
+
 class FakeNetvisor:
-    def __init__(self, details: list[nv.InvoiceDetail], *, unreadable: int = 0, pad: int = 0):
+    """``pad``: other customers' invoices, as a busy company has: that many on each day of
+    ``pad_days`` (the list is by invoice date, both ends included, as Netvisor's)."""
+
+    def __init__(
+        self,
+        details: list[nv.InvoiceDetail],
+        *,
+        unreadable: int = 0,
+        pad: int = 0,
+        pad_days: tuple[date, ...] = (BUSY_DAY,),
+    ):
         self.details = details
         self.unreadable = unreadable
-        self.pad = pad
+        self.others = [
+            nv.InvoiceSummary(f"X{day}:{i}", None, day, "open", "OTHER", Decimal(1), Decimal(1))
+            for day in pad_days
+            for i in range(pad)
+        ]
         self.lists: list[str | None] = []
+        self.ranges: list[tuple[date, date, str | None]] = []
+        self.sizes: list[int] = []  # how many invoices each list carried
 
     def sales_invoices(self, *, begin: date, end: date, customer_code: str | None = None):
         self.lists.append(customer_code)
+        self.ranges.append((begin, end, customer_code))
+        found = self._listed(begin, end, customer_code)
+        self.sizes.append(len(found))
+        return found
+
+    def _listed(self, begin: date, end: date, customer_code: str | None):
         rows = [
             nv.InvoiceSummary(
                 d.netvisor_key,
@@ -61,14 +88,13 @@ class FakeNetvisor:
                 d.total,
             )
             for d in self.details
-            if customer_code is None or d.customer_code == customer_code
+        ] + self.others
+        return [
+            r
+            for r in rows
+            if begin <= r.invoice_date <= end
+            and (customer_code is None or r.customer_code == customer_code)
         ]
-        if customer_code is None:  # other customers' invoices, as a busy company has
-            rows += [
-                nv.InvoiceSummary(f"X{i}", None, begin, "open", "OTHER", Decimal(1), Decimal(1))
-                for i in range(self.pad)
-            ]
-        return rows
 
     def sales_invoices_by_keys(self, keys):
         keys = set(keys)
@@ -175,11 +201,44 @@ def test_an_unreadable_candidate_stops_the_run_before_any_write(ledger):
         )
 
 
-def test_a_list_long_enough_to_be_cut_short_is_asked_again_per_customer(ledger):
+def test_a_day_whose_list_may_be_cut_short_is_asked_again_per_customer(ledger):
+    """A big company: one day holds so many invoices that its list may have been cut short
+    (Netvisor states no limit; a list that long is never trusted). The dates are halved down
+    to that day; the rest of the window lists whole; that day is asked per customer."""
     a, b = invoice("C1"), invoice("C2")
-    client = FakeNetvisor([shown(a, key="77")], pad=LIST_MAY_BE_CUT)
+    hidden = dataclasses.replace(shown(a, key="77"), invoice_date=BUSY_DAY)  # a person moved it
+    client = FakeNetvisor([hidden], pad=LIST_MAY_BE_CUT)
     plan = adopt_existing(context(ledger), client, plan_of(a, b), {})
-    assert client.lists == [None, "C1", "C2"]
+    per_customer = [(first, last, code) for first, last, code in client.ranges if code]
+    assert per_customer == [(BUSY_DAY, BUSY_DAY, "C1"), (BUSY_DAY, BUSY_DAY, "C2")]
+    whole = [(first, last) for first, last, code in client.ranges if code is None]
+    assert len(whole) <= 2 * 8 + 1  # halving about 185 days: at most two lists a level
+    assert (BUSY_DAY, BUSY_DAY) in whole
+    kinds = {x.obj.key: x.kind for x in plan.actions}
+    assert kinds == {a.key: ActionKind.SKIP, b.key: ActionKind.CREATE}
+
+
+def test_a_few_hundred_invoices_a_month_are_listed_in_halves_not_per_customer(ledger):
+    """A company with some 300 invoices a month: the months around the one billed hold more
+    than a list may carry whole, but each month's invoice day does not. Halving the dates
+    finds every invoice with a few lists; no customer is listed alone."""
+    a, b = invoice("C1"), invoice("C2")
+    client = FakeNetvisor(
+        [shown(a, key="77")], pad=300, pad_days=(date(2026, 3, 1), BUSY_DAY, date(2026, 5, 1))
+    )
+    plan = adopt_existing(context(ledger), client, plan_of(a, b), {})
+    assert all(code is None for _first, _last, code in client.ranges)
+    assert client.sizes[0] >= LIST_MAY_BE_CUT and 1 < len(client.ranges) <= 9
+    # the lists short enough to be trusted cover the whole window, each day once
+    (window_begin, window_end, _), *_ = client.ranges
+    trusted = sorted(
+        (first, last)
+        for (first, last, _code), size in zip(client.ranges, client.sizes, strict=True)
+        if size < LIST_MAY_BE_CUT
+    )
+    assert trusted[0][0] == window_begin and trusted[-1][1] == window_end
+    for (_, last), (first, _) in itertools.pairwise(trusted):
+        assert first == last + timedelta(days=1)
     kinds = {x.obj.key: x.kind for x in plan.actions}
     assert kinds == {a.key: ActionKind.SKIP, b.key: ActionKind.CREATE}
 
