@@ -22,8 +22,8 @@ long enough to have been cut short is asked again in two halves of its dates, an
 company with a few hundred invoices a month still needs only a few lists; only a single day
 whose list is that long (a big company's invoices share their date) is asked per customer.
 Only the invoices of their customers whose NetvisorKey the ledger does not know are read in
-full (by NetvisorKey, ≤ 500 a request). The look-up is made when the first such invoice is about to be decided
-(:class:`Adopter`; a sync decides and sends as billing goes). A look-up that cannot read a
+full (by NetvisorKey, ≤ 500 a request). The look-up is made when the first such invoice is
+about to be decided (:class:`Adopter`; a sync decides and sends as billing goes). A look-up that cannot read a
 candidate fails closed: the run stops before that invoice, and anything after it, is sent.
 """
 
