@@ -20,7 +20,8 @@ into the invoice's private comment (as reconcile does for a create in doubt):
 One list request (``salesinvoicelist.nv``) covers the months of the invoices to create. A list
 long enough to have been cut short is asked again in two halves of its dates, and so on, so a
 company with a few hundred invoices a month still needs only a few lists; only a single day
-whose list is that long (a big company's invoices share their date) is asked per customer.
+whose list is that long (a big company's invoices share their date) is asked per customer,
+one request a customer over all such days.
 Only the invoices of their customers whose NetvisorKey the ledger does not know are read in
 full (by NetvisorKey, ≤ 500 a request). The look-up is made when the first such invoice is
 about to be decided (:class:`Adopter`; a sync decides and sends as billing goes). A look-up that cannot read a
@@ -54,8 +55,8 @@ log = get_logger("sync")
 ADOPT_MISMATCH = "ADOPT_MISMATCH"
 ADOPT_DUPLICATE = "ADOPT_DUPLICATE"
 #: an invoice list at least this long may have been cut short by Netvisor (its documentation
-#: states no limit): the look-up then lists each half of its dates, down to single days, and a
-#: single day that long one customer at a time
+#: states no limit): the look-up then lists each half of its dates, down to single days, and
+#: the days still that long one customer at a time
 LIST_MAY_BE_CUT = 500
 
 
@@ -82,9 +83,9 @@ class Adopter:
     """Decides, invoice by invoice, whether a create the ledger knows nothing about is already
     in Netvisor (the module text), reading Netvisor only as far as the invoices asked about need:
     the first one lists the months ``periods`` span (one request; a list long enough to have
-    been cut short is asked again in halves of its dates). A single day whose list is still
-    that long is asked per customer: each customer's invoices of that day are listed when the
-    first of that customer's invoices is asked about. Only invoices whose NetvisorKey the ledger
+    been cut short is asked again in halves of its dates). The single days whose list is still
+    that long are asked per customer: each customer's invoices from the first such day to the
+    last are listed (one request) when the first of that customer's invoices is asked about. Only invoices whose NetvisorKey the ledger
     does not know are read in full: one the ledger knows carries its own document's key.
 
     ``codes``: the customers whose invoices may be asked about (None: any), to read no more of
@@ -111,7 +112,9 @@ class Adopter:
         self._adopt_unmatched = adopt_unmatched
         self._found: dict[str, list[nv.InvoiceDetail]] = {}
         self._listed = False
-        self._cut_days: list[date] = []  # days whose list may be cut short: listed per customer
+        # the first and last day whose list may be cut short: listed per customer, both and the
+        # days between them in one request a customer
+        self._cut: tuple[date, date] | None = None
         self._customers: set[str] = set()  # listed one by one
 
     def decide(self, action: Action) -> Action:
@@ -131,16 +134,18 @@ class Adopter:
             # months beyond those listed (none expected: billing makes documents of the months
             # it was given): list again over all of them
             self._periods = sorted(set(periods) | span)
-            self._listed, self._cut_days, self._customers = False, [], set()
+            self._listed, self._cut, self._customers = False, None, set()
         try:
             if not self._listed:
                 self._listed = True
-                listed, self._cut_days = self._list_whole(*self._window())
+                listed, cut_days = self._list_whole(*self._window())
+                self._cut = (cut_days[0], cut_days[-1]) if cut_days else None
                 codes = self._codes
                 self._read(
                     [s for s in listed if codes is None or s.customer_code in codes | {None}]
                 )
-            if self._cut_days:
+            if self._cut is not None:
+                first, last = self._cut
                 codes = sorted(
                     {a.obj.customer_code for a in creates if a.obj.customer_code} - self._customers
                 )
@@ -149,8 +154,9 @@ class Adopter:
                     [
                         s
                         for code in codes
-                        for day in self._cut_days
-                        for s in self._client.sales_invoices(begin=day, end=day, customer_code=code)
+                        for s in self._client.sales_invoices(
+                            begin=first, end=last, customer_code=code
+                        )
                     ]
                 )
         except ConnectorError as exc:

@@ -218,6 +218,20 @@ def test_a_day_whose_list_may_be_cut_short_is_asked_again_per_customer(ledger):
     assert kinds == {a.key: ActionKind.SKIP, b.key: ActionKind.CREATE}
 
 
+def test_two_busy_days_cost_one_list_a_customer_not_two(ledger):
+    """Two months of a big company's invoices in the window: each invoice day is too long to
+    trust; each customer is listed once, from the first such day to the last."""
+    a, b = invoice("C1"), invoice("C2")
+    earlier = date(2026, 3, 1)
+    hidden = dataclasses.replace(shown(a, key="77"), invoice_date=earlier)
+    client = FakeNetvisor([hidden], pad=LIST_MAY_BE_CUT, pad_days=(earlier, BUSY_DAY))
+    plan = adopt_existing(context(ledger), client, plan_of(a, b), {})
+    per_customer = [(first, last, code) for first, last, code in client.ranges if code]
+    assert per_customer == [(earlier, BUSY_DAY, "C1"), (earlier, BUSY_DAY, "C2")]
+    kinds = {x.obj.key: x.kind for x in plan.actions}
+    assert kinds == {a.key: ActionKind.SKIP, b.key: ActionKind.CREATE}
+
+
 def test_a_few_hundred_invoices_a_month_are_listed_in_halves_not_per_customer(ledger):
     """A company with some 300 invoices a month: the months around the one billed hold more
     than a list may carry whole, but each month's invoice day does not. Halving the dates
