@@ -10,7 +10,7 @@ memory does not grow with the number of tasks.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connector.billing import BillingInput, BillingResult, InvoiceDocument
 from connector.billing.documents import document_owner
@@ -33,6 +33,38 @@ class Extracted:
     master: MasterData
     tasks: TaskStore  # closed by the caller when the run is done with it
     quarantined: tuple[Quarantined, ...]
+
+
+@dataclass
+class LateNotices:
+    """What billing made late: LOCKED months the ledger has no invoice of, and documents made
+    after their own lock date. Worded only once the plan knows which of them Netvisor already
+    holds: a fresh or restored ledger bills earlier months again and adopts them whole
+    (``adopt.py``), and nothing adopted is billed late (see :meth:`notices`)."""
+
+    periods: list[Period] = field(default_factory=list)
+    documents: dict[str, str] = field(default_factory=dict)  # key -> its worded notice
+
+    def notices(self, invoices: Iterable[tuple[str, str | None]], adopted: set[str]) -> list[str]:
+        """The notices still true. ``invoices``: (key, period) of every invoice the plan
+        decided; ``adopted``: the keys it found in Netvisor and adopted instead of sending. A
+        month whose documents were all adopted, and a document adopted, are not billed late."""
+        months: dict[str, list[str]] = {}
+        for key, period in invoices:
+            if period is not None:
+                months.setdefault(period, []).append(key)
+        out = []
+        for p in self.periods:
+            keys = months.get(str(p), [])
+            if keys and adopted.issuperset(keys):
+                continue
+            out.append(worded("period_billed_late", period=p))
+            log.warning("period_billed_late", period=str(p))
+        for key, text in self.documents.items():
+            if key not in adopted:
+                out.append(text)
+                log.warning("document_billed_late", key=key)
+        return out
 
 
 def extract(ctx: RunContext, spotilla: SpotillaClient, observed: Sequence[Period]) -> Extracted:
@@ -72,6 +104,7 @@ def bill_documents(
     built: Sequence[Period],
     observed: Sequence[Period],
     frozen: frozenset[str],
+    late_notices: LateNotices,
     holds: DoubtHolds | None = None,
 ) -> Generator[tuple[list[InvoiceDocument], BillingRun], None, BillingResult]:
     """Bill the built periods against the ledger's history of billed lines, owner by owner.
@@ -82,7 +115,9 @@ def bill_documents(
     it has (the ledger reads here are per owner, of documents not yet billed in this run).
 
     A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
-    billed late, as its own documents, with a notice (not as correction rows elsewhere).
+    billed late, as its own documents, with a notice (not as correction rows elsewhere). The
+    notices go to ``late``: the caller words them once it knows which of those documents
+    Netvisor already holds (:class:`LateNotices`).
 
     ``holds``: before an owner is billed, whether billing reads one of its documents in doubt
     (then its documents, and the organisers' that carry its work, are held by the plan:
@@ -97,9 +132,7 @@ def bill_documents(
     invoiced = {r.period for r in rows if r.period}
     known = {r.key for r in rows}
     late = late_periods(built, ctx.today, ctx.rules, invoiced)
-    for p in late:
-        ctx.report.notices.append(worded("period_billed_late", period=p))
-        log.warning("period_billed_late", period=str(p))
+    late_notices.periods.extend(late)
     inp = BillingInput(
         late_periods=late,
         periods=tuple(built),
@@ -123,10 +156,9 @@ def bill_documents(
                 continue
             when = document_key_lock_date(doc.key, rules=ctx.rules, mappings=ctx.mappings)
             if ctx.today >= when:
-                ctx.report.notices.append(
-                    t("late.document", key=doc.key, date=t.date(when), period=doc.period)
+                late_notices.documents[doc.key] = t(
+                    "late.document", key=doc.key, date=t.date(when), period=doc.period
                 )
-                log.warning("document_billed_late", key=doc.key)
         return documents
 
     history_keys = ledger.billed_document_keys()

@@ -32,7 +32,7 @@ from connector.sync.adopt import Adopter
 from connector.sync.context import RunContext
 from connector.sync.desired import DesiredObject
 from connector.sync.doubt import DoubtHolds
-from connector.sync.extract import Extracted, bill_documents
+from connector.sync.extract import Extracted, LateNotices, bill_documents
 from connector.sync.outputs import rechecked_by
 from connector.sync.plan import KIND_ORDER, Action, ActionKind, Plan, Planner
 from connector.texts.i18n import texts
@@ -122,11 +122,16 @@ class Planning:
             adopt_unmatched=scope.adopt,
         )
         decided: list[Action] = []
+        late = LateNotices()
+        adopted: set[str] = set()  # found in Netvisor as billed: not sent, so not billed late
 
         def decide(obj: DesiredObject) -> Action:
             action = planner.add(obj)
             if not self._offline:
-                action = adopter.decide(action)
+                found = adopter.decide(action)
+                if found is not action and found.kind is ActionKind.SKIP:
+                    adopted.add(obj.key)
+                action = found
             decided.append(action)
             self.writes_decided += action.writes
             return action
@@ -135,7 +140,9 @@ class Planning:
         held_seen = 0
         withdrawn: tuple[str, ...] = ()
         if scope.built:
-            billing = bill_documents(ctx, extracted, scope.built, scope.observed, frozen, holds)
+            billing = bill_documents(
+                ctx, extracted, scope.built, scope.observed, frozen, late, holds
+            )
             while True:
                 try:
                     documents, run = next(billing)
@@ -174,6 +181,8 @@ class Planning:
             statuses = observe.invoice_statuses(self.client, keys)
             for obj in desired_ledger.matches(pairs, statuses):
                 yield decide(obj)
+        invoices = [(a.obj.key, a.obj.period) for a in decided if a.obj.kind is ObjectKind.INVOICE]
+        report.notices.extend(late.notices(invoices, adopted))
         self._close(rows, holds, decided)
 
     def _summarise(

@@ -111,6 +111,33 @@ def test_a_deleted_ledger_adopts_every_document_again(make_env):
     assert_settled_once(env, expected)
 
 
+def test_a_fresh_ledger_does_not_call_the_months_it_adopts_billed_late(make_env):
+    """A deleted ledger bills April again after April's lock day (9 May). Every April document
+    is in Netvisor as billed: adopted, nothing sent, so no "never invoiced ... billed late"
+    notice asks a person to check documents that were not sent. A month with a document
+    Netvisor does not hold as billed still gets the notice."""
+    env = make_env(work())
+    assert env.sync("2026-05-02").exit_code == EXIT_OK
+    assert env.sync("2026-06-02").exit_code == EXIT_OK
+    expected = env.totals()
+    for suffix in ("", "-wal", "-shm"):
+        env.config.ledger_path.with_name(env.config.ledger_path.name + suffix).unlink(
+            missing_ok=True
+        )
+    result = env.cli("sync", "--as-of", "2026-06-03")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "adopted" in result.stdout, result.stdout
+    assert "never invoiced" not in result.stdout and "late" not in result.stdout, result.stdout
+    assert_settled_once(env, expected)  # no invoice sent
+    # one more April hour on a private client's document: that one is not as billed
+    env.spotilla.add_task(task("T9", "L0100", "2026-04-20", quantity="1", unit_price="20.00"))
+    use_ledger(env, "third")
+    result = env.cli("sync", "--as-of", "2026-06-03")
+    assert result.returncode == EXIT_PARTIAL, result.stdout + result.stderr
+    assert "2026-04 was never invoiced" in result.stdout, result.stdout
+    assert env.totals()["inv:2026-04:SP-P0100"] == Decimal("20.00")  # held, not edited
+
+
 def test_an_invoice_changed_by_hand_is_held_for_a_person_then_adopted_on_request(make_env):
     env = make_env(work())
     assert env.sync("2026-05-02").exit_code == EXIT_OK
