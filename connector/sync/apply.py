@@ -337,9 +337,11 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, actions: Iterable[Action
                     (action, sender.submit(_send_through, gate, wire, client, action, body), body)
                 )
                 while len(queued) > 1:
-                    wait([queued[0][1]])
-                    # the write just queued leaves now: let it, then do the ledger work
+                    # the write just queued leaves once the one before it is answered: let it
+                    # leave, then do the ledger work (its leaving, or its end, means the one
+                    # before it is done; the run's thread wakes once, not at the answer too)
                     wire.wait_out(queued[1][0].obj.key, queued[1][1])
+                    wait([queued[0][1]])
                     settle_oldest()
             while queued:
                 settle_oldest()
