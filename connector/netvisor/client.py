@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -338,11 +339,7 @@ class NetvisorClient:
         return self._call("GET", path, params, None, is_write=False)
 
     def _url(self, path: str, params: dict[str, str]) -> str:
-        url = f"{self.base_url}/{path}"
-        if params:
-            url += "?" + urlencode(params, quote_via=quote, safe=",")
-        # The MAC covers the URL exactly as it goes on the wire: let httpx normalise it first.
-        return str(httpx.URL(url))
+        return _wire_url(self.base_url, path, tuple(params.items()))
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         delay = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
@@ -488,6 +485,16 @@ class NetvisorClient:
 
 _BODY_SENT = "http11.send_request_body.complete"
 _BODY_SENT_EVENTS = frozenset({_BODY_SENT, "http2.send_request_body.complete"})
+
+
+@lru_cache(maxsize=256)
+def _wire_url(base_url: str, path: str, params: tuple[tuple[str, str], ...]) -> str:
+    """The URL exactly as it goes on the wire, which the MAC covers: httpx normalises it first.
+    Kept for the URLs a run repeats (``salesinvoice.nv?method=add`` for every new invoice)."""
+    url = f"{base_url}/{path}"
+    if params:
+        url += "?" + urlencode(params, quote_via=quote, safe=",")
+    return str(httpx.URL(url))
 
 
 def _resource(path: str, params: dict[str, str]) -> str:
