@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from connector.billing.documents import (
@@ -129,7 +130,12 @@ class ReportData:
                 return str(value)
             raise TypeError(type(value).__name__)
 
-        return json.dumps(asdict(self), default=enc, sort_keys=True)
+        # rows are flat (text, numbers, tuples of text): one dict each, without asdict's deep
+        # copy of every value (this runs once a run, after its last request)
+        plain = _fields_of(self)
+        for name in ("documents", "problems", "withheld"):
+            plain[name] = [_fields_of(row) for row in plain[name]]
+        return json.dumps(plain, default=enc, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ReportData:
@@ -303,3 +309,12 @@ __all__ = [
     "document_row",
     "summarise",
 ]
+
+
+def _fields_of(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _names(type(row))}
+
+
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from types import SimpleNamespace
@@ -21,7 +22,7 @@ from connector.billing.documents import (
 )
 from connector.core.domain import Period, Quarantined
 from connector.texts.i18n import Texts
-from connector.texts.report_data import ReportData, build_report
+from connector.texts.report_data import ReportData, WithheldRow, build_report
 from connector.texts.run_report import render_csv, render_html, write_report
 
 P = Period.parse("2026-01")
@@ -151,6 +152,17 @@ def test_the_ledger_copy_has_no_names_and_round_trips() -> None:
     back = ReportData.from_json(stored)
     assert back == data.without_names()
     assert back.client_documents[0].gross == D("50.20")
+
+
+def test_the_ledger_copy_holds_every_field_of_every_row() -> None:
+    import json
+    from dataclasses import asdict
+
+    data = sample()
+    assert data.documents and data.problems
+    data = replace(data, withheld=(WithheldRow("held_documents", 1, D("2.00"), None, ("k",)),))
+    expected = json.dumps(asdict(data), default=str, sort_keys=True)
+    assert json.loads(data.to_json()) == json.loads(expected)
 
 
 def test_a_report_stored_before_the_split_reads_its_self_pay_as_what_the_client_pays() -> None:
