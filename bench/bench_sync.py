@@ -112,11 +112,19 @@ def _serve(work: Workload, conn: Any) -> None:  # child process
 class Sandboxes:
     """A fresh Spotilla + Netvisor pair in a forked child process."""
 
-    def __init__(self, work: Workload) -> None:
+    def __init__(self, work: Workload, *, pin: bool = False) -> None:
         self._parent, child = mp.Pipe()
         self._proc = mp.get_context("fork").Process(target=_serve, args=(work, child), daemon=True)
         self._proc.start()
         self.info: dict[str, Any] = self._parent.recv()
+        self._cpus: set[int] | None = None
+        cpus = sorted(os.sched_getaffinity(0))
+        if pin and len(cpus) >= 2:
+            # the stand-ins on a core of their own, as a remote Netvisor is on a machine of its
+            # own; this process (the bare replay) and the connector child it starts on the rest
+            self._cpus = set(cpus)
+            os.sched_setaffinity(self._proc.pid, {cpus[-1]})
+            os.sched_setaffinity(0, set(cpus[:-1]))
 
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.info['nv_url']}/_sandbox/stats") as answer:
@@ -133,6 +141,8 @@ class Sandboxes:
     def close(self) -> None:
         self._parent.send(("stop",))
         self._proc.join(timeout=10)
+        if self._cpus is not None:
+            os.sched_setaffinity(0, self._cpus)
 
     def __enter__(self) -> Sandboxes:
         return self
@@ -531,6 +541,12 @@ def main() -> None:
     parser.add_argument("--rss-tasks", type=int, nargs="*", help="task counts for peak RSS")
     parser.add_argument("--check-runs", type=int, default=7)
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the ratio with the stand-ins on a core of their own and the connector and the bare "
+        "replay on the others (Linux, 2 cores or more)",
+    )
+    parser.add_argument(
         "--postgresql",
         metavar="URL",
         help="also run every connector figure on a PostgreSQL ledger at URL (a local server; "
@@ -561,12 +577,15 @@ def main() -> None:
     pg_ratios: list[float] = []
     rerun: tuple[ChildRun, int, int] | None = None
     pg_rerun: ChildRun | None = None
-    print(f"\n== full sync vs bare replay, Netvisor latency {args.latency * 1000:.0f} ms ==")
+    pinned = ", the stand-ins on a core of their own" if args.pin else ""
+    print(
+        f"\n== full sync vs bare replay, Netvisor latency {args.latency * 1000:.0f} ms{pinned} =="
+    )
     for i in range(pairs):
         order = ("connector", "replay") if i % 2 == 0 else ("replay", "connector")
         walls: dict[str, float] = {}
         for who in order:
-            with Sandboxes(ratio_work) as box:
+            with Sandboxes(ratio_work, pin=args.pin) as box:
                 if who == "replay":
                     walls["replay"], n, bad = bare_replay(box, record)
                     print(
@@ -588,7 +607,7 @@ def main() -> None:
                     again = run_connector(box, tmp / f"pair{i}")
                     rerun = (again, box.writes() - before, tasks)
             if who == "connector" and args.postgresql:
-                with Sandboxes(ratio_work) as box:
+                with Sandboxes(ratio_work, pin=args.pin) as box:
                     run = run_connector(box, tmp / f"pgpair{i}", ledger_url=args.postgresql)
                     walls["postgresql"] = run.wall
                     print(
