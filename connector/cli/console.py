@@ -21,6 +21,7 @@ from typing import Any
 from connector.cli.common import texts_for
 from connector.console.server import DEFAULT_LISTEN, company_name
 from connector.core.errors import EXIT_OK, ConfigError, ConfigProblem, UsageError
+from connector.core.reasons import reason as worded
 from connector.texts.i18n import Texts
 
 FLEET_USERS_FILE = "console-users.json"
@@ -128,32 +129,41 @@ def fleet_companies(path: Path) -> list[tuple[str, Any]]:
         raw = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(
-            ConfigProblem(str(path), None, "", f"cannot read: {exc.strerror}")
+            ConfigProblem(str(path), None, "", worded("cannot_read", error=exc.strerror))
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(ConfigProblem(str(path), None, "", f"not valid TOML: {exc}")) from None
+        raise ConfigError(
+            ConfigProblem(str(path), None, "", worded("not_valid_toml", error=exc))
+        ) from None
     entries = raw.get("company")
     problems: list[ConfigProblem] = []
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(
-            ConfigProblem(str(path), None, "company", "no [[company]] tables (name, config)")
-        )
+        raise ConfigError(ConfigProblem(str(path), None, "company", worded("fleet_no_tables")))
     companies: list[tuple[str, Any]] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         line = find_line(text, ["company", index])
         name, config = entry.get("name"), entry.get("config")
         if not isinstance(name, str) or not name.strip():
-            problems.append(ConfigProblem(str(path), line, f"company[{index}].name", "required"))
+            problems.append(
+                ConfigProblem(str(path), line, f"company[{index}].name", worded("value_required"))
+            )
             continue
         if name in seen:
             problems.append(
-                ConfigProblem(str(path), line, f"company[{index}].name", f"{name!r} twice")
+                ConfigProblem(
+                    str(path),
+                    line,
+                    f"company[{index}].name",
+                    worded("named_twice", name=repr(name)),
+                )
             )
             continue
         seen.add(name)
         if not isinstance(config, str) or not config:
-            problems.append(ConfigProblem(str(path), line, f"company[{index}].config", "required"))
+            problems.append(
+                ConfigProblem(str(path), line, f"company[{index}].config", worded("value_required"))
+            )
             continue
         config_path = Path(config).expanduser()
         if not config_path.is_absolute():

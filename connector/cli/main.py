@@ -18,6 +18,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -62,8 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         t = texts_for(args)
         print(f"connector: {t('error.config', count=len(exc.problems))}", file=sys.stderr)
-        for problem in exc.problems:  # file:line: key: what — as the config loader words it
-            print(f"  {problem}", file=sys.stderr)
+        for problem in exc.problems:  # file:line: key: what, in the configured language
+            print(f"  {replace(problem, message=t.text(problem.message))}", file=sys.stderr)
         print(t("error.nothing_written"), file=sys.stderr)
         return EXIT_CONFIG
     except FatalRunError as exc:

@@ -10,6 +10,7 @@ what each section may hold is :mod:`connector.core.config_sections`, the address
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,8 +122,7 @@ class Config:
                     str(self.path),
                     find_line(text, ["spotilla"]),
                     "spotilla.token",
-                    f"no Spotilla credentials: set ${sp.token_env or 'SPOTILLA_TOKEN'} "
-                    "(integration key) or a username with a password",
+                    worded("spotilla_credentials_missing", env=sp.token_env or "SPOTILLA_TOKEN"),
                 )
             )
         elif token is None and not sp.username:
@@ -131,7 +131,7 @@ class Config:
                     str(self.path),
                     find_line(text, ["spotilla"]),
                     "spotilla.username",
-                    "a password is configured but no username",
+                    worded("spotilla_username_missing"),
                 )
             )
         elif token is not None and not sp.user_id:
@@ -140,7 +140,7 @@ class Config:
                     str(self.path),
                     find_line(text, ["spotilla"]),
                     "spotilla.user_id",
-                    "an integration key needs the user id shown with it",
+                    worded("spotilla_user_id_missing"),
                 )
             )
         ck = get("netvisor", "customer_key", nv.customer_key_env, nv.customer_key_file, True)
@@ -155,19 +155,19 @@ def problems_from_validation(
     path: Path,
     text: str,
     exc: ValidationError,
-    unknown: str = "unknown key (typo? see config.example.toml)",
+    unknown: str | None = None,
 ) -> list[ConfigProblem]:
     """pydantic's errors of a TOML file as file:line:key problems (``unknown``: what an
-    unknown key is called)."""
+    unknown key is called; by default it points to config.example.toml)."""
     problems = []
     for err in exc.errors():
         loc = [p for p in err["loc"] if isinstance(p, str | int)]
         key = ".".join(str(p) for p in loc)
-        msg = err["msg"]
+        msg = re.sub(r"^(Value|Assertion) error, ", "", err["msg"])
         if err["type"] == "extra_forbidden":
-            msg = unknown
+            msg = unknown or worded("config_key_unknown")
         elif err["type"] == "missing":
-            msg = "required key is missing"
+            msg = worded("config_key_missing")
         problems.append(ConfigProblem(str(path), find_line(text, loc), key, msg))
     return problems
 
@@ -221,8 +221,7 @@ def load_config(path: str | Path) -> Config:
                         str(path),
                         find_line(text, [section, key]),
                         f"{section}.{key}",
-                        f"secrets never go in the config file: remove it and set {key}_env "
-                        f"(an environment variable name) or {key}_file (a file path) instead",
+                        worded("secret_in_config", key=key),
                     )
                 )
                 raw[section] = {k: v for k, v in raw[section].items() if k != key}

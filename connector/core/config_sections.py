@@ -24,6 +24,7 @@ from connector.core.endpoints import (
     is_postgres_url,
     split_listen,
 )
+from connector.core.reasons import reason as worded
 
 if TYPE_CHECKING:
     from connector.core.domain import Period
@@ -80,9 +81,7 @@ class ConnectorSection(_Section):
         if value is None:
             return None
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
-            raise ValueError(
-                f'start_period is a month as "YYYY-MM" (e.g. "2026-11"), got {value!r}'
-            )
+            raise ValueError(worded("start_period_form", value=repr(value)))
         return value.strip()
 
     @property
@@ -103,19 +102,13 @@ class ConnectorSection(_Section):
     @classmethod
     def _company(cls, value: str | None) -> str | None:
         if value is not None and not COMPANY_KEY.fullmatch(value):
-            raise ValueError(
-                f"invalid company key {value!r}: lower case letters, digits and _, starting "
-                "with a letter, at most 40 characters"
-            )
+            raise ValueError(worded("company_key_invalid", value=repr(value)))
         return value
 
     @model_validator(mode="after")
     def _company_with_postgres(self) -> ConnectorSection:
         if is_postgres_url(self.ledger) and self.company is None:
-            raise ValueError(
-                'a PostgreSQL ledger is shared by companies: set company = "..." (a key '
-                'unique to this Netvisor company, e.g. "acme")'
-            )
+            raise ValueError(worded("company_key_needed"))
         return self
 
     @field_validator("time_zone")
@@ -124,30 +117,25 @@ class ConnectorSection(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(worded("time_zone_unknown", value=repr(value))) from None
         return value
 
     @field_validator("time_zone")
     @classmethod
     def _finnish_months(cls, value: str) -> str:
         if value != "Europe/Helsinki":
-            raise ValueError(
-                "billing periods are PSOP's calendar months in Europe/Helsinki; "
-                "no other zone is supported"
-            )
+            raise ValueError(worded("time_zone_helsinki"))
         return value
 
     @model_validator(mode="after")
     def _lock_after_close(self) -> ConnectorSection:
         if self.lock_day <= self.close_day:
-            raise ValueError(
-                f"lock_day ({self.lock_day}) must come after close_day ({self.close_day}): "
-                "a period is invoiced when it closes and frozen when it locks"
-            )
+            raise ValueError(worded("lock_after_close", lock=self.lock_day, close=self.close_day))
         if self.settlement_day <= self.close_day:
             raise ValueError(
-                f"settlement_day ({self.settlement_day}) must come after close_day "
-                f"({self.close_day}): an organiser's document is built before it is settled"
+                worded(
+                    "settlement_after_close", settlement=self.settlement_day, close=self.close_day
+                )
             )
         return self
 
@@ -224,7 +212,7 @@ class ScheduleSection(_Section):
             if not plainly_valid_crontab(value):  # a plain line needs no APScheduler to judge
                 cron_trigger(value, "UTC")
         except ValueError as exc:
-            raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
+            raise ValueError(worded("cron_invalid", value=repr(value), error=exc)) from None
         return value
 
 

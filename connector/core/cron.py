@@ -13,6 +13,8 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connector.core.reasons import reason as worded
+
 _CRON_WEEKDAYS = {
     "0": "sun",
     "1": "mon",
@@ -35,7 +37,7 @@ def cron_trigger(expr: str, timezone: str) -> Any:
 
     fields = expr.split()
     if len(fields) != 5:
-        raise ValueError(f"expected a 5-field cron expression, got {expr!r}")
+        raise ValueError(worded("cron_fields", value=repr(expr)))
     fields[4] = _crontab_weekdays(fields[4])
     return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
 
@@ -49,7 +51,7 @@ def _crontab_weekdays(field: str) -> str:
         base, _, step_text = item.partition("/")
         if base != "*" and not re.fullmatch(r"[0-7](-[0-7])?", base):
             if step_text or re.search(r"\d", base):
-                raise ValueError(f"unsupported weekday item {item!r} (use 0-7 or mon-sun)")
+                raise ValueError(worded("cron_weekday_unsupported", item=repr(item)))
             days.append(item)  # a name or a name range
             continue
         if base == "*":
@@ -63,10 +65,10 @@ def _crontab_weekdays(field: str) -> str:
             first = int(base)
             last = 7 if step_text else first  # "a/n" runs to the end of the week, as in cron
         if step_text and not step_text.isdigit():
-            raise ValueError(f"invalid weekday step in {item!r}")
+            raise ValueError(worded("cron_weekday_step", item=repr(item)))
         step = int(step_text) if step_text else 1
         if step < 1 or first > last:
-            raise ValueError(f"invalid weekday item {item!r}")
+            raise ValueError(worded("cron_weekday", item=repr(item)))
         days.extend(_CRON_WEEKDAYS[str(d)] for d in range(first, last + 1, step))
     if "*" in days:
         return "*"

@@ -612,6 +612,446 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "en": "the run report could not be rendered ({error})",
         "fi": "ajoraporttia ei voitu muodostaa ({error})",
     },
+    # -- config and mapping files (connector/core/config*.py, connector/mapping/): shown as
+    # file:line: key: text. The "input" ones are pydantic's own wording of a value of the wrong
+    # type or range, recognised here so that a person reads them in the configured language.
+    "reason.input_missing": {"en": "Field required", "fi": "pakollinen avain puuttuu"},
+    "reason.input_extra": {"en": "Extra inputs are not permitted", "fi": "tuntematon avain"},
+    "reason.input_string": {"en": "Input should be a valid string", "fi": "pitää olla teksti"},
+    "reason.input_int": {"en": "Input should be a valid integer", "fi": "pitää olla kokonaisluku"},
+    "reason.input_int_parsing": {
+        "en": "Input should be a valid integer, unable to parse string as an integer",
+        "fi": "pitää olla kokonaisluku (tekstiä ei voi lukea kokonaislukuna)",
+    },
+    "reason.input_int_from_float": {
+        "en": "Input should be a valid integer, got a number with a fractional part",
+        "fi": "pitää olla kokonaisluku, ei desimaalilukua",
+    },
+    "reason.input_number": {"en": "Input should be a valid number", "fi": "pitää olla luku"},
+    "reason.input_number_parsing": {
+        "en": "Input should be a valid number, unable to parse string as a number",
+        "fi": "pitää olla luku (tekstiä ei voi lukea lukuna)",
+    },
+    "reason.input_finite": {
+        "en": "Input should be a finite number",
+        "fi": "pitää olla äärellinen luku",
+    },
+    "reason.input_bool": {
+        "en": "Input should be a valid boolean",
+        "fi": "pitää olla true tai false",
+    },
+    "reason.input_bool_parsing": {
+        "en": "Input should be a valid boolean, unable to interpret input",
+        "fi": "pitää olla true tai false",
+    },
+    "reason.input_decimal_type": {
+        "en": "Decimal input should be an integer, float, string or Decimal object",
+        "fi": "pitää olla desimaaliluku",
+    },
+    "reason.input_decimal": {
+        "en": "Input should be a valid decimal",
+        "fi": "pitää olla desimaaliluku",
+    },
+    "reason.input_decimal_places": {
+        "en": "Decimal input should have no more than {places} decimal places",
+        "fi": "saa olla enintään {places} desimaalia",
+    },
+    "reason.input_decimal_place": {
+        "en": "Decimal input should have no more than {places} decimal place",
+        "fi": "saa olla enintään {places} desimaali",
+    },
+    "reason.input_gt": {
+        "en": "Input should be greater than {limit}",
+        "fi": "pitää olla suurempi kuin {limit}",
+    },
+    "reason.input_ge": {
+        "en": "Input should be greater than or equal to {limit}",
+        "fi": "pitää olla vähintään {limit}",
+    },
+    "reason.input_lt": {
+        "en": "Input should be less than {limit}",
+        "fi": "pitää olla pienempi kuin {limit}",
+    },
+    "reason.input_le": {
+        "en": "Input should be less than or equal to {limit}",
+        "fi": "saa olla enintään {limit}",
+    },
+    "reason.input_short": {
+        "en": "String should have at least {length} characters",
+        "fi": "pitää olla vähintään {length} merkkiä",
+    },
+    "reason.input_short_one": {
+        "en": "String should have at least {length} character",
+        "fi": "ei saa olla tyhjä (vähintään {length} merkki)",
+    },
+    "reason.input_long": {
+        "en": "String should have at most {length} characters",
+        "fi": "saa olla enintään {length} merkkiä",
+    },
+    "reason.input_long_one": {
+        "en": "String should have at most {length} character",
+        "fi": "saa olla enintään {length} merkki",
+    },
+    "reason.input_pattern": {
+        "en": "String should match pattern '{pattern}'",
+        "fi": "ei ole muotoa '{pattern}'",
+    },
+    "reason.input_choice": {"en": "Input should be {choices}", "fi": "pitää olla {choices}"},
+    "reason.input_list": {"en": "Input should be a valid list", "fi": "pitää olla lista"},
+    "reason.input_table": {
+        "en": "Input should be a valid dictionary",
+        "fi": "pitää olla TOML-taulu",
+    },
+    "reason.input_table_of": {
+        "en": "Input should be a valid dictionary or instance of {model}",
+        "fi": "pitää olla TOML-taulu ({model})",
+    },
+    "reason.input_date": {"en": "Input should be a valid date", "fi": "pitää olla päivämäärä"},
+    "reason.input_date_parsing": {
+        "en": "Input should be a valid date in the format YYYY-MM-DD, {error}",
+        "fi": "pitää olla päivämäärä muodossa VVVV-KK-PP ({error})",
+    },
+    "reason.input_date_or_moment": {
+        "en": "Input should be a valid date or datetime, {error}",
+        "fi": "pitää olla päivämäärä ({error})",
+    },
+    "reason.input_date_inexact": {
+        "en": "Datetimes provided to dates should have zero time - e.g. be exact dates",
+        "fi": "pitää olla päivämäärä ilman kellonaikaa",
+    },
+    "reason.input_path": {
+        "en": "Input is not a valid path for {type}",
+        "fi": "pitää olla tiedoston tai kansion polku ({type})",
+    },
+    "reason.input_items": {
+        "en": "{container} should have at least {length} items after validation, not {actual}",
+        "fi": "{container}: pitää olla vähintään {length} alkiota, nyt {actual}",
+    },
+    "reason.input_item": {
+        "en": "{container} should have at least {length} item after validation, not {actual}",
+        "fi": "{container}: pitää olla vähintään {length} alkio, nyt {actual}",
+    },
+    # the reasons pydantic gives inside a date's error (its "{error}")
+    "reason.input_month_range": {
+        "en": "month value is outside expected range of 1-12",
+        "fi": "kuukausi ei ole väliltä 1-12",
+    },
+    "reason.input_day_range": {
+        "en": "day value is outside expected range",
+        "fi": "päivä ei ole kuukauden päivä",
+    },
+    "reason.input_too_short": {"en": "input is too short", "fi": "liian lyhyt"},
+    "reason.input_too_long": {"en": "input is too long", "fi": "liian pitkä"},
+    "reason.input_year_char": {
+        "en": "invalid character in year",
+        "fi": "vuodessa on virheellinen merkki",
+    },
+    "reason.input_month_char": {
+        "en": "invalid character in month",
+        "fi": "kuukaudessa on virheellinen merkki",
+    },
+    "reason.input_day_char": {
+        "en": "invalid character in day",
+        "fi": "päivässä on virheellinen merkki",
+    },
+    "reason.input_date_separator": {
+        "en": "invalid date separator, expected `-`",
+        "fi": "virheellinen erotin, odotettiin `-`",
+    },
+    "reason.input_extra_characters": {
+        "en": "unexpected extra characters at the end of the input",
+        "fi": "lopussa on ylimääräisiä merkkejä",
+    },
+    "reason.config_key_missing": {
+        "en": "required key is missing",
+        "fi": "pakollinen avain puuttuu",
+    },
+    "reason.config_key_unknown": {
+        "en": "unknown key (typo? see config.example.toml)",
+        "fi": "tuntematon avain (kirjoitusvirhe? katso config.example.toml)",
+    },
+    "reason.key_unknown": {"en": "unknown key", "fi": "tuntematon avain"},
+    "reason.key_unknown_top": {
+        "en": "unknown key at top level",
+        "fi": "tuntematon avain tiedoston ylätasolla",
+    },
+    "reason.not_toml": {"en": "not TOML: {error}", "fi": "ei ole TOMLia: {error}"},
+    "reason.not_valid_toml": {
+        "en": "not valid TOML: {error}",
+        "fi": "ei ole kelvollista TOMLia: {error}",
+    },
+    "reason.cannot_read": {"en": "cannot read: {error}", "fi": "ei voi lukea: {error}"},
+    "reason.value_required": {"en": "required", "fi": "pakollinen"},
+    "reason.named_twice": {"en": "{name} twice", "fi": "{name} on kahdesti"},
+    "reason.fleet_no_tables": {
+        "en": "no [[company]] tables (name, config)",
+        "fi": "tauluja [[company]] (name, config) ei ole",
+    },
+    "reason.fleet_empty": {
+        "en": "the fleet lists no company",
+        "fi": "yrityslistassa ei ole yhtään yritystä",
+    },
+    "reason.fleet_unknown": {
+        "en": "no such company: {names}",
+        "fi": "tällaista yritystä ei ole: {names}",
+    },
+    "reason.start_period_form": {
+        "en": 'start_period is a month as "YYYY-MM" (e.g. "2026-11"), got {value}',
+        "fi": 'start_period on kuukausi muodossa "VVVV-KK" (esim. "2026-11"), nyt {value}',
+    },
+    "reason.company_key_invalid": {
+        "en": "invalid company key {value}: lower case letters, digits and _, starting with a "
+        "letter, at most 40 characters",
+        "fi": "virheellinen yritysavain {value}: pieniä kirjaimia, numeroita ja _, alkaa "
+        "kirjaimella, enintään 40 merkkiä",
+    },
+    "reason.company_key_needed": {
+        "en": 'a PostgreSQL ledger is shared by companies: set company = "..." (a key unique to '
+        'this Netvisor company, e.g. "acme")',
+        "fi": 'PostgreSQL-kirjanpito on yritysten yhteinen: aseta company = "..." (tälle '
+        'Netvisor-yritykselle oma avain, esim. "acme")',
+    },
+    "reason.time_zone_unknown": {
+        "en": "unknown time zone {value}",
+        "fi": "tuntematon aikavyöhyke {value}",
+    },
+    "reason.time_zone_helsinki": {
+        "en": "billing periods are PSOP's calendar months in Europe/Helsinki; no other zone is "
+        "supported",
+        "fi": "laskutuskaudet ovat PSOP:n kalenterikuukausia aikavyöhykkeellä Europe/Helsinki; "
+        "muita aikavyöhykkeitä ei tueta",
+    },
+    "reason.lock_after_close": {
+        "en": "lock_day ({lock}) must come after close_day ({close}): a period is invoiced when "
+        "it closes and frozen when it locks",
+        "fi": "lock_day ({lock}) pitää olla close_dayn ({close}) jälkeen: kausi laskutetaan "
+        "sen sulkeuduttua ja jäädytetään sen lukituttua",
+    },
+    "reason.settlement_after_close": {
+        "en": "settlement_day ({settlement}) must come after close_day ({close}): an "
+        "organiser's document is built before it is settled",
+        "fi": "settlement_day ({settlement}) pitää olla close_dayn ({close}) jälkeen: "
+        "järjestäjän asiakirja tehdään ennen tilitystä",
+    },
+    "reason.cron_invalid": {
+        "en": "invalid cron expression {value}: {error}",
+        "fi": "virheellinen cron-lauseke {value}: {error}",
+    },
+    "reason.cron_fields": {
+        "en": "expected a 5-field cron expression, got {value}",
+        "fi": "cron-lausekkeessa pitää olla 5 kenttää, nyt {value}",
+    },
+    "reason.cron_weekday_unsupported": {
+        "en": "unsupported weekday item {item} (use 0-7 or mon-sun)",
+        "fi": "tukematon viikonpäivä {item} (käytä 0-7 tai mon-sun)",
+    },
+    "reason.cron_weekday_step": {
+        "en": "invalid weekday step in {item}",
+        "fi": "virheellinen viikonpäivien askel kohdassa {item}",
+    },
+    "reason.cron_weekday": {
+        "en": "invalid weekday item {item}",
+        "fi": "virheellinen viikonpäivä {item}",
+    },
+    "reason.secret_in_config": {
+        "en": "secrets never go in the config file: remove it and set {key}_env (an "
+        "environment variable name) or {key}_file (a file path) instead",
+        "fi": "salaisuudet eivät kuulu asetustiedostoon: poista se ja aseta sen sijaan "
+        "{key}_env (ympäristömuuttujan nimi) tai {key}_file (tiedoston polku)",
+    },
+    "reason.secret_unreadable": {
+        "en": "{name}: cannot read secret file {path}: {error}",
+        "fi": "{name}: salaisuustiedostoa {path} ei voi lukea: {error}",
+    },
+    "reason.secret_empty": {
+        "en": "{name}: secret file {path} is empty",
+        "fi": "{name}: salaisuustiedosto {path} on tyhjä",
+    },
+    "reason.secret_missing_env_file": {
+        "en": "{name}: no value found in environment variable {env} or file {path}",
+        "fi": "{name}: arvoa ei löytynyt ympäristömuuttujasta {env} eikä tiedostosta {path}",
+    },
+    "reason.secret_missing_env": {
+        "en": "{name}: no value found in environment variable {env}",
+        "fi": "{name}: arvoa ei löytynyt ympäristömuuttujasta {env}",
+    },
+    "reason.secret_missing_file": {
+        "en": "{name}: no value found in file {path}",
+        "fi": "{name}: arvoa ei löytynyt tiedostosta {path}",
+    },
+    "reason.secret_missing": {
+        "en": "{name}: no value found in any configured source",
+        "fi": "{name}: arvoa ei ole asetettu mistään lähteestä",
+    },
+    "reason.spotilla_credentials_missing": {
+        "en": "no Spotilla credentials: set ${env} (integration key) or a username with a password",
+        "fi": "Spotillan tunnukset puuttuvat: aseta ${env} (integraatioavain) tai "
+        "käyttäjätunnus ja salasana",
+    },
+    "reason.spotilla_username_missing": {
+        "en": "a password is configured but no username",
+        "fi": "salasana on asetettu, mutta käyttäjätunnus puuttuu",
+    },
+    "reason.spotilla_user_id_missing": {
+        "en": "an integration key needs the user id shown with it",
+        "fi": "integraatioavaimen kanssa tarvitaan sen yhteydessä näytetty käyttäjä-id (user_id)",
+    },
+    "reason.mapping_folder_missing": {
+        "en": "mapping folder not found",
+        "fi": "mappauskansiota ei löydy",
+    },
+    "reason.mapping_products_missing": {
+        "en": "missing: every billed product needs a mapping",
+        "fi": "puuttuu: jokainen laskutettava tuote tarvitsee mappauksen",
+    },
+    "reason.mapping_vat_tables": {
+        "en": "expected [vat.<name>]",
+        "fi": "odotettiin tauluja [vat.<nimi>]",
+    },
+    "reason.mapping_tables": {
+        "en": "expected [[{table}]] tables",
+        "fi": "odotettiin tauluja [[{table}]]",
+    },
+    "reason.mapping_vat_either": {
+        "en": "give either vat (a class) or vat_percent + vat_code",
+        "fi": "anna joko vat (luokka) tai vat_percent ja vat_code",
+    },
+    "reason.mapping_vat_class_unknown": {
+        "en": "unknown VAT class {name} (known: {known})",
+        "fi": "tuntematon ALV-luokka {name} (tunnetut: {known})",
+    },
+    "reason.mapping_vat_needed": {
+        "en": "a product needs a VAT rate and a Netvisor VAT code (vat = a [vat.<name>] class, "
+        "or vat_percent and vat_code)",
+        "fi": "tuotteelle tarvitaan ALV-prosentti ja Netvisorin ALV-koodi (vat = [vat.<nimi>]-"
+        "luokka, tai vat_percent ja vat_code)",
+    },
+    "reason.mapping_duplicate_region": {
+        "en": "duplicate region code {ident} (first defined at {where})",
+        "fi": "aluekoodi {ident} on kahdesti (ensimmäinen kohdassa {where})",
+    },
+    "reason.mapping_duplicate_product": {
+        "en": "duplicate product {ident} (first defined at {where})",
+        "fi": "tuote {ident} on kahdesti (ensimmäinen kohdassa {where})",
+    },
+    "reason.mapping_duplicate_target": {
+        "en": "duplicate target folder id {ident} (first defined at {where})",
+        "fi": "kohteen kansio-id {ident} on kahdesti (ensimmäinen kohdassa {where})",
+    },
+    "reason.mapping_duplicate_override": {
+        "en": "duplicate override {ident} (first defined at {where})",
+        "fi": "asiakasmäärittely {ident} on kahdesti (ensimmäinen kohdassa {where})",
+    },
+    "reason.mapping_link_unmapped": {
+        "en": "own product {code} has no mapping in {file}",
+        "fi": "omalla tuotteella {code} ei ole mappausta tiedostossa {file}",
+    },
+    "reason.mapping_link_twice": {
+        "en": "own product {code} is already linked to PSOP product {psop} in this region (link "
+        "each product once)",
+        "fi": "oma tuote {code} on jo liitetty PSOP-tuotteeseen {psop} tällä alueella (liitä "
+        "kukin tuote vain kerran)",
+    },
+    "reason.mapping_region_unknown": {
+        "en": "unknown region {region} (known: {known})",
+        "fi": "tuntematon alue {region} (tunnetut: {known})",
+    },
+    "reason.mapping_none_in": {"en": "none in {file}", "fi": "ei yhtään tiedostossa {file}"},
+    "reason.mapping_none_defined": {"en": "none defined", "fi": "ei yhtään"},
+    "reason.mapping_psop_number_twice": {
+        "en": "PSOP customer number {number} is used twice (it is the provider's own, unique "
+        "across all regions): by target {first} in region {first_region} ({first_name}, "
+        "{first_at}) and by target {target} ({name}) in region {region}",
+        "fi": "PSOP-asiakasnumero {number} on käytössä kahdesti (se on palveluntuottajan oma ja "
+        "yksilöllinen kaikilla alueilla): kohteella {first} alueella {first_region} "
+        "({first_name}, {first_at}) ja kohteella {target} ({name}) alueella {region}",
+    },
+    "reason.mapping_voucher_id_twice": {
+        "en": "duplicate voucher id {voucher} (first at {where})",
+        "fi": "setelin tunnus {voucher} on kahdesti (ensimmäinen kohdassa {where})",
+    },
+    "reason.mapping_psop_product_unlinked": {
+        "en": "PSOP product {psop} is not linked to an own product in region {region} (add it "
+        "to product_links in {file})",
+        "fi": "PSOP-tuotetta {psop} ei ole liitetty omaan tuotteeseen alueella {region} (lisää "
+        "se product_links-kohtaan tiedostossa {file})",
+    },
+    "reason.mapping_vouchers_overlap": {
+        "en": "voucher {voucher} overlaps voucher {other} for PSOP product {psop} on target "
+        "{target}: at most one voucher per product may be valid on a day",
+        "fi": "seteli {voucher} on päällekkäin setelin {other} kanssa PSOP-tuotteella {psop} "
+        "kohteessa {target}: tuotteella saa olla voimassa enintään yksi seteli päivässä",
+    },
+    "reason.mapping_targets_twice": {
+        "en": "give targets in {toml} or {csv}, not both",
+        "fi": "anna kohteet joko tiedostossa {toml} tai {csv}, ei molemmissa",
+    },
+    "reason.mapping_column_unknown": {"en": "unknown column", "fi": "tuntematon sarake"},
+    "reason.mapping_formula": {
+        "en": "column {index} ({column}) starts with {start}, which a spreadsheet runs as a "
+        "formula; codes, ids, numbers and dates never start with = + - @ (the row is skipped)",
+        "fi": "sarake {index} ({column}) alkaa merkillä {start}, jonka taulukkolaskenta ajaa "
+        "kaavana; koodit, tunnukset, luvut ja päivämäärät eivät koskaan ala merkeillä "
+        "= + - @ (rivi ohitetaan)",
+    },
+    "reason.mapping_target_unknown": {
+        "en": "no target with folder_id {target}",
+        "fi": "kohdetta, jonka folder_id on {target}, ei ole",
+    },
+    "reason.mapping_psop_number_hetu": {
+        "en": "a PSOP customer number is the provider's own number for a client and never a "
+        "personal identity code (henkilötunnus): use the client's own customer number",
+        "fi": "PSOP-asiakasnumero on palveluntuottajan oma numero asiakkaalle eikä koskaan "
+        "henkilötunnus: käytä asiakkaan omaa asiakasnumeroa",
+    },
+    "reason.mapping_business_id": {
+        "en": "{value} is not a valid Y-tunnus (1234567-8 with its check digit)",
+        "fi": "{value} ei ole kelvollinen Y-tunnus (1234567-8 tarkistusmerkkeineen)",
+    },
+    "reason.mapping_voucher_needs": {
+        "en": "kind = {voucher_kind} needs {own}",
+        "fi": "kind = {voucher_kind} tarvitsee avaimen {own}",
+    },
+    "reason.mapping_voucher_takes": {
+        "en": "kind = {voucher_kind} takes {own}, not {other}",
+        "fi": "kind = {voucher_kind} käyttää avainta {own}, ei avainta {other}",
+    },
+    "reason.mapping_voucher_count_both": {
+        "en": "kind = 'voucher' needs exactly one of quantity_per_period (units per month) and "
+        "quantity_total (units over the whole validity); got both",
+        "fi": "kind = 'voucher' tarvitsee täsmälleen toisen avaimista quantity_per_period "
+        "(yksikköä kuukaudessa) ja quantity_total (yksikköä koko voimassaoloaikana); nyt "
+        "molemmat",
+    },
+    "reason.mapping_voucher_count_neither": {
+        "en": "kind = 'voucher' needs exactly one of quantity_per_period (units per month) and "
+        "quantity_total (units over the whole validity); got neither",
+        "fi": "kind = 'voucher' tarvitsee täsmälleen toisen avaimista quantity_per_period "
+        "(yksikköä kuukaudessa) ja quantity_total (yksikköä koko voimassaoloaikana); nyt "
+        "ei kumpaakaan",
+    },
+    "reason.mapping_voucher_no_count": {
+        "en": "kind = {voucher_kind} takes no {count_key}",
+        "fi": "kind = {voucher_kind} ei käytä avainta {count_key}",
+    },
+    "reason.mapping_valid_to": {
+        "en": "valid_to is before valid_from",
+        "fi": "valid_to on ennen valid_from-päivää",
+    },
+    "reason.mapping_override_key": {
+        "en": "an override needs spotilla_id or business_id",
+        "fi": "asiakasmäärittely tarvitsee avaimen spotilla_id tai business_id",
+    },
+    "reason.psop_report_same_column": {
+        "en": "{field} and {other} name the same column {header}",
+        "fi": "{field} ja {other} nimeävät saman sarakkeen {header}",
+    },
+    "reason.psop_report_separators": {
+        "en": "delimiter and decimal_separator are both {value}: a number could not be told "
+        "from the next field",
+        "fi": "delimiter ja decimal_separator ovat molemmat {value}: lukua ei voisi erottaa "
+        "seuraavasta kentästä",
+    },
 }
 
 

@@ -68,17 +68,20 @@ def load_secret(
         try:
             text = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ValueError(f"{name}: cannot read secret file {path}: {exc.strerror}") from None
+            raise ValueError(
+                worded("secret_unreadable", name=name, path=path, error=exc.strerror)
+            ) from None
         if text:
             return Secret(text.splitlines()[0].strip())
-        raise ValueError(f"{name}: secret file {path} is empty")
+        raise ValueError(worded("secret_empty", name=name, path=path))
     if required:
-        where = " or ".join(
-            s
-            for s in (f"environment variable {env}" if env else "", f"file {file}" if file else "")
-            if s
-        )
-        raise ValueError(f"{name}: no value found in {where or 'any configured source'}")
+        if env and file:
+            raise ValueError(worded("secret_missing_env_file", name=name, env=env, path=file))
+        if env:
+            raise ValueError(worded("secret_missing_env", name=name, env=env))
+        if file:
+            raise ValueError(worded("secret_missing_file", name=name, path=file))
+        raise ValueError(worded("secret_missing", name=name))
     return None
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.reasons import reason as worded
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = r"""^\s*(?:"{k}"|'{k}'|{k})\s*="""
@@ -116,7 +117,7 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
-            ConfigProblem(str(path), None, "", f"cannot read: {exc.strerror}")
+            ConfigProblem(str(path), None, "", worded("cannot_read", error=exc.strerror))
         ) from None
     try:
         return text, tomllib.loads(text)
@@ -125,4 +126,6 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         if line is None:
             m = re.search(r"line (\d+)", str(exc))
             line = int(m.group(1)) if m else None
-        raise ConfigError(ConfigProblem(str(path), line, "", f"not valid TOML: {exc}")) from None
+        raise ConfigError(
+            ConfigProblem(str(path), line, "", worded("not_valid_toml", error=exc))
+        ) from None

@@ -11,6 +11,7 @@ from typing import Any
 
 from connector.core.errors import ConfigProblem
 from connector.core.money import to_decimal
+from connector.core.reasons import reason as worded
 from connector.mapping.models import (
     TargetEntry,
     TargetMapping,
@@ -56,8 +57,7 @@ def formula_problem(
         file,
         line,
         column,
-        f"column {index} ({column}) starts with {value[0]!r}, which a spreadsheet runs as a "
-        "formula; codes, ids, numbers and dates never start with = + - @ (the row is skipped)",
+        worded("mapping_formula", index=index, column=column, start=repr(value[0])),
     )
 
 
@@ -71,9 +71,9 @@ def csv_rows(
         header = reader.fieldnames or []
         for name in header:
             if name not in columns:
-                out.add(ConfigProblem(path.name, 1, name, "unknown column"))
+                out.add(ConfigProblem(path.name, 1, name, worded("mapping_column_unknown")))
         for name in sorted(required - set(header)):
-            out.add(ConfigProblem(path.name, 1, name, "missing column"))
+            out.add(ConfigProblem(path.name, 1, name, worded("psop_missing_column")))
         position = {name: i for i, name in enumerate(header, start=1)}
         for row in reader:
             line = reader.line_num
@@ -126,7 +126,9 @@ def attach_vouchers_csv(path: Path, targets: list[LoadedTarget], out: Collector)
             continue
         owner = by_folder.get(row.target)
         if owner is None:
-            out.add(site.problem("target", f"no target with folder_id {row.target!r}"))
+            out.add(
+                site.problem("target", worded("mapping_target_unknown", target=repr(row.target)))
+            )
             continue
         voucher = Voucher(**row.model_dump(exclude={"target"}))
         owner.mapping = owner.mapping.model_copy(

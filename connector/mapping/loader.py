@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.reasons import reason as worded
 from connector.mapping.csvfiles import attach_vouchers_csv, load_targets_csv
 from connector.mapping.models import (
     CustomerOverride,
@@ -82,7 +83,7 @@ def _load_regions(folder: Path, out: Collector) -> list[tuple[Region, Site]]:
 def _load_products(folder: Path, out: Collector) -> list[tuple[ProductMapping, Site]]:
     path = folder / PRODUCTS
     if not path.exists():
-        out.add(ConfigProblem(PRODUCTS, None, "", "missing: every billed product needs a mapping"))
+        out.add(ConfigProblem(PRODUCTS, None, "", worded("mapping_products_missing")))
         return []
     data, loc = read_toml(path, out)
     if data is None or loc is None:
@@ -90,7 +91,7 @@ def _load_products(folder: Path, out: Collector) -> list[tuple[ProductMapping, S
     classes: dict[str, VatClass] = {}
     raw_classes = data.get("vat", {})
     if not isinstance(raw_classes, dict):
-        out.add(ConfigProblem(PRODUCTS, loc.line_of(("vat",)), "vat", "expected [vat.<name>]"))
+        out.add(ConfigProblem(PRODUCTS, loc.line_of(("vat",)), "vat", worded("mapping_vat_tables")))
         raw_classes = {}
     for name, raw in raw_classes.items():
         site = Site(PRODUCTS, f"vat.{name}", lambda p, n=name: loc.line_of(("vat", n, *p)))
@@ -107,13 +108,18 @@ def _load_products(folder: Path, out: Collector) -> list[tuple[ProductMapping, S
             continue
         explicit = entry.vat_percent is not None or entry.vat_code is not None
         if entry.vat is not None and explicit:
-            out.add(site.problem("vat", "give either vat (a class) or vat_percent + vat_code"))
+            out.add(site.problem("vat", worded("mapping_vat_either")))
             continue
         if entry.vat is not None:
             vat = classes.get(entry.vat)
             if vat is None:
-                known = ", ".join(sorted(classes)) or "none defined"
-                out.add(site.problem("vat", f"unknown VAT class {entry.vat!r} (known: {known})"))
+                known = ", ".join(sorted(classes)) or worded("mapping_none_defined")
+                out.add(
+                    site.problem(
+                        "vat",
+                        worded("mapping_vat_class_unknown", name=repr(entry.vat), known=known),
+                    )
+                )
                 continue
             percent, code = vat.percent, vat.code
         elif entry.vat_percent is None or not entry.vat_code:
@@ -121,8 +127,7 @@ def _load_products(folder: Path, out: Collector) -> list[tuple[ProductMapping, S
             out.add(
                 site.problem(
                     missing if explicit else "vat",
-                    "a product needs a VAT rate and a Netvisor VAT code "
-                    "(vat = a [vat.<name>] class, or vat_percent and vat_code)",
+                    worded("mapping_vat_needed"),
                 )
             )
             continue
@@ -178,13 +183,15 @@ def _load_targets_toml(path: Path, out: Collector) -> list[LoadedTarget]:
 
 
 def _duplicates(items: Sequence[tuple[str, Site]], key: str, what: str, out: Collector) -> set[str]:
+    """The idents given twice, each second one a problem; ``what``: the reason's key
+    (``mapping_duplicate_*``)."""
     first: dict[str, Site] = {}
     dupes: set[str] = set()
     for ident, site in items:
         if ident in first:
             other = first[ident]
             where = f"{other.file}:{other.line_of((key,))}"
-            out.add(site.problem(key, f"duplicate {what} {ident!r} (first defined at {where})"))
+            out.add(site.problem(key, worded(what, ident=repr(ident), where=where)))
             dupes.add(ident)
         else:
             first[ident] = site
@@ -200,15 +207,16 @@ def _check_regions(regions: dict[str, tuple[Region, Site]], products: set[str], 
                     out.add(
                         site.problem(
                             ("product_links", psop),
-                            f"own product {code!r} has no mapping in {PRODUCTS}",
+                            worded("mapping_link_unmapped", code=repr(code), file=PRODUCTS),
                         )
                     )
                 if code in owner_of and owner_of[code] != psop:
                     out.add(
                         site.problem(
                             ("product_links", psop),
-                            f"own product {code!r} is already linked to PSOP product "
-                            f"{owner_of[code]!r} in this region (link each product once)",
+                            worded(
+                                "mapping_link_twice", code=repr(code), psop=repr(owner_of[code])
+                            ),
                         )
                     )
                 owner_of.setdefault(code, psop)
@@ -229,20 +237,30 @@ def _check_targets(
         region_entry = regions.get(target.region)
         # a region that is written but broken is reported once, not again for each target
         if region_entry is None and target.region not in out.region_codes:
-            known = ", ".join(sorted(regions)) or f"none in {REGIONS}"
-            out.add(site.problem("region", f"unknown region {target.region!r} (known: {known})"))
+            known = ", ".join(sorted(regions)) or worded("mapping_none_in", file=REGIONS)
+            out.add(
+                site.problem(
+                    "region",
+                    worded("mapping_region_unknown", region=repr(target.region), known=known),
+                )
+            )
         key = target.psop_customer_number
         if key in number_owner:
             other = number_owner[key]
             out.add(
                 site.problem(
                     "psop_customer_number",
-                    f"PSOP customer number {target.psop_customer_number!r} is used twice (it is "
-                    f"the provider's own, unique across all regions): by target "
-                    f"{other.mapping.folder_id} in region {other.mapping.region} "
-                    f"({other.mapping.name!r}, {other.site.file}:"
-                    f"{other.site.line_of(('psop_customer_number',))}) and by target "
-                    f"{target.folder_id} ({target.name!r}) in region {target.region}",
+                    worded(
+                        "mapping_psop_number_twice",
+                        number=repr(target.psop_customer_number),
+                        first=other.mapping.folder_id,
+                        first_region=other.mapping.region,
+                        first_name=repr(other.mapping.name),
+                        first_at=f"{other.site.file}:{other.site.line_of(('psop_customer_number',))}",
+                        target=target.folder_id,
+                        name=repr(target.name),
+                        region=target.region,
+                    ),
                 )
             )
         else:
@@ -253,8 +271,11 @@ def _check_targets(
                 out.add(
                     vsite.problem(
                         "id",
-                        f"duplicate voucher id {voucher.id!r} "
-                        f"(first at {first.file}:{first.line_of(('id',))})",
+                        worded(
+                            "mapping_voucher_id_twice",
+                            voucher=repr(voucher.id),
+                            where=f"{first.file}:{first.line_of(('id',))}",
+                        ),
                     )
                 )
             else:
@@ -263,8 +284,12 @@ def _check_targets(
                 out.add(
                     vsite.problem(
                         "psop_product",
-                        f"PSOP product {voucher.psop_product!r} is not linked to an own product "
-                        f"in region {target.region} (add it to product_links in {REGIONS})",
+                        worded(
+                            "mapping_psop_product_unlinked",
+                            psop=repr(voucher.psop_product),
+                            region=target.region,
+                            file=REGIONS,
+                        ),
                     )
                 )
         pairs = list(zip(target.vouchers, loaded.voucher_sites, strict=True))
@@ -274,9 +299,13 @@ def _check_targets(
                     out.add(
                         bsite.problem(
                             "valid_from",
-                            f"voucher {b.id!r} overlaps voucher {a.id!r} for PSOP product "
-                            f"{a.psop_product!r} on target {target.folder_id}: at most one "
-                            "voucher per product may be valid on a day",
+                            worded(
+                                "mapping_vouchers_overlap",
+                                voucher=repr(b.id),
+                                other=repr(a.id),
+                                psop=repr(a.psop_product),
+                                target=target.folder_id,
+                            ),
                         )
                     )
 
@@ -288,7 +317,7 @@ def load_mappings(folder: Path) -> Mappings:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ConfigError(ConfigProblem(str(folder), None, "", "mapping folder not found"))
+        raise ConfigError(ConfigProblem(str(folder), None, "", worded("mapping_folder_missing")))
     out = Collector()
     regions = _load_regions(folder, out)
     products = _load_products(folder, out)
@@ -299,7 +328,10 @@ def load_mappings(folder: Path) -> Mappings:
     if has_toml and has_csv:
         out.add(
             ConfigProblem(
-                TARGETS_CSV, None, "", f"give targets in {TARGETS_TOML} or {TARGETS_CSV}, not both"
+                TARGETS_CSV,
+                None,
+                "",
+                worded("mapping_targets_twice", toml=TARGETS_TOML, csv=TARGETS_CSV),
             )
         )
     if has_toml:
@@ -309,18 +341,29 @@ def load_mappings(folder: Path) -> Mappings:
     if (folder / VOUCHERS_CSV).exists():
         attach_vouchers_csv(folder / VOUCHERS_CSV, targets, out)
 
-    _duplicates([(r.code, s) for r, s in regions], "code", "region code", out)
-    _duplicates([(p.spotilla_code, s) for p, s in products], "spotilla_code", "product", out)
+    _duplicates([(r.code, s) for r, s in regions], "code", "mapping_duplicate_region", out)
     _duplicates(
-        [(t.mapping.folder_id, t.site) for t in targets], "folder_id", "target folder id", out
+        [(p.spotilla_code, s) for p, s in products],
+        "spotilla_code",
+        "mapping_duplicate_product",
+        out,
     )
     _duplicates(
-        [(c.spotilla_id, s) for c, s in customers if c.spotilla_id], "spotilla_id", "override", out
+        [(t.mapping.folder_id, t.site) for t in targets],
+        "folder_id",
+        "mapping_duplicate_target",
+        out,
+    )
+    _duplicates(
+        [(c.spotilla_id, s) for c, s in customers if c.spotilla_id],
+        "spotilla_id",
+        "mapping_duplicate_override",
+        out,
     )
     _duplicates(
         [(c.business_id, s) for c, s in customers if c.business_id and not c.spotilla_id],
         "business_id",
-        "override",
+        "mapping_duplicate_override",
         out,
     )
     region_by_code = {r.code: (r, s) for r, s in regions}

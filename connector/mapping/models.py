@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector.core.business_id import business_id
+from connector.core.reasons import reason as worded
 
 if TYPE_CHECKING:
     from connector.core.domain import BillingCustomer
@@ -47,10 +48,7 @@ def looks_like_identity_code(value: str) -> bool:
 
 def _check_psop_number(value: str) -> str:
     if looks_like_identity_code(value):
-        raise ValueError(
-            "a PSOP customer number is the provider's own number for a client and never a "
-            "personal identity code (henkilötunnus): use the client's own customer number"
-        )
+        raise ValueError(worded("mapping_psop_number_hetu"))
     return value
 
 
@@ -59,7 +57,7 @@ def _check_business_id(value: str | None) -> str | None:
         return None
     written = business_id(value)
     if written is None:
-        raise ValueError(f"{value!r} is not a valid Y-tunnus (1234567-8 with its check digit)")
+        raise ValueError(worded("mapping_business_id", value=repr(value)))
     return written
 
 
@@ -91,23 +89,29 @@ class Voucher(_Record):
         needed = {"voucher": "unit_value", "balance": "balance", "capitation": "monthly_fee"}
         own = needed[self.kind]
         if getattr(self, own) is None:
-            raise ValueError(f"kind = {self.kind!r} needs {own}")
+            raise ValueError(worded("mapping_voucher_needs", voucher_kind=repr(self.kind), own=own))
         for other in set(needed.values()) - {own}:
             if getattr(self, other) is not None:
-                raise ValueError(f"kind = {self.kind!r} takes {own}, not {other}")
+                raise ValueError(
+                    worded(
+                        "mapping_voucher_takes", voucher_kind=repr(self.kind), own=own, other=other
+                    )
+                )
         counts = [
             k for k in ("quantity_per_period", "quantity_total") if getattr(self, k) is not None
         ]
         if self.kind == "voucher" and len(counts) != 1:
             raise ValueError(
-                "kind = 'voucher' needs exactly one of quantity_per_period (units per month) "
-                "and quantity_total (units over the whole validity)"
-                + ("; got both" if counts else "; got neither")
+                worded("mapping_voucher_count_both" if counts else "mapping_voucher_count_neither")
             )
         if self.kind != "voucher" and counts:
-            raise ValueError(f"kind = {self.kind!r} takes no {counts[0]}")
+            raise ValueError(
+                worded(
+                    "mapping_voucher_no_count", voucher_kind=repr(self.kind), count_key=counts[0]
+                )
+            )
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+            raise ValueError(worded("mapping_valid_to"))
         return self
 
     def valid_on(self, day: date) -> bool:
@@ -242,7 +246,7 @@ class CustomerOverride(_Record):
     @model_validator(mode="after")
     def _has_a_key(self) -> CustomerOverride:
         if self.spotilla_id is None and self.business_id is None:
-            raise ValueError("an override needs spotilla_id or business_id")
+            raise ValueError(worded("mapping_override_key"))
         return self
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from connector.core.errors import ConfigProblem
 from connector.core.money import to_decimal
+from connector.core.reasons import reason as worded
 from connector.core.tomlsource import TomlLocator
 from connector.mapping.models import (
     TargetMapping,
@@ -68,7 +69,9 @@ def read_toml(path: Path, out: Collector) -> tuple[dict[str, Any], TomlLocator] 
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         out.add(
-            ConfigProblem(path.name, int(found.group(1)) if found else None, "", f"not TOML: {exc}")
+            ConfigProblem(
+                path.name, int(found.group(1)) if found else None, "", worded("not_toml", error=exc)
+            )
         )
         return None, None
     return data, TomlLocator(text)
@@ -86,10 +89,12 @@ def entries(
     for key in data:
         if key not in allowed:
             line = loc.line_of((key,)) or loc.line_of((key, 0))
-            out.add(ConfigProblem(file, line, key, "unknown key at top level"))
+            out.add(ConfigProblem(file, line, key, worded("key_unknown_top")))
     entries = data.get(table, [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        out.add(ConfigProblem(file, loc.line_of((table,)), table, f"expected [[{table}]] tables"))
+        out.add(
+            ConfigProblem(file, loc.line_of((table,)), table, worded("mapping_tables", table=table))
+        )
         return []
     return entries
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.reasons import reason as worded
 from connector.core.tomlsource import TomlLocator
 
 PSOP_REPORT = "psop_report.toml"
@@ -43,7 +44,12 @@ class ReportColumns(_Strict):
         for field, header in self.model_dump().items():
             if header.casefold() in seen:
                 raise ValueError(
-                    f"{field} and {seen[header.casefold()]} name the same column {header!r}"
+                    worded(
+                        "psop_report_same_column",
+                        field=field,
+                        other=seen[header.casefold()],
+                        header=repr(header),
+                    )
                 )
             seen[header.casefold()] = field
         return self
@@ -58,10 +64,7 @@ class ReportFormat(_Strict):
     @model_validator(mode="after")
     def _separators_differ(self) -> ReportFormat:
         if self.delimiter == self.decimal_separator:
-            raise ValueError(
-                "delimiter and decimal_separator are both "
-                f"{self.delimiter!r}: a number could not be told from the next field"
-            )
+            raise ValueError(worded("psop_report_separators", value=repr(self.delimiter)))
         return self
 
 
@@ -86,7 +89,9 @@ def load_report_mapping(folder: Path) -> ReportMapping:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         line = int(found.group(1)) if found else None
-        raise ConfigError(ConfigProblem(PSOP_REPORT, line, "", f"not TOML: {exc}")) from None
+        raise ConfigError(
+            ConfigProblem(PSOP_REPORT, line, "", worded("not_toml", error=exc))
+        ) from None
     try:
         return ReportMapping.model_validate(data)
     except ValidationError as exc:
@@ -96,7 +101,7 @@ def load_report_mapping(folder: Path) -> ReportMapping:
             loc = tuple(p for p in item["loc"] if isinstance(p, str | int))
             message = re.sub(r"^(Value|Assertion) error, ", "", item["msg"])
             if item["type"] == "extra_forbidden":
-                message = "unknown key"
+                message = worded("key_unknown")
             key = ".".join(str(p) for p in loc)
             problems.append(ConfigProblem(PSOP_REPORT, locator.line_of(loc), key, message))
         raise ConfigError(problems) from None

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connector.core.config import Config, ScheduleSection, load_config, problems_from_validation
 from connector.core.errors import ConfigError, ConfigProblem
+from connector.core.reasons import reason as worded
 from connector.core.tomlsource import find_line, read_toml
 
 #: the environment variable naming the fleet file when ``--fleet`` is not given
@@ -159,7 +160,10 @@ class Fleet:
         if unknown:
             raise ConfigError(
                 ConfigProblem(
-                    str(self.path), None, "company", f"no such company: {', '.join(unknown)}"
+                    str(self.path),
+                    None,
+                    "company",
+                    worded("fleet_unknown", names=", ".join(unknown)),
                 )
             )
         wanted = set(names)
@@ -190,7 +194,7 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
         model = _FleetModel.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(
-            problems_from_validation(path, text, exc, unknown="unknown key")
+            problems_from_validation(path, text, exc, unknown=worded("key_unknown"))
         ) from None
     settings = model.fleet
     if settings.metrics_file is not None and not settings.metrics_file.is_absolute():
@@ -204,13 +208,18 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
         where = find_line(text, ["company", i, "name"])
         if entry.name in seen:
             problems.append(
-                ConfigProblem(str(path), where, f"company[{i}].name", f"{entry.name!r} twice")
+                ConfigProblem(
+                    str(path),
+                    where,
+                    f"company[{i}].name",
+                    worded("named_twice", name=repr(entry.name)),
+                )
             )
             continue
         seen[entry.name] = i
         companies.append(_load_company(path, entry))
     if not model.company:
-        problems.append(ConfigProblem(str(path), None, "company", "the fleet lists no company"))
+        problems.append(ConfigProblem(str(path), None, "company", worded("fleet_empty")))
     problems.extend(_shared(path, text, model.company, companies))
     if problems:
         raise ConfigError(problems)

@@ -1311,6 +1311,8 @@ class Texts:
             return self.code(form, value)
         if form == "text":
             return self.text(value)
+        if form == "choices":  # pydantic's "'fi' or 'en'"
+            return value.replace("' or '", "' tai '")
         if form == "list":  # texts joined with "; "
             return "; ".join(self.text(part) for part in value.split("; "))
         return value
@@ -1403,6 +1405,9 @@ FIELD_FORMS: Mapping[str, str] = {
     "decision": "decision",
     "earlier": "decision",
     "grant": "text",
+    "choices": "choices",
+    "error": "text",
+    "known": "text",
 }
 
 

@@ -575,3 +575,59 @@ def test_a_bad_postgresql_setting_is_named_by_file_line_and_key(
     assert says in found[0].message
     assert found[0].line is not None and found[0].file == str(path)
     assert "hunter2" not in str(problems)
+
+
+BROKEN_CONFIGS = {
+    "types and keys": [
+        ("connector", 'ledgr = "x"'),
+        ("connector", 'close_day = "viisi"'),
+        ("connector", "reports = 5"),
+        ("connector", 'language = "sv"'),
+        ("connector", "start_period = 202611"),
+        ("spotilla", 'per_page = "many"'),
+        ("netvisor", f'customer_key = "{CUSTOMER_KEY}"'),
+        ("netvisor", "payment_term_days = 2.5"),
+    ],
+    "values": [
+        ("connector", 'start_period = "2026-13"'),
+        ("connector", 'company = "Acme Oy"'),
+        ("connector", 'time_zone = "Europe/Stockholm"'),
+        ("connector", "lock_day = 3\nclose_day = 5"),
+    ],
+    "zone and ledger": [
+        ("connector", 'time_zone = "Mars/Olympus"'),
+        ("connector", 'ledger = "postgresql://connector@db.example/ledger"'),
+    ],
+    "settlement": [("connector", "settlement_day = 2\nclose_day = 5\nlock_day = 9")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_CONFIGS))
+def test_every_config_problem_reads_in_finnish(tmp_path: Path, case: str) -> None:
+    """People read Finnish by default: a config problem, pydantic's wording or ours, is shown
+    in Finnish (the CLI renders each message with ``Texts.text``)."""
+    from connector.texts.i18n import Texts
+
+    text = MINIMAL
+    for section, line in BROKEN_CONFIGS[case]:
+        text = add_to_section(text, section, line)
+    if "ledger =" in str(BROKEN_CONFIGS[case]):  # the case's own ledger, not MINIMAL's
+        text = text.replace('ledger = "data/ledger.sqlite"\n', "", 1)
+    found = problems_of(write(tmp_path, text))
+    assert found, case
+    fi = Texts("fi")
+    english = [(p.key, p.message) for p in found if fi.text(p.message) == p.message]
+    assert english == [], english
+
+
+def test_missing_secrets_read_in_finnish(tmp_path: Path) -> None:
+    from connector.texts.i18n import Texts
+
+    text = add_to_section(MINIMAL, "netvisor", 'customer_key_file = "nope/key"')
+    config = load_config(write(tmp_path, text))
+    with pytest.raises(ConfigError) as info:
+        config.load_secrets()
+    shown = [Texts("fi").text(p.message) for p in info.value.problems]
+    assert "Spotillan tunnukset puuttuvat" in shown[0], shown
+    assert any("salaisuustiedostoa" in s and "ei voi lukea" in s for s in shown), shown
+    assert any("arvoa ei löytynyt ympäristömuuttujasta" in s for s in shown), shown

@@ -462,3 +462,64 @@ def test_a_customer_code_with_a_comma_is_refused(folder):
         3,
         "customer[C0001].netvisor_customer_code",
     )
+
+
+BROKEN = {
+    "wrong types": {
+        "targets_toml": TARGETS.replace("unit_value = 15.00", 'unit_value = "lots"')
+        .replace('kind = "voucher"', 'kind = "seteli"')
+        .replace("valid_from = 2026-01-01", 'valid_from = "2026-13-01"')
+        .replace('psop_customer_number = "100001"', "psop_customer_number = 100001")
+    },
+    "ranges and keys": {
+        "targets_toml": TARGETS.replace(
+            "quantity_per_period = 20", "quantity_per_period = -1"
+        ).replace('folder_id = "L0001"', 'folder_id = ""\nextra = 1'),
+        "products_toml": PRODUCTS.replace('vat = "social_exempt"', 'vat = "nope"'),
+    },
+    "cross-checks": {
+        "regions_toml": REGIONS.replace("3221265-7", "3221265-8").replace(
+            'SIIVOUS = "SIIVOUS-H"', 'SIIVOUS = "SIIVOUS-H"\nATERIA = "ATERIA"'
+        ),
+        "targets_toml": TARGETS.replace('region = "VANTAA-KERAVA"', 'region = "VANTAA"')
+        + '\n[[targets]]\nfolder_id = "L0002"\n',
+        "products_toml": PRODUCTS + "\n[vat]\nx = 1\n",
+    },
+    "vouchers": {
+        "targets_toml": TARGETS.replace("unit_value = 15.00\n", "balance = 100\n")
+        + TARGETS.split("\n\n", 1)[1].replace("V-1", "V-1")
+        + "valid_to = 2025-01-01\nquantity_total = 3\n",
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_every_mapping_problem_reads_in_finnish(folder, case):
+    """A person reads the problems in the configured language (Finnish by default): each
+    message, pydantic's own and ours, is recognised and shown in Finnish (non-negotiable 9)."""
+    from connector.texts.i18n import Texts
+
+    write(folder, **BROKEN[case])
+    found = problems(folder)
+    assert len(found) >= 2, found
+    fi = Texts("fi")
+    english = [p for p in found if fi.text(p.message) == p.message]
+    assert english == [], english
+
+
+def test_a_mapping_problem_in_finnish_reads_its_nested_words_in_finnish_too(folder):
+    from connector.texts.i18n import Texts
+
+    write(
+        folder,
+        regions_toml=REGIONS.replace("3221265-7", "3221265-8"),
+        targets_toml=TARGETS.replace('region = "VANTAA-KERAVA"', 'region = "VANTAA"'),
+    )
+    shown = {p.key: Texts("fi").text(p.message) for p in problems(folder)}
+    assert shown["target[L0001].region"] == (
+        "tuntematon alue 'VANTAA' (tunnetut: ei yhtään tiedostossa regions.toml)"
+    )
+    assert shown["region[VANTAA-KERAVA].organiser_business_id"].startswith(
+        "'3221265-8' ei ole kelvollinen Y-tunnus"
+    )
+    assert Texts("en").text(problems(folder)[0].message) == problems(folder)[0].message
