@@ -43,6 +43,14 @@ def use_ledger(env, name: str) -> None:
     env.config = load_config(path)
 
 
+def delete_ledger(env) -> None:
+    """The SQLite ledger gone, with its WAL and shared-memory files."""
+    for suffix in ("", "-wal", "-shm"):
+        env.config.ledger_path.with_name(env.config.ledger_path.name + suffix).unlink(
+            missing_ok=True
+        )
+
+
 def assert_settled_once(env, expected) -> None:
     assert env.totals() == expected  # fails on any key present twice
     with env.ledger() as ledger:
@@ -81,10 +89,7 @@ def test_a_ledger_replaced_by_an_older_backup_reconciles_forward(make_env):
     assert env.sync("2026-06-02").exit_code == EXIT_OK  # May's documents, after the backup
     expected = env.totals()
     assert any(":2026-05:" in k for k in expected)
-    for suffix in ("", "-wal", "-shm"):
-        env.config.ledger_path.with_name(env.config.ledger_path.name + suffix).unlink(
-            missing_ok=True
-        )
+    delete_ledger(env)
     shutil.copyfile(backup, env.config.ledger_path)
     report = env.sync("2026-06-03")
     assert report.exit_code == EXIT_OK, (report.aborted, report.problems)
@@ -100,10 +105,7 @@ def test_a_deleted_ledger_adopts_every_document_again(make_env):
     assert env.sync("2026-05-02").exit_code == EXIT_OK
     assert env.sync("2026-06-02").exit_code == EXIT_OK
     expected = env.totals()
-    for suffix in ("", "-wal", "-shm"):
-        env.config.ledger_path.with_name(env.config.ledger_path.name + suffix).unlink(
-            missing_ok=True
-        )
+    delete_ledger(env)
     # the ledger is gone: start_period is what the new one starts from (April, as before)
     report = env.sync("2026-06-03")
     assert report.exit_code == EXIT_OK, (report.aborted, report.problems)
@@ -120,10 +122,7 @@ def test_a_fresh_ledger_does_not_call_the_months_it_adopts_billed_late(make_env)
     assert env.sync("2026-05-02").exit_code == EXIT_OK
     assert env.sync("2026-06-02").exit_code == EXIT_OK
     expected = env.totals()
-    for suffix in ("", "-wal", "-shm"):
-        env.config.ledger_path.with_name(env.config.ledger_path.name + suffix).unlink(
-            missing_ok=True
-        )
+    delete_ledger(env)
     result = env.cli("sync", "--as-of", "2026-06-03")
     assert result.returncode == EXIT_OK, result.stdout + result.stderr
     assert "adopted" in result.stdout, result.stdout
