@@ -263,7 +263,13 @@ class _Progress:
 _Queued = tuple[Action, "Future[str | None]", bytes | None]
 
 
-def apply_plan(ctx: RunContext, client: NetvisorClient, actions: Iterable[Action]) -> None:
+def apply_plan(
+    ctx: RunContext,
+    client: NetvisorClient,
+    actions: Iterable[Action],
+    *,
+    while_last_in_flight: Callable[[], None] | None = None,
+) -> None:
     """Send the writes among ``actions``, strictly one Netvisor request at a time (see the
     module text). ``actions``: a :class:`Plan`, or a stream (``planning.Planning``) whose
     actions are decided as billing goes — taken one at a time, each while the write before
@@ -278,6 +284,9 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, actions: Iterable[Action
     Raises RunAborted when Netvisor refuses a request before processing it (authentication,
     service, maintenance) or keeps answering writes unclearly: the write under way is
     recorded, nothing more is sent.
+
+    ``while_last_in_flight``: work of the run's own (preparing its report) done once every
+    write is handed to the sender and one is still in flight, instead of after its answer.
     """
     report = ctx.report
     run = _Progress(set())
@@ -343,6 +352,11 @@ def apply_plan(ctx: RunContext, client: NetvisorClient, actions: Iterable[Action
                     wire.wait_out(queued[1][0].obj.key, queued[1][1])
                     wait([queued[0][1]])
                     settle_oldest()
+            if queued and while_last_in_flight is not None:
+                # the newest write has left (the loop above waited for it): prepare while its
+                # answer is on the way; whatever fails here is the report's, never the run's
+                with contextlib.suppress(Exception):
+                    while_last_in_flight()
             while queued:
                 settle_oldest()
         except BaseException:

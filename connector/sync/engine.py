@@ -28,7 +28,7 @@ from connector.sync.clients import netvisor_client, spotilla_client
 from connector.sync.context import RequestAudit, RunAborted, RunContext, helsinki_today
 from connector.sync.extract import extract
 from connector.sync.outbox import render_outbox
-from connector.sync.outputs import after_run, check_binding
+from connector.sync.outputs import after_run, check_binding, prepare_report
 from connector.sync.planning import Planning, Scope
 from connector.sync.reconcile import reconcile
 from connector.sync.report import RunReport
@@ -258,7 +258,9 @@ class SyncEngine:
             # bill, plan and apply as one stream: each owner's writes leave while the next
             # owners are billed (connector/sync/planning.py)
             try:
-                apply_plan(ctx, client, planning)
+                apply_plan(
+                    ctx, client, planning, while_last_in_flight=lambda: prepare_report(self.config)
+                )
             except BaseException:
                 with contextlib.suppress(Exception):
                     planning.finish(offline=True)

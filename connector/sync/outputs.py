@@ -13,7 +13,7 @@ from connector.core.config import Config
 from connector.core.errors import FatalRunError
 from connector.core.logging import get_logger
 from connector.core.reasons import reason as worded
-from connector.ledger import Ledger
+from connector.ledger import Ledger, ObjectKind
 from connector.sync.doubt import HELD_KIND
 from connector.sync.report import RunReport
 
@@ -122,13 +122,26 @@ def after_run(config: Config, ledger: Ledger, report: RunReport) -> None:
         log.warning("alert_failed", error_type=type(exc).__name__)
 
 
+def prepare_report(config: Config) -> None:
+    """Loads what writing the run report needs (its modules, the language's number forms from
+    Babel): a run does this while its last request is in flight, not after the answer."""
+    from decimal import Decimal
+
+    from connector.texts import alerts, run_report  # noqa: F401
+    from connector.texts.i18n import texts
+
+    t = texts(config.connector.language)
+    t.money(Decimal(1))
+    t.money(Decimal(-1))
+
+
 def build_run_report(ledger: Ledger, report: RunReport) -> Any:
     from connector.sync.report import withheld_rows
     from connector.texts.report_data import build_report
 
     docs = report.document_rows
     keys = {d.key for d in docs}
-    rows = {o.key: o for o in ledger.objects() if o.key in keys}
+    rows = {o.key: o for o in ledger.objects(kind=ObjectKind.INVOICE) if o.key in keys}
     qids = {(q.kind, q.record_id, q.rule): q.id for q in ledger.quarantine()}
     return build_report(
         run_id=report.run_id,

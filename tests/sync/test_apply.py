@@ -492,3 +492,35 @@ def test_an_invoice_queued_behind_a_customer_adopted_as_a_duplicate_is_sent(
         "edit_customer",
         "add_sales_invoice",
     ]
+
+
+def test_the_run_prepares_its_report_while_the_last_write_is_in_flight(
+    ledger: Ledger, netvisor: FakeNetvisor
+) -> None:
+    """Every write handed to the sender, the last one not yet answered: the run's own work
+    (``while_last_in_flight``) is done then, once; what fails in it never fails the run."""
+    last_sent = threading.Event()
+    may_answer = threading.Event()
+
+    def hold_the_last_answer(key: str) -> None:
+        if key == "prod:KOTIHOITO":
+            last_sent.set()
+            assert may_answer.wait(timeout=60), "the last answer was held too long"
+
+    prepared: list[LedgerState | None] = []
+
+    def prepare() -> None:
+        assert last_sent.wait(timeout=60)
+        prepared.append(state(ledger, "prod:KOTIHOITO"))  # not settled: still in flight
+        may_answer.set()
+        raise RuntimeError("a report that cannot be prepared")
+
+    netvisor.on_send = hold_the_last_answer
+    apply_plan(
+        run_context(ledger),
+        netvisor,  # type: ignore[arg-type]
+        plan_of(ledger, customer(), product()),
+        while_last_in_flight=prepare,
+    )
+    assert prepared == [LedgerState.SENDING]
+    assert [state(ledger, k) for k in ("cust:C1", "prod:KOTIHOITO")] == [LedgerState.SENT] * 2

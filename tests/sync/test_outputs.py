@@ -67,3 +67,16 @@ def test_a_report_that_cannot_be_written_is_a_note_not_a_failed_run(tmp_path) ->
         assert ledger.report(run_id) is not None  # the ledger copy is kept all the same
     assert report.exit_code == 0
     assert any("could not be written" in n for n in report.notices)
+
+
+def test_preparing_the_report_loads_its_modules_and_the_languages_number_forms() -> None:
+    import sys
+
+    from connector.sync.outputs import prepare_report
+    from connector.texts.i18n import _money_form
+
+    for language in ("fi", "en"):
+        config = SimpleNamespace(connector=SimpleNamespace(language=language))
+        prepare_report(config)  # type: ignore[arg-type]
+        assert "connector.texts.run_report" in sys.modules
+        assert _money_form.cache_info().currsize >= 2
