@@ -116,7 +116,7 @@ def bill_documents(
 
     A built period that is LOCKED and has no invoice in the ledger was never invoiced: it is
     billed late, as its own documents, with a notice (not as correction rows elsewhere). The
-    notices go to ``late``: the caller words them once it knows which of those documents
+    notices go to ``late_notices``: the caller words them once it knows which of those documents
     Netvisor already holds (:class:`LateNotices`).
 
     ``holds``: before an owner is billed, whether billing reads one of its documents in doubt
