@@ -487,7 +487,7 @@ BROKEN = {
     },
     "vouchers": {
         "targets_toml": TARGETS.replace("unit_value = 15.00\n", "balance = 100\n")
-        + TARGETS.split("\n\n", 1)[1].replace("V-1", "V-1")
+        + TARGETS.split("\n\n", 1)[1]
         + "valid_to = 2025-01-01\nquantity_total = 3\n",
     },
 }
