@@ -109,18 +109,30 @@ def match_candidates(
     ]
     if not credits:
         return []
-    lines_by_doc: dict[str, set[str]] = {}
-    for ln in billed_lines():  # read only when there is a credit note to match
-        lines_by_doc.setdefault(ln.document_key, set()).add(ln.line_id)
+    # Each credit note looks only at the documents that share one of its lines: a ledger keeps
+    # every line ever billed, and a credit note never matched (its invoice paid) is a candidate
+    # again in every run. Only the lines credit notes corrected are indexed.
+    lines = billed_lines()  # read only when there is a credit note to match
+    corrected: dict[str, set[str]] = {credit.key: set() for credit in credits}
+    for ln in lines:
+        ids = corrected.get(ln.document_key)
+        if ids is not None:
+            ids.add(ln.line_id)
+    wanted = set().union(*corrected.values())
+    docs_by_line: dict[str, set[str]] = {}
+    for ln in lines:
+        if ln.line_id in wanted:
+            docs_by_line.setdefault(ln.line_id, set()).add(ln.document_key)
     pairs = []
     for credit in credits:
-        corrected = lines_by_doc.get(credit.key, set())
+        sharing: set[str] = set()
+        for line_id in corrected[credit.key]:
+            sharing |= docs_by_line[line_id]
         candidates = [
             rows[k]
-            for k, ids in lines_by_doc.items()
+            for k in sharing
             if k != credit.key
             and k in rows
-            and ids & corrected
             and k.startswith("inv:")
             and (rows[k].total or 0) > 0
             and rows[k].netvisor_key
