@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import FrozenInstanceError, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,7 @@ from connector.ledger import (
     RunLock,
 )
 from connector.ledger import schema as ledger_module
+from connector.ledger.records import OWNED_COLUMNS, OwnedObject
 
 REPO = Path(__file__).resolve().parents[1]
 INV = "inv:2026-04:C1001:client"
@@ -188,6 +190,30 @@ def test_sending_creates_the_row_before_the_request_leaves(ledger: Ledger) -> No
     assert pending_lines(ledger) == ["T1:h0", "T1:p0"]
     assert current_lines(ledger) == [], "nothing is billed until Netvisor has it"
     assert obj.state in IN_DOUBT
+
+
+def test_a_row_reads_back_as_the_object_written_whichever_way_it_is_read(ledger: Ledger) -> None:
+    """``get`` and ``objects`` build the row from its columns in field order
+    (``OwnedObject.from_values``): every field, its type, equality and hashing as a row
+    built field by field."""
+    send(ledger, "h1", [line("T1:h0", "25.00")])
+    ledger.mark_sent(INV, "NV-7")
+    got = ledger.get(INV)
+    assert got is not None
+    (listed,) = ledger.objects(kind=ObjectKind.INVOICE)
+    assert listed == got and hash(listed) == hash(got)
+    built = OwnedObject(**{f.name: getattr(got, f.name) for f in fields(OwnedObject)})
+    assert built == got
+    assert (got.kind, got.state, got.netvisor_key) == (
+        ObjectKind.INVOICE,
+        LedgerState.SENT,
+        "NV-7",
+    )
+    assert got.total == D("25.00") and isinstance(got.total, D)
+    assert got.billed_on is None and got.created_at and got.updated_at
+    with pytest.raises(FrozenInstanceError):
+        got.state = LedgerState.PLANNED  # type: ignore[misc]
+    assert [f.name for f in fields(OwnedObject)] == [c.strip() for c in OWNED_COLUMNS.split(",")]
 
 
 def test_each_send_attempt_is_counted_and_replaces_the_pending_lines(ledger: Ledger) -> None:

@@ -18,18 +18,36 @@ from connector.billing.documents import (
     document_owner,
 )
 from connector.ledger.base import LedgerBase, _clean, _now
-from connector.ledger.records import EDIT_UNCLEAR, LedgerState, ObjectKind, OwnedObject
+from connector.ledger.records import (
+    EDIT_UNCLEAR,
+    OWNED_COLUMNS,
+    LedgerState,
+    ObjectKind,
+    OwnedObject,
+)
 
 
 class ObjectsMixin(LedgerBase):
     def get(self, key: str) -> OwnedObject | None:
-        rows = list(self.db.query("SELECT * FROM objects WHERE key = ?", [key]))
-        return OwnedObject.from_row(rows[0]) if rows else None
+        sql = f"SELECT {OWNED_COLUMNS} FROM objects WHERE key = ?"
+        row = self.db.execute(sql, [key]).fetchone()
+        return OwnedObject.from_values(row) if row is not None else None
 
     def objects(
-        self, *, kind: ObjectKind | None = None, states: Iterable[LedgerState] | None = None
+        self,
+        *,
+        kind: ObjectKind | None = None,
+        states: Iterable[LedgerState] | None = None,
+        periods: Iterable[str] | None = None,
     ) -> list[OwnedObject]:
-        sql, params = "SELECT * FROM objects WHERE 1=1", []
+        """The rows, by key; only of ``kind``, in ``states``, of ``periods`` when given."""
+        sql, params = f"SELECT {OWNED_COLUMNS} FROM objects WHERE 1=1", []
+        if periods is not None:
+            periods = sorted(set(periods))
+            if not periods:
+                return []
+            sql += f" AND period IN ({','.join('?' * len(periods))})"
+            params.extend(periods)
         if kind is not None:
             sql += " AND kind = ?"
             params.append(str(kind))
@@ -37,7 +55,8 @@ class ObjectsMixin(LedgerBase):
             states = list(states)
             sql += f" AND state IN ({','.join('?' * len(states))})"
             params.extend(str(s) for s in states)
-        return [OwnedObject.from_row(r) for r in self.db.query(sql + " ORDER BY key", params)]
+        make = OwnedObject.from_values
+        return [make(r) for r in self.db.execute(sql + " ORDER BY key", params)]
 
     def counts_by_state(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -61,30 +62,38 @@ class OwnedObject:
     billed_on: str | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> OwnedObject:
+    def from_values(cls, v: Sequence[Any]) -> OwnedObject:
+        """A row selected as :data:`OWNED_COLUMNS`, in that order. A run reads every row of a
+        ledger that keeps every document ever billed: built positionally from the selected
+        tuple, a row takes about half the time it took read as a dict and built by keyword.
+        (Setting ``__dict__`` at once would be faster still, but each object would then keep a
+        dict of its own instead of sharing its keys with the others: twice the memory.)"""
+        key, kind, state, nv_key, content, pending, action, attempts, *more = v
+        error_type, error, period, customer, total, *rest = more
         return cls(
-            key=row["key"],
-            kind=_KINDS[row["kind"]],
-            state=_STATES[row["state"]],
-            netvisor_key=row["netvisor_key"],
-            content_hash=row["content_hash"],
-            pending_hash=row["pending_hash"],
-            pending_action=row["pending_action"],
-            attempts=row["attempts"],
-            last_error_type=row["last_error_type"],
-            last_error=row["last_error"],
-            period=row["period"],
-            customer_code=row["customer_code"],
-            total=Decimal(row["total"]) if row["total"] is not None else None,
-            netvisor_status=row["netvisor_status"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            pending_check=row.get("pending_check"),
-            content_check=row.get("content_check"),
-            billed_on=row.get("billed_on"),
+            key,
+            _KINDS[kind],
+            _STATES[state],
+            nv_key,
+            content,
+            pending,
+            action,
+            attempts,
+            error_type,
+            error,
+            period,
+            customer,
+            None if total is None else Decimal(total),
+            *rest,
         )
 
 
+#: the ``objects`` columns in :class:`OwnedObject`'s field order (:meth:`OwnedObject.from_values`)
+OWNED_COLUMNS = (
+    "key, kind, state, netvisor_key, content_hash, pending_hash, pending_action, attempts,"
+    " last_error_type, last_error, period, customer_code, total, netvisor_status, created_at,"
+    " updated_at, pending_check, content_check, billed_on"
+)
 _KINDS = {kind.value: kind for kind in ObjectKind}
 _STATES = {state.value: state for state in LedgerState}
 

@@ -141,7 +141,12 @@ def build_run_report(ledger: Ledger, report: RunReport) -> Any:
 
     docs = report.document_rows
     keys = {d.key for d in docs}
-    rows = {o.key: o for o in ledger.objects(kind=ObjectKind.INVOICE) if o.key in keys}
+    periods = {d.period for d in docs}  # not every invoice the ledger has ever kept
+    rows = {
+        o.key: o
+        for o in ledger.objects(kind=ObjectKind.INVOICE, periods=periods)
+        if o.key in keys
+    }
     qids = {(q.kind, q.record_id, q.rule): q.id for q in ledger.quarantine()}
     return build_report(
         run_id=report.run_id,
