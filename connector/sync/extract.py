@@ -19,6 +19,7 @@ from connector.billing.values import ORGANISER_OWNER
 from connector.core.domain import BillableTask, Period, Quarantined
 from connector.core.logging import get_logger
 from connector.core.reasons import reason as worded
+from connector.ledger import OwnedObject
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext
@@ -106,6 +107,7 @@ def bill_documents(
     frozen: frozenset[str],
     late_notices: LateNotices,
     holds: DoubtHolds | None = None,
+    invoices: Iterable[OwnedObject] | None = None,
 ) -> Generator[tuple[list[InvoiceDocument], BillingRun], None, BillingResult]:
     """Bill the built periods against the ledger's history of billed lines, owner by owner.
 
@@ -121,14 +123,15 @@ def bill_documents(
 
     ``holds``: before an owner is billed, whether billing reads one of its documents in doubt
     (then its documents, and the organisers' that carry its work, are held by the plan:
-    :mod:`connector.sync.doubt`)."""
+    :mod:`connector.sync.doubt`). ``invoices``: the ledger's invoice rows, when the caller
+    has just read them (else they are read here)."""
     from connector.billing.periods import document_key_lock_date
     from connector.ledger import ObjectKind
     from connector.sync.scope import billed_by_period, late_periods
     from connector.texts.i18n import texts
 
     ledger = ctx.ledger
-    rows = ledger.objects(kind=ObjectKind.INVOICE)
+    rows = list(invoices) if invoices is not None else ledger.objects(kind=ObjectKind.INVOICE)
     invoiced = {r.period for r in rows if r.period}
     known = {r.key for r in rows}
     late = late_periods(built, ctx.today, ctx.rules, invoiced)
@@ -148,6 +151,8 @@ def bill_documents(
         review_decisions=ledger.decision_effects(),
         billed_periods=billed_by_period(rows),
     )
+    # every invoice row the ledger ever kept: not held while the owners are billed
+    del rows
     t = texts(ctx.config.connector.language)
 
     def with_notices(documents: list[InvoiceDocument]) -> list[InvoiceDocument]:

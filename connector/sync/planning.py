@@ -141,7 +141,14 @@ class Planning:
         withdrawn: tuple[str, ...] = ()
         if scope.built:
             billing = bill_documents(
-                ctx, extracted, scope.built, scope.observed, frozen, late, holds
+                ctx,
+                extracted,
+                scope.built,
+                scope.observed,
+                frozen,
+                late,
+                holds,
+                invoices=(r for r in rows.values() if r.kind is ObjectKind.INVOICE),
             )
             while True:
                 try:
