@@ -51,19 +51,29 @@ TODAY = "2026-11-22"
 # -- sandboxes in a child process --------------------------------------------------------------
 
 
+def _months(n: int) -> list[Any]:
+    """The ``n`` months ending with PERIOD, oldest first."""
+    from connector.core.domain import Period
+
+    months = [Period(*PERIOD)]
+    while len(months) < n:
+        months.insert(0, months[0].prev())
+    return months
+
+
 @dataclass(frozen=True)
 class Workload:
     customers: int  # company customers (about one invoice each)
     leaves: int
     tasks_per_leaf: int
     latency: float  # Netvisor answer time, seconds
+    months: int = 1  # months of work, the last one PERIOD
 
 
 def _serve(work: Workload, conn: Any) -> None:  # child process
     from datetime import date
     from decimal import Decimal
 
-    from connector.core.domain import Period
     from connector.sandbox.netvisor import NetvisorSandbox
     from connector.sandbox.server import serve
     from connector.sandbox.spotilla import SpotillaSandbox
@@ -74,7 +84,7 @@ def _serve(work: Workload, conn: Any) -> None:  # child process
         depth=3,
         leaves=work.leaves,
         tasks_per_leaf_per_month=work.tasks_per_leaf,
-        months=[Period(*PERIOD)],
+        months=_months(work.months),
         bad_records=False,
         today=date.fromisoformat(TODAY),
     )
@@ -176,7 +186,7 @@ def _child(spec_path: str) -> None:
             spotilla_url=spec["sp_url"],
             spotilla_credentials=spec["sp_creds"],
             mappings=example_mappings(),
-            start_period="2026-10",  # the month AS_OF bills first
+            start_period=spec.get("start_period") or "2026-10",  # the month AS_OF bills first
         )
         if spec.get("ledger_url"):  # the same run on a PostgreSQL ledger (a company of its own)
             text = config_path.read_text(encoding="utf-8").replace(
@@ -289,6 +299,7 @@ def run_connector(
     record: Path | None = None,
     ledger_url: str | None = None,
     as_of: str = AS_OF,
+    start_period: str | None = None,
 ) -> ChildRun:
     """One sync in a fresh child process (ledger in ``workdir``, or on PostgreSQL at
     ``ledger_url`` in a company named after ``workdir``); its figures and ru_maxrss."""
@@ -309,6 +320,7 @@ def run_connector(
                 "ledger_url": ledger_url or "",
                 "company": company,
                 "as_of": as_of,
+                "start_period": start_period or "",
             }
         )
     )
@@ -510,6 +522,57 @@ def steady_rows(runs: list[SteadyRun], customers: int, tasks: int) -> list[tuple
     ]
 
 
+# -- a ledger with history: the unchanged re-run after months of monthly runs ------------------
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    months: int  # months billed into the ledger
+    invoices: int  # invoice rows in the ledger
+    lines: int  # billed lines in the ledger
+    run: ChildRun  # the unchanged re-run at that point
+
+
+def _ledger_size(ledger: Path) -> tuple[int, int]:
+    import sqlite3
+
+    with sqlite3.connect(ledger) as db:
+        (invoices,) = db.execute("SELECT count(*) FROM objects WHERE kind = 'invoice'").fetchone()
+        (lines,) = db.execute("SELECT count(*) FROM billed_lines").fetchone()
+    return int(invoices), int(lines)
+
+
+def history(customers: int, months: int, workdir: Path, at: list[int]) -> list[HistoryPoint]:
+    """``months`` months billed as a daemon bills them, each on the 2nd of the next month (its
+    invoices then sent to their customers: ``open``), one ledger throughout; after the months
+    in ``at``, an unchanged re-run on the same day. Three tasks a customer a month in one leaf
+    folder; Netvisor answers at once."""
+    work = Workload(customers, customers, 3, 0, months=months)
+    points: list[HistoryPoint] = []
+    periods = _months(months)
+    with Sandboxes(work) as box:
+        print(
+            f"\n== history: {customers} customers, {months} months billed monthly "
+            f"({box.info['tasks']} tasks), Netvisor latency 0 =="
+        )
+        for n, period in enumerate(periods, start=1):
+            as_of = period.next().first_day.replace(day=2).isoformat()
+            monthly = run_connector(box, workdir, as_of=as_of, start_period=str(periods[0]))
+            box.command("mark_open")
+            if n not in at:
+                continue
+            run = run_connector(box, workdir, as_of=as_of, start_period=str(periods[0]))
+            invoices, lines = _ledger_size(workdir / "ledger.sqlite")
+            points.append(HistoryPoint(n, invoices, lines, run))
+            print(
+                f"  after {n:2d} months ({invoices} invoices, {lines} lines in the ledger): "
+                f"monthly run {monthly.cpu:5.2f} s CPU; unchanged re-run {run.maxrss_mib:6.1f} "
+                f"MiB, {run.wall:5.2f} s wall, {run.cpu:5.2f} s CPU, {run.requests} requests; "
+                f"exit {run.exit}: {run.why}"
+            )
+    return points
+
+
 # -- main --------------------------------------------------------------------------------------
 
 
@@ -552,12 +615,25 @@ def main() -> None:
         help="also run every connector figure on a PostgreSQL ledger at URL (a local server; "
         "the password from PGPASSWORD/PGPASSFILE), side by side with SQLite",
     )
+    parser.add_argument(
+        "--history",
+        type=int,
+        metavar="MONTHS",
+        help="only the history: MONTHS months billed monthly at --customers (default 1000), "
+        "an unchanged re-run after the first, the middle and the last",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child)
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    if args.history:
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {_load()}")
+        at = sorted({1, (args.history + 1) // 2, args.history})
+        history(args.customers or 1000, args.history, tmp / "history", at)
+        print(f"\nload average now {_load()} on {os.cpu_count()} cores")
+        return
     if args.steady:
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {_load()}")
         steady_customers = args.customers or 1000
