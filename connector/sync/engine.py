@@ -48,11 +48,11 @@ def frozen_heap() -> Iterator[None]:
     garbage collector's passes until no run is left (``gc.freeze``/``gc.unfreeze``).
 
     They outlive the run anyway, and at a thousand customers each full pass over them took
-    ~50 ms; two such passes fell after the last answer, where the run report is written, and
-    the young generations' passes between requests walked less as well. What a run creates
-    is collected as always; concurrent runs (a fleet's workers) freeze only once, and the
-    last one to finish gives the objects back to the collector, so cyclic garbage among them
-    is collected at the next full pass.
+    ~50 ms; two such passes fell after the last answer, where the run report is written. A
+    full pass now walks only what the run has made. What a run creates is collected as
+    always; concurrent runs (a fleet's workers) freeze only once, and the last one to finish
+    gives the objects back to the collector, so cyclic garbage among them is collected at
+    the next full pass.
     """
     global _runs_in_process
     with _heap_lock:

@@ -143,9 +143,7 @@ def build_run_report(ledger: Ledger, report: RunReport) -> Any:
     keys = {d.key for d in docs}
     periods = {d.period for d in docs}  # not every invoice the ledger has ever kept
     rows = {
-        o.key: o
-        for o in ledger.objects(kind=ObjectKind.INVOICE, periods=periods)
-        if o.key in keys
+        o.key: o for o in ledger.objects(kind=ObjectKind.INVOICE, periods=periods) if o.key in keys
     }
     qids = {(q.kind, q.record_id, q.rule): q.id for q in ledger.quarantine()}
     return build_report(
