@@ -19,7 +19,7 @@ from connector.billing.values import ORGANISER_OWNER
 from connector.core.domain import BillableTask, Period, Quarantined
 from connector.core.logging import get_logger
 from connector.core.reasons import reason as worded
-from connector.ledger import OwnedObject
+from connector.ledger import ObjectKind, OwnedObject
 from connector.spotilla.client import SpotillaClient
 from connector.spotilla.source import BillableWorkRules, MasterData, SpotillaSource
 from connector.sync.context import RunContext
@@ -126,7 +126,6 @@ def bill_documents(
     :mod:`connector.sync.doubt`). ``invoices``: the ledger's invoice rows, when the caller
     has just read them (else they are read here)."""
     from connector.billing.periods import document_key_lock_date
-    from connector.ledger import ObjectKind
     from connector.sync.scope import billed_by_period, late_periods
     from connector.texts.i18n import texts
 
